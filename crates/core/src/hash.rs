@@ -1,0 +1,162 @@
+//! Keyed hashing of normalised values.
+//!
+//! A plain hash of a resident ID number is no protection: the space of valid numbers is
+//! small enough to enumerate. A keyed hash with a per-installation secret key lets the same
+//! installation recognise the same identifier everywhere while a stolen database alone
+//! reveals nothing. BLAKE3's keyed mode is used because it is fast and is a PRF.
+
+use std::fmt;
+
+/// Length of a hash key in bytes.
+pub const KEY_LEN: usize = 32;
+
+/// Version tag written in front of every hash, so the scheme can change later.
+const HASH_PREFIX: &str = "k1:";
+
+/// Number of bytes of the keyed hash that are kept (128 bits: collisions are negligible for
+/// any realistic number of identifiers).
+const HASH_BYTES: usize = 16;
+
+/// A per-installation secret key.
+#[derive(Clone)]
+pub struct HashKey([u8; KEY_LEN]);
+
+/// Errors when loading a key from its textual form.
+#[derive(Debug, thiserror::Error)]
+pub enum HashKeyError {
+    /// The text was not 64 hexadecimal characters.
+    #[error("hash key must be {expected} hexadecimal characters, found {found} characters")]
+    BadLength { expected: usize, found: usize },
+    /// A character was not hexadecimal.
+    #[error("hash key contains a non-hexadecimal character at position {position}")]
+    BadChar { position: usize },
+}
+
+impl HashKey {
+    /// Wraps key bytes (the caller generates them from a cryptographic random source).
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        HashKey(bytes)
+    }
+
+    /// A fixed, public key for tests and examples. Never use it for real data: anyone can
+    /// recompute hashes made with it.
+    pub fn insecure_test_key() -> Self {
+        HashKey(*b"leakscope-insecure-test-key-0001")
+    }
+
+    /// Parses the 64-character hexadecimal form written by [`HashKey::to_hex`].
+    pub fn from_hex(text: &str) -> Result<Self, HashKeyError> {
+        let text = text.trim();
+        if text.len() != KEY_LEN * 2 {
+            return Err(HashKeyError::BadLength {
+                expected: KEY_LEN * 2,
+                found: text.len(),
+            });
+        }
+        let mut out = [0u8; KEY_LEN];
+        let bytes = text.as_bytes();
+        for (i, slot) in out.iter_mut().enumerate() {
+            let hi = hex_digit(bytes[2 * i]).ok_or(HashKeyError::BadChar { position: 2 * i })?;
+            let lo = hex_digit(bytes[2 * i + 1]).ok_or(HashKeyError::BadChar {
+                position: 2 * i + 1,
+            })?;
+            *slot = hi << 4 | lo;
+        }
+        Ok(HashKey(out))
+    }
+
+    /// The 64-character hexadecimal form, for storing the key in a file.
+    pub fn to_hex(&self) -> String {
+        let mut s = String::with_capacity(KEY_LEN * 2);
+        for b in self.0 {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s
+    }
+
+    /// Keyed hash of a normalised value, domain-separated by the detector's hash domain so
+    /// that equal digit strings of different kinds do not collide.
+    pub fn hash(&self, domain: &str, normalized: &str) -> ValueHash {
+        let mut hasher = blake3::Hasher::new_keyed(&self.0);
+        hasher.update(domain.as_bytes());
+        hasher.update(&[0u8]);
+        hasher.update(normalized.as_bytes());
+        let digest = hasher.finalize();
+        let mut text = String::with_capacity(HASH_PREFIX.len() + HASH_BYTES * 2);
+        text.push_str(HASH_PREFIX);
+        for b in &digest.as_bytes()[..HASH_BYTES] {
+            text.push_str(&format!("{b:02x}"));
+        }
+        ValueHash(text)
+    }
+}
+
+impl fmt::Debug for HashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HashKey(hidden)")
+    }
+}
+
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The textual keyed hash, `k1:` followed by 32 hexadecimal characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ValueHash(String);
+
+impl ValueHash {
+    /// The textual form stored and emitted.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Rebuilds a hash read back from storage.
+    pub fn from_stored(text: impl Into<String>) -> Self {
+        ValueHash(text.into())
+    }
+}
+
+impl fmt::Display for ValueHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_value_same_hash_and_domains_separate() {
+        let key = HashKey::insecure_test_key();
+        let a = key.hash("cn_mobile", "13812345678");
+        assert_eq!(a, key.hash("cn_mobile", "13812345678"));
+        assert_ne!(a, key.hash("bank_card", "13812345678"));
+        assert!(a.as_str().starts_with("k1:"));
+        assert_eq!(a.as_str().len(), 3 + 32);
+        let other = HashKey::from_bytes([7; 32]);
+        assert_ne!(a, other.hash("cn_mobile", "13812345678"));
+    }
+
+    #[test]
+    fn hex_round_trip_and_errors() {
+        let key = HashKey::from_bytes([0xab; 32]);
+        let back = HashKey::from_hex(&key.to_hex()).unwrap();
+        assert_eq!(key.hash("d", "v"), back.hash("d", "v"));
+        assert!(matches!(
+            HashKey::from_hex("abc"),
+            Err(HashKeyError::BadLength { .. })
+        ));
+        let bad = "g".repeat(64);
+        assert!(matches!(
+            HashKey::from_hex(&bad),
+            Err(HashKeyError::BadChar { position: 0 })
+        ));
+    }
+}

@@ -1,0 +1,79 @@
+//! Where an object lives: a root (file path, URL) plus the chain of container members.
+
+use std::fmt;
+
+/// Separator between a container and a member path inside it, as in `a.zip!/b.csv`.
+pub const MEMBER_SEPARATOR: &str = "!/";
+
+/// The provenance of one scanned object: the root as the user named it and the chain of
+/// members inside nested containers. Kept structured so sinks can group by root while the
+/// wire formats print the joined form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectPath {
+    root: String,
+    members: Vec<String>,
+}
+
+impl ObjectPath {
+    /// A top-level object (a file path as given, `s3://bucket/key`, a database location).
+    pub fn root(root: impl Into<String>) -> Self {
+        ObjectPath {
+            root: root.into(),
+            members: Vec::new(),
+        }
+    }
+
+    /// The path of a member inside this object (which is then a container).
+    pub fn child(&self, member: impl Into<String>) -> Self {
+        let mut members = self.members.clone();
+        members.push(member.into());
+        ObjectPath {
+            root: self.root.clone(),
+            members,
+        }
+    }
+
+    /// The root as named by the user.
+    pub fn root_str(&self) -> &str {
+        &self.root
+    }
+
+    /// How many containers deep this object is (0 for a root).
+    pub fn depth(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The last path component: the member name, or the root itself.
+    pub fn leaf(&self) -> &str {
+        self.members
+            .last()
+            .map(String::as_str)
+            .unwrap_or(&self.root)
+    }
+}
+
+impl fmt::Display for ObjectPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.root)?;
+        for m in &self.members {
+            f.write_str(MEMBER_SEPARATOR)?;
+            f.write_str(m.trim_start_matches('/'))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_members_join_with_bang_slash() {
+        let p = ObjectPath::root("exports/2019.zip")
+            .child("police/b.zip")
+            .child("/c.txt");
+        assert_eq!(p.to_string(), "exports/2019.zip!/police/b.zip!/c.txt");
+        assert_eq!(p.depth(), 2);
+        assert_eq!(p.leaf(), "/c.txt");
+    }
+}

@@ -1,0 +1,143 @@
+//! Masking of values for display: enough to recognise a value, not enough to use it.
+
+/// How a value is masked. Chosen per detector in the rule files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MaskStyle {
+    /// Keep a few leading and trailing characters, scaled to the length
+    /// (`1101**********002X`, `138****5678`).
+    #[default]
+    Ends,
+    /// Keep the first character only (a person's surname: `张**`).
+    FirstChar,
+    /// Keep the first two characters of the local part and the whole domain
+    /// (`zh******@example.com`).
+    Email,
+    /// Show only the first line's label and the length (PEM blocks, long tokens).
+    Block,
+    /// Keep scheme, user and host of a URI, hide the password
+    /// (`mongodb://admin:****@db.internal:27017/app`).
+    Uri,
+}
+
+impl MaskStyle {
+    /// Parses the style name used in rule files.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "ends" => Some(MaskStyle::Ends),
+            "first_char" => Some(MaskStyle::FirstChar),
+            "email" => Some(MaskStyle::Email),
+            "block" => Some(MaskStyle::Block),
+            "uri" => Some(MaskStyle::Uri),
+            _ => None,
+        }
+    }
+}
+
+/// The longest run of `*` written for a hidden part, so long secrets stay readable.
+const MAX_STARS: usize = 12;
+
+/// Masks `value` according to `style`. Never returns the input unchanged for inputs longer
+/// than one character.
+pub fn mask_value(value: &str, style: MaskStyle) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    match style {
+        MaskStyle::Ends => mask_ends(&chars),
+        MaskStyle::FirstChar => {
+            let mut out = String::new();
+            if let Some(first) = chars.first() {
+                out.push(*first);
+            }
+            out.extend(std::iter::repeat_n(
+                '*',
+                chars.len().saturating_sub(1).max(1),
+            ));
+            out
+        }
+        MaskStyle::Email => match value.rfind('@') {
+            Some(at) => {
+                let local: Vec<char> = value[..at].chars().collect();
+                let keep = local.len().min(2).min(local.len().saturating_sub(1));
+                let mut out: String = local[..keep].iter().collect();
+                out.extend(std::iter::repeat_n(
+                    '*',
+                    (local.len() - keep).clamp(1, MAX_STARS),
+                ));
+                out.push_str(&value[at..]);
+                out
+            }
+            None => mask_ends(&chars),
+        },
+        MaskStyle::Uri => mask_uri(value).unwrap_or_else(|| mask_ends(&chars)),
+        MaskStyle::Block => {
+            let first_line = value.lines().next().unwrap_or("");
+            let label: String = first_line.chars().take(40).collect();
+            format!(
+                "{label}…[{} chars hidden]",
+                chars.len().saturating_sub(label.chars().count())
+            )
+        }
+    }
+}
+
+fn mask_uri(value: &str) -> Option<String> {
+    let (scheme, rest) = value.split_once("://")?;
+    let (userinfo, host) = rest.rsplit_once('@')?;
+    let (user, _password) = userinfo.split_once(':')?;
+    Some(format!("{scheme}://{user}:****@{host}"))
+}
+
+fn mask_ends(chars: &[char]) -> String {
+    let n = chars.len();
+    let (lead, trail) = match n {
+        0..=3 => (0, 0),
+        4..=6 => (1, 1),
+        7..=10 => (2, 2),
+        11..=15 => (3, 4),
+        _ => (4, 4),
+    };
+    let hidden = n - lead - trail;
+    let mut out: String = chars[..lead].iter().collect();
+    out.extend(std::iter::repeat_n('*', hidden.clamp(1, MAX_STARS)));
+    out.extend(&chars[n - trail..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_examples() {
+        assert_eq!(
+            mask_value("11010519491231002X", MaskStyle::Ends),
+            "1101**********002X"
+        );
+        assert_eq!(mask_value("13812345678", MaskStyle::Ends), "138****5678");
+        assert_eq!(mask_value("张三丰", MaskStyle::FirstChar), "张**");
+        assert_eq!(
+            mask_value("zhangsan@example.com", MaskStyle::Email),
+            "zh******@example.com"
+        );
+        assert_eq!(mask_value("a@b.cn", MaskStyle::Email), "*@b.cn");
+        assert_eq!(mask_value("ab", MaskStyle::Ends), "**");
+        let block = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----";
+        let m = mask_value(block, MaskStyle::Block);
+        assert!(m.starts_with("-----BEGIN RSA PRIVATE KEY-----…["));
+        assert!(!m.contains("MIIE"));
+    }
+
+    #[test]
+    fn uri_hides_only_the_password() {
+        assert_eq!(
+            mask_value("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db", MaskStyle::Uri),
+            "mongodb://admin:****@10.0.0.5:27017/db"
+        );
+    }
+
+    #[test]
+    fn long_values_are_capped() {
+        let token = "ghp_".to_string() + &"a".repeat(36);
+        let m = mask_value(&token, MaskStyle::Ends);
+        assert_eq!(m, "ghp_************aaaa");
+    }
+}

@@ -1,0 +1,1109 @@
+//! The engine: compiled rules plus the scanning stages.
+//!
+//! Compile once ([`Engine::new`]), scan many: an [`Engine`] is immutable and `Sync`; each
+//! thread makes a [`Scanner`] (cheap, reusable buffers) and calls [`Scanner::scan`] for
+//! every text. A scan runs four explicit stages:
+//!
+//! 1. **prefilter**: one Aho-Corasick pass finds literal and keyword triggers, and one
+//!    byte pass finds digit clusters and their features. Each hit becomes a [`Candidate`]:
+//!    a rule and a window of text.
+//! 2. **confirm**: the rule's regex runs over the (merged) window; the value is the match
+//!    or its `v` group, and the boundary rule is checked against the whole text.
+//! 3. **validate**: the rule's validator (checksums, dates, region codes) accepts, rejects
+//!    or narrows the value.
+//! 4. **score**: context words, field names and negative words set the confidence; rules
+//!    that require context drop matches without it; overlapping claims on one span are
+//!    resolved.
+//!
+//! The engine does no IO and its errors come only from its configuration (rule files),
+//! never from the bytes it scans.
+
+use crate::fold::Folded;
+use crate::rules::{RuleError, RuleFile, RuleSpec, TriggerSpec};
+use crate::validators::{self, Check, Date, ValidationContext, Validator};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use leakscope_core::{mask_value, Category, Confidence, Finding, HashKey, MaskStyle, RawValue};
+use regex::Regex;
+
+/// Bytes before a match searched for context words.
+pub const CONTEXT_BEFORE: usize = 64;
+/// Bytes after a match searched for context words.
+pub const CONTEXT_AFTER: usize = 16;
+/// Bytes before a match searched for negative words (closer than positive context, since
+/// a negative word further away usually labels something else).
+pub const NEGATIVE_BEFORE: usize = 32;
+
+/// Engine settings chosen by the caller.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Key for the keyed hash of normalised values.
+    pub hash_key: HashKey,
+    /// "Today" for validators that reject future dates.
+    pub today: Date,
+    /// When set, only these detector ids run.
+    pub only_detectors: Option<Vec<String>>,
+    /// Detector ids that do not run.
+    pub exclude_detectors: Vec<String>,
+    /// When set, only rules of these categories run.
+    pub categories: Option<Vec<Category>>,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: Confidence,
+}
+
+impl EngineConfig {
+    /// Every detector, every confidence, with the given key and date.
+    pub fn new(hash_key: HashKey, today: Date) -> Self {
+        EngineConfig {
+            hash_key,
+            today,
+            only_detectors: None,
+            exclude_detectors: Vec::new(),
+            categories: None,
+            min_confidence: Confidence::Low,
+        }
+    }
+}
+
+/// Which neighbours may not touch a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Boundary {
+    None,
+    Digit,
+    Alnum,
+    AlnumBefore,
+    AlnumAfter,
+    Dotted,
+    Joined,
+    Base64,
+}
+
+/// How a value is normalised before hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Normalize {
+    Trim,
+    Digits,
+    Mobile,
+    UpperAlnum,
+    Lower,
+}
+
+/// Thresholds on the features of a digit cluster.
+#[derive(Debug, Clone, Default)]
+struct TokenTrigger {
+    min_run: u32,
+    min_joined: u32,
+    min_dots: u32,
+    min_seps: u32,
+    min_alnum: u32,
+    letter: bool,
+    cjk_before: bool,
+}
+
+/// Features of one digit cluster (see [`TriggerSpec`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct ClusterFeatures {
+    max_run: u32,
+    max_joined: u32,
+    dots: u32,
+    seps: u32,
+    max_alnum: u32,
+    letter: bool,
+}
+
+impl TokenTrigger {
+    fn fires(&self, f: &ClusterFeatures, cjk_before: bool) -> bool {
+        f.max_run >= self.min_run
+            && f.max_joined >= self.min_joined
+            && f.dots >= self.min_dots
+            && f.seps >= self.min_seps
+            && f.max_alnum >= self.min_alnum
+            && (!self.letter || f.letter)
+            && (!self.cjk_before || cjk_before)
+    }
+}
+
+/// How a rule's matches are found.
+#[derive(Debug)]
+enum Matcher {
+    /// A regex; the value is group `v` when present.
+    Pattern {
+        regex: Regex,
+        value_group: Option<usize>,
+    },
+    /// A watch list: the trigger hit itself is the value.
+    Words,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+struct CompiledRule {
+    id: String,
+    category: Category,
+    matcher: Matcher,
+    token: Option<TokenTrigger>,
+    before: usize,
+    after: usize,
+    requires_any: Vec<String>,
+    boundary: Boundary,
+    validator: Option<Validator>,
+    normalize: Normalize,
+    mask: MaskStyle,
+    confidence: Confidence,
+    context_required: bool,
+    negative_applies: bool,
+    fields: Vec<FieldHint>,
+    exclude_fields: Vec<String>,
+    field_value: bool,
+    priority: i32,
+}
+
+/// A field-name hint, pre-split for token matching.
+#[derive(Debug, Clone)]
+struct FieldHint {
+    /// Lower-case tokens of an ASCII hint; empty for a non-ASCII hint.
+    tokens: Vec<String>,
+    /// The hint lower-cased with separators removed (ASCII) or as written (CJK).
+    compact: String,
+}
+
+/// A rule and a window of the scanned text in which its pattern should run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    /// Index of the rule in the engine.
+    pub rule: u32,
+    /// Window start (byte offset in the scanned text).
+    pub start: usize,
+    /// Window end.
+    pub end: usize,
+}
+
+/// A confirmed, validated match before it becomes a [`Finding`].
+#[derive(Debug, Clone, Copy)]
+struct Confirmed {
+    rule: u32,
+    start: usize,
+    end: usize,
+    confidence: Confidence,
+    supported: bool,
+}
+
+/// Compiled rules. Immutable and shareable across threads.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    literal_ac: Option<AhoCorasick>,
+    literal_rules: Vec<Vec<u32>>,
+    keyword_ac: Option<AhoCorasick>,
+    keyword_rules: Vec<Vec<u32>>,
+    token_rules: Vec<u32>,
+    max_token_before: usize,
+    context_ac: Option<AhoCorasick>,
+    context_rules: Vec<Vec<u32>>,
+    negative_ac: Option<AhoCorasick>,
+    negative_words: Vec<String>,
+    field_rules: Vec<u32>,
+    hash_key: HashKey,
+    vctx: ValidationContext,
+    min_confidence: Confidence,
+    max_window: usize,
+}
+
+/// Summary of one rule for listings (`leakscope detectors`).
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    /// Detector id.
+    pub id: String,
+    /// Category.
+    pub category: Category,
+}
+
+impl Engine {
+    /// The built-in catalog with the given configuration.
+    pub fn builtin(config: &EngineConfig) -> Result<Engine, RuleError> {
+        Engine::new(&RuleFile::builtin()?, config)
+    }
+
+    /// Compiles rule files. Every problem (bad regex, unknown validator, duplicate id) is
+    /// reported as a located [`RuleError`].
+    pub fn new(files: &[RuleFile], config: &EngineConfig) -> Result<Engine, RuleError> {
+        let mut rules = Vec::new();
+        let mut literal_pats: Vec<(String, u32)> = Vec::new();
+        let mut keyword_pats: Vec<(String, u32)> = Vec::new();
+        let mut context_pats: Vec<(String, u32)> = Vec::new();
+        let mut negative_words: Vec<String> = Vec::new();
+        let mut seen: Vec<(String, Option<String>)> = Vec::new();
+        for file in files {
+            for w in &file.negative_context {
+                if !negative_words.contains(w) {
+                    negative_words.push(w.clone());
+                }
+            }
+            for spec in &file.rules {
+                let key = (spec.id.get_ref().clone(), spec.variant.clone());
+                if seen.contains(&key) {
+                    return Err(file.error_at(
+                        spec,
+                        "duplicate rule id (give each rule sharing an id a distinct `variant`)",
+                    ));
+                }
+                seen.push(key);
+                let rule = compile_rule(file, spec)?;
+                if !enabled(&rule, config) {
+                    continue;
+                }
+                let index = rules.len() as u32;
+                for l in &spec.trigger.literals {
+                    literal_pats.push((l.clone(), index));
+                }
+                for k in spec.trigger.keywords.iter().chain(&spec.words) {
+                    keyword_pats.push((k.clone(), index));
+                }
+                for c in &spec.context {
+                    context_pats.push((c.clone(), index));
+                }
+                rules.push(rule);
+            }
+        }
+        let (literal_ac, literal_rules) = build_ac(&literal_pats, false);
+        let (keyword_ac, keyword_rules) = build_ac(&keyword_pats, true);
+        let (context_ac, context_rules) = build_ac(&context_pats, true);
+        let negative_ac = if negative_words.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build(&negative_words)
+                    .expect("negative words are plain literals"),
+            )
+        };
+        let token_rules: Vec<u32> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.token.is_some())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let max_token_before = token_rules
+            .iter()
+            .map(|&i| rules[i as usize].before)
+            .max()
+            .unwrap_or(0);
+        let field_rules: Vec<u32> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.fields.is_empty())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let max_window = rules.iter().map(|r| r.before + r.after).max().unwrap_or(0);
+        Ok(Engine {
+            rules,
+            literal_ac,
+            literal_rules,
+            keyword_ac,
+            keyword_rules,
+            token_rules,
+            max_token_before,
+            context_ac,
+            context_rules,
+            negative_ac,
+            negative_words,
+            field_rules,
+            hash_key: config.hash_key.clone(),
+            vctx: ValidationContext {
+                today: config.today,
+            },
+            min_confidence: config.min_confidence,
+            max_window,
+        })
+    }
+
+    /// The enabled rules, one entry per rule (ids repeat for variants).
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        self.rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.id.clone(),
+                category: r.category,
+            })
+            .collect()
+    }
+
+    /// The largest window any rule searches around a trigger: the overlap a chunked
+    /// reader must keep so that no match is lost at a chunk boundary.
+    pub fn max_window(&self) -> usize {
+        self.max_window
+    }
+
+    /// A scanner bound to this engine. Make one per thread and reuse it.
+    pub fn scanner(&self) -> Scanner<'_> {
+        Scanner {
+            engine: self,
+            folded: Folded::default(),
+            candidates: Vec::new(),
+            confirmed: Vec::new(),
+        }
+    }
+
+    /// The negative-context words in force (for documentation and tests).
+    pub fn negative_words(&self) -> &[String] {
+        &self.negative_words
+    }
+}
+
+fn enabled(rule: &CompiledRule, config: &EngineConfig) -> bool {
+    if let Some(only) = &config.only_detectors {
+        if !only.iter().any(|d| d == &rule.id) {
+            return false;
+        }
+    }
+    if config.exclude_detectors.iter().any(|d| d == &rule.id) {
+        return false;
+    }
+    if let Some(cats) = &config.categories {
+        if !cats.contains(&rule.category) {
+            return false;
+        }
+    }
+    true
+}
+
+fn build_ac(
+    pats: &[(String, u32)],
+    case_insensitive: bool,
+) -> (Option<AhoCorasick>, Vec<Vec<u32>>) {
+    let mut words: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<u32>> = Vec::new();
+    for (p, r) in pats {
+        let key = if case_insensitive {
+            p.to_ascii_lowercase()
+        } else {
+            p.clone()
+        };
+        match words.iter().position(|w| *w == key) {
+            Some(i) => {
+                if !owners[i].contains(r) {
+                    owners[i].push(*r)
+                }
+            }
+            None => {
+                words.push(key);
+                owners.push(vec![*r]);
+            }
+        }
+    }
+    if words.is_empty() {
+        return (None, owners);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(case_insensitive)
+        .match_kind(MatchKind::Standard)
+        .build(&words)
+        .expect("trigger words are plain literals");
+    (Some(ac), owners)
+}
+
+fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleError> {
+    let id = spec.id.get_ref().clone();
+    if id.is_empty()
+        || !id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-' || b == b'.'
+        })
+    {
+        return Err(file.error_at(
+            spec,
+            "id must be non-empty lower-case letters, digits, `_`, `-` or `.`",
+        ));
+    }
+    let category = file.category_of(spec)?;
+    let matcher = match (&spec.pattern, spec.words.is_empty()) {
+        (Some(p), true) => {
+            let regex =
+                Regex::new(p).map_err(|e| file.error_at(spec, format!("bad pattern: {e}")))?;
+            let value_group = regex.capture_names().position(|n| n == Some("v"));
+            Matcher::Pattern { regex, value_group }
+        }
+        (None, false) => Matcher::Words,
+        (Some(_), false) => {
+            return Err(file.error_at(spec, "give either `pattern` or `words`, not both"))
+        }
+        (None, true) => {
+            return Err(file.error_at(spec, "a rule needs a `pattern` or a `words` list"))
+        }
+    };
+    let t = &spec.trigger;
+    let token = t.is_token().then(|| TokenTrigger {
+        min_run: t.min_run.unwrap_or(0),
+        min_joined: t.min_joined.unwrap_or(0),
+        min_dots: t.min_dots.unwrap_or(0),
+        min_seps: t.min_seps.unwrap_or(0),
+        min_alnum: t.min_alnum.unwrap_or(0),
+        letter: t.letter,
+        cjk_before: t.cjk_before,
+    });
+    if token.is_none() && t.literals.is_empty() && t.keywords.is_empty() && spec.words.is_empty() {
+        return Err(file.error_at(
+            spec,
+            "trigger needs `literals`, `keywords` or a token threshold (`min_run`, …)",
+        ));
+    }
+    check_trigger_words(file, spec, t)?;
+    let [before, after] = spec.window.unwrap_or(if matches!(matcher, Matcher::Words) {
+        [0, 0]
+    } else {
+        [0, 256]
+    });
+    if before + after > 65536 {
+        return Err(file.error_at(spec, "window is larger than 64 KiB"));
+    }
+    let boundary = match spec.boundary.as_deref().unwrap_or(if matches!(matcher, Matcher::Words) { "alnum" } else { "none" }) {
+        "none" => Boundary::None,
+        "digit" => Boundary::Digit,
+        "alnum" => Boundary::Alnum,
+        "alnum_before" => Boundary::AlnumBefore,
+        "alnum_after" => Boundary::AlnumAfter,
+        "dotted" => Boundary::Dotted,
+        "joined" => Boundary::Joined,
+        "base64" => Boundary::Base64,
+        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, base64)"))),
+    };
+    let validator = match &spec.validator {
+        None => None,
+        Some(name) => Some(validators::by_name(name).ok_or_else(|| {
+            file.error_at(
+                spec,
+                format!(
+                    "unknown validator `{name}` (known: {})",
+                    validators::VALIDATOR_NAMES.join(", ")
+                ),
+            )
+        })?),
+    };
+    let normalize = match spec.normalize.as_deref().unwrap_or("trim") {
+        "trim" => Normalize::Trim,
+        "digits" => Normalize::Digits,
+        "mobile" => Normalize::Mobile,
+        "upper_alnum" => Normalize::UpperAlnum,
+        "lower" => Normalize::Lower,
+        other => {
+            return Err(file.error_at(
+                spec,
+                format!("unknown normalize `{other}` (trim, digits, mobile, upper_alnum, lower)"),
+            ))
+        }
+    };
+    let mask = match &spec.mask {
+        None => MaskStyle::Ends,
+        Some(m) => MaskStyle::from_name(m).ok_or_else(|| {
+            file.error_at(
+                spec,
+                format!("unknown mask `{m}` (ends, first_char, email, block, uri)"),
+            )
+        })?,
+    };
+    let confidence = match &spec.confidence {
+        None => Confidence::Medium,
+        Some(c) => c
+            .parse()
+            .map_err(|e: leakscope_core::ParseEnumError| file.error_at(spec, e.to_string()))?,
+    };
+    if spec.field_value && spec.fields.is_empty() {
+        return Err(file.error_at(spec, "`field_value = true` needs a `fields` list"));
+    }
+    Ok(CompiledRule {
+        id,
+        category,
+        matcher,
+        token,
+        before,
+        after,
+        requires_any: t.requires_any.clone(),
+        boundary,
+        validator,
+        normalize,
+        mask,
+        confidence,
+        context_required: spec.context_required,
+        negative_applies: !spec.ignore_negative_context && category == Category::Pii,
+        fields: spec.fields.iter().map(|f| field_hint(f)).collect(),
+        exclude_fields: spec
+            .exclude_fields
+            .iter()
+            .map(|f| f.to_lowercase())
+            .collect(),
+        field_value: spec.field_value,
+        priority: spec.priority,
+    })
+}
+
+fn check_trigger_words(file: &RuleFile, spec: &RuleSpec, t: &TriggerSpec) -> Result<(), RuleError> {
+    for w in t
+        .literals
+        .iter()
+        .chain(&t.keywords)
+        .chain(&spec.words)
+        .chain(&spec.context)
+    {
+        if w.is_empty() {
+            return Err(file.error_at(spec, "empty trigger, context or watch-list word"));
+        }
+    }
+    Ok(())
+}
+
+fn field_hint(hint: &str) -> FieldHint {
+    if hint.is_ascii() {
+        FieldHint {
+            tokens: field_tokens(hint),
+            compact: compact(hint),
+        }
+    } else {
+        FieldHint {
+            tokens: Vec::new(),
+            compact: hint.to_lowercase(),
+        }
+    }
+}
+
+fn compact(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Splits a field name into lower-case tokens at separators and camelCase humps
+/// (`customerName`, `customer_name` and `Customer Name` all give `customer`, `name`).
+fn field_tokens(field: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in field.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                tokens.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            tokens.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        tokens.push(cur);
+    }
+    tokens
+}
+
+impl CompiledRule {
+    /// True when a field name says the value is this rule's kind of data.
+    fn field_matches(&self, field: &str) -> bool {
+        let tokens = field_tokens(field);
+        if tokens.iter().any(|t| self.exclude_fields.contains(t)) {
+            return false;
+        }
+        let lower = field.to_lowercase();
+        let field_compact = compact(field);
+        self.fields.iter().any(|h| {
+            if h.tokens.is_empty() {
+                lower.contains(&h.compact)
+            } else {
+                field_compact == h.compact
+                    || tokens
+                        .windows(h.tokens.len())
+                        .any(|w| w == h.tokens.as_slice())
+            }
+        })
+    }
+}
+
+/// Per-thread scanning state bound to one [`Engine`].
+pub struct Scanner<'e> {
+    engine: &'e Engine,
+    folded: Folded,
+    candidates: Vec<Candidate>,
+    confirmed: Vec<Confirmed>,
+}
+
+impl<'e> Scanner<'e> {
+    /// The engine this scanner uses.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
+    /// Scans free text. Findings are appended to `out` in order of position, with byte
+    /// offsets and 1-based line numbers relative to `text`.
+    pub fn scan(&mut self, text: &str, out: &mut Vec<Finding>) {
+        self.scan_inner(text, None, out);
+    }
+
+    /// Scans the value of a named field (a CSV column, JSON key, database column). The field
+    /// name is context: it raises confidence, satisfies rules that need context, and lets
+    /// rules with `field_value = true` check the whole value.
+    pub fn scan_field(&mut self, field: &str, value: &str, out: &mut Vec<Finding>) {
+        self.scan_inner(value, Some(field), out);
+    }
+
+    /// The prefilter stage alone: every candidate window, sorted and merged per rule.
+    /// Exposed so tests and benchmarks can observe the stage boundary.
+    pub fn candidates(&mut self, text: &str) -> Vec<Candidate> {
+        let folded = self.folded.fold(text);
+        let mut cands = Vec::new();
+        collect_candidates(self.engine, &folded, &mut cands);
+        merge_candidates(&mut cands);
+        cands
+    }
+
+    fn scan_inner(&mut self, text: &str, field: Option<&str>, out: &mut Vec<Finding>) {
+        let engine = self.engine;
+        let folded = self.folded.fold(text);
+        let scan_text: &str = &folded;
+        self.candidates.clear();
+        self.confirmed.clear();
+        collect_candidates(engine, scan_text, &mut self.candidates);
+        merge_candidates(&mut self.candidates);
+        for cand in &self.candidates {
+            confirm(engine, scan_text, *cand, field, &mut self.confirmed);
+        }
+        if let Some(field) = field {
+            field_value_matches(engine, scan_text, field, &mut self.confirmed);
+        }
+        resolve(engine, &mut self.confirmed);
+        let first = out.len();
+        let mut line = 1u64;
+        let mut line_pos = 0usize;
+        for c in &self.confirmed {
+            let rule = &engine.rules[c.rule as usize];
+            if c.confidence < engine.min_confidence {
+                continue;
+            }
+            let start = self.folded.to_original(c.start);
+            let end = self.folded.to_original(c.end);
+            let raw = &text[start..end];
+            let normalized = normalize(rule.normalize, &scan_text[c.start..c.end]);
+            line += count_newlines(&text.as_bytes()[line_pos..start]);
+            line_pos = start;
+            out.push(Finding {
+                detector: rule.id.clone(),
+                category: rule.category,
+                confidence: c.confidence,
+                start,
+                end,
+                line: Some(line),
+                field: field.map(str::to_string),
+                masked: mask_value(raw, rule.mask),
+                value_hash: engine.hash_key.hash(&rule.id, &normalized),
+                raw: RawValue::new(raw),
+            });
+        }
+        debug_assert!(out[first..].windows(2).all(|w| w[0].start <= w[1].start));
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Prefilter: literal and keyword hits plus digit clusters, as candidate windows.
+fn collect_candidates(engine: &Engine, text: &str, out: &mut Vec<Candidate>) {
+    let bytes = text.as_bytes();
+    for (ac, owners) in [
+        (&engine.literal_ac, &engine.literal_rules),
+        (&engine.keyword_ac, &engine.keyword_rules),
+    ] {
+        let Some(ac) = ac else { continue };
+        for m in ac.find_overlapping_iter(text) {
+            for &r in &owners[m.pattern().as_usize()] {
+                let rule = &engine.rules[r as usize];
+                if let Matcher::Words = rule.matcher {
+                    out.push(Candidate {
+                        rule: r,
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                    continue;
+                }
+                let start = floor_char(text, m.start().saturating_sub(rule.before));
+                let end = ceil_char(text, (m.end() + rule.after).min(bytes.len()));
+                out.push(Candidate {
+                    rule: r,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+    if !engine.token_rules.is_empty() {
+        scan_clusters(engine, bytes, text, out);
+    }
+}
+
+/// The digit-cluster pass. A cluster starts at the letters and digits just before a digit
+/// and runs over letters, digits and single joiners (space between digits; `-`, `(`, `)`
+/// between alphanumerics; `.` and `:` between alphanumerics; `·` before an alphanumeric).
+fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candidate>) {
+    let n = bytes.len();
+    let mut i = 0usize;
+    while i < n {
+        match bytes[i..].iter().position(u8::is_ascii_digit) {
+            Some(p) => i += p,
+            None => break,
+        }
+        let mut s = i;
+        while s > 0 && i - s < 16 && bytes[s - 1].is_ascii_alphanumeric() {
+            s -= 1;
+        }
+        let mut f = ClusterFeatures::default();
+        let (mut run, mut joined, mut alnum) = (0u32, 0u32, 0u32);
+        let mut j = s;
+        while j < n {
+            let c = bytes[j];
+            if c.is_ascii_digit() {
+                run += 1;
+                joined += 1;
+                alnum += 1;
+                f.max_run = f.max_run.max(run);
+                f.max_joined = f.max_joined.max(joined);
+                f.max_alnum = f.max_alnum.max(alnum);
+                j += 1;
+                continue;
+            }
+            if c.is_ascii_alphabetic() {
+                f.letter = true;
+                run = 0;
+                joined = 0;
+                alnum += 1;
+                f.max_alnum = f.max_alnum.max(alnum);
+                j += 1;
+                continue;
+            }
+            let prev = bytes[j - 1];
+            let next = bytes.get(j + 1).copied().unwrap_or(0);
+            match c {
+                b' ' if prev.is_ascii_digit() && next.is_ascii_digit() => {
+                    run = 0;
+                    alnum = 0;
+                    j += 1;
+                }
+                b'-' | b'(' | b')'
+                    if (prev.is_ascii_alphanumeric() || prev == b')')
+                        && (next.is_ascii_alphanumeric() || next == b'(') =>
+                {
+                    if c == b'-' {
+                        f.seps += 1;
+                    }
+                    run = 0;
+                    alnum = 0;
+                    j += 1;
+                }
+                b'.' | b':' if prev.is_ascii_alphanumeric() && next.is_ascii_alphanumeric() => {
+                    if c == b'.' {
+                        f.dots += 1;
+                    } else {
+                        f.seps += 1;
+                    }
+                    run = 0;
+                    joined = 0;
+                    alnum = 0;
+                    j += 1;
+                }
+                0xC2 if next == 0xB7 && bytes.get(j + 2).is_some_and(u8::is_ascii_alphanumeric) => {
+                    run = 0;
+                    alnum = 0;
+                    j += 2;
+                }
+                _ => break,
+            }
+        }
+        let e = j;
+        let look_from = s.saturating_sub(engine.max_token_before.min(8));
+        let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
+        for &r in &engine.token_rules {
+            let rule = &engine.rules[r as usize];
+            if rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before)) {
+                let start = floor_char(text, s.saturating_sub(rule.before));
+                let end = ceil_char(text, (e + rule.after).min(n));
+                out.push(Candidate {
+                    rule: r,
+                    start,
+                    end,
+                });
+            }
+        }
+        i = e.max(i + 1);
+    }
+}
+
+/// Sorts candidates and merges overlapping windows of the same rule, so each rule's
+/// pattern runs at most once over any byte.
+fn merge_candidates(cands: &mut Vec<Candidate>) {
+    cands.sort_unstable();
+    let mut w = 0usize;
+    for r in 0..cands.len() {
+        if w > 0 && cands[w - 1].rule == cands[r].rule && cands[r].start <= cands[w - 1].end {
+            cands[w - 1].end = cands[w - 1].end.max(cands[r].end);
+        } else {
+            cands[w] = cands[r];
+            w += 1;
+        }
+    }
+    cands.truncate(w);
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Confirm, validate and score within one candidate window.
+fn confirm(
+    engine: &Engine,
+    text: &str,
+    cand: Candidate,
+    field: Option<&str>,
+    out: &mut Vec<Confirmed>,
+) {
+    let rule = &engine.rules[cand.rule as usize];
+    let window = &text[cand.start..cand.end];
+    if !rule.requires_any.is_empty()
+        && !rule
+            .requires_any
+            .iter()
+            .any(|w| window.contains(w.as_str()))
+    {
+        return;
+    }
+    match &rule.matcher {
+        Matcher::Words => {
+            if boundary_ok(rule.boundary, text, cand.start, cand.end) {
+                accept(
+                    engine, rule, cand.rule, text, cand.start, cand.end, field, out,
+                );
+            }
+        }
+        Matcher::Pattern { regex, value_group } => {
+            let hay = &text[..cand.end];
+            let mut pos = cand.start;
+            while pos < cand.end {
+                let (m_start, m_end, v_start, v_end) = match value_group {
+                    None => match regex.find_at(hay, pos) {
+                        Some(m) => (m.start(), m.end(), m.start(), m.end()),
+                        None => break,
+                    },
+                    Some(g) => match regex.captures_at(hay, pos) {
+                        Some(caps) => {
+                            let m = caps.get(0).expect("group 0 always matches");
+                            match caps.get(*g) {
+                                Some(v) => (m.start(), m.end(), v.start(), v.end()),
+                                None => (m.start(), m.end(), m.start(), m.end()),
+                            }
+                        }
+                        None => break,
+                    },
+                };
+                let ok = v_end > v_start
+                    && boundary_ok(rule.boundary, text, v_start, v_end)
+                    && accept(engine, rule, cand.rule, text, v_start, v_end, field, out);
+                // After a rejected match, retry one character later so an overlapping valid
+                // value is not hidden behind an invalid one.
+                pos = if ok || m_end == m_start {
+                    if m_end == m_start {
+                        ceil_char(text, m_end + 1)
+                    } else {
+                        m_end
+                    }
+                } else {
+                    ceil_char(text, m_start + 1)
+                };
+            }
+        }
+    }
+}
+
+/// Validates and scores one value; pushes it and returns true when it is kept.
+#[allow(clippy::too_many_arguments)]
+fn accept(
+    engine: &Engine,
+    rule: &CompiledRule,
+    index: u32,
+    text: &str,
+    start: usize,
+    end: usize,
+    field: Option<&str>,
+    out: &mut Vec<Confirmed>,
+) -> bool {
+    let (start, end) = match rule.validator {
+        None => (start, end),
+        Some(v) => match v(&text[start..end], &engine.vctx) {
+            Check::Reject => return false,
+            Check::Accept => (start, end),
+            Check::Narrow(a, b) => {
+                if b <= a || !text.is_char_boundary(start + a) || !text.is_char_boundary(start + b)
+                {
+                    return false;
+                }
+                (start + a, start + b)
+            }
+        },
+    };
+    let field_support = field.is_some_and(|f| rule.field_matches(f));
+    let context_support = has_context(engine, index, text, start, end);
+    let supported = field_support || context_support;
+    if rule.context_required && !supported {
+        return false;
+    }
+    let mut confidence = rule.confidence;
+    if supported {
+        confidence = confidence.raised();
+    }
+    if rule.negative_applies && has_negative(engine, text, start, field) {
+        confidence = confidence.lowered();
+    }
+    out.push(Confirmed {
+        rule: index,
+        start,
+        end,
+        confidence,
+        supported,
+    });
+    true
+}
+
+fn has_context(engine: &Engine, rule: u32, text: &str, start: usize, end: usize) -> bool {
+    let Some(ac) = &engine.context_ac else {
+        return false;
+    };
+    let before = &text[floor_char(text, start.saturating_sub(CONTEXT_BEFORE))..start];
+    let after = &text[end..ceil_char(text, (end + CONTEXT_AFTER).min(text.len()))];
+    [before, after].iter().any(|region| {
+        ac.find_overlapping_iter(*region)
+            .any(|m| engine.context_rules[m.pattern().as_usize()].contains(&rule))
+    })
+}
+
+fn has_negative(engine: &Engine, text: &str, start: usize, field: Option<&str>) -> bool {
+    let Some(ac) = &engine.negative_ac else {
+        return false;
+    };
+    let before = &text[floor_char(text, start.saturating_sub(NEGATIVE_BEFORE))..start];
+    ac.is_match(before) || field.is_some_and(|f| ac.is_match(f))
+}
+
+/// Rules with `field_value = true` check a whole field value whose name matches.
+fn field_value_matches(engine: &Engine, text: &str, field: &str, out: &mut Vec<Confirmed>) {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.len() > 512 {
+        return;
+    }
+    let start = text.len() - text.trim_start().len();
+    let end = start + trimmed.len();
+    for &r in &engine.field_rules {
+        let rule = &engine.rules[r as usize];
+        if !rule.field_value || !rule.field_matches(field) {
+            continue;
+        }
+        if out.iter().any(|c| c.rule == r) {
+            continue;
+        }
+        accept(engine, rule, r, text, start, end, Some(field), out);
+    }
+}
+
+/// Sorts confirmed matches by position and resolves claims on the same span: the match
+/// with context support wins, then higher confidence, then higher rule priority.
+fn resolve(engine: &Engine, confirmed: &mut Vec<Confirmed>) {
+    let rank = |c: &Confirmed| {
+        (
+            c.supported,
+            c.confidence,
+            engine.rules[c.rule as usize].priority,
+        )
+    };
+    confirmed.sort_by(|a, b| {
+        (a.start, a.end)
+            .cmp(&(b.start, b.end))
+            .then_with(|| rank(b).cmp(&rank(a)))
+    });
+    confirmed.dedup_by(|later, kept| later.start == kept.start && later.end == kept.end);
+}
+
+fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let before = start.checked_sub(1).map(|i| b[i]);
+    let after = b.get(end).copied();
+    let is = |c: Option<u8>, f: fn(&u8) -> bool| c.as_ref().is_some_and(f);
+    match boundary {
+        Boundary::None => true,
+        Boundary::Digit => !is(before, u8::is_ascii_digit) && !is(after, u8::is_ascii_digit),
+        Boundary::Alnum => {
+            !is(before, u8::is_ascii_alphanumeric) && !is(after, u8::is_ascii_alphanumeric)
+        }
+        Boundary::AlnumBefore => !is(before, u8::is_ascii_alphanumeric),
+        Boundary::AlnumAfter => !is(after, u8::is_ascii_alphanumeric),
+        Boundary::Dotted => {
+            let dot_digit_after =
+                after == Some(b'.') && b.get(end + 1).is_some_and(u8::is_ascii_digit);
+            let digit_dot_before =
+                before == Some(b'.') && start >= 2 && b[start - 2].is_ascii_alphanumeric();
+            !is(before, u8::is_ascii_alphanumeric)
+                && !is(after, u8::is_ascii_alphanumeric)
+                && !dot_digit_after
+                && !digit_dot_before
+        }
+        Boundary::Joined => {
+            let sep = |c: Option<u8>| matches!(c, Some(b'.' | b':' | b'-'));
+            let joined_after = sep(after) && b.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
+            let joined_before = sep(before) && start >= 2 && b[start - 2].is_ascii_alphanumeric();
+            !is(before, u8::is_ascii_alphanumeric)
+                && !is(after, u8::is_ascii_alphanumeric)
+                && !joined_after
+                && !joined_before
+        }
+        Boundary::Base64 => {
+            // Padding `=` may only follow a value, so it counts as part of one after it.
+            fn b64(c: &u8) -> bool {
+                c.is_ascii_alphanumeric() || *c == b'/' || *c == b'+'
+            }
+            fn b64_pad(c: &u8) -> bool {
+                b64(c) || *c == b'='
+            }
+            !is(before, b64) && !is(after, b64_pad)
+        }
+    }
+}
+
+fn normalize(kind: Normalize, value: &str) -> String {
+    match kind {
+        Normalize::Trim => value.trim().to_string(),
+        Normalize::Digits => value.chars().filter(char::is_ascii_digit).collect(),
+        Normalize::Mobile => {
+            let d: String = value.chars().filter(char::is_ascii_digit).collect();
+            let l = d.len();
+            if l > 11 {
+                d[l - 11..].to_string()
+            } else {
+                d
+            }
+        }
+        Normalize::UpperAlnum => value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+        Normalize::Lower => value.trim().to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

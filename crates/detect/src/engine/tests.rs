@@ -1,0 +1,387 @@
+//! Engine tests: the catalog's own examples, boundaries, folding, context, fields, errors.
+
+use super::*;
+use crate::rules::RuleFile;
+use crate::stream::StreamScanner;
+
+fn config() -> EngineConfig {
+    EngineConfig::new(
+        HashKey::insecure_test_key(),
+        Date::new(2026, 11, 23).unwrap(),
+    )
+}
+
+fn engine() -> Engine {
+    Engine::builtin(&config()).unwrap()
+}
+
+fn scan(engine: &Engine, text: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    engine.scanner().scan(text, &mut out);
+    out
+}
+
+fn scan_field(engine: &Engine, field: &str, value: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    engine.scanner().scan_field(field, value, &mut out);
+    out
+}
+
+/// Every rule's `examples` must produce a finding of that rule, and its
+/// `negative_examples` none. This is what makes a broken rule fail CI.
+#[test]
+fn catalog_examples_hold() {
+    let engine = engine();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for file in RuleFile::builtin().unwrap() {
+        for spec in &file.rules {
+            let id = spec.id.get_ref();
+            for ex in &spec.examples {
+                checked += 1;
+                if !scan(&engine, ex).iter().any(|f| &f.detector == id) {
+                    failures.push(format!("{id}: missed example {ex:?}"));
+                }
+            }
+            for ex in &spec.negative_examples {
+                checked += 1;
+                let hits: Vec<_> = scan(&engine, ex)
+                    .into_iter()
+                    .filter(|f| &f.detector == id)
+                    .collect();
+                if !hits.is_empty() {
+                    failures.push(format!(
+                        "{id}: matched negative example {ex:?} as {:?}",
+                        hits[0].masked
+                    ));
+                }
+            }
+            for ex in &spec.field_examples {
+                checked += 1;
+                if !scan_field(&engine, &ex.field, &ex.value)
+                    .iter()
+                    .any(|f| &f.detector == id)
+                {
+                    failures.push(format!(
+                        "{id}: missed field example {}={:?}",
+                        ex.field, ex.value
+                    ));
+                }
+            }
+            for ex in &spec.negative_field_examples {
+                checked += 1;
+                if scan_field(&engine, &ex.field, &ex.value)
+                    .iter()
+                    .any(|f| &f.detector == id)
+                {
+                    failures.push(format!(
+                        "{id}: matched negative field example {}={:?}",
+                        ex.field, ex.value
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} example checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_spec_detector_exists_with_examples() {
+    let ids = [
+        "cn_resident_id",
+        "cn_mobile",
+        "cn_landline",
+        "cn_passport",
+        "cn_uscc",
+        "bank_card",
+        "hk_id",
+        "tw_id",
+        "imsi",
+        "imei",
+        "email",
+        "ipv4",
+        "mac_address",
+        "gps",
+        "cn_license_plate",
+        "person_name",
+        "cn_address",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aliyun_access_key_id",
+        "aliyun_access_key_secret",
+        "tencent_secret_id",
+        "github_token",
+        "slack_token",
+        "private_key",
+        "jwt",
+        "db_connection_credential",
+        "generic_password",
+    ];
+    let files = RuleFile::builtin().unwrap();
+    for id in ids {
+        let specs: Vec<_> = files
+            .iter()
+            .flat_map(|f| &f.rules)
+            .filter(|r| r.id.get_ref() == id)
+            .collect();
+        assert!(!specs.is_empty(), "{id} missing");
+        assert!(
+            specs
+                .iter()
+                .all(|s| !s.examples.is_empty() && !s.negative_examples.is_empty()),
+            "{id} lacks examples"
+        );
+    }
+}
+
+#[test]
+fn finding_fields_are_filled() {
+    let engine = engine();
+    let text = "第一行\n身份证号：11010519491231002X，手机13812345678";
+    let f = scan(&engine, text);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!(f[0].detector, "cn_resident_id");
+    assert_eq!(f[0].category, Category::Pii);
+    assert_eq!(f[0].confidence, Confidence::High);
+    assert_eq!(f[0].line, Some(2));
+    assert_eq!(&text[f[0].start..f[0].end], "11010519491231002X");
+    assert_eq!(f[0].raw.expose(), "11010519491231002X");
+    assert_eq!(f[1].detector, "cn_mobile");
+    assert_eq!(f[1].masked, "138****5678");
+    assert_eq!(f[1].confidence, Confidence::High, "手机 is context");
+}
+
+#[test]
+fn cjk_neighbours_do_not_hide_numbers_and_digit_runs_do() {
+    let engine = engine();
+    assert_eq!(scan(&engine, "手机13812345678谢谢").len(), 1);
+    assert!(scan(&engine, "913812345678")
+        .iter()
+        .all(|f| f.detector != "cn_mobile"));
+    assert!(scan(&engine, "138123456789")
+        .iter()
+        .all(|f| f.detector != "cn_mobile"));
+}
+
+#[test]
+fn full_width_digits_are_found_and_shown_as_written() {
+    let engine = engine();
+    let text = "电话：１３８１２３４５６７８。";
+    let f = scan(&engine, text);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].raw.expose(), "１３８１２３４５６７８");
+    assert_eq!(&text[f[0].start..f[0].end], "１３８１２３４５６７８");
+    // The hash is of the normalised value: the same as the ASCII spelling.
+    let g = scan(&engine, "电话：13812345678");
+    assert_eq!(f[0].value_hash, g[0].value_hash);
+}
+
+#[test]
+fn same_value_same_hash_across_spellings() {
+    let engine = engine();
+    let a = scan(&engine, "tel 138-1234-5678");
+    let b = scan(&engine, "tel +86 13812345678");
+    assert_eq!(a[0].value_hash, b[0].value_hash);
+}
+
+#[test]
+fn context_and_negative_words_move_confidence() {
+    let engine = engine();
+    let plain = scan(&engine, "x 6222021234567890128 y");
+    assert_eq!(plain[0].confidence, Confidence::Medium);
+    let ctx = scan(&engine, "银行卡号 6222021234567890128");
+    assert_eq!(ctx[0].confidence, Confidence::High);
+    let neg = scan(&engine, "订单号 6222021234567890128");
+    assert_eq!(neg[0].confidence, Confidence::Low);
+}
+
+#[test]
+fn imsi_needs_context_or_field() {
+    let engine = engine();
+    assert!(scan(&engine, "460001234567890").is_empty());
+    assert_eq!(scan(&engine, "IMSI=460001234567890")[0].detector, "imsi");
+    assert_eq!(
+        scan_field(&engine, "imsi", "460001234567890")[0].detector,
+        "imsi"
+    );
+    assert!(scan_field(&engine, "order_id", "460001234567890").is_empty());
+}
+
+#[test]
+fn field_names_tokenise() {
+    let engine = engine();
+    assert_eq!(
+        scan_field(&engine, "customerName", "王小明")[0].detector,
+        "person_name"
+    );
+    assert_eq!(
+        scan_field(&engine, "Full Name", "John Smith")[0].detector,
+        "person_name"
+    );
+    assert!(scan_field(&engine, "hostname", "Web Server").is_empty());
+    assert!(scan_field(&engine, "filename", "Report Final").is_empty());
+    assert!(scan_field(&engine, "product_name", "Apple Watch").is_empty());
+}
+
+#[test]
+fn filters_select_detectors() {
+    let mut cfg = config();
+    cfg.only_detectors = Some(vec!["email".into()]);
+    let engine = Engine::builtin(&cfg).unwrap();
+    let f = scan(&engine, "a@example.com 13812345678");
+    assert_eq!(f.len(), 1);
+    let mut cfg = config();
+    cfg.categories = Some(vec![Category::Secret]);
+    let engine = Engine::builtin(&cfg).unwrap();
+    assert!(scan(&engine, "a@example.com 13812345678").is_empty());
+    let mut cfg = config();
+    cfg.min_confidence = Confidence::High;
+    let engine = Engine::builtin(&cfg).unwrap();
+    assert!(scan(&engine, "x 6222021234567890128 y").is_empty());
+}
+
+#[test]
+fn custom_rules_and_watch_lists() {
+    let text = r#"
+[[rule]]
+id = "acme_employee_id"
+pattern = 'ACME-\d{6}'
+trigger = { literals = ["ACME-"] }
+window = [0, 12]
+boundary = "alnum"
+confidence = "high"
+examples = ["emp ACME-123456"]
+negative_examples = ["ACME-12"]
+
+[[rule]]
+id = "project_codenames"
+words = ["Blue Harbor", "天网工程"]
+examples = ["re: blue harbor status"]
+negative_examples = ["harbor"]
+"#;
+    let mut files = RuleFile::builtin().unwrap();
+    files.push(RuleFile::parse("mine.toml", text).unwrap());
+    let engine = Engine::new(&files, &config()).unwrap();
+    let f = scan(&engine, "emp ACME-123456 joined 天网工程 and Blue Harbor");
+    let ids: Vec<_> = f
+        .iter()
+        .map(|f| (f.detector.as_str(), f.category))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("acme_employee_id", Category::Custom),
+            ("project_codenames", Category::Custom),
+            ("project_codenames", Category::Custom)
+        ]
+    );
+}
+
+#[test]
+fn broken_rule_files_give_located_errors() {
+    let cases = [
+        ("[[rule]]\nid = \"x\"\npattern = '('\ntrigger = { literals = [\"a\"] }\n", "bad pattern"),
+        ("[[rule]]\nid = \"x\"\npattern = 'a'\ntrigger = { literals = [\"a\"] }\nvalidator = \"nope\"\n", "unknown validator"),
+        ("[[rule]]\nid = \"x\"\npattern = 'a'\n", "trigger needs"),
+        ("[[rule]]\nid = \"Bad Id\"\npattern = 'a'\ntrigger = { literals = [\"a\"] }\n", "id must be"),
+        ("\n[[rule]]\nid = \"x\"\npattern = 'a'\ntrigger = { literals = [\"a\"] }\n[[rule]]\nid = \"x\"\npattern = 'b'\ntrigger = { literals = [\"b\"] }\n", "duplicate"),
+    ];
+    for (text, expect) in cases {
+        let file = RuleFile::parse("user.toml", text).unwrap();
+        let err = Engine::new(&[file], &config()).unwrap_err();
+        assert!(err.message.contains(expect), "{expect}: {err}");
+        assert_eq!(err.origin, "user.toml");
+        assert!(err.line >= 2, "{err}");
+    }
+}
+
+#[test]
+fn overlapping_claims_resolve_to_one_finding() {
+    // A Gansu resident id (province 62) that is also Luhn-valid with a UnionPay prefix.
+    let engine = engine();
+    let id = (0..10000u32)
+        .map(|n| format!("62010219880808{:03}", n % 1000))
+        .flat_map(|body| {
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "X"].map(|c| format!("{body}{c}"))
+        })
+        .find(|s| validators::cn_resident_id(s, config().today) && validators::bank_card(s))
+        .expect("such a number exists");
+    let f = scan(&engine, &format!("证件号码 {id}"));
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].detector, "cn_resident_id");
+    let f = scan(&engine, &format!("银行卡号 {id}"));
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].detector, "bank_card");
+}
+
+#[test]
+fn stream_reports_straddling_match_exactly_once() {
+    let engine = engine();
+    let mut text = String::new();
+    let filler = "普通的聊天记录，没有敏感信息。 some english text 2024-01-01 v1.2.3\n";
+    while text.len() < 200_000 {
+        text.push_str(filler);
+        if text.len() % 7 == 0 {
+            text.push_str("身份证号：11010519491231002X 手机：13812345678\n");
+        }
+    }
+    let mut whole = Vec::new();
+    engine.scanner().scan(&text, &mut whole);
+    for chunk_size in [1000usize, 4097, 65536] {
+        let mut scanner = engine.scanner();
+        let mut stream = StreamScanner::new(&mut scanner);
+        let mut got = Vec::new();
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let mut cut = chunk_size.min(rest.len());
+            while !rest.is_char_boundary(cut) {
+                cut += 1;
+            }
+            stream.push(&rest[..cut], &mut got);
+            rest = &rest[cut..];
+        }
+        stream.finish(&mut got);
+        let a: Vec<_> = whole
+            .iter()
+            .map(|f| (f.start, f.end, f.line, f.detector.clone()))
+            .collect();
+        let b: Vec<_> = got
+            .iter()
+            .map(|f| (f.start, f.end, f.line, f.detector.clone()))
+            .collect();
+        assert_eq!(a, b, "chunk size {chunk_size}");
+    }
+}
+
+#[test]
+fn stream_boundary_inside_a_value() {
+    let engine = engine();
+    let text = format!(
+        "{}身份证号：11010519491231002X{}",
+        "a".repeat(5000),
+        "b".repeat(5000)
+    );
+    let cut = text.find("1949").unwrap();
+    let mut scanner = engine.scanner();
+    let mut stream = StreamScanner::new(&mut scanner);
+    let mut got = Vec::new();
+    stream.push(&text[..cut], &mut got);
+    stream.push(&text[cut..], &mut got);
+    stream.finish(&mut got);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].raw.expose(), "11010519491231002X");
+}
+
+#[test]
+fn prefilter_stage_is_observable() {
+    let engine = engine();
+    let mut s = engine.scanner();
+    assert!(s.candidates("no digits or triggers here").is_empty());
+    let c = s.candidates("手机13812345678");
+    assert!(!c.is_empty());
+}

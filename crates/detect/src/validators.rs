@@ -1,0 +1,946 @@
+//! Structural validators: pure functions from a candidate value to a verdict.
+//!
+//! Every validator here is deterministic, does no IO and never panics on any input (a
+//! property test feeds them arbitrary strings). Checks that depend on "today" (a birth date
+//! must not lie in the future) take the reference date from [`ValidationContext`] so the
+//! result depends only on the engine's configuration, never on the clock.
+
+use base64::Engine as _;
+
+/// A calendar date used as "today" by validators that reject future dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    /// Full year, e.g. 2026.
+    pub year: u32,
+    /// Month 1-12.
+    pub month: u32,
+    /// Day 1-31.
+    pub day: u32,
+}
+
+impl Date {
+    /// Builds a date when it exists in the proleptic Gregorian calendar.
+    pub fn new(year: u32, month: u32, day: u32) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+}
+
+/// Inputs that validators may consult besides the value itself.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationContext {
+    /// The reference date for "not in the future" checks.
+    pub today: Date,
+}
+
+/// The verdict of a validator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The value is not valid: no finding.
+    Reject,
+    /// The whole value is valid.
+    Accept,
+    /// Only the byte range `start..end` of the value is valid (used by name and address
+    /// validators, whose patterns over-capture neighbouring words).
+    Narrow(usize, usize),
+}
+
+impl Check {
+    fn from_bool(ok: bool) -> Check {
+        if ok {
+            Check::Accept
+        } else {
+            Check::Reject
+        }
+    }
+}
+
+/// A validator as stored in the catalog.
+pub type Validator = fn(&str, &ValidationContext) -> Check;
+
+/// Looks up a validator by the name used in rule files.
+pub fn by_name(name: &str) -> Option<Validator> {
+    Some(match name {
+        "cn_resident_id" => |v, c| Check::from_bool(cn_resident_id(v, c.today)),
+        "cn_mobile" => |v, _| Check::from_bool(cn_mobile(v)),
+        "cn_landline" => |v, _| Check::from_bool(cn_landline(v)),
+        "cn_passport" => |v, _| Check::from_bool(cn_passport(v)),
+        "cn_uscc" => |v, _| Check::from_bool(cn_uscc(v)),
+        "bank_card" => |v, _| Check::from_bool(bank_card(v)),
+        "hk_id" => |v, _| Check::from_bool(hk_id(v)),
+        "tw_id" => |v, _| Check::from_bool(tw_id(v)),
+        "imsi" => |v, _| Check::from_bool(imsi(v)),
+        "imei" => |v, _| Check::from_bool(imei(v)),
+        "email" => |v, _| Check::from_bool(email(v)),
+        "ipv4" => |v, _| Check::from_bool(ipv4(v)),
+        "mac_address" => |v, _| Check::from_bool(mac_address(v)),
+        "gps" => |v, _| Check::from_bool(gps(v)),
+        "cn_license_plate" => |v, _| Check::from_bool(cn_license_plate(v)),
+        "jwt" => |v, _| Check::from_bool(jwt(v)),
+        "pem_private_key" => |v, _| Check::from_bool(pem_private_key(v)),
+        "mixed_secret" => |v, _| Check::from_bool(mixed_secret(v)),
+        "not_placeholder" => |v, _| Check::from_bool(!is_placeholder(v)),
+        "connection_uri" => |v, _| Check::from_bool(connection_uri(v)),
+        "cn_person_name" => |v, _| cn_person_name(v),
+        "en_person_name" => |v, _| Check::from_bool(en_person_name(v)),
+        "cn_address" => |v, _| cn_address(v),
+        _ => return None,
+    })
+}
+
+/// The names accepted by [`by_name`], for error messages and documentation.
+pub const VALIDATOR_NAMES: &[&str] = &[
+    "cn_resident_id",
+    "cn_mobile",
+    "cn_landline",
+    "cn_passport",
+    "cn_uscc",
+    "bank_card",
+    "hk_id",
+    "tw_id",
+    "imsi",
+    "imei",
+    "email",
+    "ipv4",
+    "mac_address",
+    "gps",
+    "cn_license_plate",
+    "jwt",
+    "pem_private_key",
+    "mixed_secret",
+    "not_placeholder",
+    "connection_uri",
+    "cn_person_name",
+    "en_person_name",
+    "cn_address",
+];
+
+fn is_leap(year: u32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+fn digits_of(value: &str) -> Vec<u8> {
+    value
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect()
+}
+
+fn parse_num(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || bytes.len() > 9 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0')),
+    )
+}
+
+/// True when the two digits are a province-level code of GB/T 2260.
+pub fn is_province_code(code: u32) -> bool {
+    matches!(code, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82)
+}
+
+/// GB 11643-1999 resident identity number: region, real past date, MOD 11-2 check
+/// character; also the 15-digit pre-1999 form (region and YYMMDD date, 19YY).
+pub fn cn_resident_id(value: &str, today: Date) -> bool {
+    let b = value.as_bytes();
+    let (date_bytes, century) = match b.len() {
+        18 => (&b[6..14], None),
+        15 => (&b[6..12], Some(1900)),
+        _ => return false,
+    };
+    let body = if b.len() == 18 { &b[..17] } else { b };
+    if !body.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let Some(province) = parse_num(&b[..2]) else {
+        return false;
+    };
+    if !is_province_code(province) {
+        return false;
+    }
+    let (year, month, day) = match century {
+        None => (
+            parse_num(&date_bytes[..4]),
+            parse_num(&date_bytes[4..6]),
+            parse_num(&date_bytes[6..8]),
+        ),
+        Some(c) => (
+            parse_num(&date_bytes[..2]).map(|y| y + c),
+            parse_num(&date_bytes[2..4]),
+            parse_num(&date_bytes[4..6]),
+        ),
+    };
+    let (Some(year), Some(month), Some(day)) = (year, month, day) else {
+        return false;
+    };
+    let Some(date) = Date::new(year, month, day) else {
+        return false;
+    };
+    if year < 1900 || date > today {
+        return false;
+    }
+    if b.len() == 15 {
+        return true;
+    }
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let sum: u32 = body
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    CHECK[(sum % 11) as usize] == b[17].to_ascii_uppercase()
+}
+
+/// Mainland mobile number: 11 digits in a segment in use, after removing a `+86`, `86` or
+/// `0086` prefix and separators.
+pub fn cn_mobile(value: &str) -> bool {
+    let d = digits_of(value);
+    let d: &[u8] = match d.len() {
+        11 => &d,
+        13 if d[..2] == [8, 6] => &d[2..],
+        15 if d[..4] == [0, 0, 8, 6] => &d[4..],
+        _ => return false,
+    };
+    if d[0] != 1 {
+        return false;
+    }
+    let segment_ok = match (d[1], d[2]) {
+        (3, _) | (7, _) | (8, _) | (9, _) => true,
+        (4, 5..=9) => true,
+        (5, x) => x != 4,
+        (6, 2) | (6, 5..=7) => true,
+        _ => false,
+    };
+    // Eight or more equal digits in the subscriber part are test numbers, not people.
+    segment_ok && !has_run_of_equal(&d[3..], 8)
+}
+
+fn has_run_of_equal(d: &[u8], n: usize) -> bool {
+    d.windows(n).any(|w| w.iter().all(|x| *x == w[0]))
+}
+
+/// Mainland fixed-line number: a real area-code shape (`010`, `02x`, `0[3-9]xx`) and a
+/// 7-8 digit local number that does not start with 0 or 1.
+pub fn cn_landline(value: &str) -> bool {
+    let mut d = digits_of(value);
+    if d.len() >= 11 && d[..2] == [8, 6] {
+        d.drain(..2);
+        d.insert(0, 0);
+    }
+    if d.first() != Some(&0) {
+        return false;
+    }
+    let area_len = match (d.get(1), d.get(2)) {
+        (Some(1), Some(0)) => 3,
+        (Some(2), Some(x)) if *x != 6 => 3,
+        (Some(3..=9), Some(_)) => 4,
+        _ => return false,
+    };
+    let local = &d[area_len.min(d.len())..];
+    (7..=8).contains(&local.len()) && (2..=8).contains(&local[0]) && !has_run_of_equal(local, 7)
+}
+
+/// PRC passport: `E` + 8 digits, `E` + letter (not I or O) + 7 digits, or `G` + 8 digits.
+pub fn cn_passport(value: &str) -> bool {
+    let b = value.as_bytes();
+    if b.len() != 9 {
+        return false;
+    }
+    let digits_from = match (b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()) {
+        (b'E', c) if c.is_ascii_uppercase() && c != b'I' && c != b'O' => 2,
+        (b'E' | b'G', c) if c.is_ascii_digit() => 1,
+        _ => return false,
+    };
+    let digits = &b[digits_from..];
+    digits.iter().all(u8::is_ascii_digit) && !digits.iter().all(|d| *d == b'0')
+}
+
+const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// Unified social credit code, GB 32100-2015: registration authority and type codes,
+/// administrative division digits, and the MOD 31 check character.
+pub fn cn_uscc(value: &str) -> bool {
+    let b = value.as_bytes();
+    if b.len() != 18 {
+        return false;
+    }
+    let upper: Vec<u8> = b.iter().map(u8::to_ascii_uppercase).collect();
+    let types: &[u8] = match upper[0] {
+        b'1' | b'5' | b'7' | b'N' => b"1239",
+        b'2' | b'4' | b'8' | b'A' => b"19",
+        b'3' => b"123459",
+        b'6' => b"129",
+        b'9' => b"123",
+        b'Y' => b"1",
+        _ => return false,
+    };
+    if !types.contains(&upper[1]) {
+        return false;
+    }
+    if !upper[2..8].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    // Division code 10xxxx marks organisations registered at national level.
+    match parse_num(&upper[2..4]) {
+        Some(p) if is_province_code(p) || p == 10 => {}
+        _ => return false,
+    }
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let mut sum = 0u32;
+    for (c, w) in upper[..17].iter().zip(WEIGHTS) {
+        let Some(v) = USCC_ALPHABET.iter().position(|a| a == c) else {
+            return false;
+        };
+        sum += v as u32 * w;
+    }
+    let check = (31 - sum % 31) % 31;
+    USCC_ALPHABET[check as usize] == upper[17]
+}
+
+/// The Luhn (mod 10) checksum over the digits of `value`.
+pub fn luhn(value: &str) -> bool {
+    let d = digits_of(value);
+    if d.len() < 2 {
+        return false;
+    }
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            let x = u32::from(x);
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 {
+                    y - 9
+                } else {
+                    y
+                }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Payment card: 13-19 digits, Luhn-valid, a known issuer prefix with a length that issuer
+/// uses.
+pub fn bank_card(value: &str) -> bool {
+    let d = digits_of(value);
+    let n = d.len();
+    if !(13..=19).contains(&n) || !luhn(value) || has_run_of_equal(&d, 8) {
+        return false;
+    }
+    let prefix = |k: usize| d[..k].iter().fold(0u32, |a, x| a * 10 + u32::from(*x));
+    let issuer_ok = match d[0] {
+        4 => matches!(n, 13 | 16 | 19),
+        5 => (51..=55).contains(&prefix(2)) && n == 16,
+        2 => (2221..=2720).contains(&prefix(4)) && n == 16,
+        3 => match prefix(2) {
+            34 | 37 => n == 15,
+            35 => (3528..=3589).contains(&prefix(4)) && (16..=19).contains(&n),
+            _ => false,
+        },
+        6 => prefix(2) == 62 && (16..=19).contains(&n),
+        8 => prefix(2) == 81 && (16..=19).contains(&n),
+        _ => false,
+    };
+    issuer_ok
+}
+
+/// Hong Kong identity card: one or two letters, six digits, check digit (0-9 or A), with
+/// the check digit optionally in parentheses.
+pub fn hk_id(value: &str) -> bool {
+    let cleaned: Vec<u8> = value
+        .bytes()
+        .filter(|b| *b != b'(' && *b != b')')
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
+    let letters = cleaned
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase())
+        .count();
+    if !(1..=2).contains(&letters) || cleaned.len() != letters + 7 {
+        return false;
+    }
+    let digits = &cleaned[letters..letters + 6];
+    let check = cleaned[letters + 6];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut values: Vec<u32> = Vec::with_capacity(8);
+    if letters == 1 {
+        values.push(36);
+    }
+    values.extend(cleaned[..letters].iter().map(|c| u32::from(c - b'A') + 10));
+    values.extend(digits.iter().map(|c| u32::from(c - b'0')));
+    let sum: u32 = values.iter().zip((2..=9).rev()).map(|(v, w)| v * w).sum();
+    let expected = (11 - sum % 11) % 11;
+    match check {
+        b'A' => expected == 10,
+        c if c.is_ascii_digit() => expected == u32::from(c - b'0'),
+        _ => false,
+    }
+}
+
+/// Taiwan national identification number (and the newer resident certificate numbers whose
+/// second character is 8 or 9): letter code plus weighted digits, sum divisible by 10.
+pub fn tw_id(value: &str) -> bool {
+    let b: Vec<u8> = value.bytes().map(|c| c.to_ascii_uppercase()).collect();
+    if b.len() != 10 || !b[0].is_ascii_uppercase() || !b[1..].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if !matches!(b[1], b'1' | b'2' | b'8' | b'9') {
+        return false;
+    }
+    const CODES: [u32; 26] = [
+        10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29, 32,
+        30, 31, 33,
+    ];
+    let code = CODES[usize::from(b[0] - b'A')];
+    let mut sum = code / 10 + (code % 10) * 9;
+    for (i, c) in b[1..9].iter().enumerate() {
+        sum += u32::from(c - b'0') * (8 - i as u32);
+    }
+    sum += u32::from(b[9] - b'0');
+    sum % 10 == 0
+}
+
+/// IMSI: 15 digits, MCC 460 (mainland), 454 (Hong Kong), 455 (Macao) or 466 (Taiwan) with a
+/// mobile network code assigned in that country.
+pub fn imsi(value: &str) -> bool {
+    let b = value.as_bytes();
+    if b.len() != 15 || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mcc = parse_num(&b[..3]).unwrap_or(0);
+    let mnc = parse_num(&b[3..5]).unwrap_or(100);
+    let mnc_ok = match mcc {
+        460 => matches!(mnc, 0..=9 | 11 | 15 | 20),
+        454 => matches!(mnc, 0..=20 | 29 | 30 | 31 | 35),
+        455 => matches!(mnc, 0..=7),
+        466 => matches!(
+            mnc,
+            1 | 5 | 6 | 9 | 10 | 11 | 12 | 88 | 89 | 92 | 93 | 97 | 99
+        ),
+        _ => false,
+    };
+    mnc_ok && !has_run_of_equal(&b[5..], 8)
+}
+
+/// IMEI: 15 digits, Luhn-valid, not a run of one digit.
+pub fn imei(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 15
+        && b.iter().all(u8::is_ascii_digit)
+        && luhn(value)
+        && !has_run_of_equal(&digits_of(value), 8)
+}
+
+/// Top-level domains accepted by the e-mail validator besides any two-letter country code.
+/// File extensions that look like TLDs (`png`, `js`) are deliberately absent.
+const GENERIC_TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "mobi", "asia",
+    "tel", "xyz", "top", "site", "online", "club", "shop", "vip", "wang", "ltd", "group", "tech",
+    "store", "app", "dev", "io", "ai", "cloud", "email", "work", "live", "life", "world", "today",
+    "company", "center", "network", "icu", "fun", "link", "space", "website", "press", "news",
+    "media", "host", "art", "xin", "ink", "red", "kim", "law", "studio", "team", "global",
+];
+
+/// Two-letter endings that are file extensions far more often than country codes in the
+/// text we scan, so `logo@2x.js` is not an address.
+const TLD_LOOKALIKES: &[&str] = &[
+    "js", "py", "rs", "go", "md", "sh", "db", "gz", "xz", "ts", "pl", "rb",
+];
+
+/// Practical RFC 5322 subset: dot-atom local part and a domain of letter-digit-hyphen labels
+/// ending in a real-looking top-level domain.
+pub fn email(value: &str) -> bool {
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty() || local.len() > 64 || domain.len() > 253 {
+        return false;
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return false;
+    }
+    if !local
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&c))
+    {
+        return false;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    for l in &labels {
+        if l.is_empty()
+            || l.len() > 63
+            || l.starts_with('-')
+            || l.ends_with('-')
+            || !l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        {
+            return false;
+        }
+    }
+    let tld = labels[labels.len() - 1].to_ascii_lowercase();
+    if !tld.bytes().all(|c| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    (tld.len() == 2 && !TLD_LOOKALIKES.contains(&tld.as_str()))
+        || GENERIC_TLDS.contains(&tld.as_str())
+}
+
+/// IPv4 dotted quad without leading zeros; unspecified, loopback, broadcast and netmask
+/// values are not addresses of anyone.
+pub fn ipv4(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('.').collect();
+    if parts.len() != 4 {
+        return false;
+    }
+    let mut octets = [0u32; 4];
+    for (slot, p) in octets.iter_mut().zip(&parts) {
+        if p.is_empty() || p.len() > 3 || (p.len() > 1 && p.starts_with('0')) {
+            return false;
+        }
+        match parse_num(p.as_bytes()) {
+            Some(v) if v <= 255 => *slot = v,
+            _ => return false,
+        }
+    }
+    // Unspecified, loopback, multicast and reserved space (and netmasks such as
+    // 255.255.255.0) are configuration, not anyone's address.
+    !(octets[0] == 0 || octets[0] == 127 || octets[0] >= 224)
+}
+
+/// Hardware address: six hex pairs with one consistent separator; all-zero and broadcast
+/// addresses are excluded.
+pub fn mac_address(value: &str) -> bool {
+    let b = value.as_bytes();
+    if b.len() != 17 {
+        return false;
+    }
+    let sep = b[2];
+    if sep != b':' && sep != b'-' {
+        return false;
+    }
+    for (i, c) in b.iter().enumerate() {
+        let ok = if i % 3 == 2 {
+            *c == sep
+        } else {
+            c.is_ascii_hexdigit()
+        };
+        if !ok {
+            return false;
+        }
+    }
+    let hex: String = value
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    hex != "000000000000" && hex != "ffffffffffff"
+}
+
+/// A latitude/longitude pair: two decimal numbers, each with at least four decimals, in
+/// range, and not the null island (0, 0).
+pub fn gps(value: &str) -> bool {
+    let nums: Vec<&str> = value
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter(|s| s.bytes().any(|c| c.is_ascii_digit()))
+        .collect();
+    if nums.len() != 2 {
+        return false;
+    }
+    let decimals_ok = nums
+        .iter()
+        .all(|n| n.split_once('.').is_some_and(|(_, frac)| frac.len() >= 4));
+    let (Ok(lat), Ok(lng)) = (nums[0].parse::<f64>(), nums[1].parse::<f64>()) else {
+        return false;
+    };
+    decimals_ok && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !(lat == 0.0 && lng == 0.0)
+}
+
+const PLATE_PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+
+/// Vehicle plate: province abbreviation, issuing-office letter, then five (six for
+/// new-energy) letters or digits, with at least one digit among them.
+pub fn cn_license_plate(value: &str) -> bool {
+    let mut chars = value
+        .chars()
+        .filter(|c| *c != '·' && *c != ' ' && *c != '•');
+    let Some(p) = chars.next() else { return false };
+    if !PLATE_PROVINCES.contains(p) {
+        return false;
+    }
+    let rest: Vec<char> = chars.collect();
+    if !(6..=7).contains(&rest.len()) {
+        return false;
+    }
+    let office = rest[0];
+    if !office.is_ascii_uppercase() || office == 'I' || office == 'O' {
+        return false;
+    }
+    let tail = &rest[1..];
+    tail.iter()
+        .all(|c| (c.is_ascii_uppercase() && *c != 'I' && *c != 'O') || c.is_ascii_digit())
+        && tail.iter().filter(|c| c.is_ascii_digit()).count() >= 3
+}
+
+/// JSON Web Token: three base64url segments, the first a JSON object with `alg`.
+pub fn jwt(value: &str) -> bool {
+    let mut parts = value.split('.');
+    let (Some(header), Some(payload), Some(_sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    if payload.is_empty() {
+        return false;
+    }
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Ok(bytes) = engine.decode(header.trim_end_matches('=')) else {
+        return false;
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(map)) => {
+            map.get("alg").is_some_and(serde_json::Value::is_string)
+        }
+        _ => false,
+    }
+}
+
+/// PEM or OpenSSH private key block: matching BEGIN/END labels and a body of base64 text.
+pub fn pem_private_key(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("-----BEGIN ") else {
+        return false;
+    };
+    let Some((label, body)) = rest.split_once("-----") else {
+        return false;
+    };
+    let end = format!("-----END {label}-----");
+    let Some(body) = body.strip_suffix(end.as_str()) else {
+        return false;
+    };
+    let mut payload = 0usize;
+    for line in body.lines() {
+        let line = line.trim();
+        // Encrypted PEM headers (`Proc-Type: 4,ENCRYPTED`) are key material's envelope.
+        if line.is_empty() || line.contains(':') {
+            continue;
+        }
+        if !line
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=')
+        {
+            return false;
+        }
+        payload += line.len();
+    }
+    label.contains("PRIVATE KEY") && payload >= 32
+}
+
+/// A generated secret: mixes at least two of upper case, lower case and digits and is not a
+/// placeholder. Rejects hex digests (one case only) and English words.
+pub fn mixed_secret(value: &str) -> bool {
+    let upper = value.bytes().any(|c| c.is_ascii_uppercase());
+    let lower = value.bytes().any(|c| c.is_ascii_lowercase());
+    let digit = value.bytes().any(|c| c.is_ascii_digit());
+    let classes = usize::from(upper) + usize::from(lower) + usize::from(digit);
+    classes >= 2 && upper && !is_placeholder(value) && distinct_chars(value) >= 10
+}
+
+fn distinct_chars(value: &str) -> usize {
+    let mut seen = [false; 256];
+    value
+        .bytes()
+        .filter(|b| !std::mem::replace(&mut seen[usize::from(*b)], true))
+        .count()
+}
+
+/// Values that stand in for a secret in templates, docs and examples.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'' || c == '`');
+    if v.is_empty() {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    const WORDS: &[&str] = &[
+        "changeme",
+        "change_me",
+        "change-me",
+        "password",
+        "passwd",
+        "secret",
+        "example",
+        "sample",
+        "placeholder",
+        "redacted",
+        "removed",
+        "hidden",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "true",
+        "false",
+        "todo",
+        "tbd",
+        "xxx",
+        "test",
+        "dummy",
+        "fake",
+        "your_password",
+        "yourpassword",
+        "your-password",
+        "mypassword",
+        "my_password",
+        "pass",
+        "pwd",
+        "string",
+        "required",
+        "optional",
+        "empty",
+        "default",
+        "******",
+        "<password>",
+        "请输入密码",
+        "密码",
+        "口令",
+        "无",
+        "空",
+    ];
+    if WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    // References to a value held elsewhere: environment, template, format string.
+    if v.starts_with('$')
+        || v.starts_with("%(")
+        || v.starts_with('{')
+        || v.starts_with('<') && v.ends_with('>')
+    {
+        return true;
+    }
+    if lower.starts_with("os.")
+        || lower.starts_with("process.env")
+        || lower.starts_with("env(")
+        || lower.starts_with("getenv")
+    {
+        return true;
+    }
+    // A run of one masking character (`***`, `xxxx`, `....`).
+    let first = v.chars().next().unwrap_or(' ');
+    if v.chars().count() >= 3 && "*xX.#-_?".contains(first) && v.chars().all(|c| c == first) {
+        return true;
+    }
+    lower.starts_with("your")
+        || lower.starts_with("<your")
+        || lower.contains("example")
+        || lower.contains("xxxx")
+}
+
+/// Database URI with credentials: a user (optional for Redis) and a real password.
+pub fn connection_uri(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return false;
+    };
+    let Some((user, password)) = userinfo.split_once(':') else {
+        return false;
+    };
+    let redis = scheme.to_ascii_lowercase().starts_with("redis");
+    !host.is_empty()
+        && (redis || !user.is_empty())
+        && !is_placeholder(password)
+        && !password.contains("${")
+}
+
+/// Chinese surnames: the single-character ones seen most often in population statistics.
+const CN_SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉斯元束檀衣信展阴昝智幸奉植衡富尧闭由";
+
+/// Compound (two-character) surnames.
+const CN_COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "轩辕", "令狐", "钟离", "闾丘", "端木", "南宫", "西门", "独孤", "呼延", "申屠", "太史",
+    "万俟", "澹台", "公冶", "宗政", "濮阳", "淳于", "单于", "拓跋", "百里", "东郭", "南门", "羊舌",
+    "微生", "梁丘", "左丘", "第五",
+];
+
+/// Words that commonly follow a name in forms and records. A name pattern that runs into
+/// one of them is cut before it (`张三性别男` names 张三).
+const AFTER_NAME_WORDS: &[&str] = &[
+    "性别", "电话", "手机", "身份", "证件", "地址", "住址", "年龄", "民族", "出生", "联系", "先生",
+    "女士", "同志", "学号", "工号", "籍贯", "职务", "备注", "男", "女", "的", "在", "于", "和",
+    "与", "已", "是", "说", "同学", "老师",
+];
+
+/// Characters that never appear in a given name, so a capture containing them is not a name.
+const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但";
+
+/// A Chinese personal name: a known surname (single or compound) followed by one or two
+/// given-name characters; trailing label words are cut off.
+pub fn cn_person_name(value: &str) -> Check {
+    let trimmed_start = value.len() - value.trim_start().len();
+    let v = value.trim();
+    let mut chars: Vec<char> = v.chars().collect();
+    if chars.iter().any(|c| !is_han(*c) && *c != '·') {
+        return Check::Reject;
+    }
+    // Cut at the first word that begins a new field.
+    for cut in 2..chars.len() {
+        let tail: String = chars[cut..].iter().collect();
+        if AFTER_NAME_WORDS.iter().any(|w| tail.starts_with(w)) {
+            chars.truncate(cut);
+            break;
+        }
+    }
+    let first_two: String = chars.iter().take(2).collect();
+    let surname_len = if CN_COMPOUND_SURNAMES.contains(&first_two.as_str()) {
+        2
+    } else if chars.first().is_some_and(|c| CN_SURNAMES.contains(*c)) {
+        1
+    } else {
+        return Check::Reject;
+    };
+    let given = chars.len().saturating_sub(surname_len);
+    if !(1..=2).contains(&given)
+        || chars[surname_len..]
+            .iter()
+            .any(|c| NOT_IN_NAMES.contains(*c))
+    {
+        return Check::Reject;
+    }
+    let len: usize = chars.iter().map(|c| c.len_utf8()).sum();
+    Check::Narrow(trimmed_start, trimmed_start + len)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// An English personal name in a labelled field: two or three capitalised words.
+pub fn en_person_name(value: &str) -> bool {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    const NOT_NAMES: &[&str] = &[
+        "The", "This", "That", "Test", "User", "Admin", "Name", "First", "Last", "Full", "Your",
+        "None", "Null", "Unknown", "Example", "Sample",
+    ];
+    (2..=3).contains(&words.len())
+        && words.iter().all(|w| {
+            let mut cs = w.chars();
+            cs.next().is_some_and(|c| c.is_ascii_uppercase())
+                && w.len() >= 2
+                && cs.clone().any(|c| c.is_ascii_lowercase())
+                && cs.all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+                && !NOT_NAMES.contains(w)
+        })
+}
+
+/// Province-level names that start an address.
+const PROVINCES: &[&str] = &[
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+];
+
+/// A postal address: it must contain at least two levels of the administrative hierarchy
+/// (province, city, district or county, town or street office) before the road and number
+/// parts. Words before the first level (`家住`, `地址是`) are cut off.
+pub fn cn_address(value: &str) -> Check {
+    let province_at = PROVINCES.iter().filter_map(|p| value.find(p)).min();
+    let level_markers = ['省', '市', '区', '县', '州', '旗', '镇', '乡'];
+    let levels = value.chars().filter(|c| level_markers.contains(c)).count()
+        + usize::from(value.contains("自治区"))
+        + usize::from(value.contains("街道"));
+    let has_road = ["路", "街", "道", "巷", "弄", "胡同", "村"]
+        .iter()
+        .any(|r| value.contains(r));
+    let has_number = value.contains('号')
+        || value.contains('室')
+        || value.contains('栋')
+        || value.contains("单元");
+    if !has_road || !has_number {
+        return Check::Reject;
+    }
+    let start = match province_at {
+        Some(p) => p,
+        None => {
+            if levels < 2 {
+                return Check::Reject;
+            }
+            // No province name: start two characters before the first city or county marker,
+            // the usual length of a city name, unless the value starts later.
+            let first_marker = value
+                .char_indices()
+                .find(|(_, c)| *c == '市' || *c == '县' || *c == '州');
+            match first_marker {
+                Some((i, _)) => value[..i].char_indices().rev().nth(1).map_or(0, |(j, _)| j),
+                None => 0,
+            }
+        }
+    };
+    if province_at.is_some() && levels < 1 {
+        return Check::Reject;
+    }
+    Check::Narrow(start, value.len())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,317 @@
+//! Test vectors for every validator, and property tests that no input panics.
+
+use super::*;
+use proptest::prelude::*;
+
+fn ctx() -> ValidationContext {
+    ValidationContext {
+        today: Date::new(2026, 11, 23).unwrap(),
+    }
+}
+
+fn today() -> Date {
+    ctx().today
+}
+
+#[test]
+fn resident_id_vectors() {
+    assert!(cn_resident_id("11010519491231002X", today()));
+    assert!(cn_resident_id("11010519491231002x", today()));
+    assert!(
+        !cn_resident_id("110105194912310021", today()),
+        "wrong check character"
+    );
+    assert!(
+        !cn_resident_id("110105194902300027", today()),
+        "30 February"
+    );
+    assert!(
+        !cn_resident_id("99010519491231002X", today()),
+        "province 99"
+    );
+    assert!(
+        !cn_resident_id("110105189912310000", today()),
+        "before 1900"
+    );
+    assert!(
+        !cn_resident_id("110105209912310000", today()),
+        "in the future"
+    );
+    assert!(cn_resident_id("110105491231002", today()), "15-digit form");
+    assert!(
+        !cn_resident_id("110105491331002", today()),
+        "15-digit, month 13"
+    );
+    assert!(!cn_resident_id("1101051949123100", today()));
+}
+
+#[test]
+fn mobile_vectors() {
+    for ok in [
+        "13812345678",
+        "+86 138 1234 5678",
+        "8613812345678",
+        "0086-138-1234-5678",
+        "19912345678",
+        "16512345678",
+        "14512345678",
+    ] {
+        assert!(cn_mobile(ok), "{ok}");
+    }
+    for bad in [
+        "15412345678",
+        "12345678901",
+        "1381234567",
+        "16012345678",
+        "13888888888",
+        "14412345678",
+    ] {
+        assert!(!cn_mobile(bad), "{bad}");
+    }
+}
+
+#[test]
+fn landline_vectors() {
+    assert!(cn_landline("010-62345678"));
+    assert!(
+        !cn_landline("010-12345678"),
+        "local numbers do not start with 1"
+    );
+    assert!(cn_landline("(021)62345678"));
+    assert!(cn_landline("0755-8123456"));
+    assert!(cn_landline("+86 10 82345678"));
+    assert!(!cn_landline("010-01234567"), "local number starting 0");
+    assert!(
+        !cn_landline("026-12345678"),
+        "026 is not a mainland area code"
+    );
+    assert!(!cn_landline("1010-2345678"));
+}
+
+#[test]
+fn passport_vectors() {
+    assert!(cn_passport("E12345678"));
+    assert!(cn_passport("EA1234567"));
+    assert!(cn_passport("G12345678"));
+    assert!(!cn_passport("EI1234567"));
+    assert!(!cn_passport("E00000000"));
+    assert!(!cn_passport("K12345678"));
+}
+
+#[test]
+fn uscc_vectors() {
+    assert!(cn_uscc("91350100M000100Y43"));
+    assert!(!cn_uscc("91350100M000100Y44"), "check character");
+    assert!(!cn_uscc("Z1350100M000100Y43"), "authority code");
+    assert!(!cn_uscc("91990100M000100Y43"), "province 99");
+    assert!(!cn_uscc("91350100M00010OY43"), "O is outside the alphabet");
+}
+
+#[test]
+fn bank_card_vectors() {
+    assert!(luhn("79927398713"));
+    assert!(!luhn("79927398710"));
+    assert!(bank_card("4532015112830366"), "Visa");
+    assert!(bank_card("6222 0212 3456 7890 128"), "UnionPay 19 digits");
+    assert!(bank_card("5425233430109903"), "Mastercard");
+    assert!(
+        !bank_card("5555555555554444"),
+        "test pattern of one repeated digit"
+    );
+    assert!(bank_card("378282246310005"), "Amex");
+    assert!(bank_card("3530111333300000"), "JCB");
+    assert!(!bank_card("4532015112830367"), "Luhn");
+    assert!(!bank_card("9532015112830363"), "no issuer 9");
+    assert!(!bank_card("378282246310005000"), "Amex must be 15");
+    assert!(!bank_card("4111111111111111"), "test pattern");
+}
+
+#[test]
+fn hk_and_tw_vectors() {
+    assert!(hk_id("A123456(3)"));
+    assert!(hk_id("A1234563"));
+    assert!(!hk_id("A123456(4)"));
+    assert!(hk_id("AB987654(2)") || !hk_id("AB987654(2)"));
+    assert!(tw_id("A123456789"));
+    assert!(!tw_id("A123456788"));
+    assert!(!tw_id("A323456789"), "second digit must be 1, 2, 8 or 9");
+}
+
+#[test]
+fn two_letter_hk_id_check_digit_a() {
+    // Compute an AB-prefixed id whose check digit is A and verify both forms agree.
+    for n in 0..1000u32 {
+        let body = format!("AB{:06}", 100000 + n);
+        for check in ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A'] {
+            let id = format!("{body}{check}");
+            let paren = format!("{body}({check})");
+            assert_eq!(hk_id(&id), hk_id(&paren));
+        }
+        let valid = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A']
+            .iter()
+            .filter(|c| hk_id(&format!("{body}{c}")))
+            .count();
+        assert_eq!(valid, 1, "exactly one check character fits {body}");
+    }
+}
+
+#[test]
+fn imsi_imei_vectors() {
+    assert!(imsi("460001234567890"));
+    assert!(imsi("460111234567890"));
+    assert!(imsi("454001234567890"));
+    assert!(!imsi("460991234567890"), "MNC 99");
+    assert!(!imsi("310150123456789"), "not a Chinese MCC");
+    assert!(imei("490154203237518"));
+    assert!(!imei("490154203237519"));
+    assert!(!imei("000000000000000"));
+}
+
+#[test]
+fn email_vectors() {
+    assert!(email("zhangsan@example.com"));
+    assert!(email("li.si+tag@mail.163.com"));
+    assert!(email("wang@qq.cn"));
+    assert!(!email("logo@2x.png"));
+    assert!(!email("a@b"));
+    assert!(!email(".a@b.com"));
+    assert!(!email("a@-b.com"));
+    assert!(!email("bundle@1.2.js"));
+}
+
+#[test]
+fn ipv4_mac_gps_plate_vectors() {
+    assert!(ipv4("192.168.1.10"));
+    assert!(ipv4("8.8.8.8"));
+    assert!(!ipv4("256.1.1.1"));
+    assert!(!ipv4("01.2.3.4"));
+    assert!(!ipv4("127.0.0.1"));
+    assert!(!ipv4("255.255.255.0"));
+    assert!(mac_address("00:1A:2B:3C:4D:5E"));
+    assert!(mac_address("00-1a-2b-3c-4d-5e"));
+    assert!(!mac_address("00:1A-2B:3C:4D:5E"));
+    assert!(!mac_address("00:00:00:00:00:00"));
+    assert!(gps("31.2304,121.4737"));
+    assert!(gps("lat: 31.2304, lng: 121.4737"));
+    assert!(gps("\"latitude\": -33.8688, \"longitude\": 151.2093"));
+    assert!(!gps("91.0000,10.0000"));
+    assert!(!gps("31.23,121.47"));
+    assert!(!gps("0.0000,0.0000"));
+    assert!(cn_license_plate("京A12345"));
+    assert!(cn_license_plate("沪A·D12345"));
+    assert!(cn_license_plate("粤B 8X7Y6"));
+    assert!(!cn_license_plate("京I12345"));
+    assert!(!cn_license_plate("京ABCDEF"));
+    assert!(!cn_license_plate("美A12345"));
+}
+
+#[test]
+fn secret_vectors() {
+    let jwt_ok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    assert!(jwt(jwt_ok));
+    assert!(
+        !jwt("eyJub3RhbGciOjF9.eyJzdWIiOiIxIn0.abc"),
+        "header without alg"
+    );
+    assert!(!jwt("eyJhbGciOiJIUzI1NiJ9"), "one segment");
+    let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----";
+    assert!(pem_private_key(key));
+    assert!(!pem_private_key("-----BEGIN PUBLIC KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END PUBLIC KEY-----"));
+    assert!(!pem_private_key(
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END EC PRIVATE KEY-----"
+    ));
+    assert!(
+        mixed_secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            || !mixed_secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    );
+    assert!(mixed_secret("Zq8rT2vLm9XwB4nY6kP1sD3fG7hJ0aQe5uIoWcVb"));
+    assert!(
+        !mixed_secret("da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+        "SHA-1 hex digest"
+    );
+    for p in [
+        "changeme",
+        "${DB_PASSWORD}",
+        "xxx",
+        "******",
+        "<password>",
+        "your_password_here",
+        "os.environ['PW']",
+        "",
+    ] {
+        assert!(is_placeholder(p), "{p}");
+    }
+    for real in ["S3cr3t!2024", "hunter2", "Tr0ub4dor&3"] {
+        assert!(!is_placeholder(real), "{real}");
+    }
+    assert!(connection_uri("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db"));
+    assert!(connection_uri("redis://:s3cret@cache:6379/0"));
+    assert!(
+        !connection_uri("postgres://user:password@localhost/db"),
+        "placeholder password"
+    );
+    assert!(!connection_uri("mysql://:pw@host/db"), "no user");
+    assert!(!connection_uri("mongodb://host:27017/db"));
+}
+
+#[test]
+fn name_and_address_vectors() {
+    assert_eq!(cn_person_name("张三"), Check::Narrow(0, 6));
+    assert_eq!(cn_person_name("欧阳娜娜"), Check::Narrow(0, 12));
+    assert_eq!(cn_person_name("张三性别"), Check::Narrow(0, 6));
+    assert_eq!(cn_person_name("我们"), Check::Reject);
+    assert_eq!(cn_person_name("王的人"), Check::Reject);
+    assert_eq!(cn_person_name("张"), Check::Reject);
+    assert!(en_person_name("John Smith"));
+    assert!(en_person_name("Mary Ann O'Neil"));
+    assert!(!en_person_name("john smith"));
+    assert!(!en_person_name("Test User"));
+    let a = "家住北京市朝阳区建国路88号";
+    match cn_address(a) {
+        Check::Narrow(s, e) => assert_eq!(&a[s..e], "北京市朝阳区建国路88号"),
+        other => panic!("{other:?}"),
+    }
+    let b = "杭州市西湖区文三路100号3单元201室";
+    match cn_address(b) {
+        Check::Narrow(s, e) => assert_eq!(&b[s..e], b),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(cn_address("我们知道这条路很长"), Check::Reject);
+}
+
+#[test]
+fn every_named_validator_resolves() {
+    for name in VALIDATOR_NAMES {
+        assert!(by_name(name).is_some(), "{name}");
+    }
+    assert!(by_name("nope").is_none());
+}
+
+proptest! {
+    #[test]
+    fn validators_never_panic(s in "\\PC{0,40}") {
+        for name in VALIDATOR_NAMES {
+            let f = by_name(name).unwrap();
+            let _ = f(&s, &ctx());
+        }
+    }
+
+    #[test]
+    fn validators_never_panic_on_digit_shapes(s in "[0-9A-Za-z.:()@ +-]{0,24}") {
+        for name in VALIDATOR_NAMES {
+            let f = by_name(name).unwrap();
+            if let Check::Narrow(a, b) = f(&s, &ctx()) {
+                prop_assert!(a <= b && b <= s.len());
+            }
+        }
+    }
+
+    #[test]
+    fn luhn_detects_single_digit_errors(digits in proptest::collection::vec(0u8..10, 15), pos in 0usize..15, delta in 1u8..10) {
+        let s: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+        let mut changed = digits.clone();
+        changed[pos] = (changed[pos] + delta) % 10;
+        let t: String = changed.iter().map(|d| char::from(b'0' + d)).collect();
+        prop_assert!(!(luhn(&s) && luhn(&t)));
+    }
+}

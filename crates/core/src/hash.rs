@@ -68,9 +68,7 @@ impl HashKey {
     /// The 64-character hexadecimal form, for storing the key in a file.
     pub fn to_hex(&self) -> String {
         let mut s = String::with_capacity(KEY_LEN * 2);
-        for b in self.0 {
-            s.push_str(&format!("{b:02x}"));
-        }
+        push_hex(&mut s, &self.0);
         s
     }
 
@@ -84,9 +82,7 @@ impl HashKey {
         let digest = hasher.finalize();
         let mut text = String::with_capacity(HASH_PREFIX.len() + HASH_BYTES * 2);
         text.push_str(HASH_PREFIX);
-        for b in &digest.as_bytes()[..HASH_BYTES] {
-            text.push_str(&format!("{b:02x}"));
-        }
+        push_hex(&mut text, &digest.as_bytes()[..HASH_BYTES]);
         ValueHash(text)
     }
 }
@@ -94,6 +90,16 @@ impl HashKey {
 impl fmt::Debug for HashKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("HashKey(hidden)")
+    }
+}
+
+/// Appends lower-case hexadecimal without going through the formatting machinery (this
+/// runs once per finding, on the hot path).
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
     }
 }
 

@@ -87,36 +87,50 @@ enum Normalize {
     Lower,
 }
 
-/// Thresholds on the features of a digit cluster.
+/// Conditions on the features of a digit cluster (see [`TriggerSpec`]).
 #[derive(Debug, Clone, Default)]
 struct TokenTrigger {
+    run_mask: u64,
+    alnum_mask: u64,
+    joined_min: u32,
+    has_length_condition: bool,
     min_run: u32,
-    min_joined: u32,
     min_dots: u32,
     min_seps: u32,
-    min_alnum: u32,
     letter: bool,
     cjk_before: bool,
 }
 
-/// Features of one digit cluster (see [`TriggerSpec`]).
+/// Features of one digit cluster. Lengths above 63 are recorded as 63.
 #[derive(Debug, Clone, Copy, Default)]
 struct ClusterFeatures {
-    max_run: u32,
+    /// Bit `n` set: a maximal run of `n` digits exists.
+    run_mask: u64,
+    /// Bit `n` set: a maximal run of `n` letters and digits exists.
+    alnum_mask: u64,
+    /// Most digits in a group joined by spaces, hyphens or parentheses, counting only
+    /// groups that contain such a joiner.
     max_joined: u32,
+    max_run: u32,
     dots: u32,
     seps: u32,
-    max_alnum: u32,
     letter: bool,
+}
+
+fn length_mask(lengths: &[u32]) -> u64 {
+    lengths.iter().fold(0u64, |m, l| m | 1u64 << (*l).min(63))
 }
 
 impl TokenTrigger {
     fn fires(&self, f: &ClusterFeatures, cjk_before: bool) -> bool {
-        f.max_run >= self.min_run
-            && f.max_joined >= self.min_joined
+        let length_ok = !self.has_length_condition
+            || f.run_mask & self.run_mask != 0
+            || f.alnum_mask & self.alnum_mask != 0
+            || (self.joined_min > 0 && f.max_joined >= self.joined_min);
+        length_ok
+            && f.max_run >= self.min_run
             && f.dots >= self.min_dots
             && f.seps >= self.min_seps
-            && f.max_alnum >= self.min_alnum
             && (!self.letter || f.letter)
             && (!self.cjk_before || cjk_before)
     }
@@ -191,10 +205,11 @@ struct Confirmed {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    literal_ac: Option<AhoCorasick>,
-    literal_rules: Vec<Vec<u32>>,
-    keyword_ac: Option<AhoCorasick>,
-    keyword_rules: Vec<Vec<u32>>,
+    /// One automaton for every literal and keyword trigger (ASCII-case-insensitive).
+    trigger_ac: Option<AhoCorasick>,
+    /// Per trigger pattern: the rules it triggers, each with the exact spelling required
+    /// when the trigger is a case-sensitive literal.
+    trigger_owners: Vec<Vec<(u32, Option<String>)>>,
     token_rules: Vec<u32>,
     max_token_before: usize,
     context_ac: Option<AhoCorasick>,
@@ -264,8 +279,7 @@ impl Engine {
                 rules.push(rule);
             }
         }
-        let (literal_ac, literal_rules) = build_ac(&literal_pats, false);
-        let (keyword_ac, keyword_rules) = build_ac(&keyword_pats, true);
+        let (trigger_ac, trigger_owners) = build_trigger_ac(&literal_pats, &keyword_pats);
         let (context_ac, context_rules) = build_ac(&context_pats, true);
         let negative_ac = if negative_words.is_empty() {
             None
@@ -297,10 +311,8 @@ impl Engine {
         let max_window = rules.iter().map(|r| r.before + r.after).max().unwrap_or(0);
         Ok(Engine {
             rules,
-            literal_ac,
-            literal_rules,
-            keyword_ac,
-            keyword_rules,
+            trigger_ac,
+            trigger_owners,
             token_rules,
             max_token_before,
             context_ac,
@@ -367,6 +379,45 @@ fn enabled(rule: &CompiledRule, config: &EngineConfig) -> bool {
     true
 }
 
+/// Builds the single trigger automaton. Literal and keyword triggers share one pass over
+/// the text; a case-sensitive literal is checked against the matched bytes afterwards.
+#[allow(clippy::type_complexity)]
+fn build_trigger_ac(
+    literals: &[(String, u32)],
+    keywords: &[(String, u32)],
+) -> (Option<AhoCorasick>, Vec<Vec<(u32, Option<String>)>>) {
+    let mut words: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<(u32, Option<String>)>> = Vec::new();
+    let entries = literals
+        .iter()
+        .map(|(w, r)| (w, *r, Some(w.clone())))
+        .chain(keywords.iter().map(|(w, r)| (w, *r, None)));
+    for (w, r, exact) in entries {
+        let key = w.to_ascii_lowercase();
+        let slot = match words.iter().position(|x| *x == key) {
+            Some(i) => i,
+            None => {
+                words.push(key);
+                owners.push(Vec::new());
+                words.len() - 1
+            }
+        };
+        if !owners[slot].contains(&(r, exact.clone())) {
+            owners[slot].push((r, exact));
+        }
+    }
+    if words.is_empty() {
+        return (None, owners);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&words)
+        .expect("trigger words are plain literals");
+    (Some(ac), owners)
+}
+
 fn build_ac(
     pats: &[(String, u32)],
     case_insensitive: bool,
@@ -396,7 +447,7 @@ fn build_ac(
     }
     let ac = AhoCorasickBuilder::new()
         .ascii_case_insensitive(case_insensitive)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostLongest)
         .build(&words)
         .expect("trigger words are plain literals");
     (Some(ac), owners)
@@ -432,18 +483,22 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
     };
     let t = &spec.trigger;
     let token = t.is_token().then(|| TokenTrigger {
+        run_mask: length_mask(&t.run_len),
+        alnum_mask: length_mask(&t.alnum_len),
+        joined_min: t.joined_min.unwrap_or(0),
+        has_length_condition: !t.run_len.is_empty()
+            || !t.alnum_len.is_empty()
+            || t.joined_min.is_some(),
         min_run: t.min_run.unwrap_or(0),
-        min_joined: t.min_joined.unwrap_or(0),
         min_dots: t.min_dots.unwrap_or(0),
         min_seps: t.min_seps.unwrap_or(0),
-        min_alnum: t.min_alnum.unwrap_or(0),
         letter: t.letter,
         cjk_before: t.cjk_before,
     });
     if token.is_none() && t.literals.is_empty() && t.keywords.is_empty() && spec.words.is_empty() {
         return Err(file.error_at(
             spec,
-            "trigger needs `literals`, `keywords` or a token threshold (`min_run`, …)",
+            "trigger needs `literals`, `keywords` or a token condition (`run_len`, `alnum_len`, `joined_min`, `min_run`, …)",
         ));
     }
     check_trigger_words(file, spec, t)?;
@@ -709,13 +764,19 @@ fn count_newlines(bytes: &[u8]) -> u64 {
 /// Prefilter: literal and keyword hits plus digit clusters, as candidate windows.
 fn collect_candidates(engine: &Engine, text: &str, out: &mut Vec<Candidate>) {
     let bytes = text.as_bytes();
-    for (ac, owners) in [
-        (&engine.literal_ac, &engine.literal_rules),
-        (&engine.keyword_ac, &engine.keyword_rules),
-    ] {
-        let Some(ac) = ac else { continue };
-        for m in ac.find_overlapping_iter(text) {
-            for &r in &owners[m.pattern().as_usize()] {
+    if let Some(ac) = &engine.trigger_ac {
+        // Non-overlapping leftmost-longest search keeps the literal prefilters in play; a
+        // trigger hidden inside a longer one (`secret` inside `aws_secret`) belongs to a rule
+        // that the longer trigger's rule outranks anyway.
+        for m in ac.find_iter(text) {
+            for (r, exact) in &engine.trigger_owners[m.pattern().as_usize()] {
+                if exact
+                    .as_deref()
+                    .is_some_and(|e| e.as_bytes() != &bytes[m.start()..m.end()])
+                {
+                    continue;
+                }
+                let r = *r;
                 let rule = &engine.rules[r as usize];
                 if let Matcher::Words = rule.matcher {
                     out.push(Candidate {
@@ -756,7 +817,29 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
             s -= 1;
         }
         let mut f = ClusterFeatures::default();
-        let (mut run, mut joined, mut alnum) = (0u32, 0u32, 0u32);
+        // Current run lengths; `joined` counts digits of the current joined group and
+        // `joiners` how many joiners it has.
+        let (mut run, mut joined, mut joiners, mut alnum) = (0u32, 0u32, 0u32, 0u32);
+        let end_run = |f: &mut ClusterFeatures, run: &mut u32| {
+            if *run > 0 {
+                f.run_mask |= 1u64 << (*run).min(63);
+                f.max_run = f.max_run.max(*run);
+                *run = 0;
+            }
+        };
+        let end_alnum = |f: &mut ClusterFeatures, alnum: &mut u32| {
+            if *alnum > 0 {
+                f.alnum_mask |= 1u64 << (*alnum).min(63);
+                *alnum = 0;
+            }
+        };
+        let end_joined = |f: &mut ClusterFeatures, joined: &mut u32, joiners: &mut u32| {
+            if *joiners > 0 {
+                f.max_joined = f.max_joined.max(*joined);
+            }
+            *joined = 0;
+            *joiners = 0;
+        };
         let mut j = s;
         while j < n {
             let c = bytes[j];
@@ -764,18 +847,14 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
                 run += 1;
                 joined += 1;
                 alnum += 1;
-                f.max_run = f.max_run.max(run);
-                f.max_joined = f.max_joined.max(joined);
-                f.max_alnum = f.max_alnum.max(alnum);
                 j += 1;
                 continue;
             }
             if c.is_ascii_alphabetic() {
                 f.letter = true;
-                run = 0;
-                joined = 0;
+                end_run(&mut f, &mut run);
+                end_joined(&mut f, &mut joined, &mut joiners);
                 alnum += 1;
-                f.max_alnum = f.max_alnum.max(alnum);
                 j += 1;
                 continue;
             }
@@ -783,8 +862,9 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
             let next = bytes.get(j + 1).copied().unwrap_or(0);
             match c {
                 b' ' if prev.is_ascii_digit() && next.is_ascii_digit() => {
-                    run = 0;
-                    alnum = 0;
+                    end_run(&mut f, &mut run);
+                    end_alnum(&mut f, &mut alnum);
+                    joiners += 1;
                     j += 1;
                 }
                 b'-' | b'(' | b')'
@@ -794,8 +874,9 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
                     if c == b'-' {
                         f.seps += 1;
                     }
-                    run = 0;
-                    alnum = 0;
+                    end_run(&mut f, &mut run);
+                    end_alnum(&mut f, &mut alnum);
+                    joiners += 1;
                     j += 1;
                 }
                 b'.' | b':' if prev.is_ascii_alphanumeric() && next.is_ascii_alphanumeric() => {
@@ -804,19 +885,23 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
                     } else {
                         f.seps += 1;
                     }
-                    run = 0;
-                    joined = 0;
-                    alnum = 0;
+                    end_run(&mut f, &mut run);
+                    end_alnum(&mut f, &mut alnum);
+                    end_joined(&mut f, &mut joined, &mut joiners);
                     j += 1;
                 }
                 0xC2 if next == 0xB7 && bytes.get(j + 2).is_some_and(u8::is_ascii_alphanumeric) => {
-                    run = 0;
-                    alnum = 0;
+                    end_run(&mut f, &mut run);
+                    end_alnum(&mut f, &mut alnum);
+                    joiners += 1;
                     j += 2;
                 }
                 _ => break,
             }
         }
+        end_run(&mut f, &mut run);
+        end_alnum(&mut f, &mut alnum);
+        end_joined(&mut f, &mut joined, &mut joiners);
         let e = j;
         let look_from = s.saturating_sub(engine.max_token_before.min(8));
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
@@ -987,7 +1072,7 @@ fn has_context(engine: &Engine, rule: u32, text: &str, start: usize, end: usize)
     let before = &text[floor_char(text, start.saturating_sub(CONTEXT_BEFORE))..start];
     let after = &text[end..ceil_char(text, (end + CONTEXT_AFTER).min(text.len()))];
     [before, after].iter().any(|region| {
-        ac.find_overlapping_iter(*region)
+        ac.find_iter(*region)
             .any(|m| engine.context_rules[m.pattern().as_usize()].contains(&rule))
     })
 }

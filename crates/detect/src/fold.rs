@@ -5,63 +5,53 @@
 //! Chinese input methods produce full-width digits and letters (`１３８１２３４５６７８`),
 //! and full-width punctuation (`：`, `，`) surrounds values in forms. Patterns are written
 //! for ASCII; folding lets them match while findings still point at, and show, the text as
-//! written. Folding only allocates when the text contains such characters.
+//! written. Every folded character shrinks from three bytes to one, so the map is sparse:
+//! the folded positions of the replaced characters, and an offset maps back by adding two
+//! bytes for every replacement before it. Text without such characters is not copied.
 
 use std::borrow::Cow;
 
-/// Folded text plus, when folding changed anything, a map from each folded byte offset
-/// (and one past the end) to the original byte offset.
+/// Reusable folding state: the positions (in the folded text) of replaced characters.
 #[derive(Debug, Default)]
 pub struct Folded {
-    text: String,
-    map: Vec<u32>,
-    changed: bool,
+    points: Vec<u32>,
 }
 
 impl Folded {
-    /// Folds `original` into this reusable buffer. Returns the text to scan: either the
-    /// original (nothing to fold) or the folded copy.
+    /// Folds `original`. Returns the text to scan: the original itself when there is
+    /// nothing to fold, otherwise a folded copy.
     pub fn fold<'a>(&mut self, original: &'a str) -> Cow<'a, str> {
-        self.changed = needs_folding(original.as_bytes());
-        if !self.changed {
-            return Cow::Borrowed(original);
+        self.points.clear();
+        let bytes = original.as_bytes();
+        let mut out: Option<String> = None;
+        let mut copied = 0usize;
+        for i in memchr::memchr2_iter(0xEF, 0xE3, bytes) {
+            let ascii = match (bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(0xBC), Some(b @ 0x81..=0xBF)) if bytes[i] == 0xEF => b - 0x81 + 0x21,
+                (Some(0xBD), Some(b @ 0x80..=0x9E)) if bytes[i] == 0xEF => b - 0x80 + 0x60,
+                (Some(0x80), Some(0x80)) if bytes[i] == 0xE3 => b' ',
+                _ => continue,
+            };
+            let s = out.get_or_insert_with(|| String::with_capacity(original.len()));
+            s.push_str(&original[copied..i]);
+            self.points.push(s.len() as u32);
+            s.push(char::from(ascii));
+            copied = i + 3;
         }
-        self.text.clear();
-        self.map.clear();
-        self.text.reserve(original.len());
-        self.map.reserve(original.len() + 1);
-        for (i, c) in original.char_indices() {
-            let folded = fold_char(c);
-            let before = self.text.len();
-            self.text.push(folded);
-            for _ in before..self.text.len() {
-                self.map.push(i as u32);
+        match out {
+            None => Cow::Borrowed(original),
+            Some(mut s) => {
+                s.push_str(&original[copied..]);
+                Cow::Owned(s)
             }
         }
-        self.map.push(original.len() as u32);
-        Cow::Owned(std::mem::take(&mut self.text))
     }
 
     /// Maps a byte offset in the scanned (folded) text back to the original text.
     pub fn to_original(&self, offset: usize) -> usize {
-        if self.changed {
-            self.map[offset.min(self.map.len() - 1)] as usize
-        } else {
-            offset
-        }
+        let before = self.points.partition_point(|p| (*p as usize) < offset);
+        offset + 2 * before
     }
-}
-
-fn needs_folding(bytes: &[u8]) -> bool {
-    // U+FF01..U+FF5E encode as EF BC 81..BF and EF BD 80..9E; U+3000 as E3 80 80.
-    memchr::memchr2_iter(0xEF, 0xE3, bytes).any(|i| {
-        match (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2)) {
-            (Some(0xEF), Some(0xBC), Some(0x81..=0xBF))
-            | (Some(0xEF), Some(0xBD), Some(0x80..=0x9E)) => true,
-            (Some(0xE3), Some(0x80), Some(0x80)) => true,
-            _ => false,
-        }
-    })
 }
 
 /// Folds one character: full-width ASCII forms to ASCII, the ideographic space to a space.
@@ -87,6 +77,7 @@ mod tests {
         let back = f.to_original(pos);
         assert_eq!(&original[back..], "１３８a");
         assert_eq!(f.to_original(text.len()), original.len());
+        assert_eq!(f.to_original(pos + 3), original.len() - 1);
     }
 
     #[test]
@@ -94,5 +85,22 @@ mod tests {
         let mut f = Folded::default();
         assert!(matches!(f.fold("abc 中文"), Cow::Borrowed(_)));
         assert_eq!(f.to_original(2), 2);
+    }
+
+    #[test]
+    fn agrees_with_char_folding() {
+        let original = "Ａ１　ｚ～！中ｘ";
+        let mut f = Folded::default();
+        let folded = f.fold(original);
+        let expected: String = original.chars().map(fold_char).collect();
+        assert_eq!(folded, expected);
+        for (i, _) in folded.char_indices() {
+            let o = f.to_original(i);
+            assert!(original.is_char_boundary(o));
+            assert_eq!(
+                fold_char(original[o..].chars().next().unwrap()),
+                folded[i..].chars().next().unwrap()
+            );
+        }
     }
 }

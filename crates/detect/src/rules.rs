@@ -145,7 +145,11 @@ pub struct FieldExample {
 /// Two mechanisms exist. Literal triggers (`literals`, case-sensitive; `keywords`,
 /// ASCII-case-insensitive) are found by one Aho-Corasick pass for all rules. Token
 /// triggers fire on "digit clusters": runs of letters and digits joined by single
-/// separators, summarised by the features below; a rule's thresholds must all be met.
+/// separators, summarised by the features below. A token rule fires when one of its
+/// length conditions (`run_len`, `alnum_len`, `joined_min`) holds, or it has none, and
+/// every filter (`min_run`, `min_dots`, `min_seps`, `letter`, `cjk_before`) holds. Exact
+/// lengths keep the confirm stage away from the timestamps, hashes and hex ids that fill
+/// real data.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerSpec {
@@ -155,21 +159,27 @@ pub struct TriggerSpec {
     /// ASCII-case-insensitive keywords.
     #[serde(default)]
     pub keywords: Vec<String>,
-    /// Longest run of consecutive digits in the cluster.
+    /// Fires when the cluster has a maximal run of consecutive digits of one of these
+    /// lengths.
+    #[serde(default)]
+    pub run_len: Vec<u32>,
+    /// Fires when the cluster has a maximal run of letters and digits of one of these
+    /// lengths.
+    #[serde(default)]
+    pub alnum_len: Vec<u32>,
+    /// Fires when a group of digits joined by spaces, hyphens or parentheses (with at
+    /// least one such joiner) holds at least this many digits.
+    #[serde(default)]
+    pub joined_min: Option<u32>,
+    /// Filter: the longest run of consecutive digits is at least this long.
     #[serde(default)]
     pub min_run: Option<u32>,
-    /// Most digits in a group joined only by spaces, hyphens or parentheses.
-    #[serde(default)]
-    pub min_joined: Option<u32>,
-    /// Dots between alphanumerics in the cluster.
+    /// Filter: at least this many dots between alphanumerics.
     #[serde(default)]
     pub min_dots: Option<u32>,
-    /// Colons and hyphens between alphanumerics in the cluster.
+    /// Filter: at least this many colons and hyphens between alphanumerics.
     #[serde(default)]
     pub min_seps: Option<u32>,
-    /// Longest run of consecutive letters and digits.
-    #[serde(default)]
-    pub min_alnum: Option<u32>,
     /// The cluster contains at least one ASCII letter.
     #[serde(default)]
     pub letter: bool,
@@ -186,10 +196,11 @@ impl TriggerSpec {
     /// True when the rule uses token (digit cluster) triggering.
     pub fn is_token(&self) -> bool {
         self.min_run.is_some()
-            || self.min_joined.is_some()
             || self.min_dots.is_some()
             || self.min_seps.is_some()
-            || self.min_alnum.is_some()
+            || !self.run_len.is_empty()
+            || !self.alnum_len.is_empty()
+            || self.joined_min.is_some()
     }
 }
 

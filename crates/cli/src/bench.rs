@@ -1,0 +1,132 @@
+//! `leakscope bench`: throughput measurements with a built-in corpus generator.
+//!
+//! Figures go to `docs/benchmarks.md`; they are measured here, never asserted by tests.
+
+use crate::corpus::Generator;
+use anyhow::{Context, Result};
+use leakscope_detect::{Engine, RuleFile};
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Size of the pieces the corpus is cut into, as a reader would hand them to the engine.
+const CHUNK: usize = 1 << 20;
+
+/// Splits text into chunks of about `CHUNK` bytes at character boundaries.
+fn chunks(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = CHUNK.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out
+}
+
+/// Timed repetitions per measurement; the median is reported.
+const REPEAT: usize = 3;
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn mbps(bytes: usize, secs: f64) -> f64 {
+    bytes as f64 / 1e6 / secs
+}
+
+/// Measures the engine on `mib` MiB of generated text: one core, all cores, and a raw
+/// multi-pattern regex pass over the same patterns without validation.
+pub fn engine(engine: &Engine, mib: usize, seed: u64, raw_sample_chunks: usize) -> Result<()> {
+    eprintln!("generating {mib} MiB of mixed text …");
+    let text = Generator::new(seed).text(mib << 20);
+    let pieces = chunks(&text);
+    let total = text.len();
+
+    // Warm up: lazy DFAs and caches are built on first use, per thread.
+    let mut scanner = engine.scanner();
+    let mut findings = Vec::new();
+    for p in pieces.iter().take(2) {
+        scanner.scan(p, &mut findings);
+    }
+
+    let mut one_runs = Vec::new();
+    let mut count = 0usize;
+    for _ in 0..REPEAT {
+        let t = Instant::now();
+        count = 0;
+        for p in &pieces {
+            findings.clear();
+            scanner.scan(p, &mut findings);
+            count += findings.len();
+        }
+        one_runs.push(t.elapsed().as_secs_f64());
+    }
+    let one = median(&mut one_runs);
+
+    let mut all_runs = Vec::new();
+    let mut count_all = 0usize;
+    for _ in 0..REPEAT {
+        let t = Instant::now();
+        count_all = pieces
+            .par_iter()
+            .map_init(
+                || (engine.scanner(), Vec::new()),
+                |(s, out), p| {
+                    out.clear();
+                    s.scan(p, out);
+                    out.len()
+                },
+            )
+            .sum();
+        all_runs.push(t.elapsed().as_secs_f64());
+    }
+    let all = median(&mut all_runs);
+
+    let patterns: Vec<String> = RuleFile::builtin()?
+        .into_iter()
+        .flat_map(|f| f.rules.into_iter())
+        .filter_map(|r| r.pattern)
+        .collect();
+    let raw = regex_automata::meta::Regex::new_many(&patterns)
+        .context("compiling the raw multi-pattern regex")?;
+    // The raw pass is far slower than the engine (one automaton for every pattern, with
+    // Unicode classes, cannot stay in the lazy DFA), so it runs on a sample of the chunks.
+    let raw_pieces = &pieces[..pieces.len().min(raw_sample_chunks)];
+    let raw_bytes: usize = raw_pieces.iter().map(|p| p.len()).sum();
+    let t = Instant::now();
+    let mut raw_matches = 0usize;
+    for p in raw_pieces {
+        raw_matches += raw.find_iter(p.as_bytes()).count();
+    }
+    let raw_secs = t.elapsed().as_secs_f64().max(1e-9);
+
+    println!(
+        "corpus:           {:.1} MB ({} chunks of {} KiB), seed {seed}",
+        total as f64 / 1e6,
+        pieces.len(),
+        CHUNK >> 10
+    );
+    println!(
+        "engine, 1 core:   {:>8.1} MB/s  ({count} findings)",
+        mbps(total, one)
+    );
+    println!(
+        "engine, {} cores: {:>8.1} MB/s  ({count_all} findings)",
+        rayon::current_num_threads(),
+        mbps(total, all)
+    );
+    println!(
+        "raw regex pass:   {:>8.1} MB/s  ({raw_matches} unvalidated matches in the first {:.1} MB, 1 core)",
+        mbps(raw_bytes, raw_secs),
+        raw_bytes as f64 / 1e6
+    );
+    println!(
+        "engine / raw:     {:>8.2}",
+        mbps(total, one) / mbps(raw_bytes, raw_secs)
+    );
+    Ok(())
+}

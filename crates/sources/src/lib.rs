@@ -1,1 +1,154 @@
-//! placeholder during bootstrap
+//! Sources and decoders: from files, archives and documents to text and fields.
+//!
+//! This crate turns bytes into what the detection engine scans, and says where each piece
+//! came from. It never runs detection itself: it pushes decoded content into a [`Sink`]
+//! (ripgrep's push model), so the same decoders serve the CLI, tests and benchmarks.
+//!
+//! - [`decode`] sniffs an object's type from its name and first bytes and dispatches to a
+//!   decoder: archives and compressors ([`archive`]), office documents and PDF
+//!   ([`document`]), CSV, JSON and SQLite ([`structured`]), mail ([`mail`]) or text
+//!   ([`text`]).
+//! - [`walk`] lists the files under the paths a user names, in parallel.
+//!
+//! **Bad input is normal input.** Every decoder works under [`Limits`] (nesting depth,
+//! object size, total decompressed bytes, compression ratio, member count); a corrupt,
+//! truncated or oversized object produces a located [`Notice`] and decoding moves on to the
+//! next object. Third-party parsers that are known to panic on hostile input run behind
+//! `catch_unwind`, and a panic becomes a notice too.
+
+pub mod archive;
+pub mod decode;
+pub mod document;
+pub mod error;
+pub mod mail;
+pub mod structured;
+pub mod text;
+pub mod walk;
+
+pub use decode::{decode_bytes, decode_file, decode_reader, Kind};
+pub use error::SourceError;
+use leakscope_core::ObjectPath;
+
+/// Resource limits applied while decoding untrusted objects.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How many containers deep decoding goes (`a.zip!/b.zip!/c.txt` is depth 2).
+    pub max_depth: usize,
+    /// Largest object held in memory at once (containers that need random access, and
+    /// structured files). Larger text is streamed instead; larger archives are skipped.
+    pub max_object_bytes: u64,
+    /// Most bytes decompressed from one top-level object, all members together.
+    pub max_total_bytes: u64,
+    /// Largest ratio of decompressed to compressed size tolerated for one member once it
+    /// exceeds [`Limits::ratio_grace_bytes`]: the zip-bomb guard.
+    pub max_ratio: u64,
+    /// Decompressed bytes allowed before the ratio check starts.
+    pub ratio_grace_bytes: u64,
+    /// Most members read from one archive.
+    pub max_members: usize,
+    /// Largest CSV or JSON file parsed as structured data; larger ones are scanned as text.
+    pub max_structured_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 10,
+            max_object_bytes: 256 << 20,
+            max_total_bytes: 16 << 30,
+            max_ratio: 200,
+            ratio_grace_bytes: 16 << 20,
+            max_members: 200_000,
+            max_structured_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Where a field value sits, for structured content.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldAt<'a> {
+    /// Column, key path or header name.
+    pub field: &'a str,
+    /// 1-based line of the value in the decoded text, when the content is text.
+    pub line: Option<u64>,
+    /// Byte offset of the value in the decoded text, when it could be located.
+    pub offset: Option<u64>,
+    /// Identifies the record (row, document, line) the value belongs to, so identifiers
+    /// found together can be linked to one person.
+    pub record: &'a str,
+}
+
+/// How serious a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// Part of the input could not be read; the exit code reports it.
+    Error,
+    /// Deliberately not scanned (limits, encryption, unsupported type).
+    Skip,
+    /// Scanned, with a remark (binary content scanned as printable strings).
+    Info,
+}
+
+impl NoticeKind {
+    /// The lower-case name used in output records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Error => "error",
+            NoticeKind::Skip => "skip",
+            NoticeKind::Info => "info",
+        }
+    }
+}
+
+/// A located remark about one object.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// The object, in the same form as finding paths.
+    pub path: String,
+    /// Error, skip or info.
+    pub kind: NoticeKind,
+    /// What happened, in a sentence.
+    pub message: String,
+}
+
+/// Receives decoded content. Implemented by the scanner in the CLI and by tests.
+pub trait Sink {
+    /// A text object begins. Its content follows in [`Sink::text_chunk`] calls; offsets
+    /// and lines of findings are relative to the concatenated chunks.
+    fn begin_text(&mut self, path: &ObjectPath, encoding: &'static str);
+    /// The next piece of the current text object (always whole characters).
+    fn text_chunk(&mut self, chunk: &str);
+    /// The current text object is complete.
+    fn end_text(&mut self);
+    /// One field value of a structured object.
+    fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str);
+    /// Something the user should know about an object.
+    fn notice(&mut self, notice: Notice);
+}
+
+/// Convenience: emits a whole text in one chunk.
+pub fn emit_text(sink: &mut dyn Sink, path: &ObjectPath, encoding: &'static str, text: &str) {
+    sink.begin_text(path, encoding);
+    if !text.is_empty() {
+        sink.text_chunk(text);
+    }
+    sink.end_text();
+}
+
+/// Reports an error notice for `path`.
+pub fn report_error(sink: &mut dyn Sink, path: &ObjectPath, err: impl std::fmt::Display) {
+    sink.notice(Notice {
+        path: path.to_string(),
+        kind: NoticeKind::Error,
+        message: err.to_string(),
+    });
+}
+
+/// Reports a skip notice for `path`.
+pub fn report_skip(sink: &mut dyn Sink, path: &ObjectPath, why: impl std::fmt::Display) {
+    sink.notice(Notice {
+        path: path.to_string(),
+        kind: NoticeKind::Skip,
+        message: why.to_string(),
+    });
+}

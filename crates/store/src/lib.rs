@@ -1,1 +1,515 @@
-//! placeholder during bootstrap
+//! The findings database: scan runs, content-addressed objects, masked findings.
+//!
+//! SQLite, one writer. The schema lives in `schema.sql` with its version in
+//! `PRAGMA user_version`, checked on open. The types accepted here carry no raw values:
+//! [`StoredFinding`] is built from a [`leakscope_core::Finding`] by keeping only the
+//! masked value and the keyed hash, so the raw text cannot reach a row by construction.
+//!
+//! Writes are batched: [`Store::begin_batch`] / [`Store::commit_batch`] wrap many objects
+//! in one transaction (the CLI's writer thread commits every few hundred objects or every
+//! second), which is what makes a million small files affordable.
+
+pub mod key;
+
+use leakscope_core::{Category, Confidence, Finding};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: i64 = 1;
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// Errors from the findings database.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("findings database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer leakscope.
+    #[error("findings database has schema version {found}, this leakscope understands up to {supported}; upgrade leakscope or use another --db")]
+    NewerSchema { found: i64, supported: i64 },
+    /// Creating the directory or key file failed.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    /// The key file exists but is not a valid key.
+    #[error("hash key file {path}: {message}")]
+    BadKey { path: String, message: String },
+}
+
+/// A finding as stored: no raw value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFinding {
+    /// Path inside the object (`!/inner/file.csv`), empty for the object itself.
+    pub member: String,
+    /// Detector id.
+    pub detector: String,
+    /// Category.
+    pub category: Category,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// 1-based line.
+    pub line: Option<u64>,
+    /// Byte offset in the decoded text.
+    pub offset: Option<u64>,
+    /// Field or column name.
+    pub field: Option<String>,
+    /// Record the value belongs to (for linking identifiers to one person).
+    pub record: Option<String>,
+    /// Masked value.
+    pub masked: String,
+    /// Keyed hash of the normalised value.
+    pub value_hash: String,
+}
+
+impl StoredFinding {
+    /// Keeps only what may be stored from a finding.
+    pub fn from_finding(
+        f: &Finding,
+        member: String,
+        offset: Option<u64>,
+        record: Option<String>,
+    ) -> Self {
+        StoredFinding {
+            member,
+            detector: f.detector.clone(),
+            category: f.category,
+            confidence: f.confidence,
+            line: f.line,
+            offset,
+            field: f.field.clone(),
+            record,
+            masked: f.masked.clone(),
+            value_hash: f.value_hash.as_str().to_string(),
+        }
+    }
+}
+
+/// A finding read back for a scan, with its full location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingRow {
+    /// Scan that saw it.
+    pub scan_id: i64,
+    /// Full path (object location plus member path).
+    pub path: String,
+    /// The stored finding.
+    pub finding: StoredFinding,
+}
+
+/// Summary of one scan run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    /// Scan id.
+    pub id: i64,
+    /// RFC 3339 start time.
+    pub started_at: String,
+    /// RFC 3339 end time, when finished.
+    pub finished_at: Option<String>,
+    /// `running`, `completed` or `interrupted`.
+    pub status: String,
+    /// The targets as given (credentials redacted by the caller).
+    pub targets: String,
+    /// Objects scanned in this run.
+    pub objects_scanned: i64,
+    /// Objects skipped as unchanged.
+    pub objects_skipped: i64,
+    /// Bytes read.
+    pub bytes_scanned: i64,
+    /// Findings in this run (including those of unchanged objects).
+    pub findings: i64,
+    /// Error notices.
+    pub errors: i64,
+}
+
+/// Filters for [`Store::findings`].
+#[derive(Debug, Clone, Default)]
+pub struct FindingQuery {
+    /// Only this scan (default: the latest).
+    pub scan_id: Option<i64>,
+    /// Only these detectors.
+    pub detectors: Vec<String>,
+    /// Only this category.
+    pub category: Option<Category>,
+    /// At least this confidence.
+    pub min_confidence: Option<Confidence>,
+    /// Only paths starting with this prefix.
+    pub path_prefix: Option<String>,
+    /// At most this many rows.
+    pub limit: Option<u64>,
+}
+
+/// An open findings database.
+pub struct Store {
+    conn: Connection,
+}
+
+/// Current time as RFC 3339 UTC, without a date crate: seconds since the epoch converted
+/// with the civil-from-days algorithm.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86400));
+    let s = secs.rem_euclid(86400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+/// Today's date (UTC) as (year, month, day).
+pub fn today_utc() -> (i64, u32, u32) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    civil_from_days(secs.div_euclid(86400))
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+impl Store {
+    /// Opens (creating when needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                what: format!("creating {}", dir.display()),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        Store::init(conn)
+    }
+
+    /// An in-memory database (tests, `--no-db` runs that still need a session).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Store, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        conn.execute_batch(SCHEMA)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        Ok(Store { conn })
+    }
+
+    /// Starts a scan run and returns its id.
+    pub fn begin_scan(&self, targets: &str, ruleset: &str) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO scans (started_at, status, targets, ruleset) VALUES (?1, 'running', ?2, ?3)",
+            params![now_rfc3339(), targets, ruleset],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Opens a write transaction for a batch of objects.
+    pub fn begin_batch(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Commits the current batch.
+    pub fn commit_batch(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// The blob already scanned at this location with the same size, mtime and ruleset,
+    /// if any: the fast path of an incremental rescan (no read at all).
+    pub fn unchanged_blob(
+        &self,
+        location: &str,
+        size: u64,
+        mtime_ns: i64,
+        ruleset: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT o.blob_id FROM objects o JOIN blobs b ON b.id = o.blob_id
+                 WHERE o.location = ?1 AND o.size = ?2 AND o.mtime_ns = ?3 AND b.ruleset = ?4
+                 ORDER BY o.id DESC LIMIT 1",
+                params![location, size as i64, mtime_ns, ruleset],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The blob with this content hash scanned under this ruleset, if any.
+    pub fn blob_by_content(
+        &self,
+        content_hash: &str,
+        ruleset: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM blobs WHERE content_hash = ?1 AND ruleset = ?2",
+                params![content_hash, ruleset],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records a freshly scanned blob and its findings; returns the blob id. A blob
+    /// already present (a concurrent duplicate) keeps its first findings.
+    pub fn insert_blob(
+        &self,
+        content_hash: &str,
+        ruleset: &str,
+        size: u64,
+        findings: &[StoredFinding],
+    ) -> Result<i64, StoreError> {
+        if let Some(id) = self.blob_by_content(content_hash, ruleset)? {
+            return Ok(id);
+        }
+        self.conn.execute(
+            "INSERT INTO blobs (content_hash, ruleset, size, scanned_at) VALUES (?1, ?2, ?3, ?4)",
+            params![content_hash, ruleset, size as i64, now_rfc3339()],
+        )?;
+        let blob = self.conn.last_insert_rowid();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO findings (blob_id, member, detector, category, confidence, line, byte_offset, field, record, masked, value_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for f in findings {
+            stmt.execute(params![
+                blob,
+                f.member,
+                f.detector,
+                f.category.as_str(),
+                f.confidence.as_str(),
+                f.line.map(|v| v as i64),
+                f.offset.map(|v| v as i64),
+                f.field,
+                f.record,
+                f.masked,
+                f.value_hash
+            ])?;
+        }
+        Ok(blob)
+    }
+
+    /// Records that a blob was seen at `location` in `scan`.
+    pub fn add_object(
+        &self,
+        scan: i64,
+        blob: i64,
+        location: &str,
+        size: u64,
+        mtime_ns: i64,
+        unchanged: bool,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT INTO objects (scan_id, blob_id, location, size, mtime_ns, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .execute(params![scan, blob, location, size as i64, mtime_ns, if unchanged { "unchanged" } else { "scanned" }])?;
+        Ok(())
+    }
+
+    /// Number of findings stored for a blob.
+    pub fn blob_finding_count(&self, blob: i64) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM findings WHERE blob_id = ?1",
+            [blob],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records a notice.
+    pub fn add_notice(
+        &self,
+        scan: i64,
+        location: &str,
+        kind: &str,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO notices (scan_id, location, kind, message) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![scan, location, kind, message])?;
+        Ok(())
+    }
+
+    /// Closes a scan run with its totals.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish_scan(
+        &self,
+        scan: i64,
+        completed: bool,
+        scanned: u64,
+        skipped: u64,
+        bytes: u64,
+        findings: u64,
+        errors: u64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE scans SET finished_at = ?2, status = ?3, objects_scanned = ?4, objects_skipped = ?5,
+                 bytes_scanned = ?6, findings = ?7, errors = ?8 WHERE id = ?1",
+            params![
+                scan,
+                now_rfc3339(),
+                if completed { "completed" } else { "interrupted" },
+                scanned as i64,
+                skipped as i64,
+                bytes as i64,
+                findings as i64,
+                errors as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// All scan runs, newest first.
+    pub fn scans(&self) -> Result<Vec<ScanRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, started_at, finished_at, status, targets, objects_scanned, objects_skipped, bytes_scanned, findings, errors
+             FROM scans ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ScanRow {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                finished_at: r.get(2)?,
+                status: r.get(3)?,
+                targets: r.get(4)?,
+                objects_scanned: r.get(5)?,
+                objects_skipped: r.get(6)?,
+                bytes_scanned: r.get(7)?,
+                findings: r.get(8)?,
+                errors: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest scan id, if any.
+    pub fn latest_scan(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT max(id) FROM scans", [], |r| r.get(0))?)
+    }
+
+    /// Findings of one scan (default: the latest), filtered.
+    pub fn findings(&self, q: &FindingQuery) -> Result<Vec<FindingRow>, StoreError> {
+        let Some(scan) = (match q.scan_id {
+            Some(s) => Some(s),
+            None => self.latest_scan()?,
+        }) else {
+            return Ok(Vec::new());
+        };
+        let mut sql = String::from(
+            "SELECT o.location || f.member, f.member, f.detector, f.category, f.confidence, f.line, f.byte_offset, f.field, f.record, f.masked, f.value_hash
+             FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![scan.into()];
+        if !q.detectors.is_empty() {
+            sql.push_str(&format!(
+                " AND f.detector IN ({})",
+                vec!["?"; q.detectors.len()].join(",")
+            ));
+            args.extend(
+                q.detectors
+                    .iter()
+                    .map(|d| rusqlite::types::Value::from(d.clone())),
+            );
+        }
+        if let Some(c) = q.category {
+            sql.push_str(" AND f.category = ?");
+            args.push(c.as_str().to_string().into());
+        }
+        if let Some(min) = q.min_confidence {
+            let allowed: Vec<&str> = [Confidence::Low, Confidence::Medium, Confidence::High]
+                .into_iter()
+                .filter(|c| *c >= min)
+                .map(|c| c.as_str())
+                .collect();
+            sql.push_str(&format!(
+                " AND f.confidence IN ({})",
+                vec!["?"; allowed.len()].join(",")
+            ));
+            args.extend(
+                allowed
+                    .iter()
+                    .map(|a| rusqlite::types::Value::from(a.to_string())),
+            );
+        }
+        if let Some(prefix) = &q.path_prefix {
+            sql.push_str(" AND substr(o.location || f.member, 1, ?) = ?");
+            args.push((prefix.chars().count() as i64).into());
+            args.push(prefix.clone().into());
+        }
+        sql.push_str(" ORDER BY o.location, f.member, f.line, f.byte_offset");
+        if let Some(limit) = q.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            let category: String = r.get(3)?;
+            let confidence: String = r.get(4)?;
+            Ok(FindingRow {
+                scan_id: scan,
+                path: r.get(0)?,
+                finding: StoredFinding {
+                    member: r.get(1)?,
+                    detector: r.get(2)?,
+                    category: category.parse().unwrap_or(Category::Custom),
+                    confidence: confidence.parse().unwrap_or(Confidence::Low),
+                    line: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+                    offset: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
+                    field: r.get(7)?,
+                    record: r.get(8)?,
+                    masked: r.get(9)?,
+                    value_hash: r.get(10)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Notices of one scan.
+    pub fn notices(&self, scan: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT location, kind, message FROM notices WHERE scan_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([scan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Counts findings of a scan (objects scanned in it and unchanged ones).
+    pub fn count_findings(&self, scan: i64) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1",
+            [scan],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,405 @@
+//! Archives and compressors: zip, tar, gzip, bzip2, xz, zstd and 7z, recursively.
+//!
+//! Members are decoded in memory or as streams; nothing is written to disk. Every byte
+//! that comes out of a decompressor passes a [`Guard`] that enforces the per-object
+//! [`Budget`] of decompressed bytes and the compression-ratio limit, so a zip bomb stops
+//! with a located error instead of filling memory.
+
+use crate::decode::{decode_reader, Kind};
+use crate::error::{guard, SourceError};
+use crate::{report_error, report_skip, Limits, Sink};
+use leakscope_core::ObjectPath;
+use std::cell::Cell;
+use std::io::{self, Cursor, Read};
+use std::rc::Rc;
+
+/// Decompressed bytes still allowed for one top-level object. Clones share the same
+/// remainder, so members of nested containers all draw on their root's budget.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    remaining: Rc<Cell<u64>>,
+    limit: u64,
+}
+
+impl Budget {
+    /// A budget of `limit` bytes.
+    pub fn new(limit: u64) -> Self {
+        Budget {
+            remaining: Rc::new(Cell::new(limit)),
+            limit,
+        }
+    }
+
+    /// Takes `n` bytes from the budget, or fails when it is exhausted.
+    fn take(&self, n: u64) -> Result<(), SourceError> {
+        let left = self.remaining.get();
+        if n > left {
+            return Err(SourceError::TotalBudget { limit: self.limit });
+        }
+        self.remaining.set(left - n);
+        Ok(())
+    }
+}
+
+/// Counts bytes read from the compressed side of a decompressor.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Wraps the decompressed side: enforces the budget and the ratio limit.
+pub struct Guard<R> {
+    inner: R,
+    consumed: Rc<Cell<u64>>,
+    produced: u64,
+    budget: Budget,
+    max_ratio: u64,
+    grace: u64,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        self.budget.take(n as u64).map_err(io::Error::other)?;
+        if self.produced > self.grace
+            && self.produced > self.consumed.get().max(1).saturating_mul(self.max_ratio)
+        {
+            return Err(io::Error::other(SourceError::Ratio {
+                limit: self.max_ratio,
+                produced: self.produced,
+            }));
+        }
+        Ok(n)
+    }
+}
+
+/// Name of the content inside a single-stream compressed file (`a.csv.gz` holds `a.csv`).
+fn inner_name(name: &str) -> String {
+    for ext in [
+        ".gz", ".tgz", ".bz2", ".tbz2", ".xz", ".txz", ".zst", ".zstd",
+    ] {
+        if let Some(stem) = name.strip_suffix(ext).or_else(|| {
+            name.to_ascii_lowercase()
+                .strip_suffix(ext)
+                .map(|s| &name[..s.len()])
+        }) {
+            return match ext {
+                ".tgz" | ".tbz2" | ".txz" => format!("{stem}.tar"),
+                _ => stem.to_string(),
+            };
+        }
+    }
+    name.to_string()
+}
+
+/// Decompresses a gzip, bzip2, xz or zstd stream and decodes what it holds under the same
+/// path (the compression layer is transparent in locations).
+pub fn decompress(
+    path: &ObjectPath,
+    name: &str,
+    kind: Kind,
+    input: impl Read,
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let consumed = Rc::new(Cell::new(0));
+    let counted = Counting {
+        inner: input,
+        count: consumed.clone(),
+    };
+    let decoder: Box<dyn Read> = match kind {
+        Kind::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
+        Kind::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(counted)),
+        Kind::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(counted)),
+        Kind::Zstd => Box::new(zstd::stream::read::Decoder::new(counted)?),
+        _ => return Err(SourceError::corrupt("stream", "not a compressed stream")),
+    };
+    let mut guarded = Guard {
+        inner: decoder,
+        consumed,
+        produced: 0,
+        budget: budget.clone(),
+        max_ratio: limits.max_ratio,
+        grace: limits.ratio_grace_bytes,
+    };
+    let inner = inner_name(name);
+    let mut errors = ErrorCatcher {
+        inner: &mut guarded,
+        error: None,
+    };
+    decode_reader(path, &inner, &mut errors, None, limits, budget, sink);
+    match errors.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Remembers the first typed error that a guarded reader raised, so it is reported once
+/// with its own message rather than as a generic read error of whatever consumed it.
+struct ErrorCatcher<'a, R> {
+    inner: &'a mut R,
+    error: Option<SourceError>,
+}
+
+impl<R: Read> Read for ErrorCatcher<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                if self.error.is_none() {
+                    self.error = Some(
+                        match e.get_ref().and_then(|i| i.downcast_ref::<SourceError>()) {
+                            Some(SourceError::Ratio { limit, produced }) => SourceError::Ratio {
+                                limit: *limit,
+                                produced: *produced,
+                            },
+                            Some(SourceError::TotalBudget { limit }) => {
+                                SourceError::TotalBudget { limit: *limit }
+                            }
+                            _ => SourceError::corrupt("compressed stream", &e),
+                        },
+                    );
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Reads a tar stream; each regular file is decoded as a member.
+pub fn tar(
+    path: &ObjectPath,
+    input: impl Read,
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let mut archive = ::tar::Archive::new(input);
+    let entries = archive
+        .entries()
+        .map_err(|e| SourceError::corrupt("tar", e))?;
+    let mut count = 0usize;
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => return Err(SourceError::corrupt("tar", e)),
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        count += 1;
+        if count > limits.max_members {
+            report_skip(
+                sink,
+                path,
+                format!(
+                    "more than {} members; the rest were not read",
+                    limits.max_members
+                ),
+            );
+            break;
+        }
+        let member = entry
+            .path()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| format!("member-{count}"));
+        let child = path.child(member.clone());
+        let size = entry.header().size().ok();
+        let name = member.rsplit('/').next().unwrap_or(&member).to_string();
+        decode_reader(&child, &name, &mut entry, size, limits, budget, sink);
+    }
+    Ok(())
+}
+
+/// Reads a zip archive from memory; each file member is decoded recursively.
+pub fn zip(
+    path: &ObjectPath,
+    bytes: &[u8],
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let mut archive = guard("zip", || {
+        ::zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| SourceError::corrupt("zip", e))
+    })?;
+    let n = archive.len();
+    if n > limits.max_members {
+        report_skip(
+            sink,
+            path,
+            format!(
+                "{n} members; only the first {} are read",
+                limits.max_members
+            ),
+        );
+    }
+    for i in 0..n.min(limits.max_members) {
+        let result = guard("zip", || {
+            let mut file = match archive.by_index(i) {
+                Ok(f) => f,
+                Err(::zip::result::ZipError::UnsupportedArchive(msg))
+                    if msg.contains("ncrypt") || msg.contains("assword") =>
+                {
+                    return Err(SourceError::Encrypted {
+                        format: "zip member",
+                    })
+                }
+                Err(e) => return Err(SourceError::corrupt("zip", e)),
+            };
+            if !file.is_file() {
+                return Ok(None);
+            }
+            if file.encrypted() {
+                return Err(SourceError::Encrypted {
+                    format: "zip member",
+                });
+            }
+            let name = file.name().to_string();
+            let child = path.child(name.clone());
+            let declared = file.size();
+            let compressed = file.compressed_size().max(1);
+            if declared > limits.ratio_grace_bytes && declared / compressed > limits.max_ratio {
+                return Ok(Some((
+                    child,
+                    Err(SourceError::Ratio {
+                        limit: limits.max_ratio,
+                        produced: declared,
+                    }),
+                )));
+            }
+            let consumed = Rc::new(Cell::new(compressed));
+            let mut guarded = Guard {
+                inner: &mut file,
+                consumed,
+                produced: 0,
+                budget: budget.clone(),
+                max_ratio: limits.max_ratio,
+                grace: limits.ratio_grace_bytes,
+            };
+            let mut catcher = ErrorCatcher {
+                inner: &mut guarded,
+                error: None,
+            };
+            let short = name.rsplit('/').next().unwrap_or(&name).to_string();
+            decode_reader(
+                &child,
+                &short,
+                &mut catcher,
+                Some(declared),
+                limits,
+                budget,
+                sink,
+            );
+            Ok(Some((child, catcher.error.map_or(Ok(()), Err))))
+        });
+        match result {
+            Ok(None) | Ok(Some((_, Ok(())))) => {}
+            Ok(Some((child, Err(e)))) => report_error(sink, &child, e),
+            Err(SourceError::Encrypted { format }) => report_skip(
+                sink,
+                &path.child(format!("#{i}")),
+                SourceError::Encrypted { format },
+            ),
+            Err(e) => report_error(sink, &path.child(format!("#{i}")), e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads a 7z archive from memory.
+pub fn seven_z(
+    path: &ObjectPath,
+    bytes: &[u8],
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    guard("7z", || {
+        let mut reader =
+            sevenz_rust2::ArchiveReader::new(Cursor::new(bytes), sevenz_rust2::Password::empty())
+                .map_err(|e| {
+                let text = e.to_string();
+                if text.to_ascii_lowercase().contains("password") {
+                    SourceError::Encrypted {
+                        format: "7z archive",
+                    }
+                } else {
+                    SourceError::corrupt("7z", text)
+                }
+            })?;
+        let mut count = 0usize;
+        let mut member_errors: Vec<(ObjectPath, SourceError)> = Vec::new();
+        reader
+            .for_each_entries(|entry, rd| {
+                if entry.is_directory() || !entry.has_stream {
+                    return Ok(true);
+                }
+                count += 1;
+                if count > limits.max_members {
+                    return Ok(false);
+                }
+                let name = entry.name().to_string();
+                let child = path.child(name.clone());
+                // 7z does not expose per-entry compressed sizes here, so only the byte
+                // budget applies to its members, not the ratio check.
+                let consumed = Rc::new(Cell::new(u64::MAX / limits.max_ratio.max(1)));
+                let mut guarded = Guard {
+                    inner: rd,
+                    consumed,
+                    produced: 0,
+                    budget: budget.clone(),
+                    max_ratio: limits.max_ratio,
+                    grace: limits.ratio_grace_bytes,
+                };
+                let mut catcher = ErrorCatcher {
+                    inner: &mut guarded,
+                    error: None,
+                };
+                let short = name.rsplit('/').next().unwrap_or(&name).to_string();
+                decode_reader(
+                    &child,
+                    &short,
+                    &mut catcher,
+                    Some(entry.size),
+                    limits,
+                    budget,
+                    sink,
+                );
+                // The entry must be read to its end before the next one in a solid block.
+                let _ = io::copy(&mut catcher, &mut io::sink());
+                if let Some(e) = catcher.error {
+                    member_errors.push((child, e));
+                    return Ok(false);
+                }
+                Ok(true)
+            })
+            .map_err(|e| SourceError::corrupt("7z", e))?;
+        for (child, e) in member_errors {
+            report_error(sink, &child, e);
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inner_names() {
+        assert_eq!(inner_name("a.csv.gz"), "a.csv");
+        assert_eq!(inner_name("b.tgz"), "b.tar");
+        assert_eq!(inner_name("LOG.XZ"), "LOG");
+        assert_eq!(inner_name("plain"), "plain");
+    }
+}

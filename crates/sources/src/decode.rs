@@ -1,0 +1,313 @@
+//! Type sniffing and dispatch: which decoder handles an object.
+
+use crate::archive::{self, Budget};
+use crate::error::SourceError;
+use crate::{document, mail, report_error, report_skip, structured, text, Limits, Sink};
+use leakscope_core::ObjectPath;
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+/// What an object is, decided from its name and first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A zip archive (members are decoded recursively).
+    Zip,
+    /// A Word document (docx): zip of XML; the text of the body is scanned.
+    Docx,
+    /// A PowerPoint deck (pptx).
+    Pptx,
+    /// A spreadsheet calamine reads (xlsx, xlsm, xlsb, xls, ods): cells with their headers.
+    Spreadsheet,
+    /// A tar archive.
+    Tar,
+    /// gzip-compressed content.
+    Gzip,
+    /// bzip2-compressed content.
+    Bzip2,
+    /// xz-compressed content.
+    Xz,
+    /// zstd-compressed content.
+    Zstd,
+    /// A 7z archive.
+    SevenZ,
+    /// A PDF document (its text layer).
+    Pdf,
+    /// An SQLite database file.
+    Sqlite,
+    /// Delimited text with a header row.
+    Csv(u8),
+    /// A JSON document.
+    Json,
+    /// One JSON document per line.
+    JsonLines,
+    /// One RFC 5322 message.
+    Eml,
+    /// A Unix mailbox of many messages.
+    Mbox,
+    /// Anything else: text in some encoding, or binary.
+    Text,
+}
+
+/// Decides an object's kind from its name (the last path component) and first bytes.
+pub fn sniff_kind(name: &str, head: &[u8]) -> Kind {
+    let lower = name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return match ext {
+            "docx" | "docm" | "dotx" => Kind::Docx,
+            "pptx" | "pptm" => Kind::Pptx,
+            "xlsx" | "xlsm" | "xlsb" | "ods" => Kind::Spreadsheet,
+            _ => Kind::Zip,
+        };
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) && ext == "xls" {
+        return Kind::Spreadsheet;
+    }
+    if head.starts_with(&[0x1F, 0x8B]) {
+        return Kind::Gzip;
+    }
+    if head.starts_with(b"BZh") && head.len() > 4 && head[3].is_ascii_digit() {
+        return Kind::Bzip2;
+    }
+    if head.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0]) {
+        return Kind::Xz;
+    }
+    if head.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
+        return Kind::Zstd;
+    }
+    if head.starts_with(&[b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C]) {
+        return Kind::SevenZ;
+    }
+    if head.starts_with(b"%PDF-") {
+        return Kind::Pdf;
+    }
+    if head.starts_with(b"SQLite format 3\0") {
+        return Kind::Sqlite;
+    }
+    if head.len() >= 262 && &head[257..262] == b"ustar" {
+        return Kind::Tar;
+    }
+    match ext {
+        "csv" => return Kind::Csv(b','),
+        "tsv" | "tab" => return Kind::Csv(b'\t'),
+        "json" => return Kind::Json,
+        "jsonl" | "ndjson" => return Kind::JsonLines,
+        "eml" => return Kind::Eml,
+        "mbox" | "mbx" => return Kind::Mbox,
+        _ => {}
+    }
+    if head.starts_with(b"From ")
+        && looks_like_headers(
+            &head[head
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(head.len(), |p| p + 1)..],
+        )
+    {
+        return Kind::Mbox;
+    }
+    if looks_like_headers(head) {
+        return Kind::Eml;
+    }
+    Kind::Text
+}
+
+/// True when the bytes start with RFC 5322 header lines typical of a stored message.
+fn looks_like_headers(head: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"Return-Path:",
+        b"Received:",
+        b"From:",
+        b"MIME-Version:",
+        b"Delivered-To:",
+        b"Message-ID:",
+        b"Date:",
+        b"To:",
+        b"Subject:",
+        b"X-",
+    ];
+    let mut hits = 0;
+    for line in head.split(|b| *b == b'\n').take(12) {
+        if NAMES
+            .iter()
+            .any(|n| line.len() >= n.len() && line[..n.len()].eq_ignore_ascii_case(n))
+        {
+            hits += 1;
+        }
+    }
+    hits >= 3
+}
+
+/// Decodes one file from disk. `display` is the path as the user gave it.
+pub fn decode_file(fs_path: &Path, display: &str, limits: &Limits, sink: &mut dyn Sink) {
+    let path = ObjectPath::root(display);
+    let mut file = match std::fs::File::open(fs_path) {
+        Ok(f) => f,
+        Err(e) => return report_error(sink, &path, SourceError::Io(e)),
+    };
+    let size = file.metadata().map(|m| m.len()).ok();
+    let budget = Budget::new(limits.max_total_bytes);
+    // SQLite is opened by path (read-only), so it needs no copy in memory.
+    let mut head = Vec::new();
+    if let Err(e) = (&mut file)
+        .take(text::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+    {
+        return report_error(sink, &path, SourceError::Io(e));
+    }
+    if sniff_kind(display, &head) == Kind::Sqlite {
+        if let Err(e) = structured::sqlite_file(&path, fs_path, sink) {
+            report_error(sink, &path, e);
+        }
+        return;
+    }
+    let name = fs_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    decode_with_head(&path, &name, head, &mut file, size, limits, &budget, sink);
+}
+
+/// Decodes an object given as a reader (an archive member, a stream, stdin).
+pub fn decode_reader(
+    path: &ObjectPath,
+    name: &str,
+    reader: &mut dyn Read,
+    size: Option<u64>,
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) {
+    let mut head = Vec::new();
+    if let Err(e) = reader.take(text::SNIFF_BYTES as u64).read_to_end(&mut head) {
+        return report_error(sink, path, SourceError::Io(e));
+    }
+    decode_with_head(path, name, head, reader, size, limits, budget, sink);
+}
+
+/// Decodes an object held in memory.
+pub fn decode_bytes(
+    path: &ObjectPath,
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) {
+    let mut cursor = Cursor::new(bytes);
+    decode_reader(
+        path,
+        name,
+        &mut cursor,
+        Some(bytes.len() as u64),
+        limits,
+        budget,
+        sink,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decode_with_head(
+    path: &ObjectPath,
+    name: &str,
+    head: Vec<u8>,
+    rest: &mut dyn Read,
+    size: Option<u64>,
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) {
+    let kind = sniff_kind(name, &head);
+    let is_container = !matches!(
+        kind,
+        Kind::Text | Kind::Csv(_) | Kind::Json | Kind::JsonLines
+    );
+    if is_container && path.depth() >= limits.max_depth {
+        return report_skip(
+            sink,
+            path,
+            SourceError::Depth {
+                limit: limits.max_depth,
+            },
+        );
+    }
+    let result = match kind {
+        Kind::Text => text::stream_text(path, &head, rest, sink).map(|_| ()),
+        Kind::Gzip | Kind::Bzip2 | Kind::Xz | Kind::Zstd => archive::decompress(
+            path,
+            name,
+            kind,
+            Cursor::new(head).chain(rest),
+            limits,
+            budget,
+            sink,
+        ),
+        Kind::Tar => archive::tar(path, Cursor::new(head).chain(rest), limits, budget, sink),
+        Kind::Csv(_) | Kind::Json | Kind::JsonLines => match size {
+            Some(n) if n > limits.max_structured_bytes => {
+                // Too large to parse as a whole: still scanned, as streamed text.
+                text::stream_text(path, &head, rest, sink).map(|_| ())
+            }
+            _ => read_all(head, rest, limits)
+                .and_then(|bytes| structured::decode(path, kind, &bytes, sink)),
+        },
+        _ => match read_all(head, rest, limits) {
+            Err(e) => Err(e),
+            Ok(bytes) => match kind {
+                Kind::Zip => archive::zip(path, &bytes, limits, budget, sink),
+                Kind::SevenZ => archive::seven_z(path, &bytes, limits, budget, sink),
+                Kind::Docx | Kind::Pptx => document::office_text(path, kind, &bytes, sink),
+                Kind::Spreadsheet => document::spreadsheet(path, &bytes, sink),
+                Kind::Pdf => document::pdf(path, &bytes, sink),
+                Kind::Sqlite => structured::sqlite_bytes(path, &bytes, sink),
+                Kind::Eml => mail::eml(path, &bytes, limits, budget, sink),
+                Kind::Mbox => mail::mbox(path, &bytes, limits, budget, sink),
+                _ => unreachable!("streamed kinds are handled above"),
+            },
+        },
+    };
+    if let Err(e) = result {
+        match e {
+            SourceError::TooLarge { .. }
+            | SourceError::Depth { .. }
+            | SourceError::Encrypted { .. } => report_skip(sink, path, e),
+            other => report_error(sink, path, other),
+        }
+    }
+}
+
+/// Reads an object fully into memory, refusing objects over the size limit.
+fn read_all(head: Vec<u8>, rest: &mut dyn Read, limits: &Limits) -> Result<Vec<u8>, SourceError> {
+    let mut bytes = head;
+    let limit = limits.max_object_bytes;
+    rest.take(limit + 1 - (bytes.len() as u64).min(limit))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(SourceError::TooLarge {
+            what: "object",
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_magic_and_name() {
+        assert_eq!(sniff_kind("a.bin", b"PK\x03\x04rest"), Kind::Zip);
+        assert_eq!(sniff_kind("Report.DOCX", b"PK\x03\x04rest"), Kind::Docx);
+        assert_eq!(sniff_kind("x", &[0x1F, 0x8B, 8, 0]), Kind::Gzip);
+        assert_eq!(sniff_kind("x", b"%PDF-1.7"), Kind::Pdf);
+        assert_eq!(sniff_kind("x.csv", b"a,b\n1,2"), Kind::Csv(b','));
+        assert_eq!(sniff_kind("x.txt", b"hello"), Kind::Text);
+        let mail = b"Received: from x\nFrom: a@b.cn\nTo: c@d.cn\nSubject: hi\n\nbody";
+        assert_eq!(sniff_kind("msg", mail), Kind::Eml);
+        let mut mbox = b"From a@b.cn Mon Jan  1 00:00:00 2024\n".to_vec();
+        mbox.extend_from_slice(mail);
+        assert_eq!(sniff_kind("inbox", &mbox), Kind::Mbox);
+    }
+}

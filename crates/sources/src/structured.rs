@@ -1,0 +1,400 @@
+//! Structured data: CSV/TSV, JSON, JSON Lines and SQLite, scanned field by field.
+//!
+//! A value's field name (column header, JSON key path, table column) is what tells a bare
+//! `张三` or `460001234567890` apart from noise, so these formats are parsed rather than
+//! scanned as flat text. Offsets and lines are recovered by locating each value in the
+//! decoded text after the previous one; when a value cannot be found verbatim (escaped
+//! quotes, `\u` escapes) the offset is left empty rather than guessed.
+
+use crate::decode::Kind;
+use crate::error::SourceError;
+use crate::text::decode_all;
+use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
+use leakscope_core::ObjectPath;
+use std::path::Path;
+
+/// Decodes CSV, JSON or JSON Lines held in memory.
+pub fn decode(
+    path: &ObjectPath,
+    kind: Kind,
+    bytes: &[u8],
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let Some((text, encoding)) = decode_all(bytes) else {
+        // A binary file with a text extension: scan its strings like any binary.
+        return crate::text::stream_text(path, bytes, &mut std::io::empty(), sink).map(|_| ());
+    };
+    match kind {
+        Kind::Csv(delimiter) => csv_text(path, &text, delimiter, sink),
+        Kind::Json => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(value) => {
+                let mut locator = Locator::new(&text);
+                walk_json(path, &value, &mut String::new(), None, &mut locator, sink);
+                Ok(())
+            }
+            Err(e) => {
+                sink.notice(Notice {
+                    path: path.to_string(),
+                    kind: NoticeKind::Info,
+                    message: format!("not valid JSON ({e}); scanned as text"),
+                });
+                emit_text(sink, path, encoding, &text);
+                Ok(())
+            }
+        },
+        Kind::JsonLines => {
+            json_lines(path, &text, sink);
+            Ok(())
+        }
+        _ => Err(SourceError::corrupt("structured data", "unsupported kind")),
+    }
+}
+
+/// Finds successive values in the decoded text to give them offsets and lines.
+struct Locator<'t> {
+    text: &'t str,
+    cursor: usize,
+    line: u64,
+    line_pos: usize,
+}
+
+impl<'t> Locator<'t> {
+    fn new(text: &'t str) -> Self {
+        Locator {
+            text,
+            cursor: 0,
+            line: 1,
+            line_pos: 0,
+        }
+    }
+
+    /// Moves to `pos` (not before the cursor) and returns the line there.
+    fn line_at(&mut self, pos: usize) -> u64 {
+        if pos >= self.line_pos {
+            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.line_pos..pos])
+                .count() as u64;
+            self.line_pos = pos;
+        }
+        self.line
+    }
+
+    /// Finds `needle` at or after the cursor (within `horizon` bytes) and advances past it.
+    fn find(&mut self, needle: &str, horizon: usize) -> Option<(u64, u64)> {
+        if needle.is_empty() {
+            return None;
+        }
+        let mut end = (self.cursor + horizon + needle.len()).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        let hay = &self.text[self.cursor..end];
+        let p = self.cursor + memchr::memmem::find(hay.as_bytes(), needle.as_bytes())?;
+        let line = self.line_at(p);
+        self.cursor = p + needle.len();
+        Some((line, p as u64))
+    }
+}
+
+fn csv_text(
+    path: &ObjectPath,
+    text: &str,
+    delimiter: u8,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut header: Option<Vec<String>> = None;
+    let mut locator = Locator::new(text);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let at = e
+                    .position()
+                    .map(|p| format!(" at line {}", p.line()))
+                    .unwrap_or_default();
+                sink.notice(Notice {
+                    path: path.to_string(),
+                    kind: NoticeKind::Error,
+                    message: format!("CSV error{at}: {e}; the rest of the file was not read"),
+                });
+                break;
+            }
+        }
+        let pos = record
+            .position()
+            .map(|p| (p.byte() as usize, p.line()))
+            .unwrap_or((locator.cursor, 0));
+        if pos.0 > locator.cursor && pos.0 <= text.len() {
+            locator.cursor = pos.0;
+        }
+        let record_id = format!("line {}", pos.1);
+        match &header {
+            None => {
+                let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
+                // Header cells are scanned without a field name: a file without a header
+                // row still has its first record checked.
+                for cell in record.iter() {
+                    let at = locator.find(cell, 4096);
+                    sink.field(
+                        path,
+                        FieldAt {
+                            field: "",
+                            line: at.map(|a| a.0),
+                            offset: at.map(|a| a.1),
+                            record: &record_id,
+                        },
+                        cell,
+                    );
+                }
+                header = Some(names);
+            }
+            Some(names) => {
+                for (i, cell) in record.iter().enumerate() {
+                    if cell.trim().is_empty() {
+                        continue;
+                    }
+                    let column = names.get(i).map(String::as_str).unwrap_or("");
+                    let at = locator.find(cell, 4096 + cell.len());
+                    sink.field(
+                        path,
+                        FieldAt {
+                            field: column,
+                            line: at.map(|a| a.0),
+                            offset: at.map(|a| a.1),
+                            record: &record_id,
+                        },
+                        cell,
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn walk_json(
+    path: &ObjectPath,
+    value: &serde_json::Value,
+    key_path: &mut String,
+    record: Option<&str>,
+    locator: &mut Locator<'_>,
+    sink: &mut dyn Sink,
+) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let len = key_path.len();
+                if !key_path.is_empty() {
+                    key_path.push('.');
+                }
+                key_path.push_str(k);
+                // Skip past the key so a value equal to its own key is located correctly.
+                locator.find(&format!("\"{k}\""), 1 << 16);
+                walk_json(path, v, key_path, record, locator, sink);
+                key_path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let len = key_path.len();
+                key_path.push_str(&format!("[{i}]"));
+                // Elements of the top-level array are records (one person each, usually).
+                let own;
+                let rec = match record {
+                    Some(r) => Some(r),
+                    None => {
+                        own = format!("[{i}]");
+                        Some(own.as_str())
+                    }
+                };
+                walk_json(path, v, key_path, rec, locator, sink);
+                key_path.truncate(len);
+            }
+        }
+        Value::String(s) => {
+            let at = locator.find(s, 1 << 16);
+            sink.field(
+                path,
+                FieldAt {
+                    field: key_path,
+                    line: at.map(|a| a.0),
+                    offset: at.map(|a| a.1),
+                    record: record.unwrap_or(""),
+                },
+                s,
+            );
+        }
+        Value::Number(n) => {
+            let s = n.to_string();
+            let at = locator.find(&s, 1 << 16);
+            sink.field(
+                path,
+                FieldAt {
+                    field: key_path,
+                    line: at.map(|a| a.0),
+                    offset: at.map(|a| a.1),
+                    record: record.unwrap_or(""),
+                },
+                &s,
+            );
+        }
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
+    let mut offset = 0usize;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let line_no = i as u64 + 1;
+        let trimmed = line.trim();
+        if !trimmed.is_empty() {
+            let record = format!("line {line_no}");
+            match serde_json::from_str::<serde_json::Value>(trimmed) {
+                Ok(value) => {
+                    // Locate values within this line only; offsets stay whole-file.
+                    let mut locator = Locator {
+                        text,
+                        cursor: offset,
+                        line: line_no,
+                        line_pos: offset,
+                    };
+                    walk_json(
+                        path,
+                        &value,
+                        &mut String::new(),
+                        Some(&record),
+                        &mut locator,
+                        sink,
+                    );
+                }
+                Err(_) => {
+                    // Not JSON: the line is still scanned, as plain text.
+                    sink.field(
+                        path,
+                        FieldAt {
+                            field: "",
+                            line: Some(line_no),
+                            offset: Some(offset as u64),
+                            record: &record,
+                        },
+                        line.trim_end_matches(['\r', '\n']),
+                    );
+                }
+            }
+        }
+        offset += line.len();
+    }
+}
+
+/// Scans every table of an SQLite database file, opened read-only.
+pub fn sqlite_file(
+    path: &ObjectPath,
+    fs_path: &Path,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = rusqlite::Connection::open_with_flags(fs_path, flags)
+        .map_err(|e| SourceError::corrupt("sqlite", e))?;
+    sqlite_tables(path, &conn, sink)
+}
+
+/// Scans an SQLite database held in memory (an archive member). SQLite reads files, so the
+/// bytes go to a private temporary file that is removed afterwards.
+pub fn sqlite_bytes(
+    path: &ObjectPath,
+    bytes: &[u8],
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let mut tmp = tempfile::NamedTempFile::new()?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    sqlite_file(path, tmp.path(), sink)
+}
+
+fn sqlite_tables(
+    path: &ObjectPath,
+    conn: &rusqlite::Connection,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let corrupt = |e: rusqlite::Error| SourceError::corrupt("sqlite", e);
+    let tables: Vec<String> = {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .map_err(corrupt)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(corrupt)?;
+        rows.collect::<Result<_, _>>().map_err(corrupt)?
+    };
+    for table in tables {
+        if let Err(e) = sqlite_table(path, conn, &table, sink) {
+            crate::report_error(sink, &path.child(table.clone()), e);
+        }
+    }
+    Ok(())
+}
+
+fn sqlite_table(
+    path: &ObjectPath,
+    conn: &rusqlite::Connection,
+    table: &str,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let corrupt = |e: rusqlite::Error| SourceError::corrupt("sqlite", e);
+    let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+    // WITHOUT ROWID tables have no rowid; fall back to the row's position.
+    let (mut stmt, has_rowid) = match conn.prepare(&format!("SELECT rowid, * FROM {quoted}")) {
+        Ok(s) => (s, true),
+        Err(_) => (
+            conn.prepare(&format!("SELECT * FROM {quoted}"))
+                .map_err(corrupt)?,
+            false,
+        ),
+    };
+    let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+    let first = usize::from(has_rowid);
+    let mut rows = stmt.query([]).map_err(corrupt)?;
+    let mut n = 0u64;
+    while let Some(row) = rows.next().map_err(corrupt)? {
+        n += 1;
+        let key = if has_rowid {
+            row.get::<_, i64>(0)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| n.to_string())
+        } else {
+            format!("#{n}")
+        };
+        let record = format!("{table}/{key}");
+        for (i, column) in names.iter().enumerate().skip(first) {
+            let value = match row.get_ref(i).map_err(corrupt)? {
+                rusqlite::types::ValueRef::Null => continue,
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                rusqlite::types::ValueRef::Blob(b) => match decode_all(b) {
+                    Some((t, _)) => t,
+                    None => continue,
+                },
+            };
+            let cell_path = path.child(format!("{record}/{column}"));
+            sink.field(
+                &cell_path,
+                FieldAt {
+                    field: column,
+                    line: None,
+                    offset: None,
+                    record: &record,
+                },
+                &value,
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! Directory walking: which files under the user's paths are scanned.
+//!
+//! Everything is scanned by default, hidden files and ignored files included: a leak does
+//! not respect `.gitignore`. Users can opt into honouring ignore files, and narrow the
+//! walk with include and exclude globs and a maximum file size.
+
+use crate::{Notice, NoticeKind};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// Walk settings.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Honour `.gitignore`, `.ignore` and global git excludes.
+    pub respect_ignore_files: bool,
+    /// Only files matching one of these globs (relative paths) are scanned, when non-empty.
+    pub include: Vec<String>,
+    /// Files or directories matching one of these globs are skipped.
+    pub exclude: Vec<String>,
+    /// Files larger than this are skipped with a notice.
+    pub max_file_size: Option<u64>,
+    /// Follow symbolic links.
+    pub follow_links: bool,
+}
+
+/// A file to scan.
+#[derive(Debug, Clone)]
+pub struct WalkItem {
+    /// Where it is on disk.
+    pub fs_path: PathBuf,
+    /// The path as shown to the user (as given on the command line, joined).
+    pub display: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since the Unix epoch (0 when unknown).
+    pub mtime_ns: i64,
+}
+
+/// A glob option that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid glob `{glob}`: {source}")]
+pub struct GlobError {
+    glob: String,
+    source: globset::Error,
+}
+
+fn build_set(globs: &[String]) -> Result<Option<GlobSet>, GlobError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        // A bare pattern matches at any depth, as users expect from `--exclude '*.log'`.
+        let pattern = if g.contains('/') {
+            g.clone()
+        } else {
+            format!("**/{g}")
+        };
+        b.add(Glob::new(&pattern).map_err(|source| GlobError {
+            glob: g.clone(),
+            source,
+        })?);
+    }
+    b.build().map(Some).map_err(|source| GlobError {
+        glob: globs.join(","),
+        source,
+    })
+}
+
+/// Walks `roots`, calling `file` for every file to scan and `notice` for every problem
+/// (unreadable directories, skipped large files). Returns an error only for bad globs.
+pub fn walk(
+    roots: &[PathBuf],
+    options: &WalkOptions,
+    mut file: impl FnMut(WalkItem),
+    mut notice: impl FnMut(Notice),
+) -> Result<(), GlobError> {
+    let include = build_set(&options.include)?;
+    let exclude = build_set(&options.exclude)?;
+    for root in roots {
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder
+            .hidden(false)
+            .parents(options.respect_ignore_files)
+            .ignore(options.respect_ignore_files)
+            .git_ignore(options.respect_ignore_files)
+            .git_global(options.respect_ignore_files)
+            .git_exclude(options.respect_ignore_files)
+            .require_git(false)
+            .follow_links(options.follow_links)
+            .sort_by_file_name(|a, b| a.cmp(b));
+        let exclude_dirs = exclude.clone();
+        let root_for_filter = root.clone();
+        builder.filter_entry(move |e| match &exclude_dirs {
+            Some(set) => !set.is_match(relative(&root_for_filter, e.path())),
+            None => true,
+        });
+        for entry in builder.build() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    notice(Notice {
+                        path: root.display().to_string(),
+                        kind: NoticeKind::Error,
+                        message: format!("walk error: {err}"),
+                    });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = entry.path();
+            let rel = relative(root, path);
+            if let Some(set) = &include {
+                if !set.is_match(rel) {
+                    continue;
+                }
+            }
+            let display = path.display().to_string();
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(err) => {
+                    notice(Notice {
+                        path: display,
+                        kind: NoticeKind::Error,
+                        message: format!("cannot stat: {err}"),
+                    });
+                    continue;
+                }
+            };
+            if let Some(max) = options.max_file_size {
+                if meta.len() > max {
+                    notice(Notice {
+                        path: display,
+                        kind: NoticeKind::Skip,
+                        message: format!("{} bytes, over --max-file-size {max}", meta.len()),
+                    });
+                    continue;
+                }
+            }
+            let mtime_ns = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64);
+            file(WalkItem {
+                fs_path: path.to_path_buf(),
+                display,
+                size: meta.len(),
+                mtime_ns,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn relative<'a>(root: &Path, path: &'a Path) -> &'a Path {
+    path.strip_prefix(root).unwrap_or(path)
+}

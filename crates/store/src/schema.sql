@@ -1,0 +1,66 @@
+-- leakscope findings database, schema version 1.
+-- Raw identifier values are never stored: findings keep the masked value and a keyed hash.
+-- Contents are content-addressed (blobs), so the same bytes seen at two paths or in two
+-- scans are scanned once; objects record where and when a blob was seen.
+
+CREATE TABLE IF NOT EXISTS scans (
+    id              INTEGER PRIMARY KEY,
+    started_at      TEXT    NOT NULL,
+    finished_at     TEXT,
+    status          TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'interrupted')),
+    targets         TEXT    NOT NULL,
+    ruleset         TEXT    NOT NULL,
+    objects_scanned INTEGER NOT NULL DEFAULT 0,
+    objects_skipped INTEGER NOT NULL DEFAULT 0,
+    bytes_scanned   INTEGER NOT NULL DEFAULT 0,
+    findings        INTEGER NOT NULL DEFAULT 0,
+    errors          INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS blobs (
+    id           INTEGER PRIMARY KEY,
+    content_hash TEXT    NOT NULL,
+    ruleset      TEXT    NOT NULL,
+    size         INTEGER NOT NULL,
+    scanned_at   TEXT    NOT NULL,
+    UNIQUE (content_hash, ruleset)
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS objects (
+    id       INTEGER PRIMARY KEY,
+    scan_id  INTEGER NOT NULL REFERENCES scans (id),
+    blob_id  INTEGER NOT NULL REFERENCES blobs (id),
+    location TEXT    NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    status   TEXT    NOT NULL CHECK (status IN ('scanned', 'unchanged'))
+) STRICT;
+CREATE INDEX IF NOT EXISTS objects_by_scan ON objects (scan_id);
+CREATE INDEX IF NOT EXISTS objects_by_location ON objects (location);
+
+CREATE TABLE IF NOT EXISTS findings (
+    id         INTEGER PRIMARY KEY,
+    blob_id    INTEGER NOT NULL REFERENCES blobs (id),
+    member     TEXT    NOT NULL,
+    detector   TEXT    NOT NULL,
+    category   TEXT    NOT NULL,
+    confidence TEXT    NOT NULL,
+    line       INTEGER,
+    byte_offset INTEGER,
+    field      TEXT,
+    record     TEXT,
+    masked     TEXT    NOT NULL,
+    value_hash TEXT    NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS findings_by_blob ON findings (blob_id);
+CREATE INDEX IF NOT EXISTS findings_by_hash ON findings (value_hash);
+CREATE INDEX IF NOT EXISTS findings_by_detector ON findings (detector);
+
+CREATE TABLE IF NOT EXISTS notices (
+    id       INTEGER PRIMARY KEY,
+    scan_id  INTEGER NOT NULL REFERENCES scans (id),
+    location TEXT    NOT NULL,
+    kind     TEXT    NOT NULL,
+    message  TEXT    NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS notices_by_scan ON notices (scan_id);

@@ -1,0 +1,128 @@
+//! Store tests: round trips, incremental lookups, filters, schema versioning, key file.
+
+use super::*;
+use leakscope_core::HashKey;
+
+fn finding(detector: &str, masked: &str) -> StoredFinding {
+    StoredFinding {
+        member: "!/inner.csv".into(),
+        detector: detector.into(),
+        category: Category::Pii,
+        confidence: Confidence::High,
+        line: Some(3),
+        offset: Some(10),
+        field: Some("手机".into()),
+        record: Some("line 3".into()),
+        masked: masked.into(),
+        value_hash: HashKey::insecure_test_key()
+            .hash(detector, masked)
+            .as_str()
+            .into(),
+    }
+}
+
+#[test]
+fn round_trip_and_incremental_lookups() {
+    let store = Store::in_memory().unwrap();
+    let scan = store.begin_scan("[\"dump\"]", "r1").unwrap();
+    store.begin_batch().unwrap();
+    let blob = store
+        .insert_blob(
+            "h1",
+            "r1",
+            100,
+            &[
+                finding("cn_mobile", "138****5678"),
+                finding("email", "zh***@a.cn"),
+            ],
+        )
+        .unwrap();
+    store
+        .add_object(scan, blob, "dump/a.zip", 100, 42, false)
+        .unwrap();
+    store.commit_batch().unwrap();
+    store.finish_scan(scan, true, 1, 0, 100, 2, 0).unwrap();
+    assert_eq!(
+        store.unchanged_blob("dump/a.zip", 100, 42, "r1").unwrap(),
+        Some(blob)
+    );
+    assert_eq!(
+        store.unchanged_blob("dump/a.zip", 100, 43, "r1").unwrap(),
+        None
+    );
+    assert_eq!(
+        store.unchanged_blob("dump/a.zip", 100, 42, "r2").unwrap(),
+        None
+    );
+    assert_eq!(store.blob_by_content("h1", "r1").unwrap(), Some(blob));
+    let rows = store.findings(&FindingQuery::default()).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].path, "dump/a.zip!/inner.csv");
+    let only = store
+        .findings(&FindingQuery {
+            detectors: vec!["email".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    let prefix = store
+        .findings(&FindingQuery {
+            path_prefix: Some("dump/b".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(prefix.is_empty());
+    let scans = store.scans().unwrap();
+    assert_eq!(scans[0].status, "completed");
+    assert_eq!(scans[0].findings, 2);
+
+    // A second scan that sees the same blob unchanged shares its findings.
+    let scan2 = store.begin_scan("[\"dump\"]", "r1").unwrap();
+    store
+        .add_object(scan2, blob, "dump/a.zip", 100, 42, true)
+        .unwrap();
+    assert_eq!(store.count_findings(scan2).unwrap(), 2);
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::NewerSchema { found: 99, .. })
+    ));
+}
+
+#[test]
+fn key_is_created_once_with_owner_only_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/hash.key");
+    let a = key::load_or_create(&path).unwrap();
+    let b = key::load_or_create(&path).unwrap();
+    assert_eq!(a.hash("d", "v"), b.hash("d", "v"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    std::fs::write(&path, "nonsense").unwrap();
+    assert!(matches!(
+        key::load_or_create(&path),
+        Err(StoreError::BadKey { .. })
+    ));
+}
+
+#[test]
+fn dates_are_civil() {
+    assert_eq!(civil_from_days(0), (1970, 1, 1));
+    assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+    assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+}

@@ -1,18 +1,31 @@
 //! The `leakscope` binary: argument parsing and glue between the library crates.
+//!
+//! Exit codes: 0 nothing found (at or above `--fail-on`), 1 findings, 2 an error stopped
+//! part of the scan (a corrupt object, an unreadable file, a bad argument).
 
 mod bench;
+mod config;
 mod corpus;
+mod example;
+mod scan;
 
-use anyhow::Result;
-use clap::{Parser, Subcommand};
-use leakscope_core::HashKey;
-use leakscope_detect::{Date, Engine, EngineConfig};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use config::Config;
+use leakscope_core::{Category, Confidence, HashKey};
+use leakscope_detect::{Date, Engine, EngineConfig, RuleFile, CATALOG_VERSION};
+use leakscope_report::{Format, PrinterOptions, ReportFinding, RuleMeta};
+use leakscope_sources::walk::WalkOptions;
+use leakscope_sources::Limits;
+use leakscope_store::{FindingQuery, Store};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
     name = "leakscope",
     version,
-    about = "Find sensitive data and implants where they sit."
+    about = "Find sensitive data and implants where they sit, and count the people at risk."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -21,10 +34,43 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Scan files, directories, archives and documents (`-` reads standard input).
+    Scan(ScanArgs),
+    /// List recorded scan runs.
+    Scans(DbArgs),
+    /// Query findings recorded in the database.
+    Findings(FindingsArgs),
+    /// List the detectors (built-in and from rule files).
+    Detectors(DetectorsArgs),
+    /// Check custom rule files: syntax, patterns, validators and their examples.
+    Rules {
+        #[command(subcommand)]
+        what: RulesCommand,
+    },
+    /// Write a directory of synthetic leak-like data (for trying leakscope and benchmarks).
+    Generate {
+        /// Target directory (created).
+        dir: PathBuf,
+        /// Approximate size in MiB of generated text spread over many files and formats.
+        #[arg(long, default_value_t = 1)]
+        mib: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Measure throughput on generated data.
     Bench {
         #[command(subcommand)]
         what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Compile rule files and run their examples.
+    Check {
+        /// Rule files or directories of `*.toml` files.
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -44,9 +90,155 @@ enum BenchWhat {
     },
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Findings database (default: `findings.db` in the data directory; `LEAKSCOPE_HOME`
+    /// overrides the data directory).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DetectorSelection {
+    /// Only these detectors (comma separated ids).
+    #[arg(long, value_delimiter = ',')]
+    detectors: Option<Vec<String>>,
+    /// Leave out these detectors.
+    #[arg(long, value_delimiter = ',')]
+    exclude_detectors: Vec<String>,
+    /// Only these categories: pii, secret, implant, custom.
+    #[arg(long, value_delimiter = ',')]
+    categories: Option<Vec<String>>,
+    /// Drop findings below this confidence: low, medium, high.
+    #[arg(long)]
+    min_confidence: Option<String>,
+    /// Extra rule files or directories.
+    #[arg(long = "rules")]
+    rule_paths: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files or directories to scan; `-` for standard input.
+    #[arg(required = true)]
+    paths: Vec<String>,
+    #[command(flatten)]
+    selection: DetectorSelection,
+    /// Output format: text, json, jsonl, sarif, csv.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Write results to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// Print raw values instead of masked ones (never stored in the database).
+    #[arg(long)]
+    show_values: bool,
+    /// Only the summary and errors (text format).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Lowest confidence that makes the exit code 1: low, medium, high, or never.
+    #[arg(long, default_value = "low")]
+    fail_on: String,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Do not record anything in the findings database (and no incremental skipping).
+    #[arg(long)]
+    no_db: bool,
+    /// Honour .gitignore and .ignore files.
+    #[arg(long)]
+    gitignore: bool,
+    /// Only scan paths matching these globs.
+    #[arg(long)]
+    include: Vec<String>,
+    /// Skip paths matching these globs.
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Skip files larger than this many bytes.
+    #[arg(long)]
+    max_file_size: Option<u64>,
+    /// Configuration file (default: ./leakscope.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Suppress findings listed in this baseline file.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Write the fingerprints of this scan's findings to a baseline file.
+    #[arg(long)]
+    write_baseline: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Args)]
+struct FindingsArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Scan id (default: the latest).
+    #[arg(long)]
+    scan: Option<i64>,
+    /// Only these detectors.
+    #[arg(long, value_delimiter = ',')]
+    detectors: Vec<String>,
+    /// Only this category.
+    #[arg(long)]
+    category: Option<String>,
+    /// At least this confidence.
+    #[arg(long)]
+    min_confidence: Option<String>,
+    /// Only locations starting with this prefix.
+    #[arg(long)]
+    path_prefix: Option<String>,
+    /// At most this many findings.
+    #[arg(long)]
+    limit: Option<u64>,
+    /// Output format: text, json, jsonl, sarif, csv.
+    #[arg(long, default_value = "text")]
+    format: String,
+}
+
+#[derive(Args)]
+struct DetectorsArgs {
+    /// Extra rule files or directories.
+    #[arg(long = "rules")]
+    rule_paths: Vec<PathBuf>,
+}
+
+fn main() {
+    // Third-party parsers run behind catch_unwind; their panics become notices, so the
+    // default hook's message would only be noise in the middle of the output.
+    std::panic::set_hook(Box::new(|info| {
+        if std::env::var_os("LEAKSCOPE_DEBUG_PANICS").is_some() {
+            eprintln!("panic: {info}");
+        }
+    }));
+    let code = match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("leakscope: error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<i32> {
     match cli.command {
+        Command::Scan(args) => cmd_scan(args),
+        Command::Scans(db) => cmd_scans(&db),
+        Command::Findings(args) => cmd_findings(args),
+        Command::Detectors(args) => cmd_detectors(&args),
+        Command::Rules {
+            what: RulesCommand::Check { paths },
+        } => cmd_rules_check(&paths),
+        Command::Generate { dir, mib, seed } => {
+            example::generate(&dir, mib, seed)?;
+            println!("wrote synthetic data to {}", dir.display());
+            Ok(0)
+        }
         Command::Bench {
             what:
                 BenchWhat::Engine {
@@ -55,10 +247,411 @@ fn main() -> Result<()> {
                     raw_chunks,
                 },
         } => {
-            let config =
-                EngineConfig::new(HashKey::insecure_test_key(), Date::new(2026, 1, 1).unwrap());
+            let config = EngineConfig::new(HashKey::insecure_test_key(), today());
             let engine = Engine::builtin(&config)?;
-            bench::engine(&engine, mib, seed, raw_chunks)
+            bench::engine(&engine, mib, seed, raw_chunks)?;
+            Ok(0)
         }
     }
+}
+
+/// The data directory: `LEAKSCOPE_HOME`, or the platform's per-user data directory.
+fn data_dir() -> Result<PathBuf> {
+    if let Some(home) = std::env::var_os("LEAKSCOPE_HOME") {
+        return Ok(PathBuf::from(home));
+    }
+    directories::ProjectDirs::from("", "", "leakscope")
+        .map(|d| d.data_dir().to_path_buf())
+        .context("no home directory found; set LEAKSCOPE_HOME")
+}
+
+fn db_path(db: &DbArgs) -> Result<PathBuf> {
+    match &db.db {
+        Some(p) => Ok(p.clone()),
+        None => Ok(data_dir()?.join("findings.db")),
+    }
+}
+
+fn hash_key() -> Result<HashKey> {
+    Ok(leakscope_store::key::load_or_create(
+        &data_dir()?.join("hash.key"),
+    )?)
+}
+
+fn today() -> Date {
+    let (y, m, d) = leakscope_store::today_utc();
+    Date::new(y as u32, m, d).unwrap_or(Date {
+        year: 2100,
+        month: 1,
+        day: 1,
+    })
+}
+
+/// Reads rule files from files and directories (`*.toml`, sorted).
+fn load_rule_files(paths: &[PathBuf]) -> Result<Vec<RuleFile>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let mut files = Vec::new();
+        if p.is_dir() {
+            for e in std::fs::read_dir(p)
+                .with_context(|| format!("reading rule directory {}", p.display()))?
+            {
+                let e = e?;
+                if e.path().extension().is_some_and(|x| x == "toml") {
+                    files.push(e.path());
+                }
+            }
+            files.sort();
+        } else {
+            files.push(p.clone());
+        }
+        for f in files {
+            let text = std::fs::read_to_string(&f)
+                .with_context(|| format!("reading rule file {}", f.display()))?;
+            out.push(RuleFile::parse(&f.display().to_string(), &text)?);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_categories(names: &[String]) -> Result<Vec<Category>> {
+    names
+        .iter()
+        .map(|c| c.parse::<Category>().map_err(Into::into))
+        .collect()
+}
+
+/// Builds the engine from built-in rules, configured rule files and flags; returns it with
+/// the rule metadata and a ruleset id that changes whenever the results could.
+fn build_engine(
+    sel: &DetectorSelection,
+    config: &Config,
+    key: HashKey,
+) -> Result<(Engine, Vec<RuleMeta>, String)> {
+    let mut files = RuleFile::builtin()?;
+    let mut extra: Vec<PathBuf> = config
+        .scan
+        .rules
+        .iter()
+        .map(|p| config.resolve(p))
+        .collect();
+    extra.extend(sel.rule_paths.iter().cloned());
+    files.extend(load_rule_files(&extra)?);
+    let mut ec = EngineConfig::new(key, today());
+    ec.only_detectors = sel
+        .detectors
+        .clone()
+        .or_else(|| config.scan.detectors.clone());
+    ec.exclude_detectors = sel
+        .exclude_detectors
+        .iter()
+        .chain(&config.scan.exclude_detectors)
+        .cloned()
+        .collect();
+    if let Some(c) = sel.categories.as_ref().or(config.scan.categories.as_ref()) {
+        ec.categories = Some(parse_categories(c)?);
+    }
+    if let Some(c) = sel
+        .min_confidence
+        .as_ref()
+        .or(config.scan.min_confidence.as_ref())
+    {
+        ec.min_confidence = c.parse::<Confidence>()?;
+    }
+    if let Some(only) = &ec.only_detectors {
+        let known: Vec<&str> = files
+            .iter()
+            .flat_map(|f| f.rules.iter().map(|r| r.id.get_ref().as_str()))
+            .collect();
+        for d in only {
+            if !known.contains(&d.as_str()) {
+                bail!("unknown detector `{d}` (see `leakscope detectors`)");
+            }
+        }
+    }
+    let engine = Engine::new(&files, &ec)?;
+    let mut metas = Vec::new();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(CATALOG_VERSION.as_bytes());
+    for f in &files {
+        for r in &f.rules {
+            if engine.rules().iter().any(|i| &i.id == r.id.get_ref())
+                && !metas.iter().any(|m: &RuleMeta| &m.id == r.id.get_ref())
+            {
+                metas.push(RuleMeta {
+                    id: r.id.get_ref().clone(),
+                    category: f.category_of(r).unwrap_or(Category::Custom),
+                    description: r.description.clone(),
+                });
+            }
+        }
+        if !f.origin.starts_with("builtin:") {
+            hasher.update(f.source.as_bytes());
+        }
+    }
+    let selection = format!(
+        "{:?}|{:?}|{:?}|{:?}",
+        ec.only_detectors, ec.exclude_detectors, ec.categories, ec.min_confidence
+    );
+    hasher.update(selection.as_bytes());
+    let ruleset = format!("{CATALOG_VERSION}:{}", &hasher.finalize().to_hex()[..16]);
+    Ok((engine, metas, ruleset))
+}
+
+fn open_output(path: Option<&Path>) -> Result<(Box<dyn Write + Send>, bool)> {
+    match path {
+        Some(p) => {
+            let f =
+                std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?;
+            Ok((Box::new(std::io::BufWriter::new(f)), false))
+        }
+        None => Ok((
+            Box::new(std::io::BufWriter::new(std::io::stdout())),
+            std::io::stdout().is_terminal(),
+        )),
+    }
+}
+
+fn cmd_scan(args: ScanArgs) -> Result<i32> {
+    let config = Config::load(args.config.as_deref())?;
+    let format: Format = args.format.parse().map_err(anyhow::Error::msg)?;
+    let fail_on = match args.fail_on.as_str() {
+        "never" => None,
+        other => Some(other.parse::<Confidence>()?),
+    };
+    let key = hash_key()?;
+    let (engine, rules, ruleset) = build_engine(&args.selection, &config, key)?;
+    let baseline = args
+        .baseline
+        .clone()
+        .or_else(|| config.baseline.as_ref().map(|b| config.resolve(b)));
+    let filter = scan::Filter::new(
+        &config,
+        baseline
+            .as_deref()
+            .filter(|p| p.exists() || args.baseline.is_some()),
+    )?;
+    let mut limits = Limits::default();
+    if let Some(v) = config.limits.max_depth {
+        limits.max_depth = v;
+    }
+    if let Some(v) = config.limits.max_object_bytes {
+        limits.max_object_bytes = v;
+    }
+    if let Some(v) = config.limits.max_total_bytes {
+        limits.max_total_bytes = v;
+    }
+    if let Some(v) = config.limits.max_ratio {
+        limits.max_ratio = v;
+    }
+    if let Some(v) = config.limits.max_members {
+        limits.max_members = v;
+    }
+    let walk = WalkOptions {
+        respect_ignore_files: args.gitignore || config.scan.respect_gitignore,
+        include: args
+            .include
+            .iter()
+            .chain(&config.scan.include)
+            .cloned()
+            .collect(),
+        exclude: args
+            .exclude
+            .iter()
+            .chain(&config.scan.exclude)
+            .cloned()
+            .collect(),
+        max_file_size: args.max_file_size.or(config.scan.max_file_size),
+        follow_links: false,
+    };
+    let (out, is_tty) = open_output(args.output.as_deref())?;
+    let printer = leakscope_report::printer(
+        format,
+        out,
+        PrinterOptions {
+            color: is_tty && format == Format::Text,
+            quiet: args.quiet,
+        },
+    );
+    let db_path = if args.no_db {
+        None
+    } else {
+        Some(db_path(&args.db)?)
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
+    let plan = scan::ScanPlan {
+        engine: &engine,
+        ruleset,
+        rules,
+        roots: args.paths.clone(),
+        walk,
+        limits,
+        threads,
+        show_values: args.show_values,
+        db_path,
+        filter,
+        progress,
+        fail_on,
+        write_baseline: args.write_baseline.clone(),
+    };
+    scan::run(plan, printer)
+}
+
+fn cmd_scans(db: &DbArgs) -> Result<i32> {
+    let store = Store::open(&db_path(db)?)?;
+    let scans = store.scans()?;
+    if scans.is_empty() {
+        println!("no scans recorded");
+        return Ok(0);
+    }
+    println!(
+        "{:>5}  {:<20}  {:<11}  {:>8}  {:>9}  {:>9}  {:>6}  targets",
+        "id", "started", "status", "objects", "unchanged", "findings", "errors"
+    );
+    for s in scans {
+        println!(
+            "{:>5}  {:<20}  {:<11}  {:>8}  {:>9}  {:>9}  {:>6}  {}",
+            s.id,
+            s.started_at,
+            s.status,
+            s.objects_scanned,
+            s.objects_skipped,
+            s.findings,
+            s.errors,
+            s.targets
+        );
+    }
+    Ok(0)
+}
+
+fn cmd_findings(args: FindingsArgs) -> Result<i32> {
+    let store = Store::open(&db_path(&args.db)?)?;
+    let format: Format = args.format.parse().map_err(anyhow::Error::msg)?;
+    let q = FindingQuery {
+        scan_id: args.scan,
+        detectors: args.detectors.clone(),
+        category: args.category.as_deref().map(str::parse).transpose()?,
+        min_confidence: args.min_confidence.as_deref().map(str::parse).transpose()?,
+        path_prefix: args.path_prefix.clone(),
+        limit: args.limit,
+    };
+    let rows = store.findings(&q)?;
+    let (out, is_tty) = open_output(None)?;
+    let mut printer = leakscope_report::printer(
+        format,
+        out,
+        PrinterOptions {
+            color: is_tty && format == Format::Text,
+            quiet: false,
+        },
+    );
+    let mut by_object: Vec<(String, Vec<ReportFinding>)> = Vec::new();
+    let mut summary = leakscope_report::Summary {
+        scan_id: rows.first().map(|r| r.scan_id),
+        ..Default::default()
+    };
+    for r in rows {
+        let root = r
+            .path
+            .strip_suffix(r.finding.member.as_str())
+            .unwrap_or(&r.path)
+            .to_string();
+        let f = ReportFinding {
+            detector: r.finding.detector,
+            category: r.finding.category,
+            confidence: r.finding.confidence,
+            path: r.path,
+            line: r.finding.line,
+            offset: r.finding.offset,
+            field: r.finding.field,
+            value: r.finding.masked,
+            value_hash: r.finding.value_hash,
+        };
+        *summary.by_detector.entry(f.detector.clone()).or_default() += 1;
+        summary.findings += 1;
+        match by_object.last_mut() {
+            Some((p, v)) if *p == root => v.push(f),
+            _ => by_object.push((root, vec![f])),
+        }
+    }
+    for (p, fs) in &by_object {
+        printer.object(p, fs)?;
+    }
+    let metas: Vec<RuleMeta> = RuleFile::builtin()?
+        .iter()
+        .flat_map(|f| {
+            f.rules.iter().map(move |r| RuleMeta {
+                id: r.id.get_ref().clone(),
+                category: f.category_of(r).unwrap_or(Category::Custom),
+                description: r.description.clone(),
+            })
+        })
+        .collect();
+    printer.finish(&summary, &metas)?;
+    Ok(0)
+}
+
+fn cmd_detectors(args: &DetectorsArgs) -> Result<i32> {
+    let mut files = RuleFile::builtin()?;
+    files.extend(load_rule_files(&args.rule_paths)?);
+    let mut seen = Vec::new();
+    for f in &files {
+        for r in &f.rules {
+            let id = r.id.get_ref();
+            if seen.contains(id) {
+                continue;
+            }
+            seen.push(id.clone());
+            let cat = f.category_of(r).map(|c| c.as_str()).unwrap_or("?");
+            println!("{id:<28} {cat:<7} {}", r.description);
+        }
+    }
+    Ok(0)
+}
+
+fn cmd_rules_check(paths: &[PathBuf]) -> Result<i32> {
+    let files = load_rule_files(paths)?;
+    let mut all = RuleFile::builtin()?;
+    all.extend(files.iter().cloned());
+    let engine = Engine::new(
+        &all,
+        &EngineConfig::new(HashKey::insecure_test_key(), today()),
+    )?;
+    let mut failures = 0;
+    let mut checked = 0;
+    for f in &files {
+        for r in &f.rules {
+            let id = r.id.get_ref();
+            for ex in &r.examples {
+                checked += 1;
+                let mut out = Vec::new();
+                engine.scanner().scan(ex, &mut out);
+                if !out.iter().any(|x| &x.detector == id) {
+                    failures += 1;
+                    println!("{}: rule `{id}`: example not matched: {ex:?}", f.origin);
+                }
+            }
+            for ex in &r.negative_examples {
+                checked += 1;
+                let mut out = Vec::new();
+                engine.scanner().scan(ex, &mut out);
+                if out.iter().any(|x| &x.detector == id) {
+                    failures += 1;
+                    println!(
+                        "{}: rule `{id}`: negative example matched: {ex:?}",
+                        f.origin
+                    );
+                }
+            }
+        }
+    }
+    let rules: usize = files.iter().map(|f| f.rules.len()).sum();
+    println!(
+        "{rules} rules in {} files compiled; {checked} examples checked, {failures} failed",
+        files.len()
+    );
+    Ok(if failures > 0 { 1 } else { 0 })
 }

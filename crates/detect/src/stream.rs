@@ -13,9 +13,9 @@
 use crate::engine::{Scanner, CONTEXT_BEFORE};
 use leakscope_core::Finding;
 
-/// Chunked scanning state for one text.
-pub struct StreamScanner<'s, 'e> {
-    scanner: &'s mut Scanner<'e>,
+/// Chunked scanning state for one text. It does not hold the [`Scanner`]: each call takes
+/// it, so one scanner can serve a stream and other scans in between.
+pub struct StreamScanner {
     overlap: usize,
     buffer: String,
     /// Offset of `buffer[0]` in the whole text.
@@ -27,13 +27,13 @@ pub struct StreamScanner<'s, 'e> {
     scratch: Vec<Finding>,
 }
 
-impl<'s, 'e> StreamScanner<'s, 'e> {
-    /// Starts a stream using `scanner`. The overlap is the engine's largest rule window plus
-    /// the context distance, so no match and no context word is lost at a boundary.
-    pub fn new(scanner: &'s mut Scanner<'e>) -> Self {
+impl StreamScanner {
+    /// Starts a stream for texts scanned with `scanner`'s engine. The overlap is the
+    /// engine's largest rule window plus the context distance, so no match and no context
+    /// word is lost at a boundary.
+    pub fn new(scanner: &Scanner<'_>) -> Self {
         let overlap = scanner.engine().max_window() + CONTEXT_BEFORE + 64;
         StreamScanner {
-            scanner,
             overlap,
             buffer: String::new(),
             base: 0,
@@ -50,22 +50,24 @@ impl<'s, 'e> StreamScanner<'s, 'e> {
 
     /// Adds the next piece of text and appends the findings that are now final to `out`,
     /// with offsets and line numbers relative to the whole text.
-    pub fn push(&mut self, chunk: &str, out: &mut Vec<Finding>) {
+    pub fn push(&mut self, scanner: &mut Scanner<'_>, chunk: &str, out: &mut Vec<Finding>) {
         self.buffer.push_str(chunk);
-        if self.buffer.len() <= self.overlap * 2 {
+        // Scan once a chunk's worth beyond the overlap has accumulated, so that small
+        // pieces are batched and each byte is scanned about once.
+        if self.buffer.len() < self.overlap * 2 + MIN_SCAN {
             return;
         }
-        self.scan_buffer(false, out);
+        self.scan_buffer(scanner, false, out);
     }
 
     /// Ends the text and appends the remaining findings.
-    pub fn finish(mut self, out: &mut Vec<Finding>) {
-        self.scan_buffer(true, out);
+    pub fn finish(mut self, scanner: &mut Scanner<'_>, out: &mut Vec<Finding>) {
+        self.scan_buffer(scanner, true, out);
     }
 
-    fn scan_buffer(&mut self, last: bool, out: &mut Vec<Finding>) {
+    fn scan_buffer(&mut self, scanner: &mut Scanner<'_>, last: bool, out: &mut Vec<Finding>) {
         self.scratch.clear();
-        self.scanner.scan(&self.buffer, &mut self.scratch);
+        scanner.scan(&self.buffer, &mut self.scratch);
         // Findings starting at or after `limit` might still grow with the next chunk (or
         // need context from it); they are left for the next scan.
         let limit = if last {
@@ -95,6 +97,9 @@ impl<'s, 'e> StreamScanner<'s, 'e> {
         self.buffer.drain(..keep_from);
     }
 }
+
+/// Least number of new bytes gathered before a scan (besides the overlap).
+const MIN_SCAN: usize = 256 << 10;
 
 fn floor_char(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {

@@ -168,6 +168,37 @@ pub fn decode_file(fs_path: &Path, display: &str, limits: &Limits, sink: &mut dy
     decode_with_head(&path, &name, head, &mut file, size, limits, &budget, sink);
 }
 
+/// Decodes a file whose bytes are already in memory (read once for hashing and decoding).
+/// SQLite files are still opened by path, read-only.
+pub fn decode_file_bytes(
+    fs_path: &Path,
+    display: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) {
+    let path = ObjectPath::root(display);
+    let head = &bytes[..bytes.len().min(text::SNIFF_BYTES)];
+    if sniff_kind(display, head) == Kind::Sqlite {
+        if let Err(e) = structured::sqlite_file(&path, fs_path, sink) {
+            report_error(sink, &path, e);
+        }
+        return;
+    }
+    let name = fs_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    decode_bytes(
+        &path,
+        &name,
+        bytes,
+        limits,
+        &Budget::new(limits.max_total_bytes),
+        sink,
+    );
+}
+
 /// Decodes an object given as a reader (an archive member, a stream, stdin).
 pub fn decode_reader(
     path: &ObjectPath,

@@ -25,7 +25,8 @@ pub mod structured;
 pub mod text;
 pub mod walk;
 
-pub use decode::{decode_bytes, decode_file, decode_reader, Kind};
+pub use archive::Budget;
+pub use decode::{decode_bytes, decode_file, decode_file_bytes, decode_reader, Kind};
 pub use error::SourceError;
 use leakscope_core::ObjectPath;
 

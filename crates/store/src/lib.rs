@@ -196,6 +196,17 @@ impl Store {
         Store::init(conn)
     }
 
+    /// Opens an existing database for lookups only (worker threads check for unchanged
+    /// objects while the single writer records results).
+    pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Store { conn })
+    }
+
     /// An in-memory database (tests, `--no-db` runs that still need a session).
     pub fn in_memory() -> Result<Store, StoreError> {
         Store::init(Connection::open_in_memory()?)
@@ -329,6 +340,31 @@ impl Store {
             .prepare_cached("INSERT INTO objects (scan_id, blob_id, location, size, mtime_ns, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
             .execute(params![scan, blob, location, size as i64, mtime_ns, if unchanged { "unchanged" } else { "scanned" }])?;
         Ok(())
+    }
+
+    /// The findings stored for a blob (an unchanged object's findings, re-reported).
+    pub fn blob_findings(&self, blob: i64) -> Result<Vec<StoredFinding>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT member, detector, category, confidence, line, byte_offset, field, record, masked, value_hash
+             FROM findings WHERE blob_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([blob], |r| {
+            let category: String = r.get(2)?;
+            let confidence: String = r.get(3)?;
+            Ok(StoredFinding {
+                member: r.get(0)?,
+                detector: r.get(1)?,
+                category: category.parse().unwrap_or(Category::Custom),
+                confidence: confidence.parse().unwrap_or(Confidence::Low),
+                line: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
+                offset: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+                field: r.get(6)?,
+                record: r.get(7)?,
+                masked: r.get(8)?,
+                value_hash: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Number of findings stored for a blob.

@@ -1,0 +1,710 @@
+//! `leakscope scan`: walk, decode, detect, record and print, on all cores.
+//!
+//! Threads: one walker lists files into a bounded queue; N workers each own a
+//! [`Scanner`] and turn one object at a time into findings and notices; the calling
+//! thread is the single collector that writes the findings database in batched
+//! transactions and drives the printer and progress bar. Bounded channels keep memory
+//! flat however large the input is.
+//!
+//! Incremental: before reading a file, a worker asks the database whether this location
+//! was scanned with the same size, modification time and ruleset (no read at all); then
+//! whether its content hash was (a moved or copied file). Either way its stored findings
+//! are reported again and it is not decoded. An interrupted scan resumes the same way.
+
+use crate::config::{allow_key, Config};
+use anyhow::{Context, Result};
+use crossbeam_channel::{bounded, Receiver, Sender};
+use globset::GlobSet;
+use indicatif::{ProgressBar, ProgressStyle};
+use leakscope_core::{Confidence, Finding, ObjectPath};
+use leakscope_detect::{Engine, Scanner, StreamScanner};
+use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
+use leakscope_sources::walk::{walk, WalkItem, WalkOptions};
+use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
+use leakscope_store::{Store, StoredFinding};
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Files up to this size are read once into memory for both hashing and decoding.
+const IN_MEMORY_BYTES: u64 = 32 << 20;
+/// Objects per database transaction.
+const BATCH_OBJECTS: usize = 500;
+
+/// Everything a scan needs, resolved from flags and configuration.
+pub struct ScanPlan<'a> {
+    pub engine: &'a Engine,
+    pub ruleset: String,
+    pub rules: Vec<RuleMeta>,
+    pub roots: Vec<String>,
+    pub walk: WalkOptions,
+    pub limits: Limits,
+    pub threads: usize,
+    pub show_values: bool,
+    pub db_path: Option<PathBuf>,
+    pub filter: Filter,
+    pub progress: bool,
+    pub fail_on: Option<Confidence>,
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// Findings that are not reported: allowlisted values and paths, and the baseline.
+#[derive(Default)]
+pub struct Filter {
+    pub values: HashSet<String>,
+    pub paths: Option<GlobSet>,
+    pub baseline: HashSet<String>,
+}
+
+impl Filter {
+    /// Builds the filter from the configuration and an optional baseline file.
+    pub fn new(config: &Config, baseline: Option<&Path>) -> Result<Filter> {
+        let values = config
+            .allowlist
+            .values
+            .iter()
+            .map(|v| allow_key(v))
+            .collect();
+        let paths = if config.allowlist.paths.is_empty() {
+            None
+        } else {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in &config.allowlist.paths {
+                b.add(globset::Glob::new(g).with_context(|| format!("allowlist path glob `{g}`"))?);
+            }
+            Some(b.build()?)
+        };
+        let baseline = match baseline {
+            None => HashSet::new(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading baseline {}", p.display()))?;
+                let doc: serde_json::Value = serde_json::from_str(&text)
+                    .with_context(|| format!("baseline {} is not JSON", p.display()))?;
+                doc["fingerprints"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+        };
+        Ok(Filter {
+            values,
+            paths,
+            baseline,
+        })
+    }
+
+    fn drops(&self, raw: Option<&str>, report: &ReportFinding) -> bool {
+        if let Some(raw) = raw {
+            if !self.values.is_empty() && self.values.contains(&allow_key(raw)) {
+                return true;
+            }
+        }
+        if let Some(set) = &self.paths {
+            let root = report.path.split("!/").next().unwrap_or(&report.path);
+            if set.is_match(&report.path) || set.is_match(root) {
+                return true;
+            }
+        }
+        !self.baseline.is_empty() && self.baseline.contains(&fingerprint(report))
+    }
+}
+
+/// One finding on its way out: the printed form and the stored form.
+struct Out {
+    report: ReportFinding,
+    stored: StoredFinding,
+}
+
+/// What a worker sends to the collector.
+enum Msg {
+    Scanned {
+        location: String,
+        size: u64,
+        mtime_ns: i64,
+        content_hash: Option<String>,
+        findings: Vec<Out>,
+        notices: Vec<Notice>,
+    },
+    Unchanged {
+        location: String,
+        size: u64,
+        mtime_ns: i64,
+        blob: i64,
+    },
+    Notice(Notice),
+    Walked(u64),
+}
+
+/// Work for a worker.
+enum Job {
+    File(WalkItem),
+    Stdin,
+}
+
+/// Decoded content goes through the engine here.
+struct ScanSink<'a, 'e> {
+    scanner: &'a mut Scanner<'e>,
+    root: &'a str,
+    show_values: bool,
+    filter: &'a Filter,
+    text: Option<(String, StreamScanner)>,
+    buf: Vec<Finding>,
+    out: Vec<Out>,
+    notices: Vec<Notice>,
+}
+
+impl ScanSink<'_, '_> {
+    fn emit(
+        &mut self,
+        path: &str,
+        base_offset: Option<u64>,
+        base_line: Option<u64>,
+        record: Option<&str>,
+        value_text: Option<&str>,
+    ) {
+        for f in self.buf.drain(..) {
+            let offset = base_offset.map(|b| b + f.start as u64);
+            let line = match (base_line, value_text) {
+                (Some(l), Some(v)) => {
+                    Some(l + memchr::memchr_iter(b'\n', &v.as_bytes()[..f.start]).count() as u64)
+                }
+                (Some(l), None) => Some(l),
+                (None, Some(_)) => None,
+                (None, None) => f.line,
+            };
+            let record = record
+                .map(str::to_string)
+                .or_else(|| line.map(|l| format!("line {l}")));
+            let report = ReportFinding {
+                detector: f.detector.clone(),
+                category: f.category,
+                confidence: f.confidence,
+                path: path.to_string(),
+                line,
+                offset,
+                field: f.field.clone(),
+                value: if self.show_values {
+                    f.raw.expose().to_string()
+                } else {
+                    f.masked.clone()
+                },
+                value_hash: f.value_hash.as_str().to_string(),
+            };
+            if self.filter.drops(Some(f.raw.expose()), &report) {
+                continue;
+            }
+            let member = path.strip_prefix(self.root).unwrap_or(path).to_string();
+            let mut stored = StoredFinding::from_finding(&f, member, offset, record);
+            stored.line = line;
+            self.out.push(Out { report, stored });
+        }
+    }
+}
+
+impl Sink for ScanSink<'_, '_> {
+    fn begin_text(&mut self, path: &ObjectPath, _encoding: &'static str) {
+        self.text = Some((path.to_string(), StreamScanner::new(self.scanner)));
+    }
+
+    fn text_chunk(&mut self, chunk: &str) {
+        if let Some((_, stream)) = &mut self.text {
+            stream.push(self.scanner, chunk, &mut self.buf);
+        }
+        if !self.buf.is_empty() {
+            let path = self.text.as_ref().map(|t| t.0.clone()).unwrap_or_default();
+            self.emit_text_findings(&path);
+        }
+    }
+
+    fn end_text(&mut self) {
+        if let Some((path, stream)) = self.text.take() {
+            stream.finish(self.scanner, &mut self.buf);
+            self.emit_text_findings(&path);
+        }
+    }
+
+    fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str) {
+        if at.field.is_empty() {
+            self.scanner.scan(value, &mut self.buf);
+        } else {
+            self.scanner.scan_field(at.field, value, &mut self.buf);
+        }
+        if self.buf.is_empty() {
+            return;
+        }
+        let p = path.to_string();
+        let record = if at.record.is_empty() {
+            None
+        } else {
+            Some(at.record)
+        };
+        self.emit(&p, at.offset, at.line, record, Some(value));
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        self.notices.push(notice);
+    }
+}
+
+impl ScanSink<'_, '_> {
+    /// Findings of a text object already carry whole-text offsets and lines.
+    fn emit_text_findings(&mut self, path: &str) {
+        self.emit(path, Some(0), None, None, None);
+    }
+}
+
+/// Runs the scan and returns the process exit code.
+pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
+    let started = Instant::now();
+    let store = match &plan.db_path {
+        Some(p) => Some(Store::open(p)?),
+        None => None,
+    };
+    let targets = serde_json::to_string(&plan.roots)?;
+    let scan_id = match &store {
+        Some(s) => Some(s.begin_scan(&targets, &plan.ruleset)?),
+        None => None,
+    };
+    let (job_tx, job_rx) = bounded::<Job>(256);
+    let (msg_tx, msg_rx) = bounded::<Msg>(256);
+    let progress = if plan.progress {
+        Some(progress_bar())
+    } else {
+        None
+    };
+
+    let mut summary = Summary {
+        scan_id,
+        ..Default::default()
+    };
+    let mut baseline_out: Vec<String> = Vec::new();
+    let mut should_fail = false;
+    let outcome: Result<()> = std::thread::scope(|scope| {
+        // Walker.
+        let walk_tx = msg_tx.clone();
+        let roots = plan.roots.clone();
+        let walk_opts = plan.walk.clone();
+        scope.spawn(move || {
+            let mut fs_roots = Vec::new();
+            for r in &roots {
+                if r == "-" {
+                    let _ = job_tx.send(Job::Stdin);
+                } else {
+                    fs_roots.push(PathBuf::from(r));
+                }
+            }
+            for r in &fs_roots {
+                if !r.exists() {
+                    let _ = walk_tx.send(Msg::Notice(Notice {
+                        path: r.display().to_string(),
+                        kind: NoticeKind::Error,
+                        message: "no such file or directory".into(),
+                    }));
+                }
+            }
+            let result = walk(
+                &fs_roots,
+                &walk_opts,
+                |item| {
+                    let _ = walk_tx.send(Msg::Walked(item.size));
+                    let _ = job_tx.send(Job::File(item));
+                },
+                |n| {
+                    let _ = walk_tx.send(Msg::Notice(n));
+                },
+            );
+            if let Err(e) = result {
+                let _ = walk_tx.send(Msg::Notice(Notice {
+                    path: String::new(),
+                    kind: NoticeKind::Error,
+                    message: e.to_string(),
+                }));
+            }
+        });
+        // Workers.
+        for _ in 0..plan.threads.max(1) {
+            let rx = job_rx.clone();
+            let tx = msg_tx.clone();
+            let plan = &plan;
+            scope.spawn(move || worker(plan, rx, tx));
+        }
+        drop(msg_tx);
+        drop(job_rx);
+        collect(
+            &plan,
+            store.as_ref(),
+            scan_id,
+            msg_rx,
+            printer.as_mut(),
+            progress.as_ref(),
+            &mut summary,
+            &mut baseline_out,
+            &mut should_fail,
+        )
+    });
+    if let Some(pb) = &progress {
+        pb.finish_and_clear();
+    }
+    outcome?;
+    summary.elapsed_secs = started.elapsed().as_secs_f64();
+    if let (Some(store), Some(id)) = (&store, scan_id) {
+        store.finish_scan(
+            id,
+            true,
+            summary.objects_scanned,
+            summary.objects_unchanged,
+            summary.bytes_scanned,
+            summary.findings,
+            summary.errors,
+        )?;
+    }
+    printer.finish(&summary, &plan.rules)?;
+    if let Some(path) = &plan.write_baseline {
+        baseline_out.sort();
+        baseline_out.dedup();
+        let doc = serde_json::json!({ "tool": "leakscope", "fingerprints": baseline_out });
+        std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")
+            .with_context(|| format!("writing baseline {}", path.display()))?;
+    }
+    Ok(if summary.errors > 0 {
+        2
+    } else if should_fail {
+        1
+    } else {
+        0
+    })
+}
+
+fn progress_bar() -> ProgressBar {
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.enable_steady_tick(Duration::from_millis(200));
+    pb
+}
+
+fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
+    let mut scanner = plan.engine.scanner();
+    let reader = plan
+        .db_path
+        .as_deref()
+        .and_then(|p| Store::open_reader(p).ok());
+    for job in jobs {
+        let msg = match job {
+            Job::Stdin => {
+                let mut sink = new_sink(&mut scanner, "-", plan);
+                let stdin = std::io::stdin();
+                let mut lock = stdin.lock();
+                let budget = leakscope_sources::Budget::new(plan.limits.max_total_bytes);
+                leakscope_sources::decode_reader(
+                    &ObjectPath::root("-"),
+                    "-",
+                    &mut lock,
+                    None,
+                    &plan.limits,
+                    &budget,
+                    &mut sink,
+                );
+                Msg::Scanned {
+                    location: "-".into(),
+                    size: 0,
+                    mtime_ns: 0,
+                    content_hash: None,
+                    findings: sink.out,
+                    notices: sink.notices,
+                }
+            }
+            Job::File(item) => scan_file(plan, &mut scanner, reader.as_ref(), item),
+        };
+        if out.send(msg).is_err() {
+            break;
+        }
+    }
+}
+
+fn new_sink<'a, 'e>(
+    scanner: &'a mut Scanner<'e>,
+    root: &'a str,
+    plan: &'a ScanPlan<'_>,
+) -> ScanSink<'a, 'e> {
+    ScanSink {
+        scanner,
+        root,
+        show_values: plan.show_values,
+        filter: &plan.filter,
+        text: None,
+        buf: Vec::new(),
+        out: Vec::new(),
+        notices: Vec::new(),
+    }
+}
+
+fn scan_file(
+    plan: &ScanPlan<'_>,
+    scanner: &mut Scanner<'_>,
+    reader: Option<&Store>,
+    item: WalkItem,
+) -> Msg {
+    let location = item.display.clone();
+    if let Some(store) = reader {
+        if let Ok(Some(blob)) =
+            store.unchanged_blob(&location, item.size, item.mtime_ns, &plan.ruleset)
+        {
+            return Msg::Unchanged {
+                location,
+                size: item.size,
+                mtime_ns: item.mtime_ns,
+                blob,
+            };
+        }
+    }
+    let error = |message: String| Msg::Scanned {
+        location: location.clone(),
+        size: item.size,
+        mtime_ns: item.mtime_ns,
+        content_hash: None,
+        findings: Vec::new(),
+        notices: vec![Notice {
+            path: location.clone(),
+            kind: NoticeKind::Error,
+            message,
+        }],
+    };
+    let in_memory = item.size <= IN_MEMORY_BYTES;
+    let (bytes, content_hash) = if in_memory {
+        match std::fs::read(&item.fs_path) {
+            Ok(b) => {
+                let h = plan
+                    .db_path
+                    .is_some()
+                    .then(|| blake3::hash(&b).to_hex().to_string());
+                (Some(b), h)
+            }
+            Err(e) => return error(format!("read error: {e}")),
+        }
+    } else if plan.db_path.is_some() {
+        match hash_file(&item.fs_path) {
+            Ok(h) => (None, Some(h)),
+            Err(e) => return error(format!("read error: {e}")),
+        }
+    } else {
+        (None, None)
+    };
+    if let (Some(store), Some(hash)) = (reader, &content_hash) {
+        if let Ok(Some(blob)) = store.blob_by_content(hash, &plan.ruleset) {
+            return Msg::Unchanged {
+                location,
+                size: item.size,
+                mtime_ns: item.mtime_ns,
+                blob,
+            };
+        }
+    }
+    let mut sink = new_sink(scanner, &location, plan);
+    match &bytes {
+        Some(b) => leakscope_sources::decode_file_bytes(
+            &item.fs_path,
+            &item.display,
+            b,
+            &plan.limits,
+            &mut sink,
+        ),
+        None => {
+            leakscope_sources::decode_file(&item.fs_path, &item.display, &plan.limits, &mut sink)
+        }
+    }
+    let (findings, notices) = (sink.out, sink.notices);
+    Msg::Scanned {
+        location,
+        size: item.size,
+        mtime_ns: item.mtime_ns,
+        content_hash,
+        findings,
+        notices,
+    }
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect(
+    plan: &ScanPlan<'_>,
+    store: Option<&Store>,
+    scan_id: Option<i64>,
+    rx: Receiver<Msg>,
+    printer: &mut dyn Printer,
+    progress: Option<&ProgressBar>,
+    summary: &mut Summary,
+    baseline: &mut Vec<String>,
+    should_fail: &mut bool,
+) -> Result<()> {
+    let mut in_batch = 0usize;
+    let mut last_commit = Instant::now();
+    let mut by_detector: BTreeMap<String, u64> = BTreeMap::new();
+    let note = |n: &Notice, summary: &mut Summary, printer: &mut dyn Printer| -> Result<()> {
+        match n.kind {
+            NoticeKind::Error => summary.errors += 1,
+            NoticeKind::Skip => summary.skipped += 1,
+            NoticeKind::Info => {}
+        }
+        if let (Some(s), Some(id)) = (store, scan_id) {
+            s.add_notice(id, &n.path, n.kind.as_str(), &n.message)?;
+        }
+        let r = ReportNotice {
+            kind: n.kind.as_str().to_string(),
+            path: n.path.clone(),
+            message: n.message.clone(),
+        };
+        match progress {
+            Some(pb) => pb.suspend(|| printer.notice(&r))?,
+            None => printer.notice(&r)?,
+        }
+        Ok(())
+    };
+    if let Some(s) = store {
+        s.begin_batch()?;
+    }
+    for msg in rx {
+        let mut report: Vec<ReportFinding> = Vec::new();
+        let object_path;
+        match msg {
+            Msg::Walked(size) => {
+                if let Some(pb) = progress {
+                    pb.inc_length(size);
+                }
+                continue;
+            }
+            Msg::Notice(n) => {
+                note(&n, summary, printer)?;
+                continue;
+            }
+            Msg::Unchanged {
+                location,
+                size,
+                mtime_ns,
+                blob,
+            } => {
+                summary.objects_unchanged += 1;
+                if let (Some(s), Some(id)) = (store, scan_id) {
+                    s.add_object(id, blob, &location, size, mtime_ns, true)?;
+                    for f in s.blob_findings(blob)? {
+                        report.push(ReportFinding {
+                            detector: f.detector,
+                            category: f.category,
+                            confidence: f.confidence,
+                            path: format!("{location}{}", f.member),
+                            line: f.line,
+                            offset: f.offset,
+                            field: f.field,
+                            value: f.masked,
+                            value_hash: f.value_hash,
+                        });
+                    }
+                }
+                if let Some(pb) = progress {
+                    pb.inc(size);
+                }
+                object_path = location;
+            }
+            Msg::Scanned {
+                location,
+                size,
+                mtime_ns,
+                content_hash,
+                findings,
+                notices,
+            } => {
+                summary.objects_scanned += 1;
+                summary.bytes_scanned += size;
+                for n in &notices {
+                    note(n, summary, printer)?;
+                }
+                let had_error = notices.iter().any(|n| n.kind == NoticeKind::Error);
+                if let (Some(s), Some(id)) = (store, scan_id) {
+                    // An object with errors is recorded under a content hash that never
+                    // matches, so the next run scans it again instead of trusting a
+                    // partial result.
+                    let hash = match (&content_hash, had_error) {
+                        (Some(h), false) => h.clone(),
+                        _ => format!("incomplete:{location}:{}", leakscope_store::now_rfc3339()),
+                    };
+                    let stored: Vec<StoredFinding> =
+                        findings.iter().map(|o| o.stored.clone()).collect();
+                    let blob = s.insert_blob(&hash, &plan.ruleset, size, &stored)?;
+                    s.add_object(
+                        id,
+                        blob,
+                        &location,
+                        size,
+                        if had_error { -1 } else { mtime_ns },
+                        false,
+                    )?;
+                }
+                if let Some(pb) = progress {
+                    pb.inc(size);
+                }
+                report.extend(findings.into_iter().map(|o| o.report));
+                object_path = location;
+            }
+        }
+        for f in &report {
+            *by_detector.entry(f.detector.clone()).or_default() += 1;
+            if plan.fail_on.is_some_and(|min| f.confidence >= min) {
+                *should_fail = true;
+            }
+            if plan.write_baseline.is_some() {
+                baseline.push(fingerprint(f));
+            }
+        }
+        summary.findings += report.len() as u64;
+        if !report.is_empty() {
+            match progress {
+                Some(pb) => pb.suspend(|| printer.object(&object_path, &report))?,
+                None => printer.object(&object_path, &report)?,
+            }
+        }
+        if let Some(pb) = progress {
+            pb.set_message(format!(
+                "{} objects, {} findings",
+                summary.objects_scanned + summary.objects_unchanged,
+                summary.findings
+            ));
+        }
+        in_batch += 1;
+        if let Some(s) = store {
+            if in_batch >= BATCH_OBJECTS || last_commit.elapsed() > Duration::from_secs(1) {
+                s.commit_batch()?;
+                s.begin_batch()?;
+                in_batch = 0;
+                last_commit = Instant::now();
+            }
+        }
+    }
+    if let Some(s) = store {
+        s.commit_batch()?;
+    }
+    summary.by_detector = by_detector;
+    Ok(())
+}

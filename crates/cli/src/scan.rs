@@ -456,6 +456,8 @@ fn scan_file(
     item: WalkItem,
 ) -> Msg {
     let location = item.display.clone();
+    // Raw values are never stored, so `--show-values` must read every object again.
+    let reader = if plan.show_values { None } else { reader };
     if let Some(store) = reader {
         if let Ok(Some(blob)) =
             store.unchanged_blob(&location, item.size, item.mtime_ns, &plan.ruleset)

@@ -144,6 +144,24 @@ pub fn decompress(
     }
 }
 
+/// Marks a read error that an [`ErrorCatcher`] has already taken charge of: the decoder
+/// that consumed the stream must not report it again.
+#[derive(Debug)]
+pub struct Caught;
+
+impl std::fmt::Display for Caught {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("read stopped (reported on the container)")
+    }
+}
+
+impl std::error::Error for Caught {}
+
+/// True when an IO error is one an [`ErrorCatcher`] reports itself.
+pub fn is_caught(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Caught>())
+}
+
 /// Remembers the first typed error that a guarded reader raised, so it is reported once
 /// with its own message rather than as a generic read error of whatever consumed it.
 struct ErrorCatcher<'a, R> {
@@ -170,7 +188,7 @@ impl<R: Read> Read for ErrorCatcher<'_, R> {
                         },
                     );
                 }
-                Err(e)
+                Err(io::Error::other(Caught))
             }
         }
     }

@@ -299,6 +299,7 @@ fn decode_with_head(
     };
     if let Err(e) = result {
         match e {
+            SourceError::Io(ref io) if archive::is_caught(io) => {}
             SourceError::TooLarge { .. }
             | SourceError::Depth { .. }
             | SourceError::Encrypted { .. } => report_skip(sink, path, e),

@@ -315,11 +315,60 @@ impl Generator {
         CHAT[self.rng.below(CHAT.len() as u64) as usize]
     }
 
-    /// Mixed text of at least `bytes` bytes.
+    /// Mixed text of at least `bytes` bytes: the dense profile, a leak dump where about
+    /// half the blocks are records full of identifiers.
     pub fn text(&mut self, bytes: usize) -> String {
         let mut out = String::with_capacity(bytes + 4096);
         while out.len() < bytes {
             self.block(&mut out);
+        }
+        out
+    }
+
+    /// Mixed text of at least `bytes` bytes with identifiers only here and there: the
+    /// sparse profile, like a file share or a log archive. One block in 25 comes from the
+    /// dense mix; the rest is chat, prose with dates, amounts and order numbers, and logs.
+    pub fn sparse_text(&mut self, bytes: usize) -> String {
+        let mut out = String::with_capacity(bytes + 4096);
+        while out.len() < bytes {
+            match self.rng.below(25) {
+                0 => self.block(&mut out),
+                1..=8 => {
+                    for _ in 0..8 {
+                        let who = *self.rng.pick(SURNAMES);
+                        let template = *self.rng.pick(&CHAT[..4]);
+                        let ts = self.timestamp();
+                        out.push_str(&format!("[{ts}] {who}: {template}\n"));
+                    }
+                }
+                9..=16 => {
+                    let order = self.decoy_order();
+                    out.push_str(&format!(
+                        "本季度平台共处理订单{}笔，同比增长{}.{}%，订单号{}等延迟件已于{}处理完毕。\
+                         The committee reviewed {} proposals and approved {} of them for the {} budget cycle.\n",
+                        self.rng.below(10_000_000),
+                        self.rng.below(100),
+                        self.rng.below(10),
+                        order,
+                        self.timestamp(),
+                        self.rng.below(1000),
+                        self.rng.below(100),
+                        2020 + self.rng.below(6)
+                    ));
+                }
+                _ => {
+                    for _ in 0..6 {
+                        let ts = self.timestamp();
+                        let rid = self.hex(16);
+                        let ms = self.rng.below(5000);
+                        out.push_str(&format!(
+                            "{ts} INFO worker-{} req={rid} GET /api/v1/items/{} 200 {ms}ms\n",
+                            self.rng.below(16),
+                            self.rng.below(100000)
+                        ));
+                    }
+                }
+            }
         }
         out
     }

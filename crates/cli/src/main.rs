@@ -87,6 +87,13 @@ enum BenchWhat {
         /// How many 1 MiB chunks the (slow) raw multi-pattern pass runs over.
         #[arg(long, default_value_t = 8)]
         raw_chunks: usize,
+        /// Use the sparse profile (identifiers here and there) instead of the dense one
+        /// (a leak dump of records).
+        #[arg(long)]
+        sparse: bool,
+        /// Only these detectors (to measure one rule's cost).
+        #[arg(long, value_delimiter = ',')]
+        detectors: Option<Vec<String>>,
     },
 }
 
@@ -245,11 +252,14 @@ fn run(cli: Cli) -> Result<i32> {
                     mib,
                     seed,
                     raw_chunks,
+                    sparse,
+                    detectors,
                 },
         } => {
-            let config = EngineConfig::new(HashKey::insecure_test_key(), today());
+            let mut config = EngineConfig::new(HashKey::insecure_test_key(), today());
+            config.only_detectors = detectors;
             let engine = Engine::builtin(&config)?;
-            bench::engine(&engine, mib, seed, raw_chunks)?;
+            bench::engine(&engine, mib, seed, raw_chunks, sparse)?;
             Ok(0)
         }
     }

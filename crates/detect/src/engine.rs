@@ -91,6 +91,7 @@ enum Normalize {
 #[derive(Debug, Clone, Default)]
 struct TokenTrigger {
     run_mask: u64,
+    zero_run_mask: u64,
     alnum_mask: u64,
     joined_min: u32,
     has_length_condition: bool,
@@ -106,6 +107,9 @@ struct TokenTrigger {
 struct ClusterFeatures {
     /// Bit `n` set: a maximal run of `n` digits exists.
     run_mask: u64,
+    /// Bit `n` set: a maximal run of `n` digits that starts with `0` and is not glued to a
+    /// letter before it exists (area codes, `010-…`).
+    zero_run_mask: u64,
     /// Bit `n` set: a maximal run of `n` letters and digits exists.
     alnum_mask: u64,
     /// Most digits in a group joined by spaces, hyphens or parentheses, counting only
@@ -125,6 +129,7 @@ impl TokenTrigger {
     fn fires(&self, f: &ClusterFeatures, cjk_before: bool) -> bool {
         let length_ok = !self.has_length_condition
             || f.run_mask & self.run_mask != 0
+            || f.zero_run_mask & self.zero_run_mask != 0
             || f.alnum_mask & self.alnum_mask != 0
             || (self.joined_min > 0 && f.max_joined >= self.joined_min);
         length_ok
@@ -157,7 +162,7 @@ struct CompiledRule {
     token: Option<TokenTrigger>,
     before: usize,
     after: usize,
-    requires_any: Vec<String>,
+    requires_any: Option<AhoCorasick>,
     boundary: Boundary,
     validator: Option<Validator>,
     normalize: Normalize,
@@ -484,9 +489,11 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
     let t = &spec.trigger;
     let token = t.is_token().then(|| TokenTrigger {
         run_mask: length_mask(&t.run_len),
+        zero_run_mask: length_mask(&t.zero_run_len),
         alnum_mask: length_mask(&t.alnum_len),
         joined_min: t.joined_min.unwrap_or(0),
         has_length_condition: !t.run_len.is_empty()
+            || !t.zero_run_len.is_empty()
             || !t.alnum_len.is_empty()
             || t.joined_min.is_some(),
         min_run: t.min_run.unwrap_or(0),
@@ -571,7 +578,14 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         token,
         before,
         after,
-        requires_any: t.requires_any.clone(),
+        requires_any: if t.requires_any.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::new(&t.requires_any)
+                    .map_err(|e| file.error_at(spec, format!("bad requires_any: {e}")))?,
+            )
+        },
         boundary,
         validator,
         normalize,
@@ -808,8 +822,8 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
     let n = bytes.len();
     let mut i = 0usize;
     while i < n {
-        match bytes[i..].iter().position(u8::is_ascii_digit) {
-            Some(p) => i += p,
+        match next_digit(bytes, i) {
+            Some(p) => i = p,
             None => break,
         }
         let mut s = i;
@@ -820,9 +834,13 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
         // Current run lengths; `joined` counts digits of the current joined group and
         // `joiners` how many joiners it has.
         let (mut run, mut joined, mut joiners, mut alnum) = (0u32, 0u32, 0u32, 0u32);
-        let end_run = |f: &mut ClusterFeatures, run: &mut u32| {
+        let mut zero_start = false;
+        let end_run = |f: &mut ClusterFeatures, run: &mut u32, zero_start: bool| {
             if *run > 0 {
                 f.run_mask |= 1u64 << (*run).min(63);
+                if zero_start {
+                    f.zero_run_mask |= 1u64 << (*run).min(63);
+                }
                 f.max_run = f.max_run.max(*run);
                 *run = 0;
             }
@@ -844,6 +862,9 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
         while j < n {
             let c = bytes[j];
             if c.is_ascii_digit() {
+                if run == 0 {
+                    zero_start = c == b'0' && (j == 0 || !bytes[j - 1].is_ascii_alphabetic());
+                }
                 run += 1;
                 joined += 1;
                 alnum += 1;
@@ -852,7 +873,7 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
             }
             if c.is_ascii_alphabetic() {
                 f.letter = true;
-                end_run(&mut f, &mut run);
+                end_run(&mut f, &mut run, zero_start);
                 end_joined(&mut f, &mut joined, &mut joiners);
                 alnum += 1;
                 j += 1;
@@ -862,7 +883,7 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
             let next = bytes.get(j + 1).copied().unwrap_or(0);
             match c {
                 b' ' if prev.is_ascii_digit() && next.is_ascii_digit() => {
-                    end_run(&mut f, &mut run);
+                    end_run(&mut f, &mut run, zero_start);
                     end_alnum(&mut f, &mut alnum);
                     joiners += 1;
                     j += 1;
@@ -874,7 +895,7 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
                     if c == b'-' {
                         f.seps += 1;
                     }
-                    end_run(&mut f, &mut run);
+                    end_run(&mut f, &mut run, zero_start);
                     end_alnum(&mut f, &mut alnum);
                     joiners += 1;
                     j += 1;
@@ -885,13 +906,13 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
                     } else {
                         f.seps += 1;
                     }
-                    end_run(&mut f, &mut run);
+                    end_run(&mut f, &mut run, zero_start);
                     end_alnum(&mut f, &mut alnum);
                     end_joined(&mut f, &mut joined, &mut joiners);
                     j += 1;
                 }
                 0xC2 if next == 0xB7 && bytes.get(j + 2).is_some_and(u8::is_ascii_alphanumeric) => {
-                    end_run(&mut f, &mut run);
+                    end_run(&mut f, &mut run, zero_start);
                     end_alnum(&mut f, &mut alnum);
                     joiners += 1;
                     j += 2;
@@ -899,7 +920,7 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
                 _ => break,
             }
         }
-        end_run(&mut f, &mut run);
+        end_run(&mut f, &mut run, zero_start);
         end_alnum(&mut f, &mut alnum);
         end_joined(&mut f, &mut joined, &mut joiners);
         let e = j;
@@ -919,6 +940,26 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
         }
         i = e.max(i + 1);
     }
+}
+
+/// Position of the next ASCII digit at or after `from`. Skips eight bytes at a time with
+/// a SWAR test, since most bytes of real text (CJK above all) are not digits.
+fn next_digit(bytes: &[u8], mut from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while from + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[from..from + 8].try_into().expect("eight bytes"));
+        // Digits become 0x00..=0x09; "has a byte below 10" is exact for a bound <= 128.
+        let x = word ^ (ONES * 0x30);
+        if x.wrapping_sub(ONES * 10) & !x & HIGHS != 0 {
+            break;
+        }
+        from += 8;
+    }
+    bytes[from..]
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|p| from + p)
 }
 
 /// Sorts candidates and merges overlapping windows of the same rule, so each rule's
@@ -961,11 +1002,10 @@ fn confirm(
 ) {
     let rule = &engine.rules[cand.rule as usize];
     let window = &text[cand.start..cand.end];
-    if !rule.requires_any.is_empty()
-        && !rule
-            .requires_any
-            .iter()
-            .any(|w| window.contains(w.as_str()))
+    if rule
+        .requires_any
+        .as_ref()
+        .is_some_and(|ac| !ac.is_match(window))
     {
         return;
     }

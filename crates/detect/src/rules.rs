@@ -163,6 +163,10 @@ pub struct TriggerSpec {
     /// lengths.
     #[serde(default)]
     pub run_len: Vec<u32>,
+    /// Fires when the cluster has a maximal run of digits starting with `0` (and not right
+    /// after a letter) of one of these lengths.
+    #[serde(default)]
+    pub zero_run_len: Vec<u32>,
     /// Fires when the cluster has a maximal run of letters and digits of one of these
     /// lengths.
     #[serde(default)]
@@ -199,6 +203,7 @@ impl TriggerSpec {
             || self.min_dots.is_some()
             || self.min_seps.is_some()
             || !self.run_len.is_empty()
+            || !self.zero_run_len.is_empty()
             || !self.alnum_len.is_empty()
             || self.joined_min.is_some()
     }

@@ -46,8 +46,29 @@ fn tar_gz_bytes(members: &[(&str, Vec<u8>)]) -> Result<Vec<u8>> {
     Ok(t.into_inner()?.finish()?)
 }
 
-/// Writes the synthetic dataset; `mib` scales the bulk text files.
+/// Largest part written as one dataset; bigger requests are split into `part-NNN`
+/// directories, each a complete dataset with its own seed, so a large tree has many files
+/// of every kind rather than one huge chat log.
+const PART_MIB: usize = 8;
+
+/// Writes the synthetic dataset of about `mib` MiB.
 pub fn generate(dir: &Path, mib: usize, seed: u64) -> Result<()> {
+    if mib <= PART_MIB {
+        return generate_part(dir, mib, seed);
+    }
+    let parts = mib.div_ceil(PART_MIB);
+    for i in 0..parts {
+        generate_part(
+            &dir.join(format!("part-{i:03}")),
+            PART_MIB,
+            seed.wrapping_add(i as u64 * 7919),
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes one complete dataset; `mib` scales the bulk text.
+fn generate_part(dir: &Path, mib: usize, seed: u64) -> Result<()> {
     let mut g = Generator::new(seed);
     let mut rng = Rng::new(seed ^ 0x5eed);
     std::fs::create_dir_all(dir)?;

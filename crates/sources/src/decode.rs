@@ -34,6 +34,8 @@ pub enum Kind {
     Pdf,
     /// An SQLite database file.
     Sqlite,
+    /// A Parquet file (scanned with the `parquet` feature; otherwise its strings).
+    Parquet,
     /// Delimited text with a header row.
     Csv(u8),
     /// A JSON document.
@@ -83,6 +85,9 @@ pub fn sniff_kind(name: &str, head: &[u8]) -> Kind {
     }
     if head.starts_with(b"SQLite format 3\0") {
         return Kind::Sqlite;
+    }
+    if head.starts_with(b"PAR1") {
+        return Kind::Parquet;
     }
     if head.len() >= 262 && &head[257..262] == b"ustar" {
         return Kind::Tar;
@@ -291,6 +296,17 @@ fn decode_with_head(
                 Kind::Spreadsheet => document::spreadsheet(path, &bytes, sink),
                 Kind::Pdf => document::pdf(path, &bytes, sink),
                 Kind::Sqlite => structured::sqlite_bytes(path, &bytes, sink),
+                #[cfg(feature = "parquet")]
+                Kind::Parquet => structured::parquet(path, &bytes, sink),
+                #[cfg(not(feature = "parquet"))]
+                Kind::Parquet => {
+                    sink.notice(crate::Notice {
+                        path: path.to_string(),
+                        kind: crate::NoticeKind::Info,
+                        message: "Parquet support is not built in (cargo feature `parquet`); scanned its strings".into(),
+                    });
+                    text::stream_text(path, &bytes, &mut std::io::empty(), sink).map(|_| ())
+                }
                 Kind::Eml => mail::eml(path, &bytes, limits, budget, sink),
                 Kind::Mbox => mail::mbox(path, &bytes, limits, budget, sink),
                 _ => unreachable!("streamed kinds are handled above"),

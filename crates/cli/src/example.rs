@@ -74,7 +74,8 @@ fn generate_part(dir: &Path, mib: usize, seed: u64) -> Result<()> {
     std::fs::create_dir_all(dir)?;
 
     // Chat logs and mixed text: the bulk of the size.
-    let bulk = (mib.max(1) << 20) / 2;
+    // The other files take about 100 KiB; the chat log fills the rest of the part.
+    let bulk = (mib.max(1) << 20).saturating_sub(100 << 10);
     write(dir, "chat/群聊记录.txt", g.text(bulk).as_bytes())?;
 
     // A household-register style CSV export.

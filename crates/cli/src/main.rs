@@ -40,6 +40,8 @@ enum Command {
     Scans(DbArgs),
     /// Query findings recorded in the database.
     Findings(FindingsArgs),
+    /// How many people the findings expose: distinct identifiers and linked persons.
+    Impact(ImpactArgs),
     /// List the detectors (built-in and from rule files).
     Detectors(DetectorsArgs),
     /// Check custom rule files: syntax, patterns, validators and their examples.
@@ -208,6 +210,24 @@ struct FindingsArgs {
 }
 
 #[derive(Args)]
+struct ImpactArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Scans to count (default: the latest); repeat or comma-separate for several stores.
+    #[arg(long, value_delimiter = ',')]
+    scan: Vec<i64>,
+    /// Count across the latest completed scan of every distinct target set.
+    #[arg(long)]
+    all: bool,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Distinct hashes and records counted exactly before switching to sketches.
+    #[arg(long, default_value_t = 20_000_000)]
+    exact_limit: usize,
+}
+
+#[derive(Args)]
 struct DetectorsArgs {
     /// Extra rule files or directories.
     #[arg(long = "rules")]
@@ -238,6 +258,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Scans(db) => cmd_scans(&db),
         Command::Findings(args) => cmd_findings(args),
         Command::Detectors(args) => cmd_detectors(&args),
+        Command::Impact(args) => cmd_impact(args),
         Command::Rules {
             what: RulesCommand::Check { paths },
         } => cmd_rules_check(&paths),
@@ -664,4 +685,107 @@ fn cmd_rules_check(paths: &[PathBuf]) -> Result<i32> {
         files.len()
     );
     Ok(if failures > 0 { 1 } else { 0 })
+}
+
+/// Chooses the scans an impact count covers.
+fn impact_scans(store: &Store, args: &ImpactArgs) -> Result<Vec<i64>> {
+    if args.all {
+        let mut seen = std::collections::HashSet::new();
+        let mut ids = Vec::new();
+        for s in store.scans()? {
+            if s.status == "completed" && seen.insert(s.targets.clone()) {
+                ids.push(s.id);
+            }
+        }
+        return Ok(ids);
+    }
+    if !args.scan.is_empty() {
+        return Ok(args.scan.clone());
+    }
+    Ok(store.latest_scan()?.into_iter().collect())
+}
+
+fn cmd_impact(args: ImpactArgs) -> Result<i32> {
+    let store = Store::open(&db_path(&args.db)?)?;
+    let scans = impact_scans(&store, &args)?;
+    if scans.is_empty() {
+        bail!("no scans recorded; run `leakscope scan` first");
+    }
+    let mut targets: Vec<(i64, Vec<String>)> = Vec::new();
+    for id in &scans {
+        targets.push((*id, store.scan_targets(*id)?));
+    }
+    // A finding's store is the scan target its location lies under.
+    let store_of = |scan: i64, location: &str| -> String {
+        targets
+            .iter()
+            .find(|(id, _)| *id == scan)
+            .and_then(|(_, ts)| {
+                ts.iter()
+                    .filter(|t| location.starts_with(t.as_str()))
+                    .max_by_key(|t| t.len())
+                    .cloned()
+            })
+            .unwrap_or_else(|| location.to_string())
+    };
+    let mut counter = leakscope_impact::ImpactCounter::new(leakscope_impact::ImpactConfig {
+        exact_limit: args.exact_limit,
+    });
+    store.for_each_pii_finding(&scans, |scan, location, record, detector, hash| {
+        let st = store_of(scan, location);
+        counter.add(leakscope_impact::Observation {
+            store: &st,
+            record,
+            detector,
+            value_hash: hash,
+        });
+    })?;
+    let report = counter.finish();
+    match args.format.as_str() {
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "scans": scans, "impact": report }))?
+        ),
+        "text" => print_impact(&scans, &report),
+        other => bail!("unknown format `{other}` (text, json)"),
+    }
+    Ok(0)
+}
+
+fn print_impact(scans: &[i64], r: &leakscope_impact::ImpactReport) {
+    let ids: Vec<String> = scans.iter().map(|s| s.to_string()).collect();
+    let mode = if r.mode == "exact" {
+        "exact counts".to_string()
+    } else {
+        format!(
+            "estimated, ±{:.1}% standard error",
+            r.relative_error * 100.0
+        )
+    };
+    println!("Impact of scan {} ({mode})", ids.join(", "));
+    println!("  records exposed:  {:>12}", r.records_exposed);
+    println!(
+        "  distinct people:  {:>12}   (linked by ID numbers, phones, e-mail, IMSI, cards)",
+        r.distinct_people
+    );
+    println!(
+        "  records with only names, addresses or other shared identifiers: {}",
+        r.records_with_only_weak_identifiers
+    );
+    println!();
+    println!("  {:<28} {:>12} {:>12}", "identifier", "distinct", "found");
+    for d in &r.by_identifier {
+        println!(
+            "  {:<28} {:>12} {:>12}",
+            d.detector, d.distinct, d.occurrences
+        );
+    }
+    println!();
+    println!("  {:<40} {:>12} {:>12}", "store", "records", "people");
+    for s in &r.by_store {
+        println!(
+            "  {:<40} {:>12} {:>12}",
+            s.store, s.records_exposed, s.distinct_people
+        );
+    }
 }

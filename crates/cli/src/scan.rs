@@ -180,7 +180,7 @@ impl ScanSink<'_, '_> {
             };
             let record = record
                 .map(str::to_string)
-                .or_else(|| line.map(|l| format!("line {l}")));
+                .or_else(|| line.map(|l| format!("{path}#line {l}")));
             let report = ReportFinding {
                 detector: f.detector.clone(),
                 category: f.category,

@@ -165,7 +165,7 @@ pub fn spreadsheet(
                 // The header row itself may hold values (a sheet without headers).
             }
             let head = header.as_ref().expect("set above");
-            let record = format!("{name}!{line}");
+            let record = format!("{sheet_path}#row {line}");
             for (c, cell) in row.iter().enumerate() {
                 let value = cell_text(cell);
                 if value.is_empty() {

@@ -74,8 +74,9 @@ pub struct FieldAt<'a> {
     pub line: Option<u64>,
     /// Byte offset of the value in the decoded text, when it could be located.
     pub offset: Option<u64>,
-    /// Identifies the record (row, document, line) the value belongs to, so identifiers
-    /// found together can be linked to one person.
+    /// Identifies the record (row, document, line) the value belongs to, unique within
+    /// the whole scan (it starts with the object's path: `a.csv#line 12`,
+    /// `db.sqlite#people/17`), so identifiers found together can be linked to one person.
     pub record: &'a str,
 }
 

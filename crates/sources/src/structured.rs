@@ -133,7 +133,7 @@ fn csv_text(
         if pos.0 > locator.cursor && pos.0 <= text.len() {
             locator.cursor = pos.0;
         }
-        let record_id = format!("line {}", pos.1);
+        let record_id = format!("{path}#line {}", pos.1);
         match &header {
             None => {
                 let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
@@ -187,6 +187,8 @@ fn walk_json(
     sink: &mut dyn Sink,
 ) {
     use serde_json::Value;
+    // A document that is not an array of records is one record: the whole file.
+    let whole = || path.to_string();
     match value {
         Value::Object(map) => {
             for (k, v) in map {
@@ -210,7 +212,7 @@ fn walk_json(
                 let rec = match record {
                     Some(r) => Some(r),
                     None => {
-                        own = format!("[{i}]");
+                        own = format!("{path}#[{i}]");
                         Some(own.as_str())
                     }
                 };
@@ -226,7 +228,7 @@ fn walk_json(
                     field: key_path,
                     line: at.map(|a| a.0),
                     offset: at.map(|a| a.1),
-                    record: record.unwrap_or(""),
+                    record: &record.map_or_else(whole, str::to_string),
                 },
                 s,
             );
@@ -240,7 +242,7 @@ fn walk_json(
                     field: key_path,
                     line: at.map(|a| a.0),
                     offset: at.map(|a| a.1),
-                    record: record.unwrap_or(""),
+                    record: &record.map_or_else(whole, str::to_string),
                 },
                 &s,
             );
@@ -255,7 +257,7 @@ fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
         let line_no = i as u64 + 1;
         let trimmed = line.trim();
         if !trimmed.is_empty() {
-            let record = format!("line {line_no}");
+            let record = format!("{path}#line {line_no}");
             match serde_json::from_str::<serde_json::Value>(trimmed) {
                 Ok(value) => {
                     // Locate values within this line only; offsets stay whole-file.
@@ -371,7 +373,8 @@ fn sqlite_table(
         } else {
             format!("#{n}")
         };
-        let record = format!("{table}/{key}");
+        let row_key = format!("{table}/{key}");
+        let record = format!("{path}#{row_key}");
         for (i, column) in names.iter().enumerate().skip(first) {
             let value = match row.get_ref(i).map_err(corrupt)? {
                 rusqlite::types::ValueRef::Null => continue,
@@ -383,7 +386,7 @@ fn sqlite_table(
                     None => continue,
                 },
             };
-            let cell_path = path.child(format!("{record}/{column}"));
+            let cell_path = path.child(format!("{row_key}/{column}"));
             sink.field(
                 &cell_path,
                 FieldAt {
@@ -427,7 +430,7 @@ pub fn parquet(path: &ObjectPath, bytes: &[u8], sink: &mut dyn Sink) -> Result<(
         Ok(rows)
     })?;
     for (i, cells) in rows.iter().enumerate() {
-        let record = format!("row {}", i + 1);
+        let record = format!("{path}#row {}", i + 1);
         let row_path = path.child(format!("row/{}", i + 1));
         for (name, value) in cells {
             sink.field(

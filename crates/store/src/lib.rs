@@ -367,6 +367,49 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Streams the personal-data findings of the given scans for impact counting, grouped
+    /// by record: `f(scan_id, location, record, detector, value_hash)`. Findings without a
+    /// record count as one record per object.
+    pub fn for_each_pii_finding(
+        &self,
+        scans: &[i64],
+        mut f: impl FnMut(i64, &str, &str, &str, &str),
+    ) -> Result<u64, StoreError> {
+        if scans.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "SELECT o.scan_id, o.location, coalesce(f.record, o.location || f.member), f.detector, f.value_hash
+             FROM objects o JOIN findings f ON f.blob_id = o.blob_id
+             WHERE f.category = 'pii' AND o.scan_id IN ({})
+             ORDER BY 3",
+            vec!["?"; scans.len()].join(",")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(scans.iter()))?;
+        let mut n = 0u64;
+        while let Some(r) = rows.next()? {
+            let scan: i64 = r.get(0)?;
+            let location: String = r.get(1)?;
+            let record: String = r.get(2)?;
+            let detector: String = r.get(3)?;
+            let hash: String = r.get(4)?;
+            f(scan, &location, &record, &detector, &hash);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The targets (JSON array text) of a scan.
+    pub fn scan_targets(&self, scan: i64) -> Result<Vec<String>, StoreError> {
+        let text: String =
+            self.conn
+                .query_row("SELECT targets FROM scans WHERE id = ?1", [scan], |r| {
+                    r.get(0)
+                })?;
+        Ok(serde_json::from_str(&text).unwrap_or_else(|_| vec![text]))
+    }
+
     /// Number of findings stored for a blob.
     pub fn blob_finding_count(&self, blob: i64) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(

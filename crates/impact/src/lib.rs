@@ -1,0 +1,387 @@
+//! Impact: how many distinct people a set of findings exposes.
+//!
+//! Input is a stream of observations (store, record, detector, keyed hash) **grouped by
+//! record** (the same row, document, CSV line or chat line). Raw values never appear: only
+//! keyed hashes, so counting happens without the identifiers themselves.
+//!
+//! **Linking.** Identifiers that denote one person ([`LINKING_DETECTORS`]: resident ID,
+//! passport, HK/TW ID, mobile, e-mail, IMSI, IMEI, bank card) found in the same record are
+//! joined into one person with a union-find, across records, files and stores: an ID
+//! number, a phone and a name in one row count once, and the same phone in another store
+//! joins that person again. Names, addresses, landlines, IP addresses and coordinates are
+//! shared by many people (two 张伟 are not one person), so they never link; records that
+//! expose only such weak identifiers are counted separately.
+//!
+//! **Exact or sketched.** Counting is exact while the number of distinct hashes and records
+//! tracked stays under [`ImpactConfig::exact_limit`]. HyperLogLog++ sketches (precision 14,
+//! standard error about 0.8%) are fed all along; when the limit is passed the exact sets are
+//! dropped and the report says the numbers are estimates with that error. In sketch mode a
+//! person is estimated by each record's strongest identifier, which over-counts people who
+//! appear in different records under different identifiers.
+
+use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
+use serde::Serialize;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+/// Detectors whose values identify one person, in order of strength.
+pub const LINKING_DETECTORS: &[&str] = &[
+    "cn_resident_id",
+    "cn_passport",
+    "hk_id",
+    "tw_id",
+    "cn_mobile",
+    "email",
+    "imsi",
+    "imei",
+    "bank_card",
+];
+
+/// HyperLogLog precision: 2^14 registers, standard error 1.04/sqrt(16384) ≈ 0.81%.
+pub const HLL_PRECISION: u8 = 14;
+
+/// Settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ImpactConfig {
+    /// Most distinct hashes plus records tracked exactly before switching to sketches.
+    pub exact_limit: usize,
+}
+
+impl Default for ImpactConfig {
+    fn default() -> Self {
+        ImpactConfig {
+            exact_limit: 20_000_000,
+        }
+    }
+}
+
+/// One finding as impact sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'a> {
+    /// The store (scan target) it was found in.
+    pub store: &'a str,
+    /// The record key, unique across the scan.
+    pub record: &'a str,
+    /// Detector id.
+    pub detector: &'a str,
+    /// Keyed hash of the normalised value.
+    pub value_hash: &'a str,
+}
+
+type Sketch = HyperLogLogPlus<u64, BuildHasherDefault<DefaultHasher>>;
+
+fn sketch() -> Sketch {
+    HyperLogLogPlus::new(
+        HLL_PRECISION,
+        BuildHasherDefault::<DefaultHasher>::default(),
+    )
+    .expect("precision 14 is valid")
+}
+
+fn h64(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Per-detector counters.
+#[derive(Default)]
+struct PerDetector {
+    occurrences: u64,
+    exact: HashSet<u64>,
+    sketch: Option<Sketch>,
+}
+
+/// Per-store counters.
+#[derive(Default)]
+struct PerStore {
+    records: HashSet<u64>,
+    nodes: HashSet<u32>,
+    records_sketch: Option<Sketch>,
+    people_sketch: Option<Sketch>,
+}
+
+/// Accumulates observations and produces an [`ImpactReport`].
+pub struct ImpactCounter {
+    config: ImpactConfig,
+    exact: bool,
+    // Union-find over linking identifiers.
+    node_of: HashMap<u64, u32>,
+    parent: Vec<u32>,
+    detectors: BTreeMap<String, PerDetector>,
+    stores: BTreeMap<String, PerStore>,
+    records: HashSet<u64>,
+    records_sketch: Sketch,
+    people_sketch: Sketch,
+    weak_only_records: u64,
+    current: Option<RecordAcc>,
+}
+
+/// The observations of the record being read.
+struct RecordAcc {
+    record: u64,
+    stores: Vec<String>,
+    strong: Vec<(usize, u64)>,
+}
+
+impl ImpactCounter {
+    /// A counter with the given limits.
+    pub fn new(config: ImpactConfig) -> Self {
+        ImpactCounter {
+            config,
+            exact: true,
+            node_of: HashMap::new(),
+            parent: Vec::new(),
+            detectors: BTreeMap::new(),
+            stores: BTreeMap::new(),
+            records: HashSet::new(),
+            records_sketch: sketch(),
+            people_sketch: sketch(),
+            weak_only_records: 0,
+            current: None,
+        }
+    }
+
+    /// Adds one observation. Observations of one record must be consecutive.
+    pub fn add(&mut self, obs: Observation<'_>) {
+        let record = h64(obs.record);
+        if self.current.as_ref().is_some_and(|c| c.record != record) {
+            self.flush_record();
+        }
+        let value = h64(obs.value_hash);
+        let det = self.detectors.entry(obs.detector.to_string()).or_default();
+        det.occurrences += 1;
+        det.sketch.get_or_insert_with(sketch).insert(&value);
+        if self.exact {
+            det.exact.insert(value);
+        }
+        let store = self.stores.entry(obs.store.to_string()).or_default();
+        store
+            .records_sketch
+            .get_or_insert_with(sketch)
+            .insert(&record);
+        if self.exact {
+            store.records.insert(record);
+        }
+        let acc = self.current.get_or_insert_with(|| RecordAcc {
+            record,
+            stores: Vec::new(),
+            strong: Vec::new(),
+        });
+        if !acc.stores.iter().any(|s| s == obs.store) {
+            acc.stores.push(obs.store.to_string());
+        }
+        if let Some(rank) = LINKING_DETECTORS.iter().position(|d| *d == obs.detector) {
+            // Domain-separate by detector: equal digits of different kinds are different.
+            acc.strong.push((rank, value ^ h64(obs.detector)));
+        }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let p = self.parent[x as usize];
+            self.parent[x as usize] = self.parent[p as usize];
+            x = p;
+        }
+        x
+    }
+
+    fn node(&mut self, key: u64) -> u32 {
+        if let Some(n) = self.node_of.get(&key) {
+            return *n;
+        }
+        let n = self.parent.len() as u32;
+        self.parent.push(n);
+        self.node_of.insert(key, n);
+        n
+    }
+
+    fn flush_record(&mut self) {
+        let Some(acc) = self.current.take() else {
+            return;
+        };
+        self.records_sketch.insert(&acc.record);
+        if self.exact {
+            self.records.insert(acc.record);
+        }
+        if acc.strong.is_empty() {
+            self.weak_only_records += 1;
+            return;
+        }
+        let representative = acc.strong.iter().min().map(|(_, k)| *k).expect("not empty");
+        self.people_sketch.insert(&representative);
+        for s in &acc.stores {
+            if let Some(st) = self.stores.get_mut(s) {
+                st.people_sketch
+                    .get_or_insert_with(sketch)
+                    .insert(&representative);
+            }
+        }
+        if !self.exact {
+            return;
+        }
+        let first = self.node(acc.strong[0].1);
+        for (_, k) in &acc.strong[1..] {
+            let n = self.node(*k);
+            let (a, b) = (self.find(first), self.find(n));
+            if a != b {
+                self.parent[a as usize] = b;
+            }
+        }
+        for s in &acc.stores {
+            if let Some(st) = self.stores.get_mut(s) {
+                st.nodes.insert(first);
+            }
+        }
+        let tracked = self.node_of.len()
+            + self.records.len()
+            + self
+                .detectors
+                .values()
+                .map(|d| d.exact.len())
+                .sum::<usize>();
+        if tracked > self.config.exact_limit {
+            self.drop_exact();
+        }
+    }
+
+    fn drop_exact(&mut self) {
+        self.exact = false;
+        self.node_of = HashMap::new();
+        self.parent = Vec::new();
+        self.records = HashSet::new();
+        for d in self.detectors.values_mut() {
+            d.exact = HashSet::new();
+        }
+        for s in self.stores.values_mut() {
+            s.records = HashSet::new();
+            s.nodes = HashSet::new();
+        }
+    }
+
+    /// Finishes counting.
+    pub fn finish(mut self) -> ImpactReport {
+        self.flush_record();
+        let exact = self.exact;
+        let people = if exact {
+            let n = self.parent.len() as u32;
+            let mut roots = HashSet::new();
+            for i in 0..n {
+                roots.insert(self.find(i));
+            }
+            roots.len() as u64
+        } else {
+            self.people_sketch.count().round() as u64
+        };
+        let records = if exact {
+            self.records.len() as u64
+        } else {
+            self.records_sketch.count().round() as u64
+        };
+        let mut by_store = Vec::new();
+        let store_names: Vec<String> = self.stores.keys().cloned().collect();
+        for name in store_names {
+            let (records, people) = if exact {
+                let nodes: Vec<u32> = self.stores[&name].nodes.iter().copied().collect();
+                let mut roots = HashSet::new();
+                for n in nodes {
+                    roots.insert(self.find(n));
+                }
+                (self.stores[&name].records.len() as u64, roots.len() as u64)
+            } else {
+                let st = self.stores.get_mut(&name).expect("present");
+                (
+                    st.records_sketch
+                        .as_mut()
+                        .map_or(0, |s| s.count().round() as u64),
+                    st.people_sketch
+                        .as_mut()
+                        .map_or(0, |s| s.count().round() as u64),
+                )
+            };
+            by_store.push(StoreImpact {
+                store: name,
+                records_exposed: records,
+                distinct_people: people,
+            });
+        }
+        let by_identifier = self
+            .detectors
+            .iter_mut()
+            .map(|(id, d)| IdentifierImpact {
+                detector: id.clone(),
+                occurrences: d.occurrences,
+                distinct: if exact {
+                    d.exact.len() as u64
+                } else {
+                    d.sketch.as_mut().map_or(0, |s| s.count().round() as u64)
+                },
+                links_people: LINKING_DETECTORS.contains(&id.as_str()),
+            })
+            .collect();
+        ImpactReport {
+            mode: if exact {
+                "exact".into()
+            } else {
+                "estimated".into()
+            },
+            relative_error: if exact {
+                0.0
+            } else {
+                1.04 / f64::from(1u32 << HLL_PRECISION).sqrt()
+            },
+            records_exposed: records,
+            distinct_people: people,
+            records_with_only_weak_identifiers: self.weak_only_records,
+            by_identifier,
+            by_store,
+        }
+    }
+}
+
+/// Distinct values of one identifier type.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IdentifierImpact {
+    /// Detector id.
+    pub detector: String,
+    /// Findings.
+    pub occurrences: u64,
+    /// Distinct values (by keyed hash).
+    pub distinct: u64,
+    /// Whether this identifier links records to one person.
+    pub links_people: bool,
+}
+
+/// Impact within one store.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoreImpact {
+    /// The store (scan target).
+    pub store: String,
+    /// Records with personal data.
+    pub records_exposed: u64,
+    /// Distinct people (linked by strong identifiers).
+    pub distinct_people: u64,
+}
+
+/// The result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImpactReport {
+    /// `exact` or `estimated`.
+    pub mode: String,
+    /// Standard error of estimated counts (0 when exact).
+    pub relative_error: f64,
+    /// Records (rows, documents, lines) exposing personal data.
+    pub records_exposed: u64,
+    /// Distinct people, linked across records and stores.
+    pub distinct_people: u64,
+    /// Records whose only personal data is names, addresses or other shared identifiers.
+    pub records_with_only_weak_identifiers: u64,
+    /// Per identifier type.
+    pub by_identifier: Vec<IdentifierImpact>,
+    /// Per store.
+    pub by_store: Vec<StoreImpact>,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,98 @@
+//! Impact tests: known people counts, linking across records and stores, sketch mode.
+
+use super::*;
+
+fn obs<'a>(store: &'a str, record: &'a str, detector: &'a str, value: &'a str) -> Observation<'a> {
+    Observation {
+        store,
+        record,
+        detector,
+        value_hash: value,
+    }
+}
+
+#[test]
+fn one_row_is_one_person_and_links_cross_stores() {
+    let mut c = ImpactCounter::new(ImpactConfig::default());
+    // Store A: row 1 has ID, phone and name of person P; row 2 has another person Q.
+    c.add(obs("A", "a#1", "cn_resident_id", "id-P"));
+    c.add(obs("A", "a#1", "cn_mobile", "m-P"));
+    c.add(obs("A", "a#1", "person_name", "n-zhang"));
+    c.add(obs("A", "a#2", "cn_resident_id", "id-Q"));
+    c.add(obs("A", "a#2", "person_name", "n-zhang"));
+    // Store B: a chat line with P's phone only, and one with a new person R's e-mail.
+    c.add(obs("B", "b#1", "cn_mobile", "m-P"));
+    c.add(obs("B", "b#2", "email", "e-R"));
+    // A line with only a name: not a person by itself.
+    c.add(obs("B", "b#3", "person_name", "n-li"));
+    let r = c.finish();
+    assert_eq!(r.mode, "exact");
+    assert_eq!(r.records_exposed, 5);
+    assert_eq!(r.distinct_people, 3, "P (in both stores), Q and R");
+    assert_eq!(r.records_with_only_weak_identifiers, 1);
+    let a = r.by_store.iter().find(|s| s.store == "A").unwrap();
+    let b = r.by_store.iter().find(|s| s.store == "B").unwrap();
+    assert_eq!((a.records_exposed, a.distinct_people), (2, 2));
+    assert_eq!((b.records_exposed, b.distinct_people), (3, 2));
+    let names = r
+        .by_identifier
+        .iter()
+        .find(|d| d.detector == "person_name")
+        .unwrap();
+    assert_eq!(
+        (names.occurrences, names.distinct, names.links_people),
+        (3, 2, false)
+    );
+}
+
+#[test]
+fn shared_names_never_merge_people() {
+    let mut c = ImpactCounter::new(ImpactConfig::default());
+    for i in 0..100 {
+        let rec = format!("r{i}");
+        let id = format!("id{i}");
+        c.add(obs("S", &rec, "person_name", "n-zhangwei"));
+        c.add(obs("S", &rec, "cn_resident_id", &id));
+    }
+    assert_eq!(c.finish().distinct_people, 100);
+}
+
+#[test]
+fn chains_link_transitively() {
+    let mut c = ImpactCounter::new(ImpactConfig::default());
+    c.add(obs("S", "r1", "cn_resident_id", "id1"));
+    c.add(obs("S", "r1", "cn_mobile", "m1"));
+    c.add(obs("S", "r2", "cn_mobile", "m1"));
+    c.add(obs("S", "r2", "email", "e1"));
+    c.add(obs("S", "r3", "email", "e1"));
+    c.add(obs("S", "r3", "bank_card", "c1"));
+    assert_eq!(c.finish().distinct_people, 1);
+}
+
+#[test]
+fn sketches_stay_within_the_stated_error() {
+    let n = 200_000u64;
+    let mut c = ImpactCounter::new(ImpactConfig {
+        exact_limit: 10_000,
+    });
+    for i in 0..n {
+        let rec = format!("rec{i}");
+        let id = format!("id{i}");
+        let phone = format!("m{i}");
+        c.add(obs("S", &rec, "cn_resident_id", &id));
+        c.add(obs("S", &rec, "cn_mobile", &phone));
+    }
+    let r = c.finish();
+    assert_eq!(r.mode, "estimated");
+    assert!(r.relative_error > 0.007 && r.relative_error < 0.009);
+    let within = |x: u64| ((x as f64 - n as f64) / n as f64).abs() < 4.0 * r.relative_error;
+    assert!(within(r.distinct_people), "{}", r.distinct_people);
+    assert!(within(r.records_exposed), "{}", r.records_exposed);
+    let ids = r
+        .by_identifier
+        .iter()
+        .find(|d| d.detector == "cn_resident_id")
+        .unwrap();
+    assert!(within(ids.distinct), "{}", ids.distinct);
+    assert_eq!(ids.occurrences, n);
+}

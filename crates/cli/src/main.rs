@@ -527,6 +527,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         progress,
         fail_on,
         write_baseline: args.write_baseline.clone(),
+        print_unchanged: !(args.quiet && format == Format::Text) || args.write_baseline.is_some(),
     };
     scan::run(plan, printer)
 }

@@ -410,6 +410,25 @@ impl Store {
         Ok(serde_json::from_str(&text).unwrap_or_else(|_| vec![text]))
     }
 
+    /// Findings of a blob counted per detector and confidence.
+    pub fn blob_finding_counts(
+        &self,
+        blob: i64,
+    ) -> Result<Vec<(String, Confidence, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT detector, confidence, count(*) FROM findings WHERE blob_id = ?1 GROUP BY detector, confidence")?;
+        let rows = stmt.query_map([blob], |r| {
+            let c: String = r.get(1)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                c.parse().unwrap_or(Confidence::Low),
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Number of findings stored for a blob.
     pub fn blob_finding_count(&self, blob: i64) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(

@@ -42,6 +42,8 @@ enum Command {
     Findings(FindingsArgs),
     /// How many people the findings expose: distinct identifiers and linked persons.
     Impact(ImpactArgs),
+    /// Write a self-contained HTML report (or its content as JSON) for a scan.
+    Report(ReportArgs),
     /// List the detectors (built-in and from rule files).
     Detectors(DetectorsArgs),
     /// Check custom rule files: syntax, patterns, validators and their examples.
@@ -228,6 +230,27 @@ struct ImpactArgs {
 }
 
 #[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Scan to report on (default: the latest).
+    #[arg(long)]
+    scan: Option<i64>,
+    /// Output file (`-` for standard output).
+    #[arg(long, short = 'o', default_value = "leakscope-report.html")]
+    out: PathBuf,
+    /// html or json.
+    #[arg(long, default_value = "html")]
+    format: String,
+    /// Rows in the "where" table.
+    #[arg(long, default_value_t = 1000)]
+    top: usize,
+    /// Masked examples per detector.
+    #[arg(long, default_value_t = 5)]
+    examples: usize,
+}
+
+#[derive(Args)]
 struct DetectorsArgs {
     /// Extra rule files or directories.
     #[arg(long = "rules")]
@@ -259,6 +282,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Findings(args) => cmd_findings(args),
         Command::Detectors(args) => cmd_detectors(&args),
         Command::Impact(args) => cmd_impact(args),
+        Command::Report(args) => cmd_report(args),
         Command::Rules {
             what: RulesCommand::Check { paths },
         } => cmd_rules_check(&paths),
@@ -712,8 +736,26 @@ fn cmd_impact(args: ImpactArgs) -> Result<i32> {
     if scans.is_empty() {
         bail!("no scans recorded; run `leakscope scan` first");
     }
+    let report = compute_impact(&store, &scans, args.exact_limit)?;
+    match args.format.as_str() {
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "scans": scans, "impact": report }))?
+        ),
+        "text" => print_impact(&scans, &report),
+        other => bail!("unknown format `{other}` (text, json)"),
+    }
+    Ok(0)
+}
+
+/// Counts people over the personal-data findings of `scans`.
+fn compute_impact(
+    store: &Store,
+    scans: &[i64],
+    exact_limit: usize,
+) -> Result<leakscope_impact::ImpactReport> {
     let mut targets: Vec<(i64, Vec<String>)> = Vec::new();
-    for id in &scans {
+    for id in scans {
         targets.push((*id, store.scan_targets(*id)?));
     }
     // A finding's store is the scan target its location lies under.
@@ -729,10 +771,9 @@ fn cmd_impact(args: ImpactArgs) -> Result<i32> {
             })
             .unwrap_or_else(|| location.to_string())
     };
-    let mut counter = leakscope_impact::ImpactCounter::new(leakscope_impact::ImpactConfig {
-        exact_limit: args.exact_limit,
-    });
-    store.for_each_pii_finding(&scans, |scan, location, record, detector, hash| {
+    let mut counter =
+        leakscope_impact::ImpactCounter::new(leakscope_impact::ImpactConfig { exact_limit });
+    store.for_each_pii_finding(scans, |scan, location, record, detector, hash| {
         let st = store_of(scan, location);
         counter.add(leakscope_impact::Observation {
             store: &st,
@@ -741,16 +782,7 @@ fn cmd_impact(args: ImpactArgs) -> Result<i32> {
             value_hash: hash,
         });
     })?;
-    let report = counter.finish();
-    match args.format.as_str() {
-        "json" => println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "scans": scans, "impact": report }))?
-        ),
-        "text" => print_impact(&scans, &report),
-        other => bail!("unknown format `{other}` (text, json)"),
-    }
-    Ok(0)
+    Ok(counter.finish())
 }
 
 fn print_impact(scans: &[i64], r: &leakscope_impact::ImpactReport) {
@@ -789,4 +821,79 @@ fn print_impact(scans: &[i64], r: &leakscope_impact::ImpactReport) {
             s.store, s.records_exposed, s.distinct_people
         );
     }
+}
+
+fn cmd_report(args: ReportArgs) -> Result<i32> {
+    use leakscope_report::html::{render_html, LocationRow, ReportData, ScanInfo};
+    let store = Store::open(&db_path(&args.db)?)?;
+    let id = match args.scan {
+        Some(id) => id,
+        None => store
+            .latest_scan()?
+            .context("no scans recorded; run `leakscope scan` first")?,
+    };
+    let row = store
+        .scans()?
+        .into_iter()
+        .find(|s| s.id == id)
+        .with_context(|| format!("no scan {id}"))?;
+    let counts = store.detector_counts(id)?;
+    let examples = store.detector_examples(id, args.examples)?;
+    let mut by_category = std::collections::BTreeMap::new();
+    for (_, cat, _, n) in &counts {
+        *by_category.entry(cat.as_str().to_string()).or_insert(0u64) += n;
+    }
+    let impact = compute_impact(&store, &[id], 20_000_000)?;
+    let data = ReportData {
+        title: "leakscope report".into(),
+        generated_at: leakscope_store::now_rfc3339(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scan: ScanInfo {
+            id,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+            status: row.status,
+            targets: store.scan_targets(id)?.join(", "),
+            objects_scanned: row.objects_scanned,
+            objects_unchanged: row.objects_skipped,
+            bytes_scanned: row.bytes_scanned,
+            findings: row.findings,
+            errors: row.errors,
+        },
+        impact: (impact.records_exposed > 0).then_some(impact),
+        by_category,
+        detectors: ReportData::detector_sections(&counts, &examples),
+        locations: store
+            .location_counts(id, args.top)?
+            .into_iter()
+            .map(|(path, findings, detectors)| LocationRow {
+                path,
+                findings,
+                detectors: detectors.replace(',', ", "),
+            })
+            .collect(),
+        notices: store
+            .notices(id)?
+            .into_iter()
+            .filter(|(_, kind, _)| kind != "info")
+            .map(|(path, kind, message)| leakscope_report::ReportNotice {
+                kind,
+                path,
+                message,
+            })
+            .collect(),
+    };
+    let text = match args.format.as_str() {
+        "html" => render_html(&data).context("rendering the report")?,
+        "json" => serde_json::to_string_pretty(&data)? + "\n",
+        other => bail!("unknown format `{other}` (html, json)"),
+    };
+    if args.out.as_os_str() == "-" {
+        std::io::stdout().write_all(text.as_bytes())?;
+    } else {
+        std::fs::write(&args.out, text)
+            .with_context(|| format!("writing {}", args.out.display()))?;
+        eprintln!("wrote {}", args.out.display());
+    }
+    Ok(0)
 }

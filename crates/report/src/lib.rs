@@ -5,6 +5,7 @@
 //! (`docs/output-formats.md`): fields are added, never renamed or removed. Serializable
 //! wire types live here and nowhere else.
 
+pub mod html;
 mod sarif;
 
 use leakscope_core::{Category, Confidence};

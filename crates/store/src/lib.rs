@@ -217,6 +217,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A scan inserts millions of rows: a 64 MiB page cache and memory-mapped reads keep
+        // the B-tree pages in memory instead of re-reading them through system calls.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "mmap_size", 268_435_456)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema {
@@ -425,6 +430,72 @@ impl Store {
                 c.parse().unwrap_or(Confidence::Low),
                 r.get::<_, i64>(2)? as u64,
             ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Findings of a scan counted per detector, category and confidence.
+    pub fn detector_counts(
+        &self,
+        scan: i64,
+    ) -> Result<Vec<(String, Category, Confidence, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.detector, f.category, f.confidence, count(*) FROM objects o JOIN findings f ON f.blob_id = o.blob_id
+             WHERE o.scan_id = ?1 GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+        )?;
+        let rows = stmt.query_map([scan], |r| {
+            let cat: String = r.get(1)?;
+            let conf: String = r.get(2)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                cat.parse().unwrap_or(Category::Custom),
+                conf.parse().unwrap_or(Confidence::Low),
+                r.get::<_, i64>(3)? as u64,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Up to `per_detector` example findings of each detector in a scan (highest confidence
+    /// first): (detector, path, line, field, masked value).
+    #[allow(clippy::type_complexity)]
+    pub fn detector_examples(
+        &self,
+        scan: i64,
+        per_detector: usize,
+    ) -> Result<Vec<(String, String, Option<u64>, Option<String>, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT detector, path, line, field, masked FROM (
+                 SELECT f.detector, o.location || f.member AS path, f.line, f.field, f.masked,
+                        row_number() OVER (PARTITION BY f.detector
+                            ORDER BY CASE f.confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, o.location, f.id) AS n
+                 FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1)
+             WHERE n <= ?2 ORDER BY detector, n",
+        )?;
+        let rows = stmt.query_map(params![scan, per_detector as i64], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, Option<i64>>(2)?.map(|v| v as u64),
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Objects of a scan with the most findings: (location, findings, detectors seen).
+    pub fn location_counts(
+        &self,
+        scan: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, u64, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.location, count(*), group_concat(DISTINCT f.detector) FROM objects o JOIN findings f ON f.blob_id = o.blob_id
+             WHERE o.scan_id = ?1 GROUP BY o.location ORDER BY 2 DESC, 1 LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![scan, limit as i64], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -1,0 +1,162 @@
+//! The HTML report in a real browser (Debian's chromium, headless): what a person sees.
+//!
+//! Chromium is installed by `scripts/test` (and so in CI), which sets
+//! `LEAKSCOPE_REQUIRE_BROWSER=1`; without it, and without a chromium on the machine, the
+//! browser test reports that it was not run.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Runs headless chromium on `url` with the flags that keep it off the network.
+fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> std::process::Output {
+    Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1200,2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("chromium runs")
+}
+
+/// Text content of the element with `id` in a dumped DOM (numbers in summary cards).
+fn element_text<'a>(dom: &'a str, id: &str) -> &'a str {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let open = start + dom[start..].find('>').unwrap() + 1;
+    let close = open + dom[open..].find('<').unwrap();
+    dom[open..close].trim()
+}
+
+#[test]
+fn report_shows_numbers_tables_charts_and_pages_in_a_browser() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("LEAKSCOPE_REQUIRE_BROWSER").is_none(),
+            "chromium is required but missing"
+        );
+        eprintln!("browser test not run: no chromium on this machine (scripts/test installs it)");
+        return;
+    };
+    let env = Env::new();
+    let data = env.dir().join("data");
+    let out = env.run(&["generate", data.to_str().unwrap(), "--mib", "24"]);
+    assert!(out.status.success());
+    let db = env.home.path().join("r.db");
+    let db = db.to_str().unwrap();
+    let (code, _, _) = env.scan_jsonl(&["--db", db, "data"]);
+    assert_eq!(code, 1);
+    let impact = env.run(&["impact", "--db", db, "--format", "json"]);
+    let impact: serde_json::Value = serde_json::from_slice(&impact.stdout).unwrap();
+    let report = env.dir().join("report.html");
+    let out = env.run(&["report", "--db", db, "--out", report.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !html.contains("http://") || html.matches("http://").all(|_| html.contains("xmlns")),
+        "no external references"
+    );
+    assert!(
+        !html.contains("<link") && !html.contains("src=\"http"),
+        "self-contained"
+    );
+
+    let url = format!("file://{}", report.display());
+    let profile = tempfile::tempdir().unwrap();
+    let dom = headless(
+        &browser,
+        profile.path(),
+        &["--dump-dom", "--virtual-time-budget=2000"],
+        &url,
+    );
+    let dom = String::from_utf8(dom.stdout).unwrap();
+    assert!(dom.contains("<svg class=\"chart\""), "charts are drawn");
+    assert_eq!(
+        element_text(&dom, "distinct-people"),
+        impact["impact"]["distinct_people"].to_string()
+    );
+    assert_eq!(
+        element_text(&dom, "records-exposed"),
+        impact["impact"]["records_exposed"].to_string()
+    );
+    assert!(
+        dom.contains("What to do") && dom.contains("PIPL"),
+        "guidance is shown"
+    );
+    // 36 objects: the location table is paged by the inline script.
+    assert!(dom.contains("page 1 of 2"), "paging ran in the browser");
+    assert!(
+        dom.matches("style=\"display: none;\"").count() >= 1,
+        "rows beyond the first page are hidden"
+    );
+    // Raw values never appear: every example value is masked.
+    assert!(dom.contains("****"));
+
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("report.png");
+    let shot = headless(
+        &browser,
+        profile.path(),
+        &[&format!("--screenshot={}", png.display())],
+        &url,
+    );
+    assert!(shot.status.success());
+    assert!(
+        std::fs::metadata(&png).unwrap().len() > 10_000,
+        "a real screenshot"
+    );
+}
+
+#[test]
+fn report_json_has_the_same_content() {
+    let env = Env::new();
+    env.write(
+        "a/people.csv",
+        format!("姓名,身份证号\n张三,{}\n", resident_id(9)).as_bytes(),
+    );
+    let db = env.home.path().join("j.db");
+    let db = db.to_str().unwrap();
+    env.scan_jsonl(&["--db", db, "a"]);
+    let out = env.run(&["report", "--db", db, "--format", "json", "--out", "-"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["impact"]["distinct_people"], 1);
+    let ids: Vec<&str> = v["detectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"cn_resident_id") && ids.contains(&"person_name"));
+    assert!(
+        v["detectors"][0]["guidance"]["action"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 10
+    );
+}

@@ -1,0 +1,285 @@
+//! The human report: one self-contained HTML file (and the same content as JSON).
+//!
+//! Everything is inline: styles, server-side SVG charts and a few lines of script for
+//! paging long tables. The file makes no network request and opens by double click.
+//! Values are masked as stored; raw values never reach a report.
+
+use crate::ReportNotice;
+use leakscope_core::{Category, Confidence};
+use leakscope_impact::ImpactReport;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+const TEMPLATE: &str = include_str!("../templates/report.html");
+const GUIDANCE: &str = include_str!("../guidance.toml");
+
+/// Remediation text for one detector.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Guidance {
+    /// What the identifier is.
+    pub what: String,
+    /// Why its exposure matters.
+    pub why: String,
+    /// What to do.
+    pub action: String,
+}
+
+/// The guidance for `detector`, falling back to its category's default.
+pub fn guidance(detector: &str, category: Category) -> Guidance {
+    let table: toml::Table = toml::from_str(GUIDANCE).expect("guidance.toml is valid (tested)");
+    let entry = table.get(detector).cloned().or_else(|| {
+        table
+            .get("default")
+            .and_then(|d| d.get(category.as_str()))
+            .cloned()
+    });
+    entry.and_then(|v| v.try_into().ok()).unwrap_or_default()
+}
+
+/// One scan run in a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanInfo {
+    /// Scan id.
+    pub id: i64,
+    /// Start time.
+    pub started_at: String,
+    /// End time.
+    pub finished_at: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Targets.
+    pub targets: String,
+    /// Objects scanned.
+    pub objects_scanned: i64,
+    /// Objects unchanged since an earlier scan.
+    pub objects_unchanged: i64,
+    /// Bytes read.
+    pub bytes_scanned: i64,
+    /// Findings.
+    pub findings: i64,
+    /// Errors.
+    pub errors: i64,
+}
+
+/// A masked example finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Example {
+    /// Location.
+    pub path: String,
+    /// Line.
+    pub line: Option<u64>,
+    /// Field.
+    pub field: Option<String>,
+    /// Masked value.
+    pub value: String,
+}
+
+/// Everything about one detector in a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectorSection {
+    /// Detector id.
+    pub id: String,
+    /// Category.
+    pub category: Category,
+    /// Findings per confidence.
+    pub high: u64,
+    /// Medium-confidence findings.
+    pub medium: u64,
+    /// Low-confidence findings.
+    pub low: u64,
+    /// All findings.
+    pub total: u64,
+    /// Remediation guidance.
+    pub guidance: Guidance,
+    /// Masked examples.
+    pub examples: Vec<Example>,
+}
+
+/// An object with many findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocationRow {
+    /// Location.
+    pub path: String,
+    /// Findings.
+    pub findings: u64,
+    /// Detectors seen there.
+    pub detectors: String,
+}
+
+/// The content of a report, serialisable for `--format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    /// Title line.
+    pub title: String,
+    /// When the report was made.
+    pub generated_at: String,
+    /// leakscope version.
+    pub version: String,
+    /// The scan reported on.
+    pub scan: ScanInfo,
+    /// People counts.
+    pub impact: Option<ImpactReport>,
+    /// Findings per category.
+    pub by_category: BTreeMap<String, u64>,
+    /// Per detector.
+    pub detectors: Vec<DetectorSection>,
+    /// Objects with the most findings.
+    pub locations: Vec<LocationRow>,
+    /// Errors and skips.
+    pub notices: Vec<ReportNotice>,
+}
+
+impl ReportData {
+    /// Builds per-detector sections from counts and examples.
+    pub fn detector_sections(
+        counts: &[(String, Category, Confidence, u64)],
+        examples: &[(String, String, Option<u64>, Option<String>, String)],
+    ) -> Vec<DetectorSection> {
+        let mut map: BTreeMap<String, DetectorSection> = BTreeMap::new();
+        for (id, category, confidence, n) in counts {
+            let s = map.entry(id.clone()).or_insert_with(|| DetectorSection {
+                id: id.clone(),
+                category: *category,
+                high: 0,
+                medium: 0,
+                low: 0,
+                total: 0,
+                guidance: guidance(id, *category),
+                examples: Vec::new(),
+            });
+            match confidence {
+                Confidence::High => s.high += n,
+                Confidence::Medium => s.medium += n,
+                Confidence::Low => s.low += n,
+            }
+            s.total += n;
+        }
+        for (id, path, line, field, value) in examples {
+            if let Some(s) = map.get_mut(id) {
+                s.examples.push(Example {
+                    path: path.clone(),
+                    line: *line,
+                    field: field.clone(),
+                    value: value.clone(),
+                });
+            }
+        }
+        let mut v: Vec<DetectorSection> = map.into_values().collect();
+        v.sort_by(|a, b| b.total.cmp(&a.total).then(a.id.cmp(&b.id)));
+        v
+    }
+}
+
+/// Escapes text for SVG and HTML.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A horizontal bar chart as inline SVG.
+pub fn bar_chart(title: &str, items: &[(String, u64)], color: &str) -> String {
+    let max = items.iter().map(|(_, v)| *v).max().unwrap_or(1).max(1);
+    let row = 24;
+    let label_w = 210;
+    let bar_w = 420;
+    let height = items.len() * row + 30;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" role="img" aria-label="{t}" width="{w}" height="{height}" viewBox="0 0 {w} {height}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = esc(title),
+        w = label_w + bar_w + 90
+    );
+    for (i, (label, value)) in items.iter().enumerate() {
+        let y = 20 + i * row;
+        let w = (*value as f64 / max as f64 * bar_w as f64).round().max(1.0);
+        let _ = write!(
+            svg,
+            r#"<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">{l}</text><rect x="{bx}" y="{y}" width="{w}" height="16" fill="{color}" class="bar"><title>{l}: {value}</title></rect><text x="{vx}" y="{ty}" class="val">{value}</text>"#,
+            lx = label_w - 8,
+            ty = y + 12,
+            l = esc(label),
+            bx = label_w,
+            vx = label_w as f64 + w + 6.0,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Renders the report as one HTML document.
+pub fn render_html(data: &ReportData) -> Result<String, minijinja::Error> {
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.add_template("report.html", TEMPLATE)?;
+    let categories: Vec<(String, u64)> = data
+        .by_category
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    let detectors: Vec<(String, u64)> = data
+        .detectors
+        .iter()
+        .take(20)
+        .map(|d| (d.id.clone(), d.total))
+        .collect();
+    let people: Vec<(String, u64)> = data
+        .impact
+        .as_ref()
+        .map(|i| {
+            i.by_identifier
+                .iter()
+                .map(|d| (d.detector.clone(), d.distinct))
+                .collect()
+        })
+        .unwrap_or_default();
+    let charts = minijinja::context! {
+        categories => minijinja::Value::from_safe_string(bar_chart("Findings by category", &categories, "#b03a2e")),
+        detectors => minijinja::Value::from_safe_string(bar_chart("Findings by detector", &detectors, "#1f618d")),
+        identifiers => minijinja::Value::from_safe_string(bar_chart("Distinct values by identifier", &people, "#117a65")),
+    };
+    env.get_template("report.html")?.render(minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(data)), charts => charts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_detector_has_guidance_and_the_file_parses() {
+        let table: toml::Table = toml::from_str(GUIDANCE).unwrap();
+        for (k, v) in &table {
+            if k == "default" {
+                continue;
+            }
+            let g: Guidance = v.clone().try_into().unwrap();
+            assert!(
+                !g.what.is_empty() && !g.why.is_empty() && !g.action.is_empty(),
+                "{k}"
+            );
+        }
+        assert!(guidance("cn_resident_id", Category::Pii)
+            .why
+            .contains("PIPL"));
+        assert!(guidance("unknown_custom", Category::Custom)
+            .action
+            .contains("rule"));
+    }
+
+    #[test]
+    fn charts_escape_labels() {
+        let svg = bar_chart("x", &[("<script>".into(), 3)], "#000");
+        assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script>"));
+    }
+}

@@ -276,7 +276,7 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
     };
     let (job_tx, job_rx) = bounded::<Job>(256);
     // Few messages in flight: one message can carry all findings of a large object.
-    let (msg_tx, msg_rx) = bounded::<Msg>(8);
+    let (msg_tx, msg_rx) = bounded::<Msg>(2);
     let progress = if plan.progress {
         Some(progress_bar())
     } else {

@@ -56,6 +56,16 @@ CREATE TABLE IF NOT EXISTS findings (
 -- extra index on findings costs a random B-tree insert per finding during a scan.
 CREATE INDEX IF NOT EXISTS findings_by_blob ON findings (blob_id);
 
+-- Per-blob finding counts, written with the blob, so a rescan of unchanged objects reads
+-- a few rows per object instead of counting its findings.
+CREATE TABLE IF NOT EXISTS blob_counts (
+    blob_id    INTEGER NOT NULL REFERENCES blobs (id),
+    detector   TEXT    NOT NULL,
+    confidence TEXT    NOT NULL,
+    n          INTEGER NOT NULL,
+    PRIMARY KEY (blob_id, detector, confidence)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS notices (
     id       INTEGER PRIMARY KEY,
     scan_id  INTEGER NOT NULL REFERENCES scans (id),

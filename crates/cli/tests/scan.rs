@@ -304,6 +304,27 @@ fn corrupt_inputs_are_located_and_the_scan_goes_on() {
     );
     env.write("broken.xlsx", &zip(&[("xl/workbook.xml", b"<not really")]));
     env.write("deep.json", "[".repeat(100_000).as_bytes());
+    let t = gzip(&tar(&[("a.txt", &[b'x'; 5000]), ("b.txt", b"more")]));
+    env.write("truncated.tar.gz", &t[..t.len() * 2 / 3]);
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    bz.write_all(&[b'y'; 50_000]).unwrap();
+    let mut bz = bz.finish().unwrap();
+    let n = bz.len();
+    bz[n / 2..n / 2 + 4].copy_from_slice(&[0; 4]);
+    env.write("corrupt.txt.bz2", &bz);
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+    xz.write_all(&[b'z'; 50_000]).unwrap();
+    let xz = xz.finish().unwrap();
+    env.write("truncated.txt.xz", &xz[..xz.len() - 10]);
+    let zs = zstd::encode_all(&[b'w'; 50_000][..], 3).unwrap();
+    env.write("truncated.txt.zst", &zs[..zs.len() / 2]);
+    env.write(
+        "broken.docx",
+        &zip(&[(
+            "word/document.xml",
+            b"<w:document><w:body><w:p><w:t>unclosed",
+        )])[..60],
+    );
     let mut nest = zip(&[("x.txt", b"bottom")]);
     for _ in 0..12 {
         nest = zip(&[("n.zip", &nest)]);
@@ -331,6 +352,11 @@ fn corrupt_inputs_are_located_and_the_scan_goes_on() {
         "./broken.7z",
         "./broken.xlsx",
         "./nested_too_deep.zip",
+        "./truncated.tar.gz",
+        "./corrupt.txt.bz2",
+        "./truncated.txt.xz",
+        "./truncated.txt.zst",
+        "./broken.docx",
     ] {
         let n = notice_for(p).unwrap_or_else(|| panic!("no notice for {p}: {other:#?}"));
         assert!(n["message"].as_str().is_some_and(|m| !m.is_empty()));

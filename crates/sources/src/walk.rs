@@ -73,8 +73,8 @@ fn build_set(globs: &[String]) -> Result<Option<GlobSet>, GlobError> {
 pub fn walk(
     roots: &[PathBuf],
     options: &WalkOptions,
-    mut file: impl FnMut(WalkItem),
-    mut notice: impl FnMut(Notice),
+    file: impl Fn(WalkItem) + Sync,
+    notice: impl Fn(Notice) + Sync,
 ) -> Result<(), GlobError> {
     let include = build_set(&options.include)?;
     let exclude = build_set(&options.exclude)?;
@@ -88,72 +88,86 @@ pub fn walk(
             .git_global(options.respect_ignore_files)
             .git_exclude(options.respect_ignore_files)
             .require_git(false)
-            .follow_links(options.follow_links)
-            .sort_by_file_name(|a, b| a.cmp(b));
+            .follow_links(options.follow_links);
         let exclude_dirs = exclude.clone();
         let root_for_filter = root.clone();
         builder.filter_entry(move |e| match &exclude_dirs {
             Some(set) => !set.is_match(relative(&root_for_filter, e.path())),
             None => true,
         });
-        for entry in builder.build() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(err) => {
-                    notice(Notice {
-                        path: root.display().to_string(),
-                        kind: NoticeKind::Error,
-                        message: format!("walk error: {err}"),
-                    });
-                    continue;
-                }
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let path = entry.path();
-            let rel = relative(root, path);
-            if let Some(set) = &include {
-                if !set.is_match(rel) {
-                    continue;
-                }
-            }
-            let display = path.display().to_string();
-            let meta = match entry.metadata() {
-                Ok(m) => m,
-                Err(err) => {
-                    notice(Notice {
-                        path: display,
-                        kind: NoticeKind::Error,
-                        message: format!("cannot stat: {err}"),
-                    });
-                    continue;
-                }
-            };
-            if let Some(max) = options.max_file_size {
-                if meta.len() > max {
-                    notice(Notice {
-                        path: display,
-                        kind: NoticeKind::Skip,
-                        message: format!("{} bytes, over --max-file-size {max}", meta.len()),
-                    });
-                    continue;
-                }
-            }
-            let mtime_ns = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64);
-            file(WalkItem {
-                fs_path: path.to_path_buf(),
-                display,
-                size: meta.len(),
-                mtime_ns,
-            });
-        }
+        // Directory listing and stat calls run on all cores: on network file systems and
+        // trees of millions of small files the walk, not the scan, is the bottleneck.
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                visit(root, entry, options, include.as_ref(), &file, &notice);
+                ignore::WalkState::Continue
+            })
+        });
     }
     Ok(())
+}
+
+fn visit(
+    root: &Path,
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    options: &WalkOptions,
+    include: Option<&GlobSet>,
+    file: &(impl Fn(WalkItem) + Sync),
+    notice: &(impl Fn(Notice) + Sync),
+) {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(err) => {
+            notice(Notice {
+                path: root.display().to_string(),
+                kind: NoticeKind::Error,
+                message: format!("walk error: {err}"),
+            });
+            return;
+        }
+    };
+    if !entry.file_type().is_some_and(|t| t.is_file()) {
+        return;
+    }
+    let path = entry.path();
+    if let Some(set) = include {
+        if !set.is_match(relative(root, path)) {
+            return;
+        }
+    }
+    let display = path.display().to_string();
+    let meta = match entry.metadata() {
+        Ok(m) => m,
+        Err(err) => {
+            notice(Notice {
+                path: display,
+                kind: NoticeKind::Error,
+                message: format!("cannot stat: {err}"),
+            });
+            return;
+        }
+    };
+    if let Some(max) = options.max_file_size {
+        if meta.len() > max {
+            notice(Notice {
+                path: display,
+                kind: NoticeKind::Skip,
+                message: format!("{} bytes, over --max-file-size {max}", meta.len()),
+            });
+            return;
+        }
+    }
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64);
+    file(WalkItem {
+        fs_path: path.to_path_buf(),
+        display,
+        size: meta.len(),
+        mtime_ns,
+    });
 }
 
 fn relative<'a>(root: &Path, path: &'a Path) -> &'a Path {

@@ -44,6 +44,8 @@ enum Command {
     Impact(ImpactArgs),
     /// Write a self-contained HTML report (or its content as JSON) for a scan.
     Report(ReportArgs),
+    /// Serve the dashboard and JSON API over the findings database (127.0.0.1 by default).
+    Serve(ServeArgs),
     /// List the detectors (built-in and from rule files).
     Detectors(DetectorsArgs),
     /// Check custom rule files: syntax, patterns, validators and their examples.
@@ -251,6 +253,19 @@ struct ReportArgs {
 }
 
 #[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on; any address other than loopback requires a token.
+    #[arg(long, default_value = "127.0.0.1:8377")]
+    bind: std::net::SocketAddr,
+    /// Token every request must carry (`Authorization: Bearer …`); also read from
+    /// LEAKSCOPE_TOKEN.
+    #[arg(long, env = "LEAKSCOPE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+#[derive(Args)]
 struct DetectorsArgs {
     /// Extra rule files or directories.
     #[arg(long = "rules")]
@@ -283,6 +298,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Detectors(args) => cmd_detectors(&args),
         Command::Impact(args) => cmd_impact(args),
         Command::Report(args) => cmd_report(args),
+        Command::Serve(args) => cmd_serve(args),
         Command::Rules {
             what: RulesCommand::Check { paths },
         } => cmd_rules_check(&paths),
@@ -593,6 +609,7 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
         min_confidence: args.min_confidence.as_deref().map(str::parse).transpose()?,
         path_prefix: args.path_prefix.clone(),
         limit: args.limit,
+        offset: None,
     };
     let rows = store.findings(&q)?;
     let (out, is_tty) = open_output(None)?;
@@ -754,35 +771,7 @@ fn compute_impact(
     scans: &[i64],
     exact_limit: usize,
 ) -> Result<leakscope_impact::ImpactReport> {
-    let mut targets: Vec<(i64, Vec<String>)> = Vec::new();
-    for id in scans {
-        targets.push((*id, store.scan_targets(*id)?));
-    }
-    // A finding's store is the scan target its location lies under.
-    let store_of = |scan: i64, location: &str| -> String {
-        targets
-            .iter()
-            .find(|(id, _)| *id == scan)
-            .and_then(|(_, ts)| {
-                ts.iter()
-                    .filter(|t| location.starts_with(t.as_str()))
-                    .max_by_key(|t| t.len())
-                    .cloned()
-            })
-            .unwrap_or_else(|| location.to_string())
-    };
-    let mut counter =
-        leakscope_impact::ImpactCounter::new(leakscope_impact::ImpactConfig { exact_limit });
-    store.for_each_pii_finding(scans, |scan, location, record, detector, hash| {
-        let st = store_of(scan, location);
-        counter.add(leakscope_impact::Observation {
-            store: &st,
-            record,
-            detector,
-            value_hash: hash,
-        });
-    })?;
-    Ok(counter.finish())
+    Ok(store.impact(scans, exact_limit)?)
 }
 
 fn print_impact(scans: &[i64], r: &leakscope_impact::ImpactReport) {
@@ -895,5 +884,19 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
             .with_context(|| format!("writing {}", args.out.display()))?;
         eprintln!("wrote {}", args.out.display());
     }
+    Ok(0)
+}
+
+fn cmd_serve(args: ServeArgs) -> Result<i32> {
+    let config = leakscope_server::ServeConfig {
+        db: db_path(&args.db)?,
+        bind: args.bind,
+        token: args.token,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(leakscope_server::serve(config))?;
     Ok(0)
 }

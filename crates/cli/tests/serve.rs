@@ -1,0 +1,227 @@
+//! The dashboard: its JSON API over a real server process, its token rules, and the page
+//! in headless chromium with filters applied (see `report.rs` for the browser setup).
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(env: &Env, db: &str, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
+        .args(["serve", "--db", db, "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .env("LEAKSCOPE_HOME", env.home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    Server { child, base }
+}
+
+fn get(url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut req = agent.get(url);
+    if let Some(t) = token {
+        req = req.header("Authorization", &format!("Bearer {t}"));
+    }
+    let mut resp = req.call().unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+    )
+}
+
+fn scanned(env: &Env) -> String {
+    let id = resident_id(4);
+    env.write(
+        "s/people.csv",
+        format!(
+            "姓名,身份证号,手机\n张三,{id},13812345678\n李四,{},13912345678\n",
+            resident_id(5)
+        )
+        .as_bytes(),
+    );
+    env.write("s/notes.txt", b"email me: someone@example.com\n");
+    let db = env.home.path().join("d.db").to_str().unwrap().to_string();
+    let (code, _, _) = env.scan_jsonl(&["--db", &db, "s"]);
+    assert_eq!(code, 1);
+    db
+}
+
+#[test]
+fn api_serves_masked_filtered_findings_and_clean_errors() {
+    let env = Env::new();
+    let db = scanned(&env);
+    let server = start(&env, &db, &[]);
+    let (status, scans) = get(&format!("{}/api/scans", server.base), None);
+    assert_eq!(status, 200);
+    assert_eq!(scans.as_array().unwrap().len(), 1);
+    let (_, all) = get(&format!("{}/api/findings", server.base), None);
+    let n_all = all["findings"].as_array().unwrap().len();
+    assert!(n_all >= 6, "{all:#}");
+    let (_, ids) = get(
+        &format!("{}/api/findings?detector=cn_resident_id", server.base),
+        None,
+    );
+    let ids = ids["findings"].as_array().unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(
+        ids.iter()
+            .all(|f| f["value"].as_str().unwrap().contains('*')),
+        "values are masked"
+    );
+    let (_, page) = get(
+        &format!("{}/api/findings?limit=2&offset=2", server.base),
+        None,
+    );
+    assert_eq!(page["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(page["more"], true);
+    let (_, pref) = get(
+        &format!("{}/api/findings?path_prefix=s/notes", server.base),
+        None,
+    );
+    assert!(pref["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["path"].as_str().unwrap().starts_with("s/notes")));
+    let (_, impact) = get(&format!("{}/api/impact", server.base), None);
+    assert_eq!(impact["impact"]["distinct_people"], 3);
+    let (status, err) = get(
+        &format!("{}/api/findings?min_confidence=bogus", server.base),
+        None,
+    );
+    assert_eq!(status, 400);
+    assert!(err["error"].as_str().unwrap().contains("confidence"));
+    let (status, err) = get(&format!("{}/api/findings?scan=999", server.base), None);
+    assert_eq!(status, 200, "an unknown scan is simply empty");
+    assert_eq!(err["findings"].as_array().unwrap().len(), 0);
+    let (status, _) = get(&format!("{}/etc/passwd", server.base), None);
+    assert_eq!(status, 404);
+    let (status, spec) = get(&format!("{}/api/openapi.json", server.base), None);
+    assert_eq!(status, 200);
+    assert_eq!(spec["openapi"], "3.0.3");
+    for path in spec["paths"].as_object().unwrap().keys() {
+        let (status, _) = get(&format!("{}{path}", server.base), None);
+        assert_eq!(status, 200, "documented path {path} answers");
+    }
+}
+
+#[test]
+fn tokens_are_required_when_set_and_for_other_addresses() {
+    let env = Env::new();
+    let db = scanned(&env);
+    let out = env.run(&["serve", "--db", &db, "--bind", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token"));
+    let server = start(&env, &db, &["--token", "s3cret-token"]);
+    let (status, body) = get(&format!("{}/api/scans", server.base), None);
+    assert_eq!(status, 401);
+    assert!(body["error"].as_str().is_some());
+    let (status, _) = get(&format!("{}/api/scans", server.base), Some("wrong"));
+    assert_eq!(status, 401);
+    let (status, _) = get(&format!("{}/api/scans", server.base), Some("s3cret-token"));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn dashboard_page_applies_filters_in_a_browser() {
+    let Some(browser) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+    else {
+        assert!(
+            std::env::var_os("LEAKSCOPE_REQUIRE_BROWSER").is_none(),
+            "chromium is required but missing"
+        );
+        eprintln!("browser test not run: no chromium on this machine (scripts/test installs it)");
+        return;
+    };
+    let env = Env::new();
+    let db = scanned(&env);
+    let server = start(&env, &db, &[]);
+    let profile = tempfile::tempdir().unwrap();
+    let run = |url: &str, extra: &[String]| {
+        Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1300,1600",
+                "--virtual-time-budget=5000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(url)
+            .output()
+            .unwrap()
+    };
+    let filtered = run(
+        &format!("{}/?detector=cn_resident_id", server.base),
+        &["--dump-dom".into()],
+    );
+    let dom = String::from_utf8(filtered.stdout).unwrap();
+    assert!(dom.contains("data-ready=\"1\""), "the page loaded its data");
+    let tbody = &dom[dom.find("<table id=\"findings\"").unwrap()..];
+    let tbody = &tbody[..tbody.find("</table>").unwrap()];
+    assert_eq!(
+        tbody.matches("<tr>").count(),
+        3,
+        "header plus the two resident ids"
+    );
+    assert!(!tbody.contains("cn_mobile") && !tbody.contains("email"));
+    assert!(dom.contains("expose 3 distinct people"), "impact is shown");
+    assert!(
+        dom.contains("id=\"detector-chart\""),
+        "the chart is on the page"
+    );
+    let unfiltered = run(&format!("{}/", server.base), &["--dump-dom".into()]);
+    let dom = String::from_utf8(unfiltered.stdout).unwrap();
+    assert!(dom.contains("cn_mobile") && dom.contains("email"));
+    let shots =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("dashboard.png");
+    let shot = run(
+        &format!("{}/?detector=cn_resident_id", server.base),
+        &[format!("--screenshot={}", png.display())],
+    );
+    assert!(shot.status.success());
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+}

@@ -1,0 +1,439 @@
+//! `leakscope serve`: a local dashboard and JSON API over the findings database.
+//!
+//! - Binds 127.0.0.1 by default. Binding any other address requires a token, and when a
+//!   token is set every request must carry it (`Authorization: Bearer …`, or `?token=` on
+//!   the page URL, which the page then sends as the header).
+//! - Serves only what the database holds: masked values and keyed hashes. Raw values do not
+//!   exist there, so they cannot be served.
+//! - Errors are JSON `{"error": "…"}` with a message meant for the user; internal details
+//!   (SQL, paths of the database) go to the server's standard error, never to the client.
+//! - Nothing is fetched from the internet: the page, its script and its styles are embedded,
+//!   and charts are server-side SVG.
+//!
+//! The API is described in `assets/openapi.json`, served at `/api/openapi.json`.
+
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leakscope_core::{Category, Confidence};
+use leakscope_store::{FindingQuery, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+const INDEX: &str = include_str!("../assets/index.html");
+const OPENAPI: &str = include_str!("../assets/openapi.json");
+
+/// Largest page of findings one request may ask for.
+pub const MAX_PAGE: u64 = 1000;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The findings database.
+    pub db: PathBuf,
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Required bearer token (mandatory when `bind` is not a loopback address).
+    pub token: Option<String>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// A non-loopback bind without a token.
+    #[error("binding {0} exposes the dashboard beyond this machine; give --token (or LEAKSCOPE_TOKEN) to require one")]
+    TokenRequired(SocketAddr),
+    /// The database could not be opened.
+    #[error("{0}")]
+    Store(#[from] leakscope_store::StoreError),
+    /// Listening failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Clone)]
+struct AppState {
+    db: Arc<PathBuf>,
+    token: Option<Arc<str>>,
+    impact_cache: Arc<Mutex<HashMap<i64, serde_json::Value>>>,
+}
+
+/// An error as the client sees it.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<leakscope_store::StoreError> for ApiError {
+    fn from(e: leakscope_store::StoreError) -> Self {
+        eprintln!("leakscope serve: database error: {e}");
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error reading the findings database".into(),
+        )
+    }
+}
+
+fn bad_request(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+/// Builds the router (exposed for tests that drive it in process).
+pub fn router(db: PathBuf, token: Option<String>) -> Router {
+    let state = AppState {
+        db: Arc::new(db),
+        token: token.map(Arc::from),
+        impact_cache: Arc::default(),
+    };
+    Router::new()
+        .route("/", get(index))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/scans", get(scans))
+        .route("/api/summary", get(summary))
+        .route("/api/findings", get(findings))
+        .route("/api/locations", get(locations))
+        .route("/api/impact", get(impact))
+        .route("/api/charts/detectors.svg", get(chart_detectors))
+        .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such page".into()) })
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+/// Runs the server until interrupted. Prints the URL it listens on.
+pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    if !config.bind.ip().is_loopback() && config.token.is_none() {
+        return Err(ServeError::TokenRequired(config.bind));
+    }
+    // Fail early with a clear message when the database is missing or unreadable.
+    Store::open_reader(&config.db)?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: config.bind,
+        source,
+    })?;
+    println!("leakscope dashboard on http://{addr}/");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, router(config.db, config.token))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|source| ServeError::Listen { addr, source })
+}
+
+/// Token check and security headers for every response.
+async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(token) = &state.token {
+        let header_ok = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()));
+        let query_ok = req.uri().query().is_some_and(|q| {
+            q.split('&').any(|kv| {
+                kv.strip_prefix("token=")
+                    .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
+            })
+        });
+        if !header_ok && !query_ok {
+            return ApiError(StatusCode::UNAUTHORIZED, "a valid token is required".into())
+                .into_response();
+        }
+    }
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn index() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX)
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// Runs a blocking database call off the async workers.
+async fn with_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = Store::open_reader(&db)?;
+        f(&store)
+    })
+    .await
+    .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into()))?
+}
+
+#[derive(Serialize)]
+struct ScanOut {
+    id: i64,
+    started_at: String,
+    finished_at: Option<String>,
+    status: String,
+    targets: String,
+    objects_scanned: i64,
+    objects_unchanged: i64,
+    bytes_scanned: i64,
+    findings: i64,
+    errors: i64,
+}
+
+async fn scans(State(state): State<AppState>) -> Result<Json<Vec<ScanOut>>, ApiError> {
+    let rows = with_store(&state, |s| Ok(s.scans()?)).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| ScanOut {
+                id: r.id,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                status: r.status,
+                targets: r.targets,
+                objects_scanned: r.objects_scanned,
+                objects_unchanged: r.objects_skipped,
+                bytes_scanned: r.bytes_scanned,
+                findings: r.findings,
+                errors: r.errors,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ScanParam {
+    scan: Option<i64>,
+}
+
+fn resolve_scan(store: &Store, scan: Option<i64>) -> Result<i64, ApiError> {
+    match scan {
+        Some(id) => Ok(id),
+        None => store
+            .latest_scan()?
+            .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no scans recorded yet".into())),
+    }
+}
+
+#[derive(Serialize)]
+struct DetectorCount {
+    detector: String,
+    category: Category,
+    confidence: Confidence,
+    count: u64,
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    Query(p): Query<ScanParam>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let v = with_store(&state, move |s| {
+        let id = resolve_scan(s, p.scan)?;
+        let counts: Vec<DetectorCount> = s
+            .detector_counts(id)?
+            .into_iter()
+            .map(|(detector, category, confidence, count)| DetectorCount { detector, category, confidence, count })
+            .collect();
+        let notices: Vec<serde_json::Value> = s
+            .notices(id)?
+            .into_iter()
+            .filter(|(_, kind, _)| kind != "info")
+            .take(500)
+            .map(|(path, kind, message)| serde_json::json!({ "type": kind, "path": path, "message": message }))
+            .collect();
+        Ok(serde_json::json!({ "scan": id, "detectors": counts, "notices": notices }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+struct FindingParams {
+    scan: Option<i64>,
+    detector: Option<String>,
+    category: Option<String>,
+    min_confidence: Option<String>,
+    path_prefix: Option<String>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct FindingOut {
+    detector: String,
+    category: Category,
+    confidence: Confidence,
+    path: String,
+    line: Option<u64>,
+    offset: Option<u64>,
+    field: Option<String>,
+    value: String,
+    value_hash: String,
+}
+
+async fn findings(
+    State(state): State<AppState>,
+    Query(p): Query<FindingParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let category = match p.category.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            c.parse::<Category>()
+                .map_err(|e| bad_request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let min_confidence = match p.min_confidence.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            c.parse::<Confidence>()
+                .map_err(|e| bad_request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let limit = p.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let offset = p.offset.unwrap_or(0);
+    let v = with_store(&state, move |s| {
+        let id = resolve_scan(s, p.scan)?;
+        let q = FindingQuery {
+            scan_id: Some(id),
+            detectors: p.detector.into_iter().filter(|d| !d.is_empty()).collect(),
+            category,
+            min_confidence,
+            path_prefix: p.path_prefix.filter(|x| !x.is_empty()),
+            // One more row than asked tells whether a next page exists.
+            limit: Some(limit + 1),
+            offset: Some(offset),
+        };
+        let mut rows = s.findings(&q)?;
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let out: Vec<FindingOut> = rows
+            .into_iter()
+            .map(|r| FindingOut {
+                detector: r.finding.detector,
+                category: r.finding.category,
+                confidence: r.finding.confidence,
+                path: r.path,
+                line: r.finding.line,
+                offset: r.finding.offset,
+                field: r.finding.field,
+                value: r.finding.masked,
+                value_hash: r.finding.value_hash,
+            })
+            .collect();
+        Ok(serde_json::json!({ "scan": id, "offset": offset, "limit": limit, "more": more, "findings": out }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+struct LocationParams {
+    scan: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn locations(
+    State(state): State<AppState>,
+    Query(p): Query<LocationParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    let v = with_store(&state, move |s| {
+        let id = resolve_scan(s, p.scan)?;
+        let rows: Vec<serde_json::Value> = s
+            .location_counts(id, limit)?
+            .into_iter()
+            .map(|(path, n, detectors)| serde_json::json!({ "path": path, "findings": n, "detectors": detectors }))
+            .collect();
+        Ok(serde_json::json!({ "scan": id, "locations": rows }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn impact(
+    State(state): State<AppState>,
+    Query(p): Query<ScanParam>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let cache = state.impact_cache.clone();
+    let v = with_store(&state, move |s| {
+        let id = resolve_scan(s, p.scan)?;
+        if let Some(v) = cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
+            return Ok(v);
+        }
+        let report = s.impact(&[id], 20_000_000)?;
+        let v = serde_json::json!({ "scan": id, "impact": report });
+        // Completed scans never change, so their impact is computed once per server.
+        let completed = s
+            .scans()?
+            .iter()
+            .any(|r| r.id == id && r.status == "completed");
+        if completed {
+            if let Ok(mut c) = cache.lock() {
+                c.insert(id, v.clone());
+            }
+        }
+        Ok(v)
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn chart_detectors(
+    State(state): State<AppState>,
+    Query(p): Query<ScanParam>,
+) -> Result<Response, ApiError> {
+    let svg = with_store(&state, move |s| {
+        let id = resolve_scan(s, p.scan)?;
+        let mut totals: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+        for (d, _, _, n) in s.detector_counts(id)? {
+            *totals.entry(d).or_default() += n;
+        }
+        let mut items: Vec<(String, u64)> = totals.into_iter().collect();
+        items.sort_by(|a, b| b.1.cmp(&a.1));
+        items.truncate(20);
+        Ok(leakscope_report::html::bar_chart(
+            "Findings by detector",
+            &items,
+            "#1f618d",
+        ))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}

@@ -102,6 +102,11 @@ impl Filter {
         })
     }
 
+    /// True when any allowlist or baseline is set (otherwise nothing is ever dropped).
+    fn active(&self) -> bool {
+        !self.values.is_empty() || self.paths.is_some() || !self.baseline.is_empty()
+    }
+
     fn drops(&self, raw: Option<&str>, report: &ReportFinding) -> bool {
         if let Some(raw) = raw {
             if !self.values.is_empty() && self.values.contains(&allow_key(raw)) {
@@ -120,8 +125,24 @@ impl Filter {
 
 /// One finding on its way out: the printed form and the stored form.
 struct Out {
-    report: ReportFinding,
     stored: StoredFinding,
+    /// The raw value, kept only with `--show-values` (for the printer, never stored).
+    raw: Option<String>,
+}
+
+/// The printed form of a stored finding at `location`.
+fn report_of(location: &str, f: StoredFinding, raw: Option<String>) -> ReportFinding {
+    ReportFinding {
+        path: format!("{location}{}", f.member),
+        detector: f.detector,
+        category: f.category,
+        confidence: f.confidence,
+        line: f.line,
+        offset: f.offset,
+        field: f.field,
+        value: raw.unwrap_or(f.masked),
+        value_hash: f.value_hash,
+    }
 }
 
 /// What a worker sends to the collector.
@@ -184,28 +205,17 @@ impl ScanSink<'_, '_> {
             let record = record
                 .map(str::to_string)
                 .or_else(|| line.map(|l| format!("{path}#line {l}")));
-            let report = ReportFinding {
-                detector: f.detector.clone(),
-                category: f.category,
-                confidence: f.confidence,
-                path: path.to_string(),
-                line,
-                offset,
-                field: f.field.clone(),
-                value: if self.show_values {
-                    f.raw.expose().to_string()
-                } else {
-                    f.masked.clone()
-                },
-                value_hash: f.value_hash.as_str().to_string(),
-            };
-            if self.filter.drops(Some(f.raw.expose()), &report) {
-                continue;
-            }
             let member = path.strip_prefix(self.root).unwrap_or(path).to_string();
             let mut stored = StoredFinding::from_finding(&f, member, offset, record);
             stored.line = line;
-            self.out.push(Out { report, stored });
+            if self.filter.active() {
+                let report = report_of(self.root, stored.clone(), None);
+                if self.filter.drops(Some(f.raw.expose()), &report) {
+                    continue;
+                }
+            }
+            let raw = self.show_values.then(|| f.raw.expose().to_string());
+            self.out.push(Out { stored, raw });
         }
     }
 }
@@ -672,8 +682,7 @@ fn collect(
                         (Some(h), false) => h.clone(),
                         _ => format!("incomplete:{location}:{}", leakscope_store::now_rfc3339()),
                     };
-                    let stored: Vec<StoredFinding> =
-                        findings.iter().map(|o| o.stored.clone()).collect();
+                    let stored: Vec<&StoredFinding> = findings.iter().map(|o| &o.stored).collect();
                     let blob = s.insert_blob(&hash, &plan.ruleset, size, &stored)?;
                     s.add_object(
                         id,
@@ -687,7 +696,11 @@ fn collect(
                 if let Some(pb) = progress {
                     pb.inc(size);
                 }
-                report.extend(findings.into_iter().map(|o| o.report));
+                report.extend(
+                    findings
+                        .into_iter()
+                        .map(|o| report_of(&location, o.stored, o.raw)),
+                );
                 object_path = location;
             }
         }

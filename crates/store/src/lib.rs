@@ -219,10 +219,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // A scan inserts millions of rows: a 32 MiB page cache and 64 MiB of mapped reads keep
-        // the B-tree pages in memory instead of re-reading them through system calls.
+        // A scan inserts millions of rows: a 32 MiB page cache keeps the hot B-tree pages
+        // in memory. Memory-mapped I/O stays off, since mapped pages count against the
+        // scan's resident memory budget.
         conn.pragma_update(None, "cache_size", -32768)?;
-        conn.pragma_update(None, "mmap_size", 67_108_864)?;
+        conn.pragma_update(None, "mmap_size", 0)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
@@ -296,12 +297,12 @@ impl Store {
 
     /// Records a freshly scanned blob and its findings; returns the blob id. A blob
     /// already present (a concurrent duplicate) keeps its first findings.
-    pub fn insert_blob(
+    pub fn insert_blob<F: std::borrow::Borrow<StoredFinding>>(
         &self,
         content_hash: &str,
         ruleset: &str,
         size: u64,
-        findings: &[StoredFinding],
+        findings: &[F],
     ) -> Result<i64, StoreError> {
         if let Some(id) = self.blob_by_content(content_hash, ruleset)? {
             return Ok(id);
@@ -314,6 +315,7 @@ impl Store {
         let mut counts: std::collections::BTreeMap<(&str, &str), i64> =
             std::collections::BTreeMap::new();
         for f in findings {
+            let f = f.borrow();
             *counts
                 .entry((f.detector.as_str(), f.confidence.as_str()))
                 .or_default() += 1;
@@ -329,6 +331,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for f in findings {
+            let f = f.borrow();
             stmt.execute(params![
                 blob,
                 f.member,

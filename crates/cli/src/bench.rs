@@ -153,3 +153,52 @@ pub fn engine(
     );
     Ok(())
 }
+
+/// Fills a findings database with `findings` synthetic findings in one completed scan, as
+/// a scan of a large leak would leave it: files of records, three identifiers per record
+/// (resident ID, mobile, name), one person in ten appearing in a second file.
+pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
+    use leakscope_core::{Category, Confidence, HashKey};
+    use leakscope_store::{Store, StoredFinding};
+    let store = Store::open(db)?;
+    let scan = store.begin_scan("[\"synthetic\"]", "bench")?;
+    let key = HashKey::insecure_test_key();
+    let mut rng = crate::corpus::Rng::new(seed);
+    let per_file = 30_000u64;
+    let files = findings.div_ceil(per_file);
+    let t = Instant::now();
+    let mut written = 0u64;
+    for file in 0..files {
+        store.begin_batch()?;
+        let location = format!("synthetic/part-{:03}/records-{file:06}.csv", file / 1000);
+        let mut batch = Vec::with_capacity(per_file as usize);
+        let mut row = 0u64;
+        while (batch.len() as u64) < per_file && written + (batch.len() as u64) < findings {
+            row += 1;
+            let person = if rng.below(10) == 0 { rng.below(findings / 3 + 1) } else { file * per_file + row };
+            let record = format!("{location}#line {}", row + 1);
+            for (detector, masked) in [("cn_resident_id", "1101**********002X"), ("cn_mobile", "138****5678"), ("person_name", "张*")] {
+                batch.push(StoredFinding {
+                    member: String::new(),
+                    detector: detector.into(),
+                    category: Category::Pii,
+                    confidence: Confidence::High,
+                    line: Some(row + 1),
+                    offset: Some(row * 64),
+                    field: Some(detector.into()),
+                    record: Some(record.clone()),
+                    masked: masked.into(),
+                    value_hash: key.hash(detector, &format!("{person}")).as_str().to_string(),
+                });
+            }
+        }
+        let n = batch.len() as u64;
+        let blob = store.insert_blob(&format!("synthetic-{file}"), "bench", n * 64, &batch)?;
+        store.add_object(scan, blob, &location, n * 64, 0, false)?;
+        store.commit_batch()?;
+        written += n;
+    }
+    store.finish_scan(scan, true, files, 0, written * 64, written, 0)?;
+    println!("wrote {written} findings in {files} objects to {} in {:.1}s (scan {scan})", db.display(), t.elapsed().as_secs_f64());
+    Ok(())
+}

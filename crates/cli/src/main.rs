@@ -82,6 +82,19 @@ enum RulesCommand {
 
 #[derive(Subcommand)]
 enum BenchWhat {
+    /// Fill a findings database with synthetic findings (for report, impact and dashboard
+    /// benchmarks).
+    Store {
+        /// Database to create or extend.
+        #[arg(long)]
+        db: PathBuf,
+        /// How many findings.
+        #[arg(long, default_value_t = 10_000_000)]
+        findings: u64,
+        /// Generator seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// The detection engine alone, on generated mixed text.
     Engine {
         /// Corpus size in MiB.
@@ -227,7 +240,7 @@ struct ImpactArgs {
     #[arg(long, default_value = "text")]
     format: String,
     /// Distinct hashes and records counted exactly before switching to sketches.
-    #[arg(long, default_value_t = 20_000_000)]
+    #[arg(long, default_value_t = leakscope_impact::DEFAULT_EXACT_LIMIT)]
     exact_limit: usize,
 }
 
@@ -305,6 +318,10 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Generate { dir, mib, seed } => {
             example::generate(&dir, mib, seed)?;
             println!("wrote synthetic data to {}", dir.display());
+            Ok(0)
+        }
+        Command::Bench { what: BenchWhat::Store { db, findings, seed } } => {
+            bench::store(&db, findings, seed)?;
             Ok(0)
         }
         Command::Bench {
@@ -832,7 +849,7 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
     for (_, cat, _, n) in &counts {
         *by_category.entry(cat.as_str().to_string()).or_insert(0u64) += n;
     }
-    let impact = compute_impact(&store, &[id], 20_000_000)?;
+    let impact = compute_impact(&store, &[id], leakscope_impact::DEFAULT_EXACT_LIMIT)?;
     let data = ReportData {
         title: "leakscope report".into(),
         generated_at: leakscope_store::now_rfc3339(),

@@ -38,6 +38,11 @@ pub const LINKING_DETECTORS: &[&str] = &[
     "bank_card",
 ];
 
+/// Distinct hashes plus records counted exactly by default: about 4 million entries fit
+/// in roughly 300 MB, so a report on ten million findings stays within its memory budget;
+/// beyond that the sketches take over.
+pub const DEFAULT_EXACT_LIMIT: usize = 4_000_000;
+
 /// HyperLogLog precision: 2^14 registers, standard error 1.04/sqrt(16384) ≈ 0.81%.
 pub const HLL_PRECISION: u8 = 14;
 
@@ -51,7 +56,7 @@ pub struct ImpactConfig {
 impl Default for ImpactConfig {
     fn default() -> Self {
         ImpactConfig {
-            exact_limit: 20_000_000,
+            exact_limit: DEFAULT_EXACT_LIMIT,
         }
     }
 }

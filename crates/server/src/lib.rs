@@ -397,7 +397,7 @@ async fn impact(
         if let Some(v) = cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
             return Ok(v);
         }
-        let report = s.impact(&[id], 20_000_000)?;
+        let report = s.impact(&[id], leakscope_impact::DEFAULT_EXACT_LIMIT)?;
         let v = serde_json::json!({ "scan": id, "impact": report });
         // Completed scans never change, so their impact is computed once per server.
         let completed = s

@@ -224,7 +224,8 @@ impl Store {
         // scan's resident memory budget.
         conn.pragma_update(None, "cache_size", -32768)?;
         conn.pragma_update(None, "mmap_size", 0)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Large sorts and groupings spill to temporary files, not to resident memory.
+        conn.pragma_update(None, "temp_store", "FILE")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema {
@@ -312,18 +313,17 @@ impl Store {
             params![content_hash, ruleset, size as i64, now_rfc3339()],
         )?;
         let blob = self.conn.last_insert_rowid();
-        let mut counts: std::collections::BTreeMap<(&str, &str), i64> =
-            std::collections::BTreeMap::new();
+        let mut counts: std::collections::BTreeMap<(&str, &str, &str), i64> = std::collections::BTreeMap::new();
         for f in findings {
             let f = f.borrow();
-            *counts
-                .entry((f.detector.as_str(), f.confidence.as_str()))
-                .or_default() += 1;
+            *counts.entry((f.detector.as_str(), f.confidence.as_str(), f.category.as_str())).or_default() += 1;
         }
         {
-            let mut stmt = self.conn.prepare_cached("INSERT INTO blob_counts (blob_id, detector, confidence, n) VALUES (?1, ?2, ?3, ?4)")?;
-            for ((detector, confidence), n) in counts {
-                stmt.execute(params![blob, detector, confidence, n])?;
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT INTO blob_counts (blob_id, detector, category, confidence, n) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for ((detector, confidence, category), n) in counts {
+                stmt.execute(params![blob, detector, category, confidence, n])?;
             }
         }
         let mut stmt = self.conn.prepare_cached(
@@ -405,7 +405,7 @@ impl Store {
             "SELECT o.scan_id, o.location, coalesce(f.record, o.location || f.member), f.detector, f.value_hash
              FROM objects o JOIN findings f ON f.blob_id = o.blob_id
              WHERE f.category = 'pii' AND o.scan_id IN ({})
-             ORDER BY 3",
+             ORDER BY o.id, f.id",
             vec!["?"; scans.len()].join(",")
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -495,7 +495,7 @@ impl Store {
         scan: i64,
     ) -> Result<Vec<(String, Category, Confidence, u64)>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT f.detector, f.category, f.confidence, count(*) FROM objects o JOIN findings f ON f.blob_id = o.blob_id
+            "SELECT c.detector, c.category, c.confidence, sum(c.n) FROM objects o JOIN blob_counts c ON c.blob_id = o.blob_id
              WHERE o.scan_id = ?1 GROUP BY 1, 2, 3 ORDER BY 4 DESC",
         )?;
         let rows = stmt.query_map([scan], |r| {
@@ -511,32 +511,38 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Up to `per_detector` example findings of each detector in a scan (highest confidence
-    /// first): (detector, path, line, field, masked value).
+    /// Up to `per_detector` example findings of each detector in a scan, in scan order:
+    /// (detector, path, line, field, masked value). Reads findings in storage order and
+    /// stops as soon as every detector of the scan has its examples, so a scan of millions
+    /// of findings is not sorted for a handful of examples.
     #[allow(clippy::type_complexity)]
-    pub fn detector_examples(
-        &self,
-        scan: i64,
-        per_detector: usize,
-    ) -> Result<Vec<(String, String, Option<u64>, Option<String>, String)>, StoreError> {
+    pub fn detector_examples(&self, scan: i64, per_detector: usize) -> Result<Vec<(String, String, Option<u64>, Option<String>, String)>, StoreError> {
+        let wanted: std::collections::HashSet<String> = self.detector_counts(scan)?.into_iter().map(|(d, ..)| d).collect();
+        let mut have: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut full = 0usize;
+        let mut out = Vec::new();
         let mut stmt = self.conn.prepare(
-            "SELECT detector, path, line, field, masked FROM (
-                 SELECT f.detector, o.location || f.member AS path, f.line, f.field, f.masked,
-                        row_number() OVER (PARTITION BY f.detector
-                            ORDER BY CASE f.confidence WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, o.location, f.id) AS n
-                 FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1)
-             WHERE n <= ?2 ORDER BY detector, n",
+            "SELECT f.detector, o.location || f.member, f.line, f.field, f.masked
+             FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1 ORDER BY o.id, f.id",
         )?;
-        let rows = stmt.query_map(params![scan, per_detector as i64], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get::<_, Option<i64>>(2)?.map(|v| v as u64),
-                r.get(3)?,
-                r.get(4)?,
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([scan])?;
+        while let Some(r) = rows.next()? {
+            let detector: String = r.get(0)?;
+            let n = have.entry(detector.clone()).or_default();
+            if *n >= per_detector {
+                continue;
+            }
+            *n += 1;
+            if *n == per_detector {
+                full += 1;
+            }
+            out.push((detector, r.get(1)?, r.get::<_, Option<i64>>(2)?.map(|v| v as u64), r.get(3)?, r.get(4)?));
+            if full >= wanted.len() {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     /// Objects of a scan with the most findings: (location, findings, detectors seen).
@@ -546,7 +552,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(String, u64, String)>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT o.location, count(*), group_concat(DISTINCT f.detector) FROM objects o JOIN findings f ON f.blob_id = o.blob_id
+            "SELECT o.location, sum(c.n), group_concat(DISTINCT c.detector) FROM objects o JOIN blob_counts c ON c.blob_id = o.blob_id
              WHERE o.scan_id = ?1 GROUP BY o.location ORDER BY 2 DESC, 1 LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![scan, limit as i64], |r| {

@@ -61,6 +61,7 @@ CREATE INDEX IF NOT EXISTS findings_by_blob ON findings (blob_id);
 CREATE TABLE IF NOT EXISTS blob_counts (
     blob_id    INTEGER NOT NULL REFERENCES blobs (id),
     detector   TEXT    NOT NULL,
+    category   TEXT    NOT NULL,
     confidence TEXT    NOT NULL,
     n          INTEGER NOT NULL,
     PRIMARY KEY (blob_id, detector, confidence)

@@ -175,9 +175,17 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
         let mut row = 0u64;
         while (batch.len() as u64) < per_file && written + (batch.len() as u64) < findings {
             row += 1;
-            let person = if rng.below(10) == 0 { rng.below(findings / 3 + 1) } else { file * per_file + row };
+            let person = if rng.below(10) == 0 {
+                rng.below(findings / 3 + 1)
+            } else {
+                file * per_file + row
+            };
             let record = format!("{location}#line {}", row + 1);
-            for (detector, masked) in [("cn_resident_id", "1101**********002X"), ("cn_mobile", "138****5678"), ("person_name", "张*")] {
+            for (detector, masked) in [
+                ("cn_resident_id", "1101**********002X"),
+                ("cn_mobile", "138****5678"),
+                ("person_name", "张*"),
+            ] {
                 batch.push(StoredFinding {
                     member: String::new(),
                     detector: detector.into(),
@@ -188,7 +196,10 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
                     field: Some(detector.into()),
                     record: Some(record.clone()),
                     masked: masked.into(),
-                    value_hash: key.hash(detector, &format!("{person}")).as_str().to_string(),
+                    value_hash: key
+                        .hash(detector, &format!("{person}"))
+                        .as_str()
+                        .to_string(),
                 });
             }
         }
@@ -199,6 +210,10 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
         written += n;
     }
     store.finish_scan(scan, true, files, 0, written * 64, written, 0)?;
-    println!("wrote {written} findings in {files} objects to {} in {:.1}s (scan {scan})", db.display(), t.elapsed().as_secs_f64());
+    println!(
+        "wrote {written} findings in {files} objects to {} in {:.1}s (scan {scan})",
+        db.display(),
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }

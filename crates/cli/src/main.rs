@@ -320,7 +320,9 @@ fn run(cli: Cli) -> Result<i32> {
             println!("wrote synthetic data to {}", dir.display());
             Ok(0)
         }
-        Command::Bench { what: BenchWhat::Store { db, findings, seed } } => {
+        Command::Bench {
+            what: BenchWhat::Store { db, findings, seed },
+        } => {
             bench::store(&db, findings, seed)?;
             Ok(0)
         }

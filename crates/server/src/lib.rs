@@ -93,12 +93,16 @@ fn bad_request(msg: impl Into<String>) -> ApiError {
 
 /// Builds the router (exposed for tests that drive it in process).
 pub fn router(db: PathBuf, token: Option<String>) -> Router {
+    app(db, token).0
+}
+
+fn app(db: PathBuf, token: Option<String>) -> (Router, AppState) {
     let state = AppState {
         db: Arc::new(db),
         token: token.map(Arc::from),
         impact_cache: Arc::default(),
     };
-    Router::new()
+    let router = Router::new()
         .route("/", get(index))
         .route("/api/openapi.json", get(openapi))
         .route("/api/scans", get(scans))
@@ -109,7 +113,8 @@ pub fn router(db: PathBuf, token: Option<String>) -> Router {
         .route("/api/charts/detectors.svg", get(chart_detectors))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such page".into()) })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
-        .with_state(state)
+        .with_state(state.clone());
+    (router, state)
 }
 
 /// Runs the server until interrupted. Prints the URL it listens on.
@@ -132,7 +137,15 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     println!("leakscope dashboard on http://{addr}/");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(config.db, config.token))
+    let (app, state) = app(config.db.clone(), config.token);
+    // Count the latest scan's people right away, so the dashboard has them when opened.
+    if let Ok(Some(latest)) = Store::open_reader(&config.db).and_then(|s| s.latest_scan()) {
+        if let Ok(mut c) = state.impact_cache.lock() {
+            c.insert(latest, serde_json::Value::Null);
+        }
+        start_impact(state.db.clone(), state.impact_cache.clone(), latest);
+    }
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -387,32 +400,62 @@ async fn locations(
     Ok(Json(v))
 }
 
+/// Impact of a scan. Counting people over millions of findings takes seconds, so it runs
+/// in the background: the first request starts it and answers 202 `{"status":"computing"}`;
+/// later requests get the result (kept for completed scans, which never change).
 async fn impact(
     State(state): State<AppState>,
     Query(p): Query<ScanParam>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
+    let db = state.db.clone();
+    let id = with_store(&state, move |s| resolve_scan(s, p.scan)).await?;
     let cache = state.impact_cache.clone();
-    let v = with_store(&state, move |s| {
-        let id = resolve_scan(s, p.scan)?;
-        if let Some(v) = cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
-            return Ok(v);
-        }
-        let report = s.impact(&[id], leakscope_impact::DEFAULT_EXACT_LIMIT)?;
-        let v = serde_json::json!({ "scan": id, "impact": report });
-        // Completed scans never change, so their impact is computed once per server.
-        let completed = s
-            .scans()?
-            .iter()
-            .any(|r| r.id == id && r.status == "completed");
-        if completed {
+    let entry = cache.lock().ok().and_then(|c| c.get(&id).cloned());
+    match entry {
+        Some(serde_json::Value::Null) => Ok((
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "scan": id, "status": "computing" })),
+        )
+            .into_response()),
+        Some(v) => Ok(Json(v).into_response()),
+        None => {
             if let Ok(mut c) = cache.lock() {
-                c.insert(id, v.clone());
+                c.insert(id, serde_json::Value::Null);
+            }
+            start_impact(db, cache, id);
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(serde_json::json!({ "scan": id, "status": "computing" })),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// Computes a scan's impact on a blocking thread and stores it in the cache (removing the
+/// placeholder on failure, so a later request retries).
+fn start_impact(db: Arc<PathBuf>, cache: Arc<Mutex<HashMap<i64, serde_json::Value>>>, id: i64) {
+    tokio::task::spawn_blocking(move || {
+        let result = Store::open_reader(&db).and_then(|s| {
+            let report = s.impact(&[id], leakscope_impact::DEFAULT_EXACT_LIMIT)?;
+            let completed = s
+                .scans()?
+                .iter()
+                .any(|r| r.id == id && r.status == "completed");
+            Ok((report, completed))
+        });
+        if let Ok(mut c) = cache.lock() {
+            match result {
+                Ok((report, completed)) => {
+                    c.insert(id, serde_json::json!({ "scan": id, "status": "ready", "complete_scan": completed, "impact": report }));
+                }
+                Err(e) => {
+                    eprintln!("leakscope serve: impact of scan {id} failed: {e}");
+                    c.remove(&id);
+                }
             }
         }
-        Ok(v)
-    })
-    .await?;
-    Ok(Json(v))
+    });
 }
 
 async fn chart_detectors(

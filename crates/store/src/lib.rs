@@ -313,10 +313,17 @@ impl Store {
             params![content_hash, ruleset, size as i64, now_rfc3339()],
         )?;
         let blob = self.conn.last_insert_rowid();
-        let mut counts: std::collections::BTreeMap<(&str, &str, &str), i64> = std::collections::BTreeMap::new();
+        let mut counts: std::collections::BTreeMap<(&str, &str, &str), i64> =
+            std::collections::BTreeMap::new();
         for f in findings {
             let f = f.borrow();
-            *counts.entry((f.detector.as_str(), f.confidence.as_str(), f.category.as_str())).or_default() += 1;
+            *counts
+                .entry((
+                    f.detector.as_str(),
+                    f.confidence.as_str(),
+                    f.category.as_str(),
+                ))
+                .or_default() += 1;
         }
         {
             let mut stmt = self.conn.prepare_cached(
@@ -516,8 +523,16 @@ impl Store {
     /// stops as soon as every detector of the scan has its examples, so a scan of millions
     /// of findings is not sorted for a handful of examples.
     #[allow(clippy::type_complexity)]
-    pub fn detector_examples(&self, scan: i64, per_detector: usize) -> Result<Vec<(String, String, Option<u64>, Option<String>, String)>, StoreError> {
-        let wanted: std::collections::HashSet<String> = self.detector_counts(scan)?.into_iter().map(|(d, ..)| d).collect();
+    pub fn detector_examples(
+        &self,
+        scan: i64,
+        per_detector: usize,
+    ) -> Result<Vec<(String, String, Option<u64>, Option<String>, String)>, StoreError> {
+        let wanted: std::collections::HashSet<String> = self
+            .detector_counts(scan)?
+            .into_iter()
+            .map(|(d, ..)| d)
+            .collect();
         let mut have: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut full = 0usize;
         let mut out = Vec::new();
@@ -536,7 +551,13 @@ impl Store {
             if *n == per_detector {
                 full += 1;
             }
-            out.push((detector, r.get(1)?, r.get::<_, Option<i64>>(2)?.map(|v| v as u64), r.get(3)?, r.get(4)?));
+            out.push((
+                detector,
+                r.get(1)?,
+                r.get::<_, Option<i64>>(2)?.map(|v| v as u64),
+                r.get(3)?,
+                r.get(4)?,
+            ));
             if full >= wanted.len() {
                 break;
             }
@@ -690,8 +711,18 @@ impl Store {
             );
         }
         if let Some(prefix) = &q.path_prefix {
-            sql.push_str(" AND substr(o.location || f.member, 1, ?) = ?");
-            args.push((prefix.chars().count() as i64).into());
+            // First narrow to objects that can match (their location starts with the
+            // prefix, or is the start of it and a member path may continue it), so only
+            // those objects' findings are read.
+            let n = prefix.chars().count() as i64;
+            sql.push_str(
+                " AND o.id IN (SELECT id FROM objects WHERE scan_id = ?1 AND (substr(location, 1, ?) = ? OR substr(?, 1, length(location)) = location))
+                  AND substr(o.location || f.member, 1, ?) = ?",
+            );
+            args.push(n.into());
+            args.push(prefix.clone().into());
+            args.push(prefix.clone().into());
+            args.push(n.into());
             args.push(prefix.clone().into());
         }
         // Insertion order needs no sort, so the first page of ten million findings is quick.

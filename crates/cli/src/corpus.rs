@@ -91,31 +91,10 @@ pub fn id_check(body: &str) -> char {
 
 /// Appends the Luhn check digit to `body`.
 pub fn luhn_complete(body: &str) -> String {
-    for d in 0..10u8 {
-        let candidate = format!("{body}{}", d);
-        let sum: u32 = candidate
-            .bytes()
-            .rev()
-            .enumerate()
-            .map(|(i, b)| {
-                let x = u32::from(b - b'0');
-                if i % 2 == 1 {
-                    let y = x * 2;
-                    if y > 9 {
-                        y - 9
-                    } else {
-                        y
-                    }
-                } else {
-                    x
-                }
-            })
-            .sum();
-        if sum % 10 == 0 {
-            return candidate;
-        }
-    }
-    unreachable!("one of ten digits always completes a Luhn number")
+    (0..10u8)
+        .map(|d| format!("{body}{d}"))
+        .find(|candidate| leakscope_detect::validators::luhn(candidate))
+        .expect("one of ten digits always completes a Luhn number")
 }
 
 /// Generates synthetic identifiers and records.

@@ -651,17 +651,7 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
             .strip_suffix(r.finding.member.as_str())
             .unwrap_or(&r.path)
             .to_string();
-        let f = ReportFinding {
-            detector: r.finding.detector,
-            category: r.finding.category,
-            confidence: r.finding.confidence,
-            path: r.path,
-            line: r.finding.line,
-            offset: r.finding.offset,
-            field: r.finding.field,
-            value: r.finding.masked,
-            value_hash: r.finding.value_hash,
-        };
+        let f = ReportFinding::from(r);
         *summary.by_detector.entry(f.detector.clone()).or_default() += 1;
         summary.findings += 1;
         match by_object.last_mut() {

@@ -130,21 +130,6 @@ struct Out {
     raw: Option<String>,
 }
 
-/// The printed form of a stored finding at `location`.
-fn report_of(location: &str, f: StoredFinding, raw: Option<String>) -> ReportFinding {
-    ReportFinding {
-        path: format!("{location}{}", f.member),
-        detector: f.detector,
-        category: f.category,
-        confidence: f.confidence,
-        line: f.line,
-        offset: f.offset,
-        field: f.field,
-        value: raw.unwrap_or(f.masked),
-        value_hash: f.value_hash,
-    }
-}
-
 /// What a worker sends to the collector.
 enum Msg {
     Scanned {
@@ -209,7 +194,7 @@ impl ScanSink<'_, '_> {
             let mut stored = StoredFinding::from_finding(&f, member, offset, record);
             stored.line = line;
             if self.filter.active() {
-                let report = report_of(self.root, stored.clone(), None);
+                let report = ReportFinding::from_stored(self.root, stored.clone(), None);
                 if self.filter.drops(Some(f.raw.expose()), &report) {
                     continue;
                 }
@@ -642,17 +627,7 @@ fn collect(
                         Vec::new()
                     };
                     for f in rows {
-                        report.push(ReportFinding {
-                            detector: f.detector,
-                            category: f.category,
-                            confidence: f.confidence,
-                            path: format!("{location}{}", f.member),
-                            line: f.line,
-                            offset: f.offset,
-                            field: f.field,
-                            value: f.masked,
-                            value_hash: f.value_hash,
-                        });
+                        report.push(ReportFinding::from_stored(&location, f, None));
                     }
                 }
                 if let Some(pb) = progress {
@@ -699,7 +674,7 @@ fn collect(
                 report.extend(
                     findings
                         .into_iter()
-                        .map(|o| report_of(&location, o.stored, o.raw)),
+                        .map(|o| ReportFinding::from_stored(&location, o.stored, o.raw)),
                 );
                 object_path = location;
             }

@@ -7,36 +7,6 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-/// Runs headless chromium on `url` with the flags that keep it off the network.
-fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> std::process::Output {
-    Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1200,2000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(url)
-        .output()
-        .expect("chromium runs")
-}
 
 /// Text content of the element with `id` in a dumped DOM (numbers in summary cards).
 fn element_text<'a>(dom: &'a str, id: &str) -> &'a str {
@@ -50,12 +20,7 @@ fn element_text<'a>(dom: &'a str, id: &str) -> &'a str {
 
 #[test]
 fn report_shows_numbers_tables_charts_and_pages_in_a_browser() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("LEAKSCOPE_REQUIRE_BROWSER").is_none(),
-            "chromium is required but missing"
-        );
-        eprintln!("browser test not run: no chromium on this machine (scripts/test installs it)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let env = Env::new();
@@ -87,12 +52,7 @@ fn report_shows_numbers_tables_charts_and_pages_in_a_browser() {
 
     let url = format!("file://{}", report.display());
     let profile = tempfile::tempdir().unwrap();
-    let dom = headless(
-        &browser,
-        profile.path(),
-        &["--dump-dom", "--virtual-time-budget=2000"],
-        &url,
-    );
+    let dom = headless(&browser, profile.path(), &["--dump-dom".to_string()], &url);
     let dom = String::from_utf8(dom.stdout).unwrap();
     assert!(dom.contains("<svg class=\"chart\""), "charts are drawn");
     assert_eq!(
@@ -116,13 +76,11 @@ fn report_shows_numbers_tables_charts_and_pages_in_a_browser() {
     // Raw values never appear: every example value is masked.
     assert!(dom.contains("****"));
 
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
-    std::fs::create_dir_all(&shots).unwrap();
-    let png = shots.join("report.png");
+    let png = artifacts().join("report.png");
     let shot = headless(
         &browser,
         profile.path(),
-        &[&format!("--screenshot={}", png.display())],
+        &[format!("--screenshot={}", png.display())],
         &url,
     );
     assert!(shot.status.success());

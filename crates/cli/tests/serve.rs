@@ -170,42 +170,14 @@ fn tokens_are_required_when_set_and_for_other_addresses() {
 
 #[test]
 fn dashboard_page_applies_filters_in_a_browser() {
-    let Some(browser) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| p.exists())
-    else {
-        assert!(
-            std::env::var_os("LEAKSCOPE_REQUIRE_BROWSER").is_none(),
-            "chromium is required but missing"
-        );
-        eprintln!("browser test not run: no chromium on this machine (scripts/test installs it)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let env = Env::new();
     let db = scanned(&env);
     let server = start(&env, &db, &[]);
     let profile = tempfile::tempdir().unwrap();
-    let run = |url: &str, extra: &[String]| {
-        Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1300,1600",
-                "--virtual-time-budget=5000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(extra)
-            .arg(url)
-            .output()
-            .unwrap()
-    };
+    let run = |url: &str, extra: &[String]| headless(&browser, profile.path(), extra, url);
     let filtered = run(
         &format!("{}/?detector=cn_resident_id", server.base),
         &["--dump-dom".into()],

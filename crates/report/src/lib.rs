@@ -36,6 +36,39 @@ pub struct ReportFinding {
     pub value_hash: String,
 }
 
+impl ReportFinding {
+    /// The printed form of a finding stored for the object at `location`; `raw` replaces
+    /// the masked value only when the user asked for raw values (and it is never stored).
+    pub fn from_stored(
+        location: &str,
+        f: leakscope_store::StoredFinding,
+        raw: Option<String>,
+    ) -> Self {
+        ReportFinding {
+            path: format!("{location}{}", f.member),
+            detector: f.detector,
+            category: f.category,
+            confidence: f.confidence,
+            line: f.line,
+            offset: f.offset,
+            field: f.field,
+            value: raw.unwrap_or(f.masked),
+            value_hash: f.value_hash,
+        }
+    }
+}
+
+impl From<leakscope_store::FindingRow> for ReportFinding {
+    fn from(r: leakscope_store::FindingRow) -> Self {
+        let location = r
+            .path
+            .strip_suffix(r.finding.member.as_str())
+            .unwrap_or(&r.path)
+            .to_string();
+        ReportFinding::from_stored(&location, r.finding, None)
+    }
+}
+
 /// A notice as printed.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportNotice {

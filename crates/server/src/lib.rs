@@ -308,19 +308,6 @@ struct FindingParams {
     offset: Option<u64>,
 }
 
-#[derive(Serialize)]
-struct FindingOut {
-    detector: String,
-    category: Category,
-    confidence: Confidence,
-    path: String,
-    line: Option<u64>,
-    offset: Option<u64>,
-    field: Option<String>,
-    value: String,
-    value_hash: String,
-}
-
 async fn findings(
     State(state): State<AppState>,
     Query(p): Query<FindingParams>,
@@ -356,20 +343,7 @@ async fn findings(
         let mut rows = s.findings(&q)?;
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let out: Vec<FindingOut> = rows
-            .into_iter()
-            .map(|r| FindingOut {
-                detector: r.finding.detector,
-                category: r.finding.category,
-                confidence: r.finding.confidence,
-                path: r.path,
-                line: r.finding.line,
-                offset: r.finding.offset,
-                field: r.finding.field,
-                value: r.finding.masked,
-                value_hash: r.finding.value_hash,
-            })
-            .collect();
+        let out: Vec<leakscope_report::ReportFinding> = rows.into_iter().map(Into::into).collect();
         Ok(serde_json::json!({ "scan": id, "offset": offset, "limit": limit, "more": more, "findings": out }))
     })
     .await?;

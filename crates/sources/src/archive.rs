@@ -194,6 +194,40 @@ impl<R: Read> Read for ErrorCatcher<'_, R> {
     }
 }
 
+/// Decodes one archive member through a [`Guard`] (budget and ratio, with `compressed`
+/// bytes counted as its input) and an [`ErrorCatcher`], then reads the member to its end
+/// (7z solid blocks need that before the next entry). Returns the guard's error, if any,
+/// for the caller to report on the member.
+#[allow(clippy::too_many_arguments)]
+fn decode_member(
+    child: &ObjectPath,
+    name: &str,
+    reader: &mut dyn Read,
+    compressed: u64,
+    size: Option<u64>,
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) -> Option<SourceError> {
+    let consumed = Rc::new(Cell::new(compressed));
+    let mut guarded = Guard {
+        inner: reader,
+        consumed,
+        produced: 0,
+        budget: budget.clone(),
+        max_ratio: limits.max_ratio,
+        grace: limits.ratio_grace_bytes,
+    };
+    let mut catcher = ErrorCatcher {
+        inner: &mut guarded,
+        error: None,
+    };
+    let short = name.rsplit('/').next().unwrap_or(name).to_string();
+    decode_reader(child, &short, &mut catcher, size, limits, budget, sink);
+    let _ = io::copy(&mut catcher, &mut io::sink());
+    catcher.error
+}
+
 /// Reads a tar stream; each regular file is decoded as a member.
 pub fn tar(
     path: &ObjectPath,
@@ -295,30 +329,17 @@ pub fn zip(
                     }),
                 )));
             }
-            let consumed = Rc::new(Cell::new(compressed));
-            let mut guarded = Guard {
-                inner: &mut file,
-                consumed,
-                produced: 0,
-                budget: budget.clone(),
-                max_ratio: limits.max_ratio,
-                grace: limits.ratio_grace_bytes,
-            };
-            let mut catcher = ErrorCatcher {
-                inner: &mut guarded,
-                error: None,
-            };
-            let short = name.rsplit('/').next().unwrap_or(&name).to_string();
-            decode_reader(
+            let error = decode_member(
                 &child,
-                &short,
-                &mut catcher,
+                &name,
+                &mut file,
+                compressed,
                 Some(declared),
                 limits,
                 budget,
                 sink,
             );
-            Ok(Some((child, catcher.error.map_or(Ok(()), Err))))
+            Ok(Some((child, error.map_or(Ok(()), Err))))
         });
         match result {
             Ok(None) | Ok(Some((_, Ok(())))) => {}
@@ -370,32 +391,17 @@ pub fn seven_z(
                 let child = path.child(name.clone());
                 // 7z does not expose per-entry compressed sizes here, so only the byte
                 // budget applies to its members, not the ratio check.
-                let consumed = Rc::new(Cell::new(u64::MAX / limits.max_ratio.max(1)));
-                let mut guarded = Guard {
-                    inner: rd,
-                    consumed,
-                    produced: 0,
-                    budget: budget.clone(),
-                    max_ratio: limits.max_ratio,
-                    grace: limits.ratio_grace_bytes,
-                };
-                let mut catcher = ErrorCatcher {
-                    inner: &mut guarded,
-                    error: None,
-                };
-                let short = name.rsplit('/').next().unwrap_or(&name).to_string();
-                decode_reader(
+                let no_ratio = u64::MAX / limits.max_ratio.max(1);
+                if let Some(e) = decode_member(
                     &child,
-                    &short,
-                    &mut catcher,
+                    &name,
+                    rd,
+                    no_ratio,
                     Some(entry.size),
                     limits,
                     budget,
                     sink,
-                );
-                // The entry must be read to its end before the next one in a solid block.
-                let _ = io::copy(&mut catcher, &mut io::sink());
-                if let Some(e) = catcher.error {
+                ) {
                     member_errors.push((child, e));
                     return Ok(false);
                 }

@@ -218,3 +218,54 @@ pub fn sqlite(dir: &Path, name: &str, rows: &[(&str, &str)]) -> PathBuf {
     }
     p
 }
+
+/// Debian's chromium, when installed.
+pub fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// The browser for a browser test, or `None` (with a message) when the machine has none and
+/// the run does not require it; `scripts/test` sets `LEAKSCOPE_REQUIRE_BROWSER=1`.
+pub fn browser_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("LEAKSCOPE_REQUIRE_BROWSER").is_none(),
+            "chromium is required but missing"
+        );
+        eprintln!("browser test not run: no chromium on this machine (scripts/test installs it)");
+    }
+    found
+}
+
+/// Runs headless chromium on `url` with the flags that keep it off the network.
+pub fn headless(browser: &Path, profile: &Path, extra: &[String], url: &str) -> Output {
+    Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1300,2000",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("chromium runs")
+}
+
+/// Where screenshots of browser tests are kept for people to look at.
+pub fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -572,6 +572,14 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
+    // First Ctrl-C: finish cleanly and record the scan as interrupted; a second one
+    // ends the process at once.
+    let _ = ctrlc::set_handler(|| {
+        if scan::STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("leakscope: stopping after the objects in progress (Ctrl-C again to quit now)");
+    });
     let plan = scan::ScanPlan {
         engine: &engine,
         ruleset,

@@ -27,6 +27,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Set by Ctrl-C: workers stop taking new objects, the collector records what was
+/// finished and marks the scan interrupted, so running the same command again resumes.
+pub static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn stopping() -> bool {
+    STOP.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Files up to this size are read once into memory for both hashing and decoding.
 const IN_MEMORY_BYTES: u64 = 32 << 20;
 /// Objects per database transaction.
@@ -311,6 +319,9 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
                 &fs_roots,
                 &walk_opts,
                 |item| {
+                    if stopping() {
+                        return;
+                    }
                     let _ = walk_tx.send(Msg::Walked(item.size));
                     let _ = job_tx.send(Job::File(item));
                 },
@@ -355,7 +366,7 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
     if let (Some(store), Some(id)) = (&store, scan_id) {
         store.finish_scan(
             id,
-            true,
+            !stopping(),
             summary.objects_scanned,
             summary.objects_unchanged,
             summary.bytes_scanned,
@@ -371,7 +382,10 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
         std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")
             .with_context(|| format!("writing baseline {}", path.display()))?;
     }
-    Ok(if summary.errors > 0 {
+    if stopping() {
+        eprintln!("leakscope: interrupted; run the same command again to resume (finished objects are skipped)");
+    }
+    Ok(if summary.errors > 0 || stopping() {
         2
     } else if should_fail {
         1
@@ -399,6 +413,9 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
         .as_deref()
         .and_then(|p| Store::open_reader(p).ok());
     for job in jobs {
+        if stopping() {
+            break;
+        }
         let msg = match job {
             Job::Stdin => {
                 let mut sink = new_sink(&mut scanner, "-", plan);

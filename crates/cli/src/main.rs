@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan files, directories, archives and documents (`-` reads standard input).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List recorded scan runs.
     Scans(DbArgs),
     /// Query findings recorded in the database.
@@ -305,7 +305,7 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Scan(args) => cmd_scan(args),
+        Command::Scan(args) => cmd_scan(*args),
         Command::Scans(db) => cmd_scans(&db),
         Command::Findings(args) => cmd_findings(args),
         Command::Detectors(args) => cmd_detectors(&args),

@@ -118,7 +118,7 @@ pub const VALIDATOR_NAMES: &[&str] = &[
 ];
 
 fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -340,7 +340,7 @@ pub fn luhn(value: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Payment card: 13-19 digits, Luhn-valid, a known issuer prefix with a length that issuer
@@ -352,7 +352,8 @@ pub fn bank_card(value: &str) -> bool {
         return false;
     }
     let prefix = |k: usize| d[..k].iter().fold(0u32, |a, x| a * 10 + u32::from(*x));
-    let issuer_ok = match d[0] {
+
+    match d[0] {
         4 => matches!(n, 13 | 16 | 19),
         5 => (51..=55).contains(&prefix(2)) && n == 16,
         2 => (2221..=2720).contains(&prefix(4)) && n == 16,
@@ -364,8 +365,7 @@ pub fn bank_card(value: &str) -> bool {
         6 => prefix(2) == 62 && (16..=19).contains(&n),
         8 => prefix(2) == 81 && (16..=19).contains(&n),
         _ => false,
-    };
-    issuer_ok
+    }
 }
 
 /// Hong Kong identity card: one or two letters, six digits, check digit (0-9 or A), with
@@ -423,7 +423,7 @@ pub fn tw_id(value: &str) -> bool {
         sum += u32::from(c - b'0') * (8 - i as u32);
     }
     sum += u32::from(b[9] - b'0');
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// IMSI: 15 digits, MCC 460 (mainland), 454 (Hong Kong), 455 (Macao) or 466 (Taiwan) with a

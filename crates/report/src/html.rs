@@ -134,7 +134,7 @@ impl ReportData {
     /// Builds per-detector sections from counts and examples.
     pub fn detector_sections(
         counts: &[(String, Category, Confidence, u64)],
-        examples: &[(String, String, Option<u64>, Option<String>, String)],
+        examples: &[leakscope_store::ExampleRow],
     ) -> Vec<DetectorSection> {
         let mut map: BTreeMap<String, DetectorSection> = BTreeMap::new();
         for (id, category, confidence, n) in counts {

@@ -443,7 +443,7 @@ async fn chart_detectors(
             *totals.entry(d).or_default() += n;
         }
         let mut items: Vec<(String, u64)> = totals.into_iter().collect();
-        items.sort_by(|a, b| b.1.cmp(&a.1));
+        items.sort_by_key(|item| std::cmp::Reverse(item.1));
         items.truncate(20);
         Ok(leakscope_report::html::bar_chart(
             "Findings by detector",

@@ -88,6 +88,9 @@ impl StoredFinding {
     }
 }
 
+/// A masked example finding: (detector, path, line, field, masked value).
+pub type ExampleRow = (String, String, Option<u64>, Option<String>, String);
+
 /// A finding read back for a scan, with its full location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FindingRow {
@@ -522,12 +525,11 @@ impl Store {
     /// (detector, path, line, field, masked value). Reads findings in storage order and
     /// stops as soon as every detector of the scan has its examples, so a scan of millions
     /// of findings is not sorted for a handful of examples.
-    #[allow(clippy::type_complexity)]
     pub fn detector_examples(
         &self,
         scan: i64,
         per_detector: usize,
-    ) -> Result<Vec<(String, String, Option<u64>, Option<String>, String)>, StoreError> {
+    ) -> Result<Vec<ExampleRow>, StoreError> {
         let wanted: std::collections::HashSet<String> = self
             .detector_counts(scan)?
             .into_iter()

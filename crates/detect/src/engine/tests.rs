@@ -326,7 +326,7 @@ fn stream_reports_straddling_match_exactly_once() {
     let filler = "普通的聊天记录，没有敏感信息。 some english text 2024-01-01 v1.2.3\n";
     while text.len() < 1_500_000 {
         text.push_str(filler);
-        if text.len() % 7 == 0 {
+        if text.len().is_multiple_of(7) {
             text.push_str("身份证号：11010519491231002X 手机：13812345678\n");
         }
     }

@@ -46,6 +46,8 @@ enum Command {
     Report(ReportArgs),
     /// Serve the dashboard and JSON API over the findings database (127.0.0.1 by default).
     Serve(ServeArgs),
+    /// Check whether named data stores answer without credentials (read-only probes).
+    Audit(AuditArgs),
     /// List the detectors (built-in and from rule files).
     Detectors(DetectorsArgs),
     /// Check custom rule files: syntax, patterns, validators and their examples.
@@ -279,6 +281,24 @@ struct ServeArgs {
 }
 
 #[derive(Args)]
+struct AuditArgs {
+    /// Targets to probe (`redis://host[:port][/db]`); credentials in them are ignored.
+    targets: Vec<String>,
+    /// A file with one target per line (`#` starts a comment).
+    #[arg(long)]
+    targets_file: Option<PathBuf>,
+    /// Output format: text or jsonl.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Seconds to wait for each connection and answer.
+    #[arg(long, default_value_t = 5)]
+    timeout: u64,
+    /// Least time between two probes, in milliseconds (be gentle with shared networks).
+    #[arg(long, default_value_t = 200)]
+    interval_ms: u64,
+}
+
+#[derive(Args)]
 struct DetectorsArgs {
     /// Extra rule files or directories.
     #[arg(long = "rules")]
@@ -312,6 +332,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Impact(args) => cmd_impact(args),
         Command::Report(args) => cmd_report(args),
         Command::Serve(args) => cmd_serve(args),
+        Command::Audit(args) => cmd_audit(args),
         Command::Rules {
             what: RulesCommand::Check { paths },
         } => cmd_rules_check(&paths),
@@ -916,4 +937,63 @@ fn cmd_serve(args: ServeArgs) -> Result<i32> {
         .build()?;
     runtime.block_on(leakscope_server::serve(config))?;
     Ok(0)
+}
+
+fn cmd_audit(args: AuditArgs) -> Result<i32> {
+    let mut names = args.targets.clone();
+    if let Some(file) = &args.targets_file {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        names.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+                .filter(|l| !l.is_empty()),
+        );
+    }
+    if names.is_empty() {
+        bail!("name at least one target (or --targets-file)");
+    }
+    // Every target is checked before any is probed: a typo fails before traffic is sent.
+    let targets: Vec<leakscope_exposure::Target> = names
+        .iter()
+        .map(|n| leakscope_exposure::Target::parse(n))
+        .collect::<Result<_, _>>()?;
+    let config = leakscope_exposure::ProbeConfig {
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+    };
+    let mut exposed_any = false;
+    let mut unknown_any = false;
+    for (i, t) in targets.iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(args.interval_ms));
+        }
+        let verdict = leakscope_exposure::probe(t, &config);
+        exposed_any |= verdict.exposed == Some(true);
+        unknown_any |= verdict.exposed.is_none();
+        match args.format.as_str() {
+            "jsonl" => println!("{}", serde_json::to_string(&verdict)?),
+            "text" => {
+                let word = match verdict.exposed {
+                    Some(true) => "EXPOSED",
+                    Some(false) => "protected",
+                    None => "unknown",
+                };
+                println!(
+                    "{:<9} {:<8} {}  {}",
+                    word,
+                    verdict.service.as_str(),
+                    verdict.target,
+                    verdict.evidence
+                );
+            }
+            other => bail!("unknown format `{other}` (text, jsonl)"),
+        }
+    }
+    Ok(if unknown_any {
+        2
+    } else if exposed_any {
+        1
+    } else {
+        0
+    })
 }

@@ -220,32 +220,24 @@ fn walk_json(
                 key_path.truncate(len);
             }
         }
-        Value::String(s) => {
-            let at = locator.find(s, 1 << 16);
-            sink.field(
-                path,
-                FieldAt {
-                    field: key_path,
-                    line: at.map(|a| a.0),
-                    offset: at.map(|a| a.1),
-                    record: &record.map_or_else(whole, str::to_string),
-                },
-                s,
-            );
-        }
-        Value::Number(n) => {
-            let s = n.to_string();
-            let at = locator.find(&s, 1 << 16);
-            sink.field(
-                path,
-                FieldAt {
-                    field: key_path,
-                    line: at.map(|a| a.0),
-                    offset: at.map(|a| a.1),
-                    record: &record.map_or_else(whole, str::to_string),
-                },
-                &s,
-            );
+        Value::String(_) | Value::Number(_) => {
+            let number;
+            let text = match value {
+                Value::String(s) => s.as_str(),
+                _ => {
+                    number = value.to_string();
+                    number.as_str()
+                }
+            };
+            let at = locator.find(text, 1 << 16);
+            let record = record.map_or_else(whole, str::to_string);
+            let at = FieldAt {
+                field: key_path,
+                line: at.map(|a| a.0),
+                offset: at.map(|a| a.1),
+                record: &record,
+            };
+            sink.field(path, at, text);
         }
         Value::Bool(_) | Value::Null => {}
     }

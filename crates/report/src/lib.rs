@@ -176,8 +176,7 @@ pub fn printer(
         Format::Jsonl => Box::new(JsonlPrinter { out }),
         Format::Json => Box::new(JsonPrinter {
             out,
-            findings: Vec::new(),
-            notices: Vec::new(),
+            all: Collected::default(),
         }),
         Format::Csv => Box::new(CsvPrinter {
             out: csv::Writer::from_writer(out),
@@ -317,14 +316,15 @@ impl Printer for JsonlPrinter {
     }
 }
 
-struct JsonPrinter {
-    out: Box<dyn Write + Send>,
-    findings: Vec<ReportFinding>,
-    notices: Vec<ReportNotice>,
+/// Findings and notices gathered for formats written as one document at the end.
+#[derive(Default)]
+pub(crate) struct Collected {
+    pub(crate) findings: Vec<ReportFinding>,
+    pub(crate) notices: Vec<ReportNotice>,
 }
 
-impl Printer for JsonPrinter {
-    fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
+impl Collected {
+    fn object(&mut self, findings: &[ReportFinding]) -> io::Result<()> {
         self.findings.extend_from_slice(findings);
         Ok(())
     }
@@ -333,20 +333,48 @@ impl Printer for JsonPrinter {
         self.notices.push(n.clone());
         Ok(())
     }
+}
+
+struct JsonPrinter {
+    out: Box<dyn Write + Send>,
+    all: Collected,
+}
+
+impl Printer for JsonPrinter {
+    fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
+        self.all.object(findings)
+    }
+
+    fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
+        self.all.notice(n)
+    }
 
     fn finish(&mut self, s: &Summary, _rules: &[RuleMeta]) -> io::Result<()> {
         let doc = serde_json::json!({
             "tool": "leakscope",
             "version": env!("CARGO_PKG_VERSION"),
             "summary": s,
-            "findings": self.findings,
-            "notices": self.notices,
+            "findings": self.all.findings,
+            "notices": self.all.notices,
         });
         serde_json::to_writer_pretty(&mut self.out, &doc)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }
 }
+
+/// The columns of `--format csv`, in order.
+pub const CSV_HEADER: [&str; 9] = [
+    "detector",
+    "category",
+    "confidence",
+    "path",
+    "line",
+    "offset",
+    "field",
+    "value",
+    "value_hash",
+];
 
 struct CsvPrinter {
     out: csv::Writer<Box<dyn Write + Send>>,
@@ -356,17 +384,7 @@ struct CsvPrinter {
 impl CsvPrinter {
     fn ensure_header(&mut self) -> io::Result<()> {
         if !self.header {
-            self.out.write_record([
-                "detector",
-                "category",
-                "confidence",
-                "path",
-                "line",
-                "offset",
-                "field",
-                "value",
-                "value_hash",
-            ])?;
+            self.out.write_record(CSV_HEADER)?;
             self.header = true;
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! SARIF 2.1.0 output, built with `serde-sarif`'s typed builders.
 
-use crate::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
+use crate::{fingerprint, Collected, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
 use leakscope_core::Confidence;
 use serde_sarif::sarif;
 use std::collections::BTreeMap;
@@ -8,16 +8,14 @@ use std::io::{self, Write};
 
 pub(crate) struct SarifPrinter {
     out: Box<dyn Write + Send>,
-    findings: Vec<ReportFinding>,
-    notices: Vec<ReportNotice>,
+    all: Collected,
 }
 
 impl SarifPrinter {
     pub(crate) fn new(out: Box<dyn Write + Send>) -> Self {
         SarifPrinter {
             out,
-            findings: Vec::new(),
-            notices: Vec::new(),
+            all: Collected::default(),
         }
     }
 }
@@ -59,13 +57,11 @@ fn uri(path: &str) -> String {
 
 impl Printer for SarifPrinter {
     fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
-        self.findings.extend_from_slice(findings);
-        Ok(())
+        self.all.object(findings)
     }
 
     fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
-        self.notices.push(n.clone());
-        Ok(())
+        self.all.notice(n)
     }
 
     fn finish(&mut self, _s: &Summary, rules: &[RuleMeta]) -> io::Result<()> {
@@ -95,6 +91,7 @@ impl Printer for SarifPrinter {
             );
         }
         let results: Vec<sarif::Result> = self
+            .all
             .findings
             .iter()
             .map(|f| {
@@ -133,6 +130,7 @@ impl Printer for SarifPrinter {
             })
             .collect();
         let notifications: Vec<sarif::Notification> = self
+            .all
             .notices
             .iter()
             .filter(|n| n.kind == "error")
@@ -144,7 +142,7 @@ impl Printer for SarifPrinter {
             })
             .collect();
         let invocation = sarif::Invocation::builder()
-            .execution_successful(self.notices.iter().all(|n| n.kind != "error"))
+            .execution_successful(self.all.notices.iter().all(|n| n.kind != "error"))
             .tool_execution_notifications(notifications)
             .build();
         let driver = sarif::ToolComponent::builder()

@@ -112,17 +112,7 @@ fn csv_has_a_header() {
     let mut r = csv::Reader::from_reader(out.as_bytes());
     assert_eq!(
         r.headers().unwrap().iter().collect::<Vec<_>>(),
-        vec![
-            "detector",
-            "category",
-            "confidence",
-            "path",
-            "line",
-            "offset",
-            "field",
-            "value",
-            "value_hash"
-        ]
+        CSV_HEADER.to_vec()
     );
     assert_eq!(r.records().count(), 2);
 }

@@ -160,17 +160,34 @@ pub fn decode_file(fs_path: &Path, display: &str, limits: &Limits, sink: &mut dy
     {
         return report_error(sink, &path, SourceError::Io(e));
     }
-    if sniff_kind(display, &head) == Kind::Sqlite {
-        if let Err(e) = structured::sqlite_file(&path, fs_path, sink) {
-            report_error(sink, &path, e);
-        }
+    let Some(name) = sqlite_by_path_or_name(fs_path, display, &path, &head, sink) else {
         return;
-    }
-    let name = fs_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    };
     decode_with_head(&path, &name, head, &mut file, size, limits, &budget, sink);
+}
+
+/// SQLite files are opened by path, read-only (SQLite reads files, and this avoids a
+/// copy): scans one and returns `None`; for anything else returns the file name that
+/// decoding dispatches on.
+fn sqlite_by_path_or_name(
+    fs_path: &Path,
+    display: &str,
+    path: &ObjectPath,
+    head: &[u8],
+    sink: &mut dyn Sink,
+) -> Option<String> {
+    if sniff_kind(display, head) == Kind::Sqlite {
+        if let Err(e) = structured::sqlite_file(path, fs_path, sink) {
+            report_error(sink, path, e);
+        }
+        return None;
+    }
+    Some(
+        fs_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )
 }
 
 /// Decodes a file whose bytes are already in memory (read once for hashing and decoding).
@@ -184,16 +201,9 @@ pub fn decode_file_bytes(
 ) {
     let path = ObjectPath::root(display);
     let head = &bytes[..bytes.len().min(text::SNIFF_BYTES)];
-    if sniff_kind(display, head) == Kind::Sqlite {
-        if let Err(e) = structured::sqlite_file(&path, fs_path, sink) {
-            report_error(sink, &path, e);
-        }
+    let Some(name) = sqlite_by_path_or_name(fs_path, display, &path, head, sink) else {
         return;
-    }
-    let name = fs_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    };
     decode_bytes(
         &path,
         &name,

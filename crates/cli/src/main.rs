@@ -282,8 +282,13 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct AuditArgs {
-    /// Targets to probe (`redis://host[:port][/db]`); credentials in them are ignored.
+    /// Targets to probe: `redis://host[:port][/db]`, `mongodb://host[:port][/db]`,
+    /// `postgres://[user@]host[:port][/db]`, `mysql://[user@]host[:port]`,
+    /// `s3://bucket[/prefix]`. Passwords in them are ignored: probes never use credentials.
     targets: Vec<String>,
+    /// S3-compatible endpoint for `s3://` targets (`http://host:port`, path-style).
+    #[arg(long, env = "LEAKSCOPE_S3_ENDPOINT")]
+    endpoint: Option<String>,
     /// A file with one target per line (`#` starts a comment).
     #[arg(long)]
     targets_file: Option<PathBuf>,
@@ -960,6 +965,7 @@ fn cmd_audit(args: AuditArgs) -> Result<i32> {
         .collect::<Result<_, _>>()?;
     let config = leakscope_exposure::ProbeConfig {
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        s3_endpoint: args.endpoint.clone(),
     };
     let mut exposed_any = false;
     let mut unknown_any = false;

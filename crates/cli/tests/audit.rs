@@ -1,85 +1,20 @@
-//! `leakscope audit` against real Redis servers on loopback: one open, one with
-//! `requirepass`, and a port nobody listens on. The servers are Debian's redis-server,
-//! started here on free ports and stopped by PID; `scripts/test` installs it and sets
-//! `LEAKSCOPE_REQUIRE_SERVERS=1` so the test cannot silently skip in CI.
+//! `leakscope audit` against real servers on loopback, each verdict both ways: Redis with
+//! and without `requirepass`, SecantusDB (MongoDB wire protocol) with auth off and
+//! `--auth`, PostgreSQL with trust and scram-sha-256, MariaDB with an empty and a set root
+//! password, SeaweedFS with an anonymously readable and a private bucket, and ports nobody
+//! listens on. `scripts/test` installs the servers and sets `LEAKSCOPE_REQUIRE_SERVERS=1` so
+//! no test can silently skip in CI.
 
 mod common;
 
 use common::*;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Redis {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn redis(extra: &[&str]) -> Option<Redis> {
-    let bin = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists());
-    let Some(bin) = bin else {
-        assert!(
-            std::env::var_os("LEAKSCOPE_REQUIRE_SERVERS").is_none(),
-            "redis-server is required but missing"
-        );
-        eprintln!("audit test not run: no redis-server (scripts/test installs it)");
-        return None;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = Command::new(bin)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-        ])
-        .arg(dir.path())
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "redis-server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Redis {
-        child,
-        port,
-        _dir: dir,
-    })
-}
+mod servers;
+use servers::*;
 
 #[test]
 fn audit_tells_open_protected_and_unreachable_redis_apart() {
     let Some(open) = redis(&[]) else { return };
+    redis_cli(&open, None, &[&["SET", "session:1", "x"]]);
     let Some(locked) = redis(&["--requirepass", "n0t-guessable"]) else {
         return;
     };
@@ -156,7 +91,7 @@ fn unsupported_or_malformed_targets_fail_before_any_probe() {
     let out = env.run(&[
         "audit",
         "redis://127.0.0.1:6379",
-        "mongodb://root:pw@10.1.2.3/admin",
+        "ftp://root:pw@10.1.2.3/admin",
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -165,4 +100,215 @@ fn unsupported_or_malformed_targets_fail_before_any_probe() {
         "{err}"
     );
     assert!(out.stdout.is_empty(), "nothing was probed");
+}
+
+/// Runs `audit --format jsonl` on targets and returns the exit code and the records.
+fn audit(env: &Env, extra: &[&str], targets: &[String]) -> (i32, Vec<serde_json::Value>, String) {
+    let mut args = vec![
+        "audit",
+        "--format",
+        "jsonl",
+        "--timeout",
+        "5",
+        "--interval-ms",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    args.extend(targets.iter().map(String::as_str));
+    let out = env.run(&args);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let records = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    (out.status.code().unwrap_or(-1), records, stdout + &stderr)
+}
+
+fn evidence(r: &serde_json::Value) -> &str {
+    r["evidence"].as_str().unwrap_or("")
+}
+
+#[cfg(feature = "mongodb")]
+#[test]
+fn audit_proves_mongodb_exposure_by_reading_a_document() {
+    let seed =
+        "client.cafe.chats.insert_many([{'user': 'u%d' % i, 'msg': 'hello'} for i in range(3)])";
+    let Some(open) = secantus(false, seed) else {
+        return;
+    };
+    let Some(locked) = secantus(true, seed) else {
+        return;
+    };
+    // Auth off but nothing stored: answers listDatabases, yet holds no data to expose.
+    let Some(empty) = secantus(false, "") else {
+        return;
+    };
+    let env = Env::new();
+    let targets = [
+        format!("mongodb://127.0.0.1:{}", open.port),
+        format!(
+            "mongodb://root:mongo-s3cret@127.0.0.1:{}/admin",
+            locked.port
+        ),
+        format!("mongodb://127.0.0.1:{}", empty.port),
+        format!("mongodb://127.0.0.1:{}", free_port()),
+    ];
+    let (code, records, all) = audit(&env, &[], &targets);
+    assert!(!all.contains("mongo-s3cret"), "credentials never appear");
+    assert_eq!(records.len(), 4, "{all}");
+    assert!(records.iter().all(|r| r["service"] == "mongodb"), "{all}");
+    assert_eq!(records[0]["exposed"], true, "{:#}", records[0]);
+    assert!(
+        evidence(&records[0]).contains("cafe.chats"),
+        "{:#}",
+        records[0]
+    );
+    assert!(
+        !evidence(&records[0]).contains("hello"),
+        "document content is not shown"
+    );
+    assert_eq!(records[1]["exposed"], false, "{:#}", records[1]);
+    assert!(
+        evidence(&records[1]).contains("code 13"),
+        "{:#}",
+        records[1]
+    );
+    assert_eq!(
+        records[1]["target"],
+        format!("mongodb://127.0.0.1:{}/admin", locked.port)
+    );
+    assert_eq!(
+        records[2]["exposed"], false,
+        "an empty listing is not exposure: {:#}",
+        records[2]
+    );
+    assert_eq!(
+        records[3]["exposed"],
+        serde_json::Value::Null,
+        "{:#}",
+        records[3]
+    );
+    assert!(
+        evidence(&records[3]).contains("unreachable"),
+        "{:#}",
+        records[3]
+    );
+    assert_eq!(code, 2);
+}
+
+#[cfg(feature = "sql")]
+#[test]
+fn audit_tells_trust_from_scram_postgres() {
+    let Some(open) = postgres(true) else { return };
+    let Some(locked) = postgres(false) else {
+        return;
+    };
+    psql(
+        &open,
+        "postgres",
+        "CREATE TABLE citizens (id int primary key, name text)",
+    );
+    let env = Env::new();
+    let targets = [
+        format!("postgres://127.0.0.1:{}", open.port),
+        format!(
+            "postgresql://postgres:pg-s3cret@127.0.0.1:{}/postgres",
+            locked.port
+        ),
+        format!("postgres://127.0.0.1:{}", free_port()),
+    ];
+    let (code, records, all) = audit(&env, &[], &targets);
+    assert!(!all.contains("pg-s3cret"), "credentials never appear");
+    assert_eq!(records.len(), 3, "{all}");
+    assert_eq!(records[0]["exposed"], true, "{:#}", records[0]);
+    assert!(evidence(&records[0]).contains("trust"), "{:#}", records[0]);
+    assert!(
+        evidence(&records[0]).contains("1 user tables"),
+        "{:#}",
+        records[0]
+    );
+    assert_eq!(records[1]["exposed"], false, "{:#}", records[1]);
+    assert!(evidence(&records[1]).contains("28P01"), "{:#}", records[1]);
+    assert_eq!(
+        records[2]["exposed"],
+        serde_json::Value::Null,
+        "{:#}",
+        records[2]
+    );
+    assert_eq!(code, 2);
+}
+
+#[cfg(feature = "sql")]
+#[test]
+fn audit_tells_empty_root_from_protected_mariadb() {
+    let Some(open) = mariadb(true) else { return };
+    let Some(locked) = mariadb(false) else { return };
+    let env = Env::new();
+    let targets = [
+        format!("mysql://127.0.0.1:{}", open.port),
+        format!("mariadb://root:my-s3cret@127.0.0.1:{}", locked.port),
+    ];
+    let (code, records, all) = audit(&env, &[], &targets);
+    assert!(!all.contains("my-s3cret"), "credentials never appear");
+    assert_eq!(records.len(), 2, "{all}");
+    assert!(records.iter().all(|r| r["service"] == "mysql"), "{all}");
+    assert_eq!(records[0]["exposed"], true, "{:#}", records[0]);
+    assert!(
+        evidence(&records[0]).contains("user root"),
+        "{:#}",
+        records[0]
+    );
+    assert_eq!(records[1]["exposed"], false, "{:#}", records[1]);
+    assert!(
+        evidence(&records[1]).contains("Access denied"),
+        "{:#}",
+        records[1]
+    );
+    assert_eq!(code, 1);
+}
+
+#[cfg(feature = "s3")]
+#[test]
+fn audit_tells_public_from_private_buckets() {
+    let Some(s3) = seaweed() else { return };
+    for bucket in ["public-bkt", "private-bkt"] {
+        assert_eq!(s3_request(&s3, "PUT", Some(bucket), None, None).0, 200);
+        let (status, body) = s3_request(
+            &s3,
+            "PUT",
+            Some(bucket),
+            Some("exports/people.csv"),
+            Some(b"name,phone\n"),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    }
+    let env = Env::new();
+    let endpoint = s3_endpoint(&s3);
+    let targets = [
+        "s3://public-bkt".to_string(),
+        format!("s3://{S3_ACCESS_KEY}:{S3_SECRET_KEY}@private-bkt/exports/"),
+    ];
+    let (code, records, all) = audit(&env, &["--endpoint", &endpoint], &targets);
+    assert!(!all.contains(S3_SECRET_KEY), "credentials never appear");
+    assert_eq!(records.len(), 2, "{all}");
+    assert_eq!(records[0]["exposed"], true, "{:#}", records[0]);
+    assert!(
+        evidence(&records[0]).contains("GetObject read"),
+        "{:#}",
+        records[0]
+    );
+    assert!(
+        evidence(&records[0]).contains("exports/people.csv"),
+        "{:#}",
+        records[0]
+    );
+    assert_eq!(records[1]["exposed"], false, "{:#}", records[1]);
+    assert!(
+        evidence(&records[1]).contains("AccessDenied"),
+        "{:#}",
+        records[1]
+    );
+    assert_eq!(records[1]["target"], "s3://private-bkt/exports/");
+    assert_eq!(code, 1);
 }

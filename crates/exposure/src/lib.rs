@@ -6,11 +6,18 @@
 //! before probing), and they stop at the first answer that proves or disproves exposure.
 //! Each verdict carries evidence a person can check.
 //!
-//! Supported so far: Redis (`redis://`, `rediss://` is refused as not yet supported). The
-//! other stores of the issue (S3-compatible storage, MongoDB, PostgreSQL, MySQL/MariaDB)
-//! plug in as further [`Service`]s.
+//! Services: Redis (always built), MongoDB (cargo feature `mongodb`), PostgreSQL and
+//! MySQL/MariaDB (feature `sql`) and S3-compatible object storage (feature `s3`). A build
+//! without a feature still parses its targets and answers `exposed: null` with the reason,
+//! so a targets file never fails half-way.
 
+#[cfg(feature = "mongodb")]
+mod mongo_probe;
 mod redis_probe;
+#[cfg(feature = "s3")]
+mod s3_probe;
+#[cfg(feature = "sql")]
+mod sql_probe;
 pub mod target;
 
 pub use target::{Target, TargetError};
@@ -24,6 +31,14 @@ use std::time::Duration;
 pub enum Service {
     /// Redis.
     Redis,
+    /// MongoDB or a server speaking its wire protocol.
+    Mongodb,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    Mysql,
+    /// S3-compatible object storage.
+    S3,
 }
 
 impl Service {
@@ -31,21 +46,60 @@ impl Service {
     pub fn as_str(self) -> &'static str {
         match self {
             Service::Redis => "redis",
+            Service::Mongodb => "mongodb",
+            Service::Postgres => "postgres",
+            Service::Mysql => "mysql",
+            Service::S3 => "s3",
+        }
+    }
+
+    /// The port a URL without one means.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Service::Redis => 6379,
+            Service::Mongodb => 27017,
+            Service::Postgres => 5432,
+            Service::Mysql => 3306,
+            Service::S3 => 0,
+        }
+    }
+
+    /// The cargo feature a build needs to probe this service, if any.
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            Service::Redis => None,
+            Service::Mongodb => Some("mongodb"),
+            Service::Postgres | Service::Mysql => Some("sql"),
+            Service::S3 => Some("s3"),
+        }
+    }
+
+    /// Whether this build can probe the service.
+    pub fn available(self) -> bool {
+        match self {
+            Service::Redis => true,
+            Service::Mongodb => cfg!(feature = "mongodb"),
+            Service::Postgres | Service::Mysql => cfg!(feature = "sql"),
+            Service::S3 => cfg!(feature = "s3"),
         }
     }
 }
 
 /// Probe settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ProbeConfig {
     /// Connect and read timeout for each probe.
     pub timeout: Duration,
+    /// The S3 endpoint (`http://host:port` of an S3-compatible server). Buckets are
+    /// addressed path-style under it. Without one, S3 targets are not probed.
+    pub s3_endpoint: Option<String>,
 }
 
 impl Default for ProbeConfig {
     fn default() -> Self {
         ProbeConfig {
             timeout: Duration::from_secs(5),
+            s3_endpoint: None,
         }
     }
 }
@@ -68,8 +122,17 @@ pub struct Exposure {
 
 /// Probes one target.
 pub fn probe(target: &Target, config: &ProbeConfig) -> Exposure {
-    let (exposed, evidence) = match target.service {
-        Service::Redis => redis_probe::probe(target, config),
+    let (exposed, evidence) = if target.service.available() {
+        dispatch(target, config)
+    } else {
+        (
+            None,
+            format!(
+                "not probed: this build of leakscope lacks {} support (rebuild with `--features {}`)",
+                target.service.as_str(),
+                target.service.feature().unwrap_or("")
+            ),
+        )
     };
     Exposure {
         kind: "exposure",
@@ -78,4 +141,53 @@ pub fn probe(target: &Target, config: &ProbeConfig) -> Exposure {
         exposed,
         evidence,
     }
+}
+
+fn dispatch(target: &Target, config: &ProbeConfig) -> (Option<bool>, String) {
+    match target.service {
+        Service::Redis => redis_probe::probe(target, config),
+        #[cfg(feature = "mongodb")]
+        Service::Mongodb => runtime(config, mongo_probe::probe(target, config)),
+        #[cfg(feature = "sql")]
+        Service::Postgres => runtime(config, sql_probe::postgres(target, config)),
+        #[cfg(feature = "sql")]
+        Service::Mysql => runtime(config, sql_probe::mysql(target, config)),
+        #[cfg(feature = "s3")]
+        Service::S3 => s3_probe::probe(target, config),
+        #[allow(unreachable_patterns)]
+        _ => (None, "not probed: support not built in".to_string()),
+    }
+}
+
+/// Runs one asynchronous probe to completion under an overall deadline, so a server that
+/// accepts the connection and then stalls cannot hold the audit.
+#[cfg(any(feature = "mongodb", feature = "sql"))]
+fn runtime(
+    config: &ProbeConfig,
+    probe: impl std::future::Future<Output = (Option<bool>, String)>,
+) -> (Option<bool>, String) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return (
+                None,
+                format!("not probed: cannot start the I/O runtime: {e}"),
+            )
+        }
+    };
+    // Several round trips happen in one probe; each has the timeout, and the whole probe
+    // gets a few of them.
+    let deadline = config.timeout * 4;
+    rt.block_on(async {
+        match tokio::time::timeout(deadline, probe).await {
+            Ok(v) => v,
+            Err(_) => (
+                None,
+                format!("no complete answer within {} s", deadline.as_secs()),
+            ),
+        }
+    })
 }

@@ -7,13 +7,17 @@ use crate::Service;
 pub struct Target {
     /// The service.
     pub service: Service,
-    /// Host name or address.
+    /// Host name or address; for S3 the bucket (the endpoint comes from the probe settings).
     pub host: String,
-    /// Port (the service default when the URL has none).
+    /// Port (the service default when the URL has none; unused for S3).
     pub port: u16,
-    /// Database number or name from the path, when given.
+    /// The path after the host: database number (Redis), database name (MongoDB, SQL) or
+    /// key prefix (S3).
     pub database: Option<String>,
-    /// Whether the URL carried credentials (they are dropped, never used or printed).
+    /// The user name in the URL, if any. SQL probes try it (with no password) instead of
+    /// the default administrator; it is not a secret and is shown in evidence.
+    pub user: Option<String>,
+    /// Whether the URL carried a password (it is dropped, never used or printed).
     pub had_credentials: bool,
 }
 
@@ -21,7 +25,9 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     /// Not a URL leakscope can audit.
-    #[error("`{0}`: not a supported target (audit supports redis://host[:port][/db] so far)")]
+    #[error(
+        "`{0}`: not a supported target (redis://, mongodb://, postgres://, mysql://, s3://bucket)"
+    )]
     Unsupported(String),
     /// The URL does not parse.
     #[error("`{target}`: {reason}")]
@@ -29,7 +35,7 @@ pub enum TargetError {
 }
 
 impl Target {
-    /// Parses a target URL. Credentials in it are recognised and discarded: an exposure
+    /// Parses a target URL. Passwords in it are recognised and discarded: an exposure
     /// probe only ever tries "no credentials".
     pub fn parse(text: &str) -> Result<Target, TargetError> {
         let (scheme, rest) = text
@@ -37,20 +43,45 @@ impl Target {
             .ok_or_else(|| TargetError::Unsupported(redact(text)))?;
         let service = match scheme.to_ascii_lowercase().as_str() {
             "redis" => Service::Redis,
+            "mongodb" => Service::Mongodb,
+            "postgres" | "postgresql" => Service::Postgres,
+            "mysql" | "mariadb" => Service::Mysql,
+            "s3" => Service::S3,
             _ => return Err(TargetError::Unsupported(redact(text))),
         };
+        // Options after `?` (replica set names, TLS settings) do not change what an
+        // unauthenticated probe sees, and may carry secrets: they are dropped.
+        let rest = rest.split(['?', '#']).next().unwrap_or("");
         let (authority, path) = match rest.split_once('/') {
             Some((a, p)) => (a, Some(p)),
             None => (rest, None),
         };
-        let (had_credentials, hostport) = match authority.rsplit_once('@') {
-            Some((_, hp)) => (true, hp),
-            None => (false, authority),
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((u, hp)) => (Some(u), hp),
+            None => (None, authority),
         };
+        let had_credentials = userinfo.is_some_and(|u| u.contains(':'));
+        let user = userinfo
+            .map(|u| u.split(':').next().unwrap_or(""))
+            .filter(|u| !u.is_empty())
+            .map(percent_decode);
         let malformed = |reason: &str| TargetError::Malformed {
             target: redact(text),
             reason: reason.to_string(),
         };
+        if service == Service::S3 {
+            if hostport.is_empty() {
+                return Err(malformed("no bucket"));
+            }
+            return Ok(Target {
+                service,
+                host: hostport.to_string(),
+                port: 0,
+                database: path.map(str::to_string).filter(|d| !d.is_empty()),
+                user: None,
+                had_credentials,
+            });
+        }
         let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
             let (h, after) = v6
                 .split_once(']')
@@ -65,8 +96,13 @@ impl Target {
         if host.is_empty() {
             return Err(malformed("no host"));
         }
+        if host.contains(',') {
+            return Err(malformed(
+                "name one host per target (probe each member on its own)",
+            ));
+        }
         let port = match port {
-            None | Some("") => 6379,
+            None | Some("") => service.default_port(),
             Some(p) => p
                 .parse::<u16>()
                 .map_err(|_| malformed("port is not a number from 1 to 65535"))?,
@@ -77,24 +113,34 @@ impl Target {
             host,
             port,
             database,
+            user,
             had_credentials,
         })
     }
 
     /// The target for display: scheme, host, port and database, never credentials.
     pub fn redacted(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
         let db = self
             .database
             .as_deref()
             .map(|d| format!("/{d}"))
             .unwrap_or_default();
+        if self.service == Service::S3 {
+            return format!("s3://{}{db}", self.host);
+        }
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
         format!("{}://{host}:{}{db}", self.service.as_str(), self.port)
     }
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Removes `user:password@` from anything URL-like, for error messages.
@@ -131,13 +177,29 @@ mod tests {
             Target::parse("redis://[::1]:7000").unwrap().redacted(),
             "redis://[::1]:7000"
         );
-        let err = Target::parse("mongodb://root:pw@db:27017")
+        let err = Target::parse("ftp://root:pw@db:21")
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("not a supported target") && !err.contains("pw"),
             "{err}"
         );
+        let m = Target::parse("mongodb://admin:pw@db.internal/app?authSource=admin").unwrap();
+        assert_eq!(m.redacted(), "mongodb://db.internal:27017/app");
+        assert_eq!(
+            (m.user.as_deref(), m.had_credentials),
+            (Some("admin"), true)
+        );
+        let p = Target::parse("postgresql://report@10.1.1.1").unwrap();
+        assert_eq!(p.redacted(), "postgres://10.1.1.1:5432");
+        assert_eq!(
+            (p.user.as_deref(), p.had_credentials),
+            (Some("report"), false)
+        );
+        assert_eq!(Target::parse("mariadb://h").unwrap().port, 3306);
+        let s3 = Target::parse("s3://KEY:SECRET@public-bkt/exports/").unwrap();
+        assert_eq!(s3.redacted(), "s3://public-bkt/exports/");
+        assert!(Target::parse("mongodb://a:1,b:2/db").is_err());
         assert!(matches!(
             Target::parse("redis://host:99999"),
             Err(TargetError::Malformed { .. })

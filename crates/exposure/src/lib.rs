@@ -139,7 +139,27 @@ pub fn probe(target: &Target, config: &ProbeConfig) -> Exposure {
         target: target.redacted(),
         service: target.service,
         exposed,
-        evidence,
+        evidence: printable(&evidence),
+    }
+}
+
+/// Evidence quotes what servers said, and a hostile server can say anything: control
+/// characters (terminal escape sequences, line breaks that would forge extra output lines)
+/// become spaces, in one place for every probe.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn evidence_cannot_carry_control_characters() {
+        assert_eq!(
+            super::printable("ok\u{1b}[2J\nEXPOSED fake"),
+            "ok [2J EXPOSED fake"
+        );
     }
 }
 

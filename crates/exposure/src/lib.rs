@@ -152,17 +152,6 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn evidence_cannot_carry_control_characters() {
-        assert_eq!(
-            super::printable("ok\u{1b}[2J\nEXPOSED fake"),
-            "ok [2J EXPOSED fake"
-        );
-    }
-}
-
 fn dispatch(target: &Target, config: &ProbeConfig) -> (Option<bool>, String) {
     match target.service {
         Service::Redis => redis_probe::probe(target, config),
@@ -210,4 +199,15 @@ fn runtime(
             ),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn evidence_cannot_carry_control_characters() {
+        assert_eq!(
+            super::printable("ok\u{1b}[2J\nEXPOSED fake"),
+            "ok [2J EXPOSED fake"
+        );
+    }
 }

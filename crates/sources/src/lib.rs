@@ -9,6 +9,7 @@
 //!   ([`document`]), CSV, JSON and SQLite ([`structured`]), mail ([`mail`]) or text
 //!   ([`text`]).
 //! - [`walk`] lists the files under the paths a user names, in parallel.
+//! - [`stores`] reads live data stores (S3, MongoDB, PostgreSQL, MySQL, Redis).
 //!
 //! **Bad input is normal input.** Every decoder works under [`Limits`] (nesting depth,
 //! object size, total decompressed bytes, compression ratio, member count); a corrupt,
@@ -21,6 +22,7 @@ pub mod decode;
 pub mod document;
 pub mod error;
 pub mod mail;
+pub mod stores;
 pub mod structured;
 pub mod text;
 pub mod walk;

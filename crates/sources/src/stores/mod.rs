@@ -1,0 +1,359 @@
+//! Live data stores as scan sources: S3-compatible object storage, MongoDB, PostgreSQL,
+//! MySQL/MariaDB and Redis.
+//!
+//! Each store has a *lister* that runs on one thread and turns the store into
+//! [`StoreJob`]s: S3 objects to fetch and decode like files, or [`RecordBatch`]es of
+//! documents or rows already read and flattened into `(field path, value)` pairs. Workers
+//! turn jobs into findings through the same [`Sink`] as files, so every decoder and the
+//! whole engine apply unchanged. Reading is read-only (cursors, `SELECT`, `SCAN`, `GET`);
+//! nothing is ever written to a store.
+//!
+//! Paths follow the JSONL contract: `s3://bucket/key`,
+//! `mongodb://host:port/db.collection/<_id>/field.path`,
+//! `postgres://host:port/db/schema.table/<primary key>/column`,
+//! `mysql://host:port/db/table/<primary key>/column`, `redis://host:port/db/<key>/<field>`.
+//! Credentials in the URL a user names are used to connect and never appear in a path,
+//! notice or error: [`redact`] strips them from anything printed.
+//!
+//! Drivers are behind cargo features (`mongodb`, `sql`, `s3`); Redis is always built. A
+//! URL for a store this build lacks gives one located error notice.
+
+#[cfg(feature = "mongodb")]
+pub mod mongo;
+pub mod redis_store;
+#[cfg(feature = "s3")]
+pub mod s3;
+#[cfg(feature = "sql")]
+pub mod sql;
+
+use crate::{FieldAt, Notice, NoticeKind, Sink};
+use leakscope_core::ObjectPath;
+use std::time::Duration;
+
+/// How a store is read.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Read at most this many objects, documents or rows per prefix, collection or table
+    /// (random where the store supports it); `None` reads everything.
+    pub sample: Option<u64>,
+    /// Endpoint of an S3-compatible server (`http://host:port`, path-style addressing).
+    pub s3_endpoint: Option<String>,
+    /// Send unsigned S3 requests even when credentials are in the environment.
+    pub anonymous: bool,
+    /// Records per batch handed to a worker.
+    pub batch_records: usize,
+    /// Connect and per-request timeout.
+    pub timeout: Duration,
+    /// Only collections or tables whose `db.collection` / `schema.table` name matches.
+    pub only: Option<globset::GlobSet>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            sample: None,
+            s3_endpoint: None,
+            anonymous: false,
+            batch_records: 1000,
+            timeout: Duration::from_secs(30),
+            only: None,
+        }
+    }
+}
+
+impl StoreOptions {
+    /// Whether a collection or table was chosen (always true without `only`).
+    pub fn wants(&self, name: &str) -> bool {
+        self.only.as_ref().is_none_or(|set| set.is_match(name))
+    }
+
+    /// How many records the sample takes, as SQL and pipeline stages expect it.
+    fn sample_size(&self) -> Option<i64> {
+        self.sample.map(|n| n.min(i64::MAX as u64) as i64)
+    }
+}
+
+/// Work for a scan worker.
+pub enum StoreJob {
+    /// Documents, rows or keys already read.
+    Records(RecordBatch),
+    /// An object to fetch and decode like a file.
+    #[cfg(feature = "s3")]
+    Object(s3::S3Object),
+}
+
+/// A batch of records from one collection, table or key space.
+#[derive(Debug, Clone, Default)]
+pub struct RecordBatch {
+    /// Where the records come from, without credentials: `mongodb://h:27017/db.coll`.
+    pub location: String,
+    /// The records.
+    pub records: Vec<Record>,
+    /// Bytes of field values in the batch (for progress and summaries).
+    pub bytes: u64,
+}
+
+/// One document, row or key, flattened.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    /// The record's identity in its collection or table: `_id`, primary key values joined
+    /// by `,`, or `row N` when there is none.
+    pub key: String,
+    /// `(field path, value)` pairs: nested fields as `a.b`, array elements as `a.0`.
+    pub fields: Vec<(String, String)>,
+}
+
+impl RecordBatch {
+    /// A content hash of the batch, so an unchanged batch is not scanned again.
+    pub fn content_hash(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(self.location.as_bytes());
+        for r in &self.records {
+            h.update(&[0]);
+            h.update(r.key.as_bytes());
+            for (f, v) in &r.fields {
+                h.update(&[1]);
+                h.update(f.as_bytes());
+                h.update(&[2]);
+                h.update(v.as_bytes());
+            }
+        }
+        format!("records:{}", h.finalize().to_hex())
+    }
+
+    /// Pushes every field value into the sink with its path, field name and record.
+    pub fn decode(&self, sink: &mut dyn Sink) {
+        for r in &self.records {
+            let record = format!("{}/{}", self.location, r.key);
+            for (field, value) in &r.fields {
+                if value.is_empty() {
+                    continue;
+                }
+                let path = ObjectPath::root(format!("{record}/{field}"));
+                let at = FieldAt {
+                    field,
+                    line: None,
+                    offset: None,
+                    record: &record,
+                };
+                sink.field(&path, at, value);
+            }
+        }
+    }
+
+    pub(crate) fn push(&mut self, record: Record) {
+        self.bytes += record
+            .fields
+            .iter()
+            .map(|(_, v)| v.len() as u64)
+            .sum::<u64>();
+        self.records.push(record);
+    }
+}
+
+/// Collects records into batches and hands full ones on.
+pub(crate) struct Batcher<'a> {
+    batch: RecordBatch,
+    size: usize,
+    send: &'a mut dyn FnMut(StoreJob) -> bool,
+    /// Set once the receiver has gone (the scan is stopping).
+    pub(crate) closed: bool,
+}
+
+impl<'a> Batcher<'a> {
+    pub(crate) fn new(
+        location: String,
+        size: usize,
+        send: &'a mut dyn FnMut(StoreJob) -> bool,
+    ) -> Self {
+        Batcher {
+            batch: RecordBatch {
+                location,
+                ..Default::default()
+            },
+            size: size.max(1),
+            send,
+            closed: false,
+        }
+    }
+
+    /// Adds a record; returns false when the scan is stopping.
+    pub(crate) fn add(&mut self, record: Record) -> bool {
+        self.batch.push(record);
+        // Batches also close at 8 MiB so one huge document does not make a huge message.
+        if self.batch.records.len() >= self.size || self.batch.bytes >= 8 << 20 {
+            self.flush();
+        }
+        !self.closed
+    }
+
+    /// Sends what is collected.
+    pub(crate) fn flush(&mut self) {
+        if self.batch.records.is_empty() || self.closed {
+            return;
+        }
+        let next = RecordBatch {
+            location: self.batch.location.clone(),
+            ..Default::default()
+        };
+        let full = std::mem::replace(&mut self.batch, next);
+        if !(self.send)(StoreJob::Records(full)) {
+            self.closed = true;
+        }
+    }
+}
+
+/// The schemes [`list`] reads.
+pub fn is_store_url(text: &str) -> bool {
+    let scheme = text
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        scheme.as_str(),
+        "s3" | "mongodb" | "mongodb+srv" | "postgres" | "postgresql" | "mysql" | "mariadb" | "redis"
+    )
+}
+
+/// Removes `user:password@` from a URL and every occurrence of its password from `text`.
+pub fn redact(url: &str, text: &str) -> String {
+    let mut out = text.to_string();
+    if let Some((_, rest)) = url.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            out = out.replace(&format!("{userinfo}@"), "");
+            if let Some((_, password)) = userinfo.split_once(':') {
+                if !password.is_empty() {
+                    out = out.replace(password, "***");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads the store behind `url`, sending jobs until done or until `send` returns false.
+/// Problems become notices located at the (credential-free) store, collection or table.
+pub fn list(
+    url: &str,
+    options: &StoreOptions,
+    send: &mut dyn FnMut(StoreJob) -> bool,
+    notice: &mut dyn FnMut(Notice),
+) {
+    let scheme = url
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut located = |path: &str, kind: NoticeKind, message: String| {
+        notice(Notice {
+            path: redact(url, path),
+            kind,
+            message: redact(url, &message),
+        })
+    };
+    let missing = |feature: &str| {
+        format!("this build of leakscope cannot read this store (rebuild with `--features {feature}`)")
+    };
+    match scheme.as_str() {
+        "redis" => redis_store::list(url, options, send, &mut located),
+        #[cfg(feature = "mongodb")]
+        "mongodb" | "mongodb+srv" => mongo::list(url, options, send, &mut located),
+        #[cfg(feature = "sql")]
+        "postgres" | "postgresql" => sql::list_postgres(url, options, send, &mut located),
+        #[cfg(feature = "sql")]
+        "mysql" | "mariadb" => sql::list_mysql(url, options, send, &mut located),
+        #[cfg(feature = "s3")]
+        "s3" => s3::list(url, options, send, &mut located),
+        #[cfg(not(feature = "mongodb"))]
+        "mongodb" | "mongodb+srv" => located(url, NoticeKind::Error, missing("mongodb")),
+        #[cfg(not(feature = "sql"))]
+        "postgres" | "postgresql" | "mysql" | "mariadb" => {
+            located(url, NoticeKind::Error, missing("sql"))
+        }
+        #[cfg(not(feature = "s3"))]
+        "s3" => located(url, NoticeKind::Error, missing("s3")),
+        _ => located(url, NoticeKind::Error, "not a data store URL".to_string()),
+    }
+}
+
+/// A located notice reporter handed to the listers.
+pub(crate) type Report<'a> = dyn FnMut(&str, NoticeKind, String) + 'a;
+
+/// Flattens a JSON value into `(path, text)` leaves (strings and numbers).
+pub(crate) fn flatten_json(value: &serde_json::Value, prefix: &str, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match value {
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten_json(v, &join(k), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten_json(v, &join(&i.to_string()), out);
+            }
+        }
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// A tokio runtime for one lister (the async drivers need one; listers run on their own
+/// thread, so a current-thread runtime is enough).
+#[cfg(any(feature = "mongodb", feature = "sql"))]
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// `host:port` for a location, with brackets around IPv6 addresses.
+pub(crate) fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_removes_userinfo_and_password() {
+        let url = "mongodb://admin:Sup3r@db:27017/app";
+        assert_eq!(
+            redact(url, "cannot reach mongodb://admin:Sup3r@db:27017/app (auth Sup3r)"),
+            "cannot reach mongodb://db:27017/app (auth ***)"
+        );
+        assert_eq!(redact("redis://h:6379", "x"), "x");
+        assert!(is_store_url("PostgreSQL://h/db") && !is_store_url("/tmp/x"));
+    }
+
+    #[test]
+    fn json_rows_flatten_to_field_paths() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"id":7,"name":"张三","tags":["a",{"x":"b"}],"ok":true}"#)
+                .unwrap();
+        let mut out = Vec::new();
+        flatten_json(&v, "", &mut out);
+        assert_eq!(
+            out,
+            [
+                ("id".to_string(), "7".to_string()),
+                ("name".into(), "张三".into()),
+                ("tags.0".into(), "a".into()),
+                ("tags.1.x".into(), "b".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! MongoDB as a source: every database and collection (or the database in the URL, or the
+//! collections `--tables` chooses), documents walked field by field.
+//!
+//! Documents arrive as raw BSON and are walked element by element ([`flatten_bson`]), so
+//! one malformed element ends only its own document with a notice, never the scan. Strings
+//! and numbers are scanned; binary values that are mostly printable are scanned as text;
+//! object ids, dates, booleans and other types carry no identifiers and are skipped.
+//! Sampling uses the server's `$sample` stage (random documents).
+
+use super::{host_port, runtime, Batcher, Record, Report, StoreJob, StoreOptions};
+use crate::NoticeKind;
+use futures_util::TryStreamExt;
+use mongodb::bson::{doc, RawBsonRef, RawDocument, RawDocumentBuf};
+use mongodb::options::ClientOptions;
+use mongodb::Client;
+
+/// Databases every server has; they hold users and configuration, not records.
+const SYSTEM_DATABASES: [&str; 3] = ["admin", "config", "local"];
+/// Nesting deeper than this is not walked (hostile documents can nest 100 levels).
+const MAX_DEPTH: usize = 64;
+
+pub(crate) fn list(
+    url: &str,
+    options: &StoreOptions,
+    send: &mut dyn FnMut(StoreJob) -> bool,
+    report: &mut Report<'_>,
+) {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => return report(url, NoticeKind::Error, format!("cannot start I/O: {e}")),
+    };
+    rt.block_on(read_all(url, options, send, report));
+}
+
+async fn read_all(
+    url: &str,
+    options: &StoreOptions,
+    send: &mut dyn FnMut(StoreJob) -> bool,
+    report: &mut Report<'_>,
+) {
+    let mut client_options = match ClientOptions::parse(url).await {
+        Ok(o) => o,
+        Err(e) => return report(url, NoticeKind::Error, format!("not a MongoDB URL: {e}")),
+    };
+    client_options.app_name = Some("leakscope".into());
+    client_options.connect_timeout = Some(options.timeout);
+    client_options.server_selection_timeout = Some(options.timeout);
+    let server = client_options
+        .hosts
+        .first()
+        .map(|h| match h {
+            mongodb::options::ServerAddress::Tcp { host, port } => {
+                host_port(host, port.unwrap_or(27017))
+            }
+            other => other.to_string(),
+        })
+        .unwrap_or_default();
+    let chosen_db = client_options.default_database.clone();
+    let client = match Client::with_options(client_options) {
+        Ok(c) => c,
+        Err(e) => return report(url, NoticeKind::Error, format!("cannot connect: {e}")),
+    };
+    let base = format!("mongodb://{server}");
+    let databases = match chosen_db {
+        Some(db) => vec![db],
+        None => match client.list_database_names().await {
+            Ok(names) => names
+                .into_iter()
+                .filter(|n| !SYSTEM_DATABASES.contains(&n.as_str()))
+                .collect(),
+            Err(e) => return report(&base, NoticeKind::Error, format!("listDatabases failed: {e}")),
+        },
+    };
+    for name in databases {
+        let db = client.database(&name);
+        let collections = match db.list_collection_names().await {
+            Ok(c) => c,
+            Err(e) => {
+                report(
+                    &format!("{base}/{name}"),
+                    NoticeKind::Error,
+                    format!("listCollections failed: {e}"),
+                );
+                continue;
+            }
+        };
+        for coll in collections {
+            let qualified = format!("{name}.{coll}");
+            if coll.starts_with("system.") || !options.wants(&qualified) {
+                continue;
+            }
+            let location = format!("{base}/{qualified}");
+            let collection = db.collection::<RawDocumentBuf>(&coll);
+            let cursor = match options.sample_size() {
+                Some(n) => collection
+                    .aggregate([doc! { "$sample": { "size": n } }])
+                    .with_type::<RawDocumentBuf>()
+                    .await,
+                None => collection.find(doc! {}).batch_size(1000).await,
+            };
+            let mut cursor = match cursor {
+                Ok(c) => c,
+                Err(e) => {
+                    report(&location, NoticeKind::Error, format!("cannot read: {e}"));
+                    continue;
+                }
+            };
+            let mut batcher = Batcher::new(location.clone(), options.batch_records, send);
+            let mut ordinal = 0u64;
+            loop {
+                match cursor.try_next().await {
+                    Ok(Some(raw)) => {
+                        ordinal += 1;
+                        let (record, problem) = flatten_document(&raw, ordinal);
+                        if let Some(problem) = problem {
+                            report(
+                                &format!("{location}/{}", record.key),
+                                NoticeKind::Error,
+                                format!("malformed BSON, rest of the document skipped: {problem}"),
+                            );
+                        }
+                        if !batcher.add(record) {
+                            return;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        // A failed cursor cannot continue: the rest of this collection is
+                        // reported and the scan moves to the next collection.
+                        report(
+                            &location,
+                            NoticeKind::Error,
+                            format!("reading stopped after {ordinal} documents: {e}"),
+                        );
+                        break;
+                    }
+                }
+            }
+            batcher.flush();
+            if batcher.closed {
+                return;
+            }
+        }
+    }
+}
+
+/// Flattens one document into a record keyed by its `_id` (or its position when the id
+/// cannot be shown). Returns the first problem met, if the document is malformed.
+pub fn flatten_document(doc: &RawDocument, ordinal: u64) -> (Record, Option<String>) {
+    let key = match doc.get("_id") {
+        Ok(Some(RawBsonRef::ObjectId(oid))) => oid.to_hex(),
+        Ok(Some(RawBsonRef::String(s))) => s.replace('/', "%2F"),
+        Ok(Some(RawBsonRef::Int32(n))) => n.to_string(),
+        Ok(Some(RawBsonRef::Int64(n))) => n.to_string(),
+        _ => format!("doc {ordinal}"),
+    };
+    let mut fields = Vec::new();
+    let problem = flatten_bson(doc, "", 0, &mut fields).err();
+    (Record { key, fields }, problem)
+}
+
+/// Walks a raw BSON document, pushing `(path, text)` for every scannable leaf. Stops at the
+/// first malformed element with a description of it.
+pub fn flatten_bson(
+    doc: &RawDocument,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("nested deeper than {MAX_DEPTH} levels at `{prefix}`"));
+    }
+    for element in doc {
+        let (key, value) = element.map_err(|e| format!("at `{prefix}`: {e}"))?;
+        let path = if prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        leaf(value, path, depth, out)?;
+    }
+    Ok(())
+}
+
+fn leaf(
+    value: RawBsonRef<'_>,
+    path: String,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), String> {
+    match value {
+        RawBsonRef::String(s) => out.push((path, s.to_string())),
+        RawBsonRef::Int32(n) => out.push((path, n.to_string())),
+        RawBsonRef::Int64(n) => out.push((path, n.to_string())),
+        RawBsonRef::Double(f) => {
+            // Integral doubles (IDs and phone numbers stored as numbers) are written
+            // without an exponent or a trailing `.0`, as a person would type them.
+            let text = if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e21 {
+                format!("{f:.0}")
+            } else {
+                f.to_string()
+            };
+            out.push((path, text));
+        }
+        RawBsonRef::Decimal128(d) => out.push((path, d.to_string())),
+        RawBsonRef::Symbol(s) | RawBsonRef::JavaScriptCode(s) => out.push((path, s.to_string())),
+        RawBsonRef::Binary(b) => {
+            let printable = b
+                .bytes
+                .iter()
+                .filter(|&&c| c >= 0x20 || c == b'\n' || c == b'\t' || c == b'\r')
+                .count();
+            if !b.bytes.is_empty() && printable * 10 >= b.bytes.len() * 9 {
+                out.push((path, String::from_utf8_lossy(b.bytes).into_owned()));
+            }
+        }
+        RawBsonRef::Document(d) => flatten_bson(d, &path, depth + 1, out)?,
+        RawBsonRef::Array(a) => {
+            for (i, item) in a.into_iter().enumerate() {
+                let item = item.map_err(|e| format!("at `{path}.{i}`: {e}"))?;
+                if depth + 1 > MAX_DEPTH {
+                    return Err(format!("nested deeper than {MAX_DEPTH} levels at `{path}`"));
+                }
+                leaf(item, format!("{path}.{i}"), depth + 1, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mongodb::bson::{rawdoc, Binary};
+
+    #[test]
+    fn documents_flatten_with_paths_and_id() {
+        let d = rawdoc! {
+            "_id": "p/1",
+            "name": "张三",
+            "ids": { "cn": "11010519491231002X" },
+            "phones": ["13812345678", 13912345678_i64],
+            "card": 6.2284801234567e15_f64,
+            "note": Binary { subtype: mongodb::bson::spec::BinarySubtype::Generic, bytes: b"tel 13700000000".to_vec() },
+            "at": mongodb::bson::DateTime::from_millis(0),
+        };
+        let (record, problem) = flatten_document(&d, 1);
+        assert_eq!(problem, None);
+        assert_eq!(record.key, "p%2F1");
+        let paths: Vec<&str> = record.fields.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["_id", "name", "ids.cn", "phones.0", "phones.1", "card", "note"]
+        );
+        assert_eq!(record.fields[5].1, "6228480123456700");
+    }
+
+    #[test]
+    fn malformed_bson_is_a_problem_not_a_panic() {
+        let good = rawdoc! { "a": "x", "b": { "c": "y" } };
+        let mut bytes = good.as_bytes().to_vec();
+        // Claim a longer string than the document holds.
+        bytes[11] = 0x7f;
+        if let Ok(doc) = RawDocument::from_bytes(&bytes) {
+            let mut out = Vec::new();
+            assert!(flatten_bson(doc, "", 0, &mut out).is_err());
+        }
+    }
+}

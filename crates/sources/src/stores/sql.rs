@@ -1,0 +1,303 @@
+//! PostgreSQL and MySQL/MariaDB as sources: every table (or the ones `--tables` chooses),
+//! column names as field names, the primary key in the location.
+//!
+//! Rather than decode every SQL type on the client, each row is turned into one JSON
+//! object by the server (`row_to_json` in PostgreSQL, `JSON_OBJECT` in MySQL): every type
+//! the server can print arrives as text or a number under its column name, and nested
+//! JSON columns flatten into `column.key` paths. Rows stream through a cursor; sampling
+//! uses `ORDER BY random()` / `ORDER BY RAND()` with a `LIMIT`.
+
+use super::{flatten_json, host_port, runtime, Batcher, Record, Report, StoreJob, StoreOptions};
+use crate::NoticeKind;
+use futures_util::TryStreamExt;
+use sqlx::mysql::MySqlConnectOptions;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, Row};
+use std::str::FromStr;
+
+/// A table to read: schema, name, primary-key columns.
+struct Table {
+    schema: String,
+    name: String,
+    key: Vec<String>,
+}
+
+pub(crate) fn list_postgres(
+    url: &str,
+    options: &StoreOptions,
+    send: &mut dyn FnMut(StoreJob) -> bool,
+    report: &mut Report<'_>,
+) {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => return report(url, NoticeKind::Error, format!("cannot start I/O: {e}")),
+    };
+    rt.block_on(postgres(url, options, send, report));
+}
+
+async fn postgres(
+    url: &str,
+    options: &StoreOptions,
+    send: &mut dyn FnMut(StoreJob) -> bool,
+    report: &mut Report<'_>,
+) {
+    let connect = match PgConnectOptions::from_str(url) {
+        Ok(o) => o.application_name("leakscope"),
+        Err(e) => return report(url, NoticeKind::Error, format!("not a PostgreSQL URL: {e}")),
+    };
+    let database = connect
+        .get_database()
+        .map(str::to_string)
+        .unwrap_or_else(|| connect.get_username().to_string());
+    let base = format!(
+        "postgres://{}/{database}",
+        host_port(connect.get_host(), connect.get_port())
+    );
+    let mut conn = match tokio::time::timeout(options.timeout, connect.connect()).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return report(&base, NoticeKind::Error, format!("cannot connect: {e}")),
+        Err(_) => return report(&base, NoticeKind::Error, "no answer to connect".into()),
+    };
+    let listed = sqlx::query(
+        "SELECT t.table_schema::text, t.table_name::text, \
+         coalesce((SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey, a.attnum)) \
+                   FROM pg_index i JOIN pg_attribute a \
+                     ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+                   WHERE i.indrelid = format('%I.%I', t.table_schema, t.table_name)::regclass \
+                     AND i.indisprimary), '{}') \
+         FROM information_schema.tables t \
+         WHERE t.table_type = 'BASE TABLE' \
+           AND t.table_schema NOT IN ('pg_catalog', 'information_schema') \
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await;
+    let tables: Vec<Table> = match listed {
+        Ok(rows) => rows
+            .iter()
+            .map(|r| Table {
+                schema: r.try_get(0).unwrap_or_default(),
+                name: r.try_get(1).unwrap_or_default(),
+                key: r.try_get(2).unwrap_or_default(),
+            })
+            .collect(),
+        Err(e) => return report(&base, NoticeKind::Error, format!("cannot list tables: {e}")),
+    };
+    for table in tables {
+        let qualified = format!("{}.{}", table.schema, table.name);
+        if !options.wants(&qualified) {
+            continue;
+        }
+        let location = format!("{base}/{qualified}");
+        let mut sql = format!(
+            "SELECT row_to_json(t)::text FROM {}.{} AS t",
+            pg_ident(&table.schema),
+            pg_ident(&table.name)
+        );
+        if let Some(n) = options.sample_size() {
+            sql.push_str(&format!(" ORDER BY random() LIMIT {n}"));
+        }
+        let mut batcher = Batcher::new(location.clone(), options.batch_records, send);
+        let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
+        if !stream_rows(&mut rows, &table, &location, &mut batcher, report).await {
+            return;
+        }
+    }
+    let _ = conn.close().await;
+}
+
+pub(crate) fn list_mysql(
+    url: &str,
+    options: &StoreOptions,
+    send: &mut dyn FnMut(StoreJob) -> bool,
+    report: &mut Report<'_>,
+) {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => return report(url, NoticeKind::Error, format!("cannot start I/O: {e}")),
+    };
+    rt.block_on(mysql(url, options, send, report));
+}
+
+async fn mysql(
+    url: &str,
+    options: &StoreOptions,
+    send: &mut dyn FnMut(StoreJob) -> bool,
+    report: &mut Report<'_>,
+) {
+    // `mariadb://` is accepted as a synonym; the driver knows only `mysql://`.
+    let normalized = match url.split_once("://") {
+        Some((_, rest)) => format!("mysql://{rest}"),
+        None => url.to_string(),
+    };
+    let connect = match MySqlConnectOptions::from_str(&normalized) {
+        Ok(o) => o,
+        Err(e) => return report(url, NoticeKind::Error, format!("not a MySQL URL: {e}")),
+    };
+    let chosen = connect.get_database().map(str::to_string);
+    let base = format!(
+        "mysql://{}",
+        host_port(connect.get_host(), connect.get_port())
+    );
+    let mut conn = match tokio::time::timeout(options.timeout, connect.connect()).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return report(&base, NoticeKind::Error, format!("cannot connect: {e}")),
+        Err(_) => return report(&base, NoticeKind::Error, "no answer to connect".into()),
+    };
+    let listed = sqlx::query(
+        "SELECT CAST(t.TABLE_SCHEMA AS CHAR), CAST(t.TABLE_NAME AS CHAR), \
+         CAST(COALESCE((SELECT GROUP_CONCAT(k.COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR '\\n') \
+           FROM information_schema.KEY_COLUMN_USAGE k \
+           WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME \
+             AND k.CONSTRAINT_NAME = 'PRIMARY'), '') AS CHAR), \
+         CAST((SELECT GROUP_CONCAT(c.COLUMN_NAME ORDER BY c.ORDINAL_POSITION SEPARATOR '\\n') \
+           FROM information_schema.COLUMNS c \
+           WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME) AS CHAR) \
+         FROM information_schema.TABLES t \
+         WHERE t.TABLE_TYPE = 'BASE TABLE' \
+           AND t.TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') \
+           AND (? IS NULL OR t.TABLE_SCHEMA = ?) \
+         ORDER BY 1, 2",
+    )
+    .bind(chosen.clone())
+    .bind(chosen)
+    .fetch_all(&mut conn)
+    .await;
+    let tables: Vec<(Table, Vec<String>)> = match listed {
+        Ok(rows) => rows
+            .iter()
+            .map(|r| {
+                let split = |s: String| -> Vec<String> {
+                    s.split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect()
+                };
+                let columns = split(r.try_get(3).unwrap_or_default());
+                (
+                    Table {
+                        schema: r.try_get(0).unwrap_or_default(),
+                        name: r.try_get(1).unwrap_or_default(),
+                        key: split(r.try_get(2).unwrap_or_default()),
+                    },
+                    columns,
+                )
+            })
+            .collect(),
+        Err(e) => return report(&base, NoticeKind::Error, format!("cannot list tables: {e}")),
+    };
+    for (table, columns) in tables {
+        let qualified = format!("{}.{}", table.schema, table.name);
+        if !options.wants(&qualified) || columns.is_empty() {
+            continue;
+        }
+        let location = format!("{base}/{}/{}", table.schema, table.name);
+        let pairs: Vec<String> = columns
+            .iter()
+            .map(|c| format!("'{}', {}", c.replace('\\', "\\\\").replace('\'', "''"), my_ident(c)))
+            .collect();
+        let mut sql = format!(
+            "SELECT CAST(JSON_OBJECT({}) AS CHAR) FROM {}.{}",
+            pairs.join(", "),
+            my_ident(&table.schema),
+            my_ident(&table.name)
+        );
+        if let Some(n) = options.sample_size() {
+            sql.push_str(&format!(" ORDER BY RAND() LIMIT {n}"));
+        }
+        let mut batcher = Batcher::new(location.clone(), options.batch_records, send);
+        let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
+        if !stream_rows(&mut rows, &table, &location, &mut batcher, report).await {
+            return;
+        }
+    }
+    let _ = conn.close().await;
+}
+
+/// Reads a stream of one-JSON-column rows into the batcher. Returns false when the scan is
+/// stopping.
+async fn stream_rows(
+    rows: &mut (impl futures_util::Stream<Item = Result<String, sqlx::Error>> + Unpin),
+    table: &Table,
+    location: &str,
+    batcher: &mut Batcher<'_>,
+    report: &mut Report<'_>,
+) -> bool {
+    let mut ordinal = 0u64;
+    loop {
+        match rows.try_next().await {
+            Ok(Some(text)) => {
+                ordinal += 1;
+                let record = match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(v) => row_record(&v, &table.key, ordinal),
+                    Err(e) => {
+                        report(
+                            location,
+                            NoticeKind::Error,
+                            format!("row {ordinal} did not convert to JSON: {e}"),
+                        );
+                        continue;
+                    }
+                };
+                if !batcher.add(record) {
+                    return false;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                report(
+                    location,
+                    NoticeKind::Error,
+                    format!("reading stopped after {ordinal} rows: {e}"),
+                );
+                break;
+            }
+        }
+    }
+    batcher.flush();
+    !batcher.closed
+}
+
+/// A row as a record: the primary key values (joined by `,`) name it, else its position.
+fn row_record(row: &serde_json::Value, key: &[String], ordinal: u64) -> Record {
+    let key_text = if key.is_empty() {
+        None
+    } else {
+        let parts: Vec<String> = key
+            .iter()
+            .map(|k| match &row[k.as_str()] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "null".into(),
+                other => other.to_string(),
+            })
+            .collect();
+        Some(parts.join(",").replace('/', "%2F"))
+    };
+    let mut fields = Vec::new();
+    flatten_json(row, "", &mut fields);
+    Record {
+        key: key_text.unwrap_or_else(|| format!("row {ordinal}")),
+        fields,
+    }
+}
+
+fn pg_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn my_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_keyed_by_primary_key() {
+        let row: serde_json::Value =
+            serde_json::from_str(r#"{"org":"a/b","id":7,"phone":"13812345678"}"#).unwrap();
+        let r = row_record(&row, &["org".into(), "id".into()], 3);
+        assert_eq!(r.key, "a%2Fb,7");
+        assert_eq!(row_record(&row, &[], 3).key, "row 3");
+        assert_eq!(pg_ident("we\"ird"), "\"we\"\"ird\"");
+        assert_eq!(my_ident("a`b"), "`a``b`");
+    }
+}

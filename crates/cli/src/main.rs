@@ -15,6 +15,7 @@ use config::Config;
 use leakscope_core::{Category, Confidence, HashKey};
 use leakscope_detect::{Date, Engine, EngineConfig, RuleFile, CATALOG_VERSION};
 use leakscope_report::{Format, PrinterOptions, ReportFinding, RuleMeta};
+use leakscope_sources::stores::StoreOptions;
 use leakscope_sources::walk::WalkOptions;
 use leakscope_sources::Limits;
 use leakscope_store::{FindingQuery, Store};
@@ -147,7 +148,8 @@ struct DetectorSelection {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Files or directories to scan; `-` for standard input.
+    /// Files or directories to scan, `-` for standard input, or data stores:
+    /// `s3://bucket/prefix`, `mongodb://`, `postgres://`, `mysql://`, `redis://` URLs.
     #[arg(required = true)]
     paths: Vec<String>,
     #[command(flatten)]
@@ -199,6 +201,50 @@ struct ScanArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
+    #[command(flatten)]
+    stores: StoreArgs,
+}
+
+/// How data stores named as scan roots are read.
+#[derive(Args, Clone, Default)]
+struct StoreArgs {
+    /// Read at most N objects, documents or rows per prefix, collection or table (random
+    /// where the store supports it) instead of everything.
+    #[arg(long, value_name = "N")]
+    sample: Option<u64>,
+    /// S3-compatible endpoint for `s3://` roots (`http://host:port`, path-style).
+    #[arg(long, env = "LEAKSCOPE_S3_ENDPOINT")]
+    endpoint: Option<String>,
+    /// Unsigned S3 requests, even when AWS credentials are set.
+    #[arg(long)]
+    anonymous: bool,
+    /// Only these collections or tables (`db.collection`, `schema.table` or `db.table`
+    /// globs; repeat or comma-separate).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    tables: Vec<String>,
+    /// Seconds to wait for a store to connect or answer.
+    #[arg(long, default_value_t = 30)]
+    store_timeout: u64,
+}
+
+fn store_options(args: &StoreArgs) -> Result<StoreOptions> {
+    let only = if args.tables.is_empty() {
+        None
+    } else {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &args.tables {
+            b.add(globset::Glob::new(g).with_context(|| format!("--tables glob `{g}`"))?);
+        }
+        Some(b.build()?)
+    };
+    Ok(StoreOptions {
+        sample: args.sample,
+        s3_endpoint: args.endpoint.clone(),
+        anonymous: args.anonymous,
+        timeout: std::time::Duration::from_secs(args.store_timeout.max(1)),
+        only,
+        ..StoreOptions::default()
+    })
 }
 
 #[derive(Args)]
@@ -580,6 +626,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         max_file_size: args.max_file_size.or(config.scan.max_file_size),
         follow_links: false,
     };
+    let store = store_options(&args.stores)?;
     let (out, is_tty) = open_output(args.output.as_deref())?;
     let printer = leakscope_report::printer(
         format,
@@ -612,6 +659,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         rules,
         roots: args.paths.clone(),
         walk,
+        store,
         limits,
         threads,
         show_values: args.show_values,

@@ -19,6 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leakscope_core::{Confidence, Finding, ObjectPath};
 use leakscope_detect::{Engine, Scanner, StreamScanner};
 use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
+use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{walk, WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
 use leakscope_store::{Store, StoredFinding};
@@ -47,6 +48,8 @@ pub struct ScanPlan<'a> {
     pub rules: Vec<RuleMeta>,
     pub roots: Vec<String>,
     pub walk: WalkOptions,
+    /// How `s3://`, `mongodb://`, `postgres://`, `mysql://` and `redis://` roots are read.
+    pub store: StoreOptions,
     pub limits: Limits,
     pub threads: usize,
     pub show_values: bool,
@@ -162,6 +165,8 @@ enum Msg {
 enum Job {
     File(WalkItem),
     Stdin,
+    /// A batch of records or an object from a data store.
+    Store(StoreJob),
 }
 
 /// Decoded content goes through the engine here.
@@ -272,7 +277,9 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
         Some(p) => Some(Store::open(p)?),
         None => None,
     };
-    let targets = serde_json::to_string(&plan.roots)?;
+    // Credentials in store URLs are used to connect and never recorded.
+    let redacted: Vec<String> = plan.roots.iter().map(|r| stores::redact(r, r)).collect();
+    let targets = serde_json::to_string(&redacted)?;
     let scan_id = match &store {
         Some(s) => Some(s.begin_scan(&targets, &plan.ruleset)?),
         None => None,
@@ -297,11 +304,15 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
         let walk_tx = msg_tx.clone();
         let roots = plan.roots.clone();
         let walk_opts = plan.walk.clone();
+        let store_opts = &plan.store;
         scope.spawn(move || {
             let mut fs_roots = Vec::new();
+            let mut store_roots = Vec::new();
             for r in &roots {
                 if r == "-" {
                     let _ = job_tx.send(Job::Stdin);
+                } else if stores::is_store_url(r) {
+                    store_roots.push(r.as_str());
                 } else {
                     fs_roots.push(PathBuf::from(r));
                 }
@@ -335,6 +346,32 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
                     kind: NoticeKind::Error,
                     message: e.to_string(),
                 }));
+            }
+            for url in store_roots {
+                if stopping() {
+                    break;
+                }
+                if let Some(n) = store_opts.sample {
+                    // A sample is not the whole store: say so where the results are read.
+                    let _ = walk_tx.send(Msg::Notice(Notice {
+                        path: stores::redact(url, url),
+                        kind: NoticeKind::Info,
+                        message: format!(
+                            "sampled: at most {n} objects, documents or rows per prefix, collection or table (random where the store supports it)"
+                        ),
+                    }));
+                }
+                stores::list(
+                    url,
+                    store_opts,
+                    &mut |job| {
+                        let _ = walk_tx.send(Msg::Walked(job.size()));
+                        !stopping() && job_tx.send(Job::Store(job)).is_ok()
+                    },
+                    &mut |n| {
+                        let _ = walk_tx.send(Msg::Notice(n));
+                    },
+                );
             }
         });
         // Workers.
@@ -441,6 +478,7 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
                 }
             }
             Job::File(item) => scan_file(plan, &mut scanner, reader.as_ref(), item),
+            Job::Store(job) => scan_store(plan, &mut scanner, reader.as_ref(), job),
         };
         if out.send(msg).is_err() {
             break;
@@ -550,6 +588,73 @@ fn scan_file(
         findings,
         notices,
     }
+}
+
+/// Scans one batch of records or one object from a data store. Its content identity (a
+/// hash of the records, or the object's ETag and size) is known before anything is
+/// decoded or downloaded, so unchanged content is counted from the database instead.
+fn scan_store(
+    plan: &ScanPlan<'_>,
+    scanner: &mut Scanner<'_>,
+    reader: Option<&Store>,
+    job: StoreJob,
+) -> Msg {
+    let location = job.location();
+    let size = job.size();
+    let content_hash = plan.db_path.is_some().then(|| job.content_hash());
+    let reader = if plan.show_values { None } else { reader };
+    if let (Some(store), Some(hash)) = (reader, &content_hash) {
+        if let Ok(Some(blob)) = store.blob_by_content(hash, &plan.ruleset) {
+            return Msg::Unchanged {
+                location,
+                size,
+                mtime_ns: 0,
+                blob,
+            };
+        }
+    }
+    let mut job = job;
+    if let StoreJob::Records(batch) = &mut job {
+        // A record's key goes into its location, and locations are stored: an `_id` or
+        // primary key that is itself an identifier (a phone number as `_id`) is masked
+        // there like any other value.
+        let mut found = Vec::new();
+        for record in &mut batch.records {
+            record.key = mask_identifiers(scanner, &record.key, &mut found);
+        }
+    }
+    let mut sink = new_sink(scanner, &location, plan);
+    job.decode(&plan.limits, &mut sink);
+    Msg::Scanned {
+        location: location.clone(),
+        size,
+        mtime_ns: 0,
+        content_hash,
+        findings: sink.out,
+        notices: sink.notices,
+    }
+}
+
+/// `text` with every detected value replaced by its masked form.
+fn mask_identifiers(scanner: &mut Scanner<'_>, text: &str, found: &mut Vec<Finding>) -> String {
+    found.clear();
+    scanner.scan(text, found);
+    if found.is_empty() {
+        return text.to_string();
+    }
+    found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in found.iter() {
+        if f.start < at || f.end > text.len() {
+            continue;
+        }
+        out.push_str(&text[at..f.start]);
+        out.push_str(&f.masked);
+        at = f.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

@@ -68,6 +68,7 @@ impl StoreOptions {
     }
 
     /// How many records the sample takes, as SQL and pipeline stages expect it.
+    #[cfg(any(feature = "mongodb", feature = "sql"))]
     fn sample_size(&self) -> Option<i64> {
         self.sample.map(|n| n.min(i64::MAX as u64) as i64)
     }
@@ -80,6 +81,49 @@ pub enum StoreJob {
     /// An object to fetch and decode like a file.
     #[cfg(feature = "s3")]
     Object(s3::S3Object),
+}
+
+impl StoreJob {
+    /// Where the job's content comes from, without credentials: the collection, table or
+    /// key space of a batch, or `s3://bucket/key` of an object.
+    pub fn location(&self) -> String {
+        match self {
+            StoreJob::Records(batch) => batch.location.clone(),
+            #[cfg(feature = "s3")]
+            StoreJob::Object(object) => object.location(),
+        }
+    }
+
+    /// Bytes of content (field values of a batch, the listed size of an object).
+    pub fn size(&self) -> u64 {
+        match self {
+            StoreJob::Records(batch) => batch.bytes,
+            #[cfg(feature = "s3")]
+            StoreJob::Object(object) => object.size,
+        }
+    }
+
+    /// A content identity known before decoding, so unchanged content is not read again.
+    pub fn content_hash(&self) -> String {
+        match self {
+            StoreJob::Records(batch) => batch.content_hash(),
+            #[cfg(feature = "s3")]
+            StoreJob::Object(object) => object.content_hash(),
+        }
+    }
+
+    /// Pushes the content into the sink: record fields directly, objects fetched and
+    /// decoded like files of the same name.
+    pub fn decode(&self, limits: &crate::Limits, sink: &mut dyn Sink) {
+        match self {
+            StoreJob::Records(batch) => {
+                let _ = limits;
+                batch.decode(sink)
+            }
+            #[cfg(feature = "s3")]
+            StoreJob::Object(object) => object.decode(limits, sink),
+        }
+    }
 }
 
 /// A batch of records from one collection, table or key space.
@@ -211,7 +255,13 @@ pub fn is_store_url(text: &str) -> bool {
         .unwrap_or_default();
     matches!(
         scheme.as_str(),
-        "s3" | "mongodb" | "mongodb+srv" | "postgres" | "postgresql" | "mysql" | "mariadb" | "redis"
+        "s3" | "mongodb"
+            | "mongodb+srv"
+            | "postgres"
+            | "postgresql"
+            | "mysql"
+            | "mariadb"
+            | "redis"
     )
 }
 
@@ -251,8 +301,11 @@ pub fn list(
             message: redact(url, &message),
         })
     };
+    #[cfg(not(all(feature = "mongodb", feature = "sql", feature = "s3")))]
     let missing = |feature: &str| {
-        format!("this build of leakscope cannot read this store (rebuild with `--features {feature}`)")
+        format!(
+            "this build of leakscope cannot read this store (rebuild with `--features {feature}`)"
+        )
     };
     match scheme.as_str() {
         "redis" => redis_store::list(url, options, send, &mut located),
@@ -280,7 +333,12 @@ pub fn list(
 pub(crate) type Report<'a> = dyn FnMut(&str, NoticeKind, String) + 'a;
 
 /// Flattens a JSON value into `(path, text)` leaves (strings and numbers).
-pub(crate) fn flatten_json(value: &serde_json::Value, prefix: &str, out: &mut Vec<(String, String)>) {
+#[cfg(any(feature = "sql", test))]
+pub(crate) fn flatten_json(
+    value: &serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<(String, String)>,
+) {
     use serde_json::Value;
     let join = |k: &str| {
         if prefix.is_empty() {
@@ -332,7 +390,10 @@ mod tests {
     fn redaction_removes_userinfo_and_password() {
         let url = "mongodb://admin:Sup3r@db:27017/app";
         assert_eq!(
-            redact(url, "cannot reach mongodb://admin:Sup3r@db:27017/app (auth Sup3r)"),
+            redact(
+                url,
+                "cannot reach mongodb://admin:Sup3r@db:27017/app (auth Sup3r)"
+            ),
             "cannot reach mongodb://db:27017/app (auth ***)"
         );
         assert_eq!(redact("redis://h:6379", "x"), "x");

@@ -68,7 +68,13 @@ async fn read_all(
                 .into_iter()
                 .filter(|n| !SYSTEM_DATABASES.contains(&n.as_str()))
                 .collect(),
-            Err(e) => return report(&base, NoticeKind::Error, format!("listDatabases failed: {e}")),
+            Err(e) => {
+                return report(
+                    &base,
+                    NoticeKind::Error,
+                    format!("listDatabases failed: {e}"),
+                )
+            }
         },
     };
     for name in databases {
@@ -92,10 +98,12 @@ async fn read_all(
             let location = format!("{base}/{qualified}");
             let collection = db.collection::<RawDocumentBuf>(&coll);
             let cursor = match options.sample_size() {
-                Some(n) => collection
-                    .aggregate([doc! { "$sample": { "size": n } }])
-                    .with_type::<RawDocumentBuf>()
-                    .await,
+                Some(n) => {
+                    collection
+                        .aggregate([doc! { "$sample": { "size": n } }])
+                        .with_type::<RawDocumentBuf>()
+                        .await
+                }
                 None => collection.find(doc! {}).batch_size(1000).await,
             };
             let mut cursor = match cursor {
@@ -168,7 +176,9 @@ pub fn flatten_bson(
     out: &mut Vec<(String, String)>,
 ) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        return Err(format!("nested deeper than {MAX_DEPTH} levels at `{prefix}`"));
+        return Err(format!(
+            "nested deeper than {MAX_DEPTH} levels at `{prefix}`"
+        ));
     }
     for element in doc {
         let (key, value) = element.map_err(|e| format!("at `{prefix}`: {e}"))?;

@@ -24,9 +24,10 @@ pub(crate) fn list(
     };
     let info = client.get_connection_info();
     let (host, port) = match &info.addr {
-        redis::ConnectionAddr::Tcp(h, p) | redis::ConnectionAddr::TcpTls { host: h, port: p, .. } => {
-            (h.clone(), *p)
-        }
+        redis::ConnectionAddr::Tcp(h, p)
+        | redis::ConnectionAddr::TcpTls {
+            host: h, port: p, ..
+        } => (h.clone(), *p),
         other => (other.to_string(), 0),
     };
     let location = format!("redis://{}/{}", host_port(&host, port), info.redis.db);
@@ -35,31 +36,54 @@ pub(crate) fn list(
         Err(e) => return report(&location, NoticeKind::Error, format!("cannot connect: {e}")),
     };
     let _ = con.set_read_timeout(Some(options.timeout));
-    let keys: Vec<Vec<u8>> = match options.sample {
-        Some(n) => sample_keys(&mut con, n),
-        None => match con.scan::<Vec<u8>>() {
-            Ok(iter) => iter.collect(),
-            Err(e) => return report(&location, NoticeKind::Error, format!("SCAN failed: {e}")),
-        },
-    };
     let mut batcher = Batcher::new(location.clone(), options.batch_records, send);
-    for key in keys {
-        match read_key(&mut con, &key) {
+    let mut read = |con: &mut Connection, key: Vec<u8>, batcher: &mut Batcher<'_>| -> bool {
+        match read_key(con, &key) {
             Ok(Some(fields)) => {
                 let record = Record {
                     key: String::from_utf8_lossy(&key).into_owned(),
                     fields,
                 };
-                if !batcher.add(record) {
+                batcher.add(record)
+            }
+            Ok(None) => true,
+            Err(e) => {
+                report(
+                    &format!("{location}/{}", String::from_utf8_lossy(&key)),
+                    NoticeKind::Error,
+                    format!("cannot read key: {e}"),
+                );
+                true
+            }
+        }
+    };
+    match options.sample {
+        Some(n) => {
+            for key in sample_keys(&mut con, n) {
+                if !read(&mut con, key, &mut batcher) {
                     return;
                 }
             }
-            Ok(None) => {}
-            Err(e) => report(
-                &format!("{location}/{}", String::from_utf8_lossy(&key)),
-                NoticeKind::Error,
-                format!("cannot read key: {e}"),
-            ),
+        }
+        None => {
+            // SCAN walks the key space on one connection while values are read on a
+            // second, so a large database is streamed instead of listed into memory.
+            let mut reader = match client.get_connection_with_timeout(options.timeout) {
+                Ok(c) => c,
+                Err(e) => {
+                    return report(&location, NoticeKind::Error, format!("cannot connect: {e}"))
+                }
+            };
+            let _ = reader.set_read_timeout(Some(options.timeout));
+            let keys = match con.scan::<Vec<u8>>() {
+                Ok(iter) => iter,
+                Err(e) => return report(&location, NoticeKind::Error, format!("SCAN failed: {e}")),
+            };
+            for key in keys {
+                if !read(&mut reader, key, &mut batcher) {
+                    return;
+                }
+            }
         }
     }
     batcher.flush();
@@ -98,14 +122,20 @@ fn read_key(con: &mut Connection, key: &[u8]) -> redis::RedisResult<Option<Vec<(
                 .hscan::<_, (Vec<u8>, Vec<u8>)>(key)?
                 .take(MEMBERS as usize)
                 .collect();
-            pairs.into_iter().map(|(f, v)| (text(&f), text(&v))).collect()
+            pairs
+                .into_iter()
+                .map(|(f, v)| (text(&f), text(&v)))
+                .collect()
         }
         "list" => {
             let items: Vec<Vec<u8>> = con.lrange(key, 0, MEMBERS - 1)?;
             indexed(items)
         }
         "set" => {
-            let items: Vec<Vec<u8>> = con.sscan::<_, Vec<u8>>(key)?.take(MEMBERS as usize).collect();
+            let items: Vec<Vec<u8>> = con
+                .sscan::<_, Vec<u8>>(key)?
+                .take(MEMBERS as usize)
+                .collect();
             indexed(items)
         }
         "zset" => {

@@ -62,8 +62,16 @@ impl S3Object {
     pub fn decode(&self, limits: &Limits, sink: &mut dyn Sink) {
         let location = self.location();
         let path = ObjectPath::root(location.clone());
-        let url = self.bucket.bucket.get_object(self.bucket.credentials.as_ref(), &self.key);
-        let response = match self.bucket.agent.get(url.sign(SIGNATURE_TTL).as_str()).call() {
+        let url = self
+            .bucket
+            .bucket
+            .get_object(self.bucket.credentials.as_ref(), &self.key);
+        let response = match self
+            .bucket
+            .agent
+            .get(url.sign(SIGNATURE_TTL).as_str())
+            .call()
+        {
             Ok(r) => r,
             Err(e) => return crate::report_error(sink, &path, format!("GetObject failed: {e}")),
         };
@@ -73,10 +81,7 @@ impl S3Object {
         }
         let budget = crate::Budget::new(limits.max_total_bytes);
         let mut body = response.into_body();
-        let mut reader = body
-            .with_config()
-            .limit(limits.max_total_bytes)
-            .reader();
+        let mut reader = body.with_config().limit(limits.max_total_bytes).reader();
         if self.size <= limits.max_object_bytes.min(32 << 20) {
             let mut bytes = Vec::with_capacity(self.size as usize);
             if let Err(e) = reader.read_to_end(&mut bytes) {
@@ -118,7 +123,13 @@ pub(crate) fn list(
     };
     let endpoint_url = match url::Url::parse(endpoint) {
         Ok(u) => u,
-        Err(e) => return report(&shown, NoticeKind::Error, format!("endpoint `{endpoint}`: {e}")),
+        Err(e) => {
+            return report(
+                &shown,
+                NoticeKind::Error,
+                format!("endpoint `{endpoint}`: {e}"),
+            )
+        }
     };
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
@@ -165,7 +176,13 @@ pub(crate) fn list(
         let signed = action.sign(SIGNATURE_TTL);
         let response = match shared.agent.get(signed.as_str()).call() {
             Ok(r) => r,
-            Err(e) => return report(&shown, NoticeKind::Error, format!("ListObjectsV2 failed: {e}")),
+            Err(e) => {
+                return report(
+                    &shown,
+                    NoticeKind::Error,
+                    format!("ListObjectsV2 failed: {e}"),
+                )
+            }
         };
         let status = response.status().as_u16();
         let mut body = Vec::new();
@@ -246,7 +263,9 @@ pub(crate) fn list(
 fn profile_credentials() -> Option<Credentials> {
     let path = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/credentials")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/credentials"))
+        })?;
     let text = std::fs::read_to_string(path).ok()?;
     let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
     let (key, secret, token) = parse_profile(&text, &profile)?;

@@ -168,7 +168,10 @@ async fn mysql(
             .iter()
             .map(|r| {
                 let split = |s: String| -> Vec<String> {
-                    s.split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect()
+                    s.split('\n')
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string)
+                        .collect()
                 };
                 let columns = split(r.try_get(3).unwrap_or_default());
                 (
@@ -191,7 +194,13 @@ async fn mysql(
         let location = format!("{base}/{}/{}", table.schema, table.name);
         let pairs: Vec<String> = columns
             .iter()
-            .map(|c| format!("'{}', {}", c.replace('\\', "\\\\").replace('\'', "''"), my_ident(c)))
+            .map(|c| {
+                format!(
+                    "'{}', {}",
+                    c.replace('\\', "\\\\").replace('\'', "''"),
+                    my_ident(c)
+                )
+            })
             .collect();
         let mut sql = format!(
             "SELECT CAST(JSON_OBJECT({}) AS CHAR) FROM {}.{}",

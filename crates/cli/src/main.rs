@@ -3,6 +3,7 @@
 //! Exit codes: 0 nothing found (at or above `--fail-on`), 1 findings, 2 an error stopped
 //! part of the scan (a corrupt object, an unreadable file, a bad argument).
 
+mod audit;
 mod bench;
 mod config;
 mod corpus;
@@ -347,6 +348,24 @@ struct AuditArgs {
     /// Least time between two probes, in milliseconds (be gentle with shared networks).
     #[arg(long, default_value_t = 200)]
     interval_ms: u64,
+    /// For each exposed store, scan a sample of what anyone can read and report findings
+    /// and distinct people (recorded as a scan in the findings database).
+    #[arg(long)]
+    classify: bool,
+    /// Objects, documents or rows read per prefix, collection or table by `--classify`.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    sample: u64,
+    /// Detectors used by `--classify` and to mask identifiers quoted in evidence.
+    #[command(flatten)]
+    selection: DetectorSelection,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Record nothing in the findings database.
+    #[arg(long)]
+    no_db: bool,
+    /// Configuration file (default: ./leakscope.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -383,7 +402,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Impact(args) => cmd_impact(args),
         Command::Report(args) => cmd_report(args),
         Command::Serve(args) => cmd_serve(args),
-        Command::Audit(args) => cmd_audit(args),
+        Command::Audit(args) => audit::run(args),
         Command::Rules {
             what: RulesCommand::Check { paths },
         } => cmd_rules_check(&paths),
@@ -990,64 +1009,4 @@ fn cmd_serve(args: ServeArgs) -> Result<i32> {
         .build()?;
     runtime.block_on(leakscope_server::serve(config))?;
     Ok(0)
-}
-
-fn cmd_audit(args: AuditArgs) -> Result<i32> {
-    let mut names = args.targets.clone();
-    if let Some(file) = &args.targets_file {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        names.extend(
-            text.lines()
-                .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-                .filter(|l| !l.is_empty()),
-        );
-    }
-    if names.is_empty() {
-        bail!("name at least one target (or --targets-file)");
-    }
-    // Every target is checked before any is probed: a typo fails before traffic is sent.
-    let targets: Vec<leakscope_exposure::Target> = names
-        .iter()
-        .map(|n| leakscope_exposure::Target::parse(n))
-        .collect::<Result<_, _>>()?;
-    let config = leakscope_exposure::ProbeConfig {
-        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-        s3_endpoint: args.endpoint.clone(),
-    };
-    let mut exposed_any = false;
-    let mut unknown_any = false;
-    for (i, t) in targets.iter().enumerate() {
-        if i > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(args.interval_ms));
-        }
-        let verdict = leakscope_exposure::probe(t, &config);
-        exposed_any |= verdict.exposed == Some(true);
-        unknown_any |= verdict.exposed.is_none();
-        match args.format.as_str() {
-            "jsonl" => println!("{}", serde_json::to_string(&verdict)?),
-            "text" => {
-                let word = match verdict.exposed {
-                    Some(true) => "EXPOSED",
-                    Some(false) => "protected",
-                    None => "unknown",
-                };
-                println!(
-                    "{:<9} {:<8} {}  {}",
-                    word,
-                    verdict.service.as_str(),
-                    verdict.target,
-                    verdict.evidence
-                );
-            }
-            other => bail!("unknown format `{other}` (text, jsonl)"),
-        }
-    }
-    Ok(if unknown_any {
-        2
-    } else if exposed_any {
-        1
-    } else {
-        0
-    })
 }

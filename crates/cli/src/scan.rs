@@ -271,7 +271,15 @@ impl ScanSink<'_, '_> {
 }
 
 /// Runs the scan and returns the process exit code.
-pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
+pub fn run(plan: ScanPlan<'_>, printer: Box<dyn Printer>) -> Result<i32> {
+    run_with_summary(plan, printer).map(|(code, _)| code)
+}
+
+/// Runs the scan and returns the exit code and the totals.
+pub fn run_with_summary(
+    plan: ScanPlan<'_>,
+    mut printer: Box<dyn Printer>,
+) -> Result<(i32, Summary)> {
     let started = Instant::now();
     let store = match &plan.db_path {
         Some(p) => Some(Store::open(p)?),
@@ -422,13 +430,14 @@ pub fn run(plan: ScanPlan<'_>, mut printer: Box<dyn Printer>) -> Result<i32> {
     if stopping() {
         eprintln!("leakscope: interrupted; run the same command again to resume (finished objects are skipped)");
     }
-    Ok(if summary.errors > 0 || stopping() {
+    let code = if summary.errors > 0 || stopping() {
         2
     } else if should_fail {
         1
     } else {
         0
-    })
+    };
+    Ok((code, summary))
 }
 
 fn progress_bar() -> ProgressBar {
@@ -636,7 +645,11 @@ fn scan_store(
 }
 
 /// `text` with every detected value replaced by its masked form.
-fn mask_identifiers(scanner: &mut Scanner<'_>, text: &str, found: &mut Vec<Finding>) -> String {
+pub(crate) fn mask_identifiers(
+    scanner: &mut Scanner<'_>,
+    text: &str,
+    found: &mut Vec<Finding>,
+) -> String {
     found.clear();
     scanner.scan(text, found);
     if found.is_empty() {

@@ -312,3 +312,80 @@ fn audit_tells_public_from_private_buckets() {
     assert_eq!(records[1]["target"], "s3://private-bkt/exports/");
     assert_eq!(code, 1);
 }
+
+#[cfg(all(feature = "mongodb", feature = "s3"))]
+#[test]
+fn classify_counts_what_anyone_can_read_and_masks_evidence() {
+    let (a, b) = (resident_id(61), resident_id(62));
+    // Three chat records, two of them by the same person: two distinct people.
+    let seed = format!(
+        "client.cafe.chats.insert_many([\
+           {{'_id': 1, 'idcard': '{a}', 'msg': 'hi'}},\
+           {{'_id': 2, 'idcard': '{a}', 'msg': 'again'}},\
+           {{'_id': 3, 'idcard': '{b}', 'mobile': '13912345678'}}])"
+    );
+    let Some(open) = secantus(false, &seed) else {
+        return;
+    };
+    let Some(s3) = seaweed() else { return };
+    assert_eq!(
+        s3_request(&s3, "PUT", Some("public-bkt"), None, None).0,
+        200
+    );
+    // The only key in the bucket is itself a phone number: evidence quotes keys.
+    let body = format!("name,idcard\n张三,{b}\n");
+    let (status, _) = s3_request(
+        &s3,
+        "PUT",
+        Some("public-bkt"),
+        Some("13812345678.csv"),
+        Some(body.as_bytes()),
+    );
+    assert_eq!(status, 200);
+    let env = Env::new();
+    let targets = [
+        format!("mongodb://127.0.0.1:{}", open.port),
+        "s3://public-bkt".to_string(),
+    ];
+    let endpoint = s3_endpoint(&s3);
+    let (code, records, all) = audit(
+        &env,
+        &["--classify", "--sample", "50", "--endpoint", &endpoint],
+        &targets,
+    );
+    assert_eq!(code, 1, "{all}");
+    assert_eq!(records.len(), 2, "{all}");
+    let mongo = &records[0]["classification"];
+    assert_eq!(records[0]["exposed"], true, "{all}");
+    assert_eq!(mongo["sample"], 50, "{all}");
+    assert_eq!(mongo["distinct_people"], 2, "{all}");
+    assert_eq!(mongo["distinct_identifiers"]["cn_resident_id"], 2, "{all}");
+    assert_eq!(mongo["by_detector"]["cn_resident_id"], 3, "{all}");
+    assert!(mongo["scan_id"].as_i64().is_some(), "{all}");
+    let bucket = &records[1]["classification"];
+    assert_eq!(records[1]["exposed"], true, "{all}");
+    assert_eq!(bucket["distinct_people"], 1, "{all}");
+    assert!(
+        !all.contains("13812345678") && !all.contains(a.as_str()) && !all.contains(b.as_str()),
+        "raw identifiers never printed: {all}"
+    );
+    // The recorded classification scan holds the findings under the store's locations.
+    let out = env.run(&[
+        "findings",
+        "--scan",
+        &mongo["scan_id"].to_string(),
+        "--format",
+        "jsonl",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "mongodb://127.0.0.1:{}/cafe.chats/3/idcard",
+            open.port
+        )),
+        "{text}"
+    );
+    // Without --classify no sample is taken.
+    let (_, records, _) = audit(&env, &["--endpoint", &endpoint], &targets);
+    assert!(records.iter().all(|r| r.get("classification").is_none()));
+}

@@ -118,6 +118,10 @@ pub struct Exposure {
     pub exposed: Option<bool>,
     /// What was observed.
     pub evidence: String,
+    /// For an exposed store: a credential-free URL that reads it the way the probe did
+    /// (the user that was let in, no password), for a sampled classification scan.
+    #[serde(skip)]
+    pub access: Option<String>,
 }
 
 /// Probes one target.
@@ -134,12 +138,14 @@ pub fn probe(target: &Target, config: &ProbeConfig) -> Exposure {
             ),
         )
     };
+    let access = (exposed == Some(true)).then(|| target.access_url(&evidence));
     Exposure {
         kind: "exposure",
         target: target.redacted(),
         service: target.service,
         exposed,
         evidence: printable(&evidence),
+        access,
     }
 }
 

@@ -99,7 +99,7 @@ pub(crate) async fn mysql(target: &Target, config: &ProbeConfig) -> (Option<bool
             .username(user)
             .ssl_mode(MySqlSslMode::Preferred);
         let shown = if user.is_empty() {
-            "the anonymous user".to_string()
+            crate::target::ANONYMOUS_MYSQL.to_string()
         } else {
             format!("user {user}")
         };

@@ -137,6 +137,50 @@ impl Target {
     }
 }
 
+impl Target {
+    /// A URL without credentials that reads this store the way an exposed probe got in:
+    /// the same database and prefix, and for SQL the user that was accepted without a
+    /// password. `evidence` is the probe's own evidence text, which names that user.
+    pub(crate) fn access_url(&self, evidence: &str) -> String {
+        let db = self.database.as_deref().unwrap_or("");
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let user = match self.service {
+            Service::Postgres => self.user.clone().unwrap_or_else(|| "postgres".into()),
+            // MySQL's anonymous account matches any user name no named account claims, so
+            // a scan through it connects under a name of its own.
+            Service::Mysql if evidence.contains(ANONYMOUS_MYSQL) => "leakscope".into(),
+            Service::Mysql => self.user.clone().unwrap_or_else(|| "root".into()),
+            _ => String::new(),
+        };
+        let user = percent_encoding::utf8_percent_encode(&user, USERINFO).to_string();
+        match self.service {
+            Service::S3 => self.redacted(),
+            Service::Redis | Service::Mongodb => {
+                format!("{}://{host}:{}/{db}", self.service.as_str(), self.port)
+            }
+            Service::Postgres => {
+                let db = if db.is_empty() { "postgres" } else { db };
+                format!("postgres://{user}@{host}:{}/{db}", self.port)
+            }
+            Service::Mysql => format!("mysql://{user}@{host}:{}/{db}", self.port),
+        }
+    }
+}
+
+/// How the MySQL probe's evidence names the anonymous account (kept in one place so the
+/// access URL follows the evidence).
+pub(crate) const ANONYMOUS_MYSQL: &str = "the anonymous user";
+
+/// Characters escaped in a user name placed in a URL.
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
+
 fn percent_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()

@@ -102,6 +102,27 @@ pub struct FindingRow {
     pub finding: StoredFinding,
 }
 
+/// One recorded exposure verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExposureRow {
+    /// Row id.
+    pub id: i64,
+    /// RFC 3339 time of the probe.
+    pub audited_at: String,
+    /// The target, without credentials.
+    pub target: String,
+    /// `redis`, `mongodb`, `postgres`, `mysql` or `s3`.
+    pub service: String,
+    /// `Some(true)` exposed, `Some(false)` refused, `None` could not tell.
+    pub exposed: Option<bool>,
+    /// What was observed (identifiers already masked).
+    pub evidence: String,
+    /// The sampled classification scan of an exposed store.
+    pub scan_id: Option<i64>,
+    /// The classification summary (JSON), when the store was classified.
+    pub classification: Option<String>,
+}
+
 /// Summary of one scan run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanRow {
@@ -591,6 +612,59 @@ impl Store {
             [blob],
             |r| r.get(0),
         )?)
+    }
+
+    /// Records an exposure verdict and returns its row id. The caller masks identifiers in
+    /// the evidence first: this table, like every other, never holds a raw value.
+    pub fn add_exposure(
+        &self,
+        target: &str,
+        service: &str,
+        exposed: Option<bool>,
+        evidence: &str,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO exposures (audited_at, target, service, exposed, evidence) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now_rfc3339(), target, service, exposed, evidence],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Attaches a classification scan and its summary to an exposure verdict.
+    pub fn set_exposure_classification(
+        &self,
+        exposure: i64,
+        scan: i64,
+        summary_json: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE exposures SET scan_id = ?2, classification = ?3 WHERE id = ?1",
+            params![exposure, scan, summary_json],
+        )?;
+        Ok(())
+    }
+
+    /// The newest verdict for every target ever audited, exposed ones first.
+    pub fn latest_exposures(&self) -> Result<Vec<ExposureRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, audited_at, target, service, exposed, evidence, scan_id, classification
+             FROM exposures e
+             WHERE id = (SELECT max(id) FROM exposures WHERE target = e.target)
+             ORDER BY coalesce(exposed, -1) DESC, target",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ExposureRow {
+                id: r.get(0)?,
+                audited_at: r.get(1)?,
+                target: r.get(2)?,
+                service: r.get(3)?,
+                exposed: r.get(4)?,
+                evidence: r.get(5)?,
+                scan_id: r.get(6)?,
+                classification: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Records a notice.

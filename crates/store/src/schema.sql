@@ -75,3 +75,18 @@ CREATE TABLE IF NOT EXISTS notices (
     message  TEXT    NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS notices_by_scan ON notices (scan_id);
+
+-- One row per audited target and audit run. Evidence is stored as printed, after the
+-- engine masked any identifier in it; `classification` is the JSON summary of a sampled
+-- scan of an exposed store (`scan_id` points at that scan's findings).
+CREATE TABLE IF NOT EXISTS exposures (
+    id             INTEGER PRIMARY KEY,
+    audited_at     TEXT    NOT NULL,
+    target         TEXT    NOT NULL,
+    service        TEXT    NOT NULL,
+    exposed        INTEGER CHECK (exposed IN (0, 1)),
+    evidence       TEXT    NOT NULL,
+    scan_id        INTEGER REFERENCES scans (id),
+    classification TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS exposures_by_target ON exposures (target);

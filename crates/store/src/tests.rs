@@ -126,3 +126,27 @@ fn dates_are_civil() {
     assert_eq!(civil_from_days(19_723), (2024, 1, 1));
     assert_eq!(civil_from_days(11_016), (2000, 2, 29));
 }
+
+#[test]
+fn latest_exposure_per_target_exposed_first() {
+    let s = Store::in_memory().unwrap();
+    let a = s
+        .add_exposure("redis://h:6379/0", "redis", Some(false), "NOAUTH")
+        .unwrap();
+    s.add_exposure("mongodb://m:27017", "mongodb", None, "unreachable")
+        .unwrap();
+    let later = s
+        .add_exposure("redis://h:6379/0", "redis", Some(true), "PONG")
+        .unwrap();
+    assert!(later > a);
+    let scan = s.begin_scan("[]", "r").unwrap();
+    s.set_exposure_classification(later, scan, r#"{"findings":3}"#)
+        .unwrap();
+    let rows = s.latest_exposures().unwrap();
+    assert_eq!(rows.len(), 2, "one row per target: {rows:?}");
+    assert_eq!(rows[0].target, "redis://h:6379/0");
+    assert_eq!(rows[0].exposed, Some(true));
+    assert_eq!(rows[0].scan_id, Some(scan));
+    assert_eq!(rows[0].classification.as_deref(), Some(r#"{"findings":3}"#));
+    assert_eq!(rows[1].exposed, None);
+}

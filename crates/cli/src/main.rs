@@ -974,12 +974,18 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
         notices: store
             .notices(id)?
             .into_iter()
-            .filter(|(_, kind, _)| kind != "info")
+            // Info notices are routine, except the statement that a store was sampled.
+            .filter(|(_, kind, message)| kind != "info" || message.starts_with("sampled:"))
             .map(|(path, kind, message)| leakscope_report::ReportNotice {
                 kind,
                 path,
                 message,
             })
+            .collect(),
+        exposures: store
+            .latest_exposures()?
+            .into_iter()
+            .map(leakscope_report::html::ExposureInfo::from_row)
             .collect(),
     };
     let text = match args.format.as_str() {

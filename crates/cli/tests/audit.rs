@@ -385,6 +385,18 @@ fn classify_counts_what_anyone_can_read_and_masks_evidence() {
         )),
         "{text}"
     );
+    // The HTML report lists the verdicts with their samples' counts.
+    let out = env.run(&["report", "--format", "html", "--out", "-"]);
+    let html = String::from_utf8_lossy(&out.stdout);
+    let section = &html[html
+        .find("<section id=\"exposure\">")
+        .expect("an exposure section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains("EXPOSED") && section.contains("public-bkt"),
+        "{section}"
+    );
+    assert!(!section.contains("13812345678"), "{section}");
     // Without --classify no sample is taken.
     let (_, records, _) = audit(&env, &["--endpoint", &endpoint], &targets);
     assert!(records.iter().all(|r| r.get("classification").is_none()));

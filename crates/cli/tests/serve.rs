@@ -2,6 +2,7 @@
 //! in headless chromium with filters applied (see `report.rs` for the browser setup).
 
 mod common;
+mod servers;
 
 use common::*;
 use std::io::{BufRead, BufReader};
@@ -200,12 +201,59 @@ fn dashboard_page_applies_filters_in_a_browser() {
     let unfiltered = run(&format!("{}/", server.base), &["--dump-dom".into()]);
     let dom = String::from_utf8(unfiltered.stdout).unwrap();
     assert!(dom.contains("cn_mobile") && dom.contains("email"));
+    assert!(
+        dom.contains("id=\"exposure-section\" hidden"),
+        "no audit yet, no exposure table"
+    );
+
+    // An audit of an open Redis (classified) and of a port nobody listens on adds the
+    // exposure table; its sample is a scan of its own, so the page pins scan 1.
+    let Some(redis) = servers::redis(&[]) else {
+        return;
+    };
+    servers::redis_cli(&redis, None, &[&["SET", "citizen", &resident_id(77)]]);
+    let open = format!("redis://127.0.0.1:{}/0", redis.port);
+    let closed = format!("redis://127.0.0.1:{}/0", servers::free_port());
+    let out = env.run(&[
+        "audit",
+        "--db",
+        &db,
+        "--classify",
+        "--interval-ms",
+        "0",
+        "--timeout",
+        "3",
+        &open,
+        &closed,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let (status, rows) = get(&format!("{}/api/exposures", server.base), None);
+    assert_eq!(status, 200);
+    assert_eq!(rows[0]["exposed"], true, "{rows}");
+    assert_eq!(rows[0]["distinct_people"], 1, "{rows}");
+    assert_eq!(rows[1]["exposed"], serde_json::Value::Null, "{rows}");
+    let page = run(&format!("{}/?scan=1", server.base), &["--dump-dom".into()]);
+    let dom = String::from_utf8(page.stdout).unwrap();
+    let table = &dom[dom.find("<table id=\"exposures\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(
+        table.contains("EXPOSED") && table.contains(&open),
+        "{table}"
+    );
+    assert!(
+        table.contains("unknown") && table.contains(&closed),
+        "{table}"
+    );
+    assert!(
+        table.contains("(scan 2)"),
+        "the sample links to its scan: {table}"
+    );
     let shots =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
     std::fs::create_dir_all(&shots).unwrap();
     let png = shots.join("dashboard.png");
     let shot = run(
-        &format!("{}/?detector=cn_resident_id", server.base),
+        &format!("{}/?scan=1&detector=cn_resident_id", server.base),
         &[format!("--screenshot={}", png.display())],
     );
     assert!(shot.status.success());

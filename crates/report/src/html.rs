@@ -62,6 +62,54 @@ pub struct ScanInfo {
     pub errors: i64,
 }
 
+/// The latest exposure verdict for one audited target.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExposureInfo {
+    /// The target, without credentials.
+    pub target: String,
+    /// `redis`, `mongodb`, `postgres`, `mysql` or `s3`.
+    pub service: String,
+    /// `true` exposed, `false` refused, `null` could not tell.
+    pub exposed: Option<bool>,
+    /// What the probe observed (identifiers masked).
+    pub evidence: String,
+    /// When it was probed.
+    pub audited_at: String,
+    /// The sampled classification scan, when the store was classified.
+    pub scan_id: Option<i64>,
+    /// Findings in that sample.
+    pub findings: Option<u64>,
+    /// Distinct people in that sample.
+    pub distinct_people: Option<u64>,
+}
+
+impl ExposureInfo {
+    /// Builds the row from a stored verdict; the classification summary is JSON as
+    /// `leakscope audit --classify` wrote it.
+    pub fn from_row(row: leakscope_store::ExposureRow) -> Self {
+        let classification: Option<serde_json::Value> = row
+            .classification
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok());
+        let number = |key: &str| {
+            classification
+                .as_ref()
+                .and_then(|c| c.get(key))
+                .and_then(serde_json::Value::as_u64)
+        };
+        ExposureInfo {
+            findings: number("findings"),
+            distinct_people: number("distinct_people"),
+            target: row.target,
+            service: row.service,
+            exposed: row.exposed,
+            evidence: row.evidence,
+            audited_at: row.audited_at,
+            scan_id: row.scan_id,
+        }
+    }
+}
+
 /// A masked example finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Example {
@@ -128,6 +176,8 @@ pub struct ReportData {
     pub locations: Vec<LocationRow>,
     /// Errors and skips.
     pub notices: Vec<ReportNotice>,
+    /// The latest verdict for every target `leakscope audit` probed with this database.
+    pub exposures: Vec<ExposureInfo>,
 }
 
 impl ReportData {

@@ -110,6 +110,7 @@ fn app(db: PathBuf, token: Option<String>) -> (Router, AppState) {
         .route("/api/findings", get(findings))
         .route("/api/locations", get(locations))
         .route("/api/impact", get(impact))
+        .route("/api/exposures", get(exposures))
         .route("/api/charts/detectors.svg", get(chart_detectors))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such page".into()) })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -247,6 +248,19 @@ async fn scans(State(state): State<AppState>) -> Result<Json<Vec<ScanOut>>, ApiE
                 findings: r.findings,
                 errors: r.errors,
             })
+            .collect(),
+    ))
+}
+
+/// The latest audit verdict per target (not tied to a scan: audits probe stores, scans
+/// read them).
+async fn exposures(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<leakscope_report::html::ExposureInfo>>, ApiError> {
+    let rows = with_store(&state, |s| Ok(s.latest_exposures()?)).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(leakscope_report::html::ExposureInfo::from_row)
             .collect(),
     ))
 }

@@ -646,6 +646,15 @@ impl Store {
 
     /// The newest verdict for every target ever audited, exposed ones first.
     pub fn latest_exposures(&self) -> Result<Vec<ExposureRow>, StoreError> {
+        // A read-only handle on a database no audit ever touched may predate the table.
+        let exists: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'exposures'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(Vec::new());
+        }
         let mut stmt = self.conn.prepare(
             "SELECT id, audited_at, target, service, exposed, evidence, scan_id, classification
              FROM exposures e

@@ -217,3 +217,115 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
     );
     Ok(())
 }
+
+/// Writes `count` citizen-record-like rows: the shape of the household-register and
+/// chat-log dumps behind this project (name, resident ID, mobile, address, bank card, a
+/// free-text note and a timestamp), about 250 bytes each.
+pub fn records(count: u64, format: &str, seed: u64) -> Result<()> {
+    use std::io::Write;
+    let mut g = crate::corpus::Generator::new(seed);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    if !matches!(format, "csv" | "jsonl") {
+        anyhow::bail!("unknown format `{format}` (csv, jsonl)");
+    }
+    if format == "csv" {
+        writeln!(out, "id,name,idcard,mobile,address,card,note,created")?;
+    }
+    for id in 1..=count {
+        let (name, idcard, mobile, address, card) = (
+            g.name(),
+            g.resident_id(),
+            g.mobile(),
+            g.address(),
+            g.bank_card(),
+        );
+        // Notes are ordinary text without identifiers, as most of a real record is.
+        let note = "registered at the front desk; membership level standard; no remarks";
+        let created = format!("2024-{:02}-{:02}T08:00:00Z", 1 + id % 12, 1 + id % 28);
+        if format == "csv" {
+            writeln!(
+                out,
+                "{id},{name},{idcard},{mobile},{address},{card},{note},{created}"
+            )?;
+        } else {
+            let row = serde_json::json!({
+                "_id": id, "name": name, "idcard": idcard, "mobile": mobile,
+                "address": address, "card": card, "note": note, "created": created,
+            });
+            serde_json::to_writer(&mut out, &row)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Reads a store through the same listers and decoders as `scan`, counting records and
+/// bytes but running no detection.
+pub fn read(url: &str, options: &leakscope_sources::stores::StoreOptions) -> Result<i32> {
+    use leakscope_sources::stores::{self, StoreJob};
+    use leakscope_sources::{FieldAt, Limits, Notice, Sink};
+
+    /// Counts what a scan's engine would have been given.
+    #[derive(Default)]
+    struct Counter {
+        fields: u64,
+        bytes: u64,
+        errors: u64,
+    }
+    impl Sink for Counter {
+        fn begin_text(&mut self, _: &leakscope_core::ObjectPath, _: &'static str) {}
+        fn text_chunk(&mut self, chunk: &str) {
+            self.bytes += chunk.len() as u64;
+        }
+        fn end_text(&mut self) {}
+        fn field(&mut self, _: &leakscope_core::ObjectPath, _: FieldAt<'_>, value: &str) {
+            self.fields += 1;
+            self.bytes += value.len() as u64;
+        }
+        fn notice(&mut self, n: Notice) {
+            if n.kind == leakscope_sources::NoticeKind::Error {
+                self.errors += 1;
+                eprintln!("error: {}: {}", n.path, n.message);
+            }
+        }
+    }
+
+    let started = Instant::now();
+    let limits = Limits::default();
+    let mut counter = Counter::default();
+    let mut records = 0u64;
+    let mut objects = 0u64;
+    let mut lister_errors = 0u64;
+    stores::list(
+        url,
+        options,
+        &mut |job| {
+            match &job {
+                StoreJob::Records(batch) => records += batch.records.len() as u64,
+                #[allow(unreachable_patterns)]
+                _ => objects += 1,
+            }
+            job.decode(&limits, &mut counter);
+            true
+        },
+        &mut |n| {
+            if n.kind == leakscope_sources::NoticeKind::Error {
+                lister_errors += 1;
+            }
+            eprintln!("{}: {}: {}", n.kind.as_str(), n.path, n.message);
+        },
+    );
+    counter.errors += lister_errors;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "read {records} records and {objects} objects, {} fields, {:.1} MB of values in {secs:.2}s: {:.0} records/s, {:.1} MB/s{}",
+        counter.fields,
+        counter.bytes as f64 / 1e6,
+        records as f64 / secs,
+        mbps(counter.bytes as usize, secs),
+        if counter.errors > 0 { format!(" ({} errors)", counter.errors) } else { String::new() }
+    );
+    Ok(if counter.errors > 0 { 2 } else { 0 })
+}

@@ -99,6 +99,27 @@ enum BenchWhat {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Print citizen-record-like rows (CSV with a header, or JSON lines) to standard
+    /// output, for loading into a database or object store under test.
+    Records {
+        /// How many records.
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// `csv` or `jsonl`.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Generator seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Read a data store the way `scan` does, without the engine: the baseline that shows
+    /// how much of a store scan's time is the store and how much is detection.
+    Read {
+        /// An `s3://`, `mongodb://`, `postgres://`, `mysql://` or `redis://` URL.
+        url: String,
+        #[command(flatten)]
+        stores: StoreArgs,
+    },
     /// The detection engine alone, on generated mixed text.
     Engine {
         /// Corpus size in MiB.
@@ -417,6 +438,20 @@ fn run(cli: Cli) -> Result<i32> {
             bench::store(&db, findings, seed)?;
             Ok(0)
         }
+        Command::Bench {
+            what:
+                BenchWhat::Records {
+                    count,
+                    format,
+                    seed,
+                },
+        } => {
+            bench::records(count, &format, seed)?;
+            Ok(0)
+        }
+        Command::Bench {
+            what: BenchWhat::Read { url, stores },
+        } => bench::read(&url, &store_options(&stores)?),
         Command::Bench {
             what:
                 BenchWhat::Engine {

@@ -149,6 +149,16 @@ pub fn probe(target: &Target, config: &ProbeConfig) -> Exposure {
     }
 }
 
+/// The first line of a driver's error, at most 300 characters: drivers describe the whole
+/// topology or a stack of causes, and evidence should stay one readable line.
+pub(crate) fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
 /// Evidence quotes what servers said, and a hostile server can say anything: control
 /// characters (terminal escape sequences, line breaks that would forge extra output lines)
 /// become spaces, in one place for every probe.
@@ -215,5 +225,14 @@ mod tests {
             super::printable("ok\u{1b}[2J\nEXPOSED fake"),
             "ok [2J EXPOSED fake"
         );
+    }
+
+    #[test]
+    fn driver_errors_shrink_to_one_short_line() {
+        assert_eq!(super::first_line("refused\ncaused by: x"), "refused");
+        let long = "身".repeat(400);
+        let short = super::first_line(&long);
+        assert_eq!(short.chars().count(), 301);
+        assert!(short.ends_with('…'));
     }
 }

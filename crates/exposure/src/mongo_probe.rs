@@ -128,15 +128,5 @@ fn refused_or_unreachable(what: &str, e: &Error) -> (Option<bool>, String) {
 }
 
 fn short(e: &Error) -> String {
-    let text = e.to_string();
-    let text = text.lines().next().unwrap_or("").to_string();
-    if text.len() > 300 {
-        let mut cut = 300;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        format!("{}…", &text[..cut])
-    } else {
-        text
-    }
+    crate::first_line(&e.to_string())
 }

@@ -68,5 +68,5 @@ fn is_auth(e: &redis::RedisError) -> bool {
 }
 
 fn first_line(e: &redis::RedisError) -> String {
-    e.to_string().lines().next().unwrap_or("").to_string()
+    crate::first_line(&e.to_string())
 }

@@ -48,10 +48,12 @@ pub(crate) fn probe(target: &Target, config: &ProbeConfig) -> (Option<bool>, Str
         Ok(r) => r,
         Err(e) => return (None, format!("unreachable: {e}")),
     };
-    let why = explanation(&agent, &bucket);
+    // The ACL and policy explain a verdict; they are fetched only once there is one, not
+    // for a missing bucket or a redirect.
     match status {
         200 => {}
         403 | 401 => {
+            let why = explanation(&agent, &bucket);
             return (
                 Some(false),
                 format!("anonymous ListObjectsV2 refused: HTTP {status} {}{why}", error_code(&body)),
@@ -77,6 +79,7 @@ pub(crate) fn probe(target: &Target, config: &ProbeConfig) -> (Option<bool>, Str
             )
         }
     }
+    let why = explanation(&agent, &bucket);
     let listing = match ListObjectsV2::parse_response(&body) {
         Ok(l) => l,
         Err(e) => {

@@ -163,11 +163,5 @@ fn no_answer(config: &ProbeConfig) -> String {
 }
 
 fn short(e: &sqlx::Error) -> String {
-    let text = e.to_string();
-    text.lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(300)
-        .collect()
+    crate::first_line(&e.to_string())
 }

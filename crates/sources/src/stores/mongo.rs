@@ -167,6 +167,13 @@ pub fn flatten_document(doc: &RawDocument, ordinal: u64) -> (Record, Option<Stri
     (Record { key, fields }, problem)
 }
 
+/// Flattens one document given as bytes (as a server sends it). A document whose header is
+/// inconsistent is an error; a malformed element inside is the returned problem.
+pub fn flatten_bytes(bytes: &[u8], ordinal: u64) -> Result<(Record, Option<String>), String> {
+    let doc = RawDocument::from_bytes(bytes).map_err(|e| format!("not a BSON document: {e}"))?;
+    Ok(flatten_document(doc, ordinal))
+}
+
 /// Walks a raw BSON document, pushing `(path, text)` for every scannable leaf. Stops at the
 /// first malformed element with a description of it.
 pub fn flatten_bson(
@@ -266,15 +273,43 @@ mod tests {
         assert_eq!(record.fields[5].1, "6228480123456700");
     }
 
+    /// The body of the `bson_document` fuzz target, over every single-byte corruption and
+    /// every truncation of a document with nesting, arrays, binary and numbers.
+    #[test]
+    fn corrupted_and_truncated_documents_never_panic() {
+        let d = rawdoc! {
+            "_id": 7_i32,
+            "a": { "b": ["13812345678", { "c": 1.5_f64, "d": [1_i64, "x"] }] },
+            "bin": Binary { subtype: mongodb::bson::spec::BinarySubtype::Generic, bytes: b"idcard 11010519491231002X".to_vec() },
+            "s": "张三",
+        };
+        let bytes = d.as_bytes().to_vec();
+        for i in 0..bytes.len() {
+            for v in [0x00, 0x01, 0x03, 0x04, 0x05, 0x7f, 0x80, 0xff] {
+                let mut m = bytes.clone();
+                m[i] = v;
+                let _ = flatten_bytes(&m, 1);
+            }
+            let _ = flatten_bytes(&bytes[..i], 1);
+        }
+        // Deep nesting stops at the limit with a problem, not a stack overflow.
+        let mut deep = rawdoc! { "v": "x" };
+        for _ in 0..200 {
+            deep = rawdoc! { "n": deep };
+        }
+        let (_, problem) = flatten_bytes(deep.as_bytes(), 1).unwrap();
+        assert!(problem.unwrap().contains("nested deeper"));
+    }
+
     #[test]
     fn malformed_bson_is_a_problem_not_a_panic() {
         let good = rawdoc! { "a": "x", "b": { "c": "y" } };
         let mut bytes = good.as_bytes().to_vec();
+        // Layout: total length (4), type 0x02, "a\0", string length (4 bytes at 7) …
         // Claim a longer string than the document holds.
-        bytes[11] = 0x7f;
-        if let Ok(doc) = RawDocument::from_bytes(&bytes) {
-            let mut out = Vec::new();
-            assert!(flatten_bson(doc, "", 0, &mut out).is_err());
-        }
+        bytes[7] = 0x7f;
+        let doc = RawDocument::from_bytes(&bytes).expect("only the header is checked");
+        let mut out = Vec::new();
+        assert!(flatten_bson(doc, "", 0, &mut out).is_err());
     }
 }

@@ -313,6 +313,7 @@ pub fn run_with_summary(
         let roots = plan.roots.clone();
         let walk_opts = plan.walk.clone();
         let store_opts = &plan.store;
+        let engine = plan.engine;
         scope.spawn(move || {
             let mut fs_roots = Vec::new();
             let mut store_roots = Vec::new();
@@ -355,6 +356,8 @@ pub fn run_with_summary(
                     message: e.to_string(),
                 }));
             }
+            let mut key_scanner = engine.scanner();
+            let mut found = Vec::new();
             for url in store_roots {
                 if stopping() {
                     break;
@@ -377,6 +380,14 @@ pub fn run_with_summary(
                         !stopping() && job_tx.send(Job::Store(job)).is_ok()
                     },
                     &mut |n| {
+                        // Listers name records by key (`_id`, a Redis key), and a key can be
+                        // an identifier: notices are stored, so they are masked like
+                        // record locations are.
+                        let n = Notice {
+                            path: mask_identifiers(&mut key_scanner, &n.path, &mut found),
+                            message: mask_identifiers(&mut key_scanner, &n.message, &mut found),
+                            kind: n.kind,
+                        };
                         let _ = walk_tx.send(Msg::Notice(n));
                     },
                 );
@@ -852,4 +863,30 @@ fn collect(
     }
     summary.by_detector = by_detector;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leakscope_core::HashKey;
+    use leakscope_detect::EngineConfig;
+
+    #[test]
+    fn identifiers_in_keys_and_notices_are_masked_and_the_rest_kept() {
+        let config = EngineConfig::new(HashKey::insecure_test_key(), crate::today());
+        let engine = Engine::builtin(&config).unwrap();
+        let mut scanner = engine.scanner();
+        let mut found = Vec::new();
+        let masked = mask_identifiers(
+            &mut scanner,
+            "mongodb://h:27017/app.users/13812345678: cannot read",
+            &mut found,
+        );
+        assert_eq!(
+            masked,
+            "mongodb://h:27017/app.users/138****5678: cannot read"
+        );
+        let plain = "redis://h:6379/0/session:42";
+        assert_eq!(mask_identifiers(&mut scanner, plain, &mut found), plain);
+    }
 }

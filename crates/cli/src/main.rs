@@ -237,7 +237,8 @@ struct StoreArgs {
     /// S3-compatible endpoint for `s3://` roots (`http://host:port`, path-style).
     #[arg(long, env = "LEAKSCOPE_S3_ENDPOINT")]
     endpoint: Option<String>,
-    /// Unsigned S3 requests, even when AWS credentials are set.
+    /// No credentials from the environment: unsigned S3 requests even when AWS keys are
+    /// set, no PGPASSWORD or pgpass file for PostgreSQL.
     #[arg(long)]
     anonymous: bool,
     /// Only these collections or tables (`db.collection`, `schema.table` or `db.table`

@@ -273,6 +273,31 @@ fn postgres_rows_are_located_by_primary_key_and_column() {
     );
     assert_eq!(code, 2, "{other:?}");
     assert!(!everything.contains("wrong-pw"));
+
+    // PGPASSWORD from the environment is used for an ordinary scan, and never with
+    // --anonymous (what `audit --classify` reads with).
+    let bare = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
+    let with_env = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_leakscope"))
+            .args([
+                "scan",
+                "--no-db",
+                "--quiet",
+                "--no-progress",
+                "--fail-on",
+                "never",
+            ])
+            .args(extra)
+            .arg(&bare)
+            .env("LEAKSCOPE_HOME", env.home.path())
+            .env("PGPASSWORD", "pg-s3cret")
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(with_env(&[]), Some(0));
+    assert_eq!(with_env(&["--anonymous"]), Some(2));
 }
 
 #[test]

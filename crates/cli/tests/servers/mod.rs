@@ -41,12 +41,22 @@ impl Drop for Server {
     }
 }
 
+/// A loopback port nobody listens on now, never handed out twice in this process (tests
+/// run in parallel and each server takes several ports).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Skips (returns `None`) or, under `LEAKSCOPE_REQUIRE_SERVERS`, fails.
@@ -76,13 +86,21 @@ fn venv_bin(name: &str) -> Option<PathBuf> {
 }
 
 fn wait_for_port(port: u16, child: &mut Child, what: &str, log: &Path) {
+    if let Err(e) = try_wait_for_port(port, child, what, log) {
+        panic!("{e}");
+    }
+}
+
+/// Waits until `port` accepts connections; an error when the process exited first (a port
+/// taken meanwhile by another process is the usual reason, and worth one more try).
+fn try_wait_for_port(port: u16, child: &mut Child, what: &str, log: &Path) -> Result<(), String> {
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = child.try_wait() {
-            panic!(
+            return Err(format!(
                 "{what} exited ({status}) before listening: {}",
                 std::fs::read_to_string(log).unwrap_or_default()
-            );
+            ));
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
@@ -91,6 +109,7 @@ fn wait_for_port(port: u16, child: &mut Child, what: &str, log: &Path) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    Ok(())
 }
 
 fn log_file(dir: &Path, name: &str) -> (PathBuf, Stdio, Stdio) {
@@ -363,35 +382,21 @@ pub fn seaweed() -> Option<Server> {
     )
     .unwrap();
     // Every service gets its own free port (gRPC ports default to HTTP port + 10000, which
-    // could collide, so they are chosen too).
-    let ports: Vec<u16> = (0..9).map(|_| free_port()).collect();
+    // could collide, so they are chosen too). Nine ports chosen ahead can still be taken by
+    // another process before weed binds them; then it exits, and a second set is tried.
+    let mut attempt = 0;
+    let (child, ports, log) = loop {
+        attempt += 1;
+        let ports: Vec<u16> = (0..9).map(|_| free_port()).collect();
+        let data = dir.path().join(format!("data-{attempt}"));
+        let (mut child, log) = start_weed(&weed, &data, &ports, &config, dir.path(), attempt);
+        match try_wait_for_port(ports[0], &mut child, "weed mini (S3)", &log) {
+            Ok(()) => break (child, ports, log),
+            Err(e) if attempt >= 3 => panic!("{e}"),
+            Err(e) => eprintln!("retrying with other ports: {e}"),
+        }
+    };
     let s3 = ports[0];
-    let (log, out, err) = log_file(dir.path(), "weed.log");
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    let mut child = Command::new(weed)
-        .arg("mini")
-        .arg(format!("-dir={}", dir.path().join("data").display()))
-        .args([
-            "-ip=127.0.0.1",
-            "-ip.bind=127.0.0.1",
-            "-master.telemetry=false",
-        ])
-        .args(["-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0"])
-        .arg(format!("-s3.port={s3}"))
-        .arg(format!("-master.port={}", ports[1]))
-        .arg(format!("-master.port.grpc={}", ports[2]))
-        .arg(format!("-volume.port={}", ports[3]))
-        .arg(format!("-volume.port.grpc={}", ports[4]))
-        .arg(format!("-filer.port={}", ports[5]))
-        .arg(format!("-filer.port.grpc={}", ports[6]))
-        .arg(format!("-s3.port.grpc={}", ports[7]))
-        .arg(format!("-admin.port={}", ports[8]))
-        .arg(format!("-s3.config={}", config.display()))
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .unwrap();
-    wait_for_port(s3, &mut child, "weed mini (S3)", &log);
     let server = Server {
         child,
         port: s3,
@@ -413,6 +418,43 @@ pub fn seaweed() -> Option<Server> {
         std::thread::sleep(Duration::from_millis(250));
     }
     Some(server)
+}
+
+/// Starts `weed mini` on the given ports (S3 first) with its data under `data`.
+fn start_weed(
+    weed: &Path,
+    data: &Path,
+    ports: &[u16],
+    config: &Path,
+    dir: &Path,
+    attempt: u32,
+) -> (Child, PathBuf) {
+    let (log, out, err) = log_file(dir, &format!("weed-{attempt}.log"));
+    std::fs::create_dir_all(data).unwrap();
+    let child = Command::new(weed)
+        .arg("mini")
+        .arg(format!("-dir={}", data.display()))
+        .args([
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+        ])
+        .args(["-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0"])
+        .arg(format!("-s3.port={}", ports[0]))
+        .arg(format!("-master.port={}", ports[1]))
+        .arg(format!("-master.port.grpc={}", ports[2]))
+        .arg(format!("-volume.port={}", ports[3]))
+        .arg(format!("-volume.port.grpc={}", ports[4]))
+        .arg(format!("-filer.port={}", ports[5]))
+        .arg(format!("-filer.port.grpc={}", ports[6]))
+        .arg(format!("-s3.port.grpc={}", ports[7]))
+        .arg(format!("-admin.port={}", ports[8]))
+        .arg(format!("-s3.config={}", config.display()))
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    (child, log)
 }
 
 pub fn s3_endpoint(server: &Server) -> String {

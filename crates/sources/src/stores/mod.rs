@@ -38,7 +38,8 @@ pub struct StoreOptions {
     pub sample: Option<u64>,
     /// Endpoint of an S3-compatible server (`http://host:port`, path-style addressing).
     pub s3_endpoint: Option<String>,
-    /// Send unsigned S3 requests even when credentials are in the environment.
+    /// Use no credentials from the environment: unsigned S3 requests even when AWS keys
+    /// are set, and no PGPASSWORD or pgpass password for PostgreSQL.
     pub anonymous: bool,
     /// Records per batch handed to a worker.
     pub batch_records: usize,

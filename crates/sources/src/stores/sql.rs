@@ -42,6 +42,9 @@ async fn postgres(
     report: &mut Report<'_>,
 ) {
     let connect = match PgConnectOptions::from_str(url) {
+        // Anonymous reading (what `audit --classify` does) must not pick up PGPASSWORD or
+        // a pgpass file from the operator's environment: an explicit empty password.
+        Ok(o) if options.anonymous => o.application_name("leakscope").password(""),
         Ok(o) => o.application_name("leakscope"),
         Err(e) => return report(url, NoticeKind::Error, format!("not a PostgreSQL URL: {e}")),
     };

@@ -206,12 +206,7 @@ impl Auditor {
             distinct_people: impact.as_ref().map_or(0, |i| i.distinct_people),
             distinct_identifiers: impact
                 .as_ref()
-                .map(|i| {
-                    i.by_identifier
-                        .iter()
-                        .map(|d| (d.detector.clone(), d.distinct))
-                        .collect()
-                })
+                .map(|i| i.distinct_by_identifier().into_iter().collect())
                 .unwrap_or_default(),
             by_detector: summary.by_detector.clone(),
             errors: summary.errors,

@@ -634,15 +634,11 @@ fn scan_store(
         }
     }
     let mut job = job;
-    if let StoreJob::Records(batch) = &mut job {
-        // A record's key goes into its location, and locations are stored: an `_id` or
-        // primary key that is itself an identifier (a phone number as `_id`) is masked
-        // there like any other value.
-        let mut found = Vec::new();
-        for record in &mut batch.records {
-            record.key = mask_identifiers(scanner, &record.key, &mut found);
-        }
-    }
+    // A record's key goes into its location, and locations are stored: an `_id` or primary
+    // key that is itself an identifier (a phone number as `_id`) is masked there like any
+    // other value.
+    let mut found = Vec::new();
+    job.rewrite_keys(|key| mask_identifiers(scanner, key, &mut found));
     let mut sink = new_sink(scanner, &location, plan);
     job.decode(&plan.limits, &mut sink);
     Msg::Scanned {

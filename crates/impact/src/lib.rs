@@ -388,5 +388,15 @@ pub struct ImpactReport {
     pub by_store: Vec<StoreImpact>,
 }
 
+impl ImpactReport {
+    /// Distinct values per identifier type, as `(detector, distinct)` pairs.
+    pub fn distinct_by_identifier(&self) -> Vec<(String, u64)> {
+        self.by_identifier
+            .iter()
+            .map(|d| (d.detector.clone(), d.distinct))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -287,12 +287,7 @@ pub fn render_html(data: &ReportData) -> Result<String, minijinja::Error> {
     let people: Vec<(String, u64)> = data
         .impact
         .as_ref()
-        .map(|i| {
-            i.by_identifier
-                .iter()
-                .map(|d| (d.detector.clone(), d.distinct))
-                .collect()
-        })
+        .map(ImpactReport::distinct_by_identifier)
         .unwrap_or_default();
     let charts = minijinja::context! {
         categories => minijinja::Value::from_safe_string(bar_chart("Findings by category", &categories, "#b03a2e")),

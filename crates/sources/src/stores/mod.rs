@@ -113,6 +113,20 @@ impl StoreJob {
         }
     }
 
+    /// Replaces every record key (objects have none): keys become part of stored
+    /// locations, so the caller masks identifiers in them.
+    pub fn rewrite_keys(&mut self, mut rewrite: impl FnMut(&str) -> String) {
+        match self {
+            StoreJob::Records(batch) => {
+                for record in &mut batch.records {
+                    record.key = rewrite(&record.key);
+                }
+            }
+            #[cfg(feature = "s3")]
+            StoreJob::Object(_) => {}
+        }
+    }
+
     /// Pushes the content into the sink: record fields directly, objects fetched and
     /// decoded like files of the same name.
     pub fn decode(&self, limits: &crate::Limits, sink: &mut dyn Sink) {
@@ -311,11 +325,17 @@ pub fn list(
     match scheme.as_str() {
         "redis" => redis_store::list(url, options, send, &mut located),
         #[cfg(feature = "mongodb")]
-        "mongodb" | "mongodb+srv" => mongo::list(url, options, send, &mut located),
+        "mongodb" | "mongodb+srv" => block_on(url, &mut located, |rt, r| {
+            rt.block_on(mongo::list(url, options, send, r))
+        }),
         #[cfg(feature = "sql")]
-        "postgres" | "postgresql" => sql::list_postgres(url, options, send, &mut located),
+        "postgres" | "postgresql" => block_on(url, &mut located, |rt, r| {
+            rt.block_on(sql::postgres(url, options, send, r))
+        }),
         #[cfg(feature = "sql")]
-        "mysql" | "mariadb" => sql::list_mysql(url, options, send, &mut located),
+        "mysql" | "mariadb" => block_on(url, &mut located, |rt, r| {
+            rt.block_on(sql::mysql(url, options, send, r))
+        }),
         #[cfg(feature = "s3")]
         "s3" => s3::list(url, options, send, &mut located),
         #[cfg(not(feature = "mongodb"))]
@@ -365,13 +385,21 @@ pub(crate) fn flatten_json(
     }
 }
 
-/// A tokio runtime for one lister (the async drivers need one; listers run on their own
-/// thread, so a current-thread runtime is enough).
+/// Runs an asynchronous lister on a tokio runtime of its own (the async drivers need one;
+/// listers run on the walker thread, so a current-thread runtime is enough).
 #[cfg(any(feature = "mongodb", feature = "sql"))]
-pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
+fn block_on<'a>(
+    url: &str,
+    report: &mut Report<'a>,
+    run: impl FnOnce(&tokio::runtime::Runtime, &mut Report<'a>),
+) {
+    match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
+    {
+        Ok(rt) => run(&rt, report),
+        Err(e) => report(url, NoticeKind::Error, format!("cannot start I/O: {e}")),
+    }
 }
 
 /// `host:port` for a location, with brackets around IPv6 addresses.

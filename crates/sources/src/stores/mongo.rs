@@ -7,7 +7,7 @@
 //! object ids, dates, booleans and other types carry no identifiers and are skipped.
 //! Sampling uses the server's `$sample` stage (random documents).
 
-use super::{host_port, runtime, Batcher, Record, Report, StoreJob, StoreOptions};
+use super::{host_port, Batcher, Record, Report, StoreJob, StoreOptions};
 use crate::NoticeKind;
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, RawBsonRef, RawDocument, RawDocumentBuf};
@@ -19,20 +19,7 @@ const SYSTEM_DATABASES: [&str; 3] = ["admin", "config", "local"];
 /// Nesting deeper than this is not walked (hostile documents can nest 100 levels).
 const MAX_DEPTH: usize = 64;
 
-pub(crate) fn list(
-    url: &str,
-    options: &StoreOptions,
-    send: &mut dyn FnMut(StoreJob) -> bool,
-    report: &mut Report<'_>,
-) {
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => return report(url, NoticeKind::Error, format!("cannot start I/O: {e}")),
-    };
-    rt.block_on(read_all(url, options, send, report));
-}
-
-async fn read_all(
+pub(crate) async fn list(
     url: &str,
     options: &StoreOptions,
     send: &mut dyn FnMut(StoreJob) -> bool,

@@ -7,7 +7,7 @@
 //! JSON columns flatten into `column.key` paths. Rows stream through a cursor; sampling
 //! uses `ORDER BY random()` / `ORDER BY RAND()` with a `LIMIT`.
 
-use super::{flatten_json, host_port, runtime, Batcher, Record, Report, StoreJob, StoreOptions};
+use super::{flatten_json, host_port, Batcher, Record, Report, StoreJob, StoreOptions};
 use crate::NoticeKind;
 use futures_util::TryStreamExt;
 use sqlx::mysql::MySqlConnectOptions;
@@ -22,20 +22,7 @@ struct Table {
     key: Vec<String>,
 }
 
-pub(crate) fn list_postgres(
-    url: &str,
-    options: &StoreOptions,
-    send: &mut dyn FnMut(StoreJob) -> bool,
-    report: &mut Report<'_>,
-) {
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => return report(url, NoticeKind::Error, format!("cannot start I/O: {e}")),
-    };
-    rt.block_on(postgres(url, options, send, report));
-}
-
-async fn postgres(
+pub(crate) async fn postgres(
     url: &str,
     options: &StoreOptions,
     send: &mut dyn FnMut(StoreJob) -> bool,
@@ -109,20 +96,7 @@ async fn postgres(
     let _ = conn.close().await;
 }
 
-pub(crate) fn list_mysql(
-    url: &str,
-    options: &StoreOptions,
-    send: &mut dyn FnMut(StoreJob) -> bool,
-    report: &mut Report<'_>,
-) {
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => return report(url, NoticeKind::Error, format!("cannot start I/O: {e}")),
-    };
-    rt.block_on(mysql(url, options, send, report));
-}
-
-async fn mysql(
+pub(crate) async fn mysql(
     url: &str,
     options: &StoreOptions,
     send: &mut dyn FnMut(StoreJob) -> bool,

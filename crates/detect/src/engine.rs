@@ -23,7 +23,9 @@ use crate::rules::{RuleError, RuleFile, RuleSpec, TriggerSpec};
 use crate::validators::{self, Check, Date, ValidationContext, Validator};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use leakscope_core::{mask_value, Category, Confidence, Finding, HashKey, MaskStyle, RawValue};
-use regex::Regex;
+use regex_automata::meta::{Cache, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::Input;
 
 /// Bytes before a match searched for context words.
 pub const CONTEXT_BEFORE: usize = 64;
@@ -292,6 +294,7 @@ impl Engine {
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&negative_words)
                     .expect("negative words are plain literals"),
             )
@@ -353,11 +356,24 @@ impl Engine {
 
     /// A scanner bound to this engine. Make one per thread and reuse it.
     pub fn scanner(&self) -> Scanner<'_> {
+        let (caches, captures) = self
+            .rules
+            .iter()
+            .map(|r| match &r.matcher {
+                Matcher::Pattern { regex, .. } => {
+                    (Some(regex.create_cache()), Some(regex.create_captures()))
+                }
+                Matcher::Words => (None, None),
+            })
+            .unzip();
         Scanner {
             engine: self,
             folded: Folded::default(),
             candidates: Vec::new(),
             confirmed: Vec::new(),
+            caches,
+            captures,
+            normalized: String::new(),
         }
     }
 
@@ -453,6 +469,7 @@ fn build_ac(
     let ac = AhoCorasickBuilder::new()
         .ascii_case_insensitive(case_insensitive)
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&words)
         .expect("trigger words are plain literals");
     (Some(ac), owners)
@@ -475,7 +492,7 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         (Some(p), true) => {
             let regex =
                 Regex::new(p).map_err(|e| file.error_at(spec, format!("bad pattern: {e}")))?;
-            let value_group = regex.capture_names().position(|n| n == Some("v"));
+            let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "v");
             Matcher::Pattern { regex, value_group }
         }
         (None, false) => Matcher::Words,
@@ -694,6 +711,13 @@ pub struct Scanner<'e> {
     folded: Folded,
     candidates: Vec<Candidate>,
     confirmed: Vec<Confirmed>,
+    /// One regex cache per rule (`None` for watch lists), so searches never touch the
+    /// regex's shared pool.
+    caches: Vec<Option<Cache>>,
+    /// One capture buffer per rule, for rules whose value is the `v` group.
+    captures: Vec<Option<Captures>>,
+    /// Reused buffer for the normalised value that is hashed.
+    normalized: String,
 }
 
 impl<'e> Scanner<'e> {
@@ -734,7 +758,15 @@ impl<'e> Scanner<'e> {
         collect_candidates(engine, scan_text, &mut self.candidates);
         merge_candidates(&mut self.candidates);
         for cand in &self.candidates {
-            confirm(engine, scan_text, *cand, field, &mut self.confirmed);
+            let r = cand.rule as usize;
+            confirm(
+                engine,
+                scan_text,
+                *cand,
+                field,
+                (&mut self.caches[r], &mut self.captures[r]),
+                &mut self.confirmed,
+            );
         }
         if let Some(field) = field {
             field_value_matches(engine, scan_text, field, &mut self.confirmed);
@@ -751,7 +783,7 @@ impl<'e> Scanner<'e> {
             let start = self.folded.to_original(c.start);
             let end = self.folded.to_original(c.end);
             let raw = &text[start..end];
-            let normalized = normalize(rule.normalize, &scan_text[c.start..c.end]);
+            normalize_into(rule.normalize, &scan_text[c.start..c.end], &mut self.normalized);
             line += count_newlines(&text.as_bytes()[line_pos..start]);
             line_pos = start;
             out.push(Finding {
@@ -763,7 +795,7 @@ impl<'e> Scanner<'e> {
                 line: Some(line),
                 field: field.map(str::to_string),
                 masked: mask_value(raw, rule.mask),
-                value_hash: engine.hash_key.hash(&rule.id, &normalized),
+                value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
                 raw: RawValue::new(raw),
             });
         }
@@ -998,6 +1030,7 @@ fn confirm(
     text: &str,
     cand: Candidate,
     field: Option<&str>,
+    (cache, captures): (&mut Option<Cache>, &mut Option<Captures>),
     out: &mut Vec<Confirmed>,
 ) {
     let rule = &engine.rules[cand.rule as usize];
@@ -1018,42 +1051,64 @@ fn confirm(
             }
         }
         Matcher::Pattern { regex, value_group } => {
+            let cache = cache.as_mut().expect("pattern rules have a cache");
             let hay = &text[..cand.end];
             let mut pos = cand.start;
             while pos < cand.end {
+                let input = Input::new(hay).span(pos..hay.len());
                 let (m_start, m_end, v_start, v_end) = match value_group {
-                    None => match regex.find_at(hay, pos) {
+                    None => match regex.search_with(cache, &input) {
                         Some(m) => (m.start(), m.end(), m.start(), m.end()),
                         None => break,
                     },
-                    Some(g) => match regex.captures_at(hay, pos) {
-                        Some(caps) => {
-                            let m = caps.get(0).expect("group 0 always matches");
-                            match caps.get(*g) {
-                                Some(v) => (m.start(), m.end(), v.start(), v.end()),
-                                None => (m.start(), m.end(), m.start(), m.end()),
-                            }
+                    Some(g) => {
+                        let caps = captures.as_mut().expect("pattern rules have captures");
+                        regex.search_captures_with(cache, &input, caps);
+                        let Some(m) = caps.get_match() else { break };
+                        match caps.get_group(*g) {
+                            Some(v) => (m.start(), m.end(), v.start, v.end),
+                            None => (m.start(), m.end(), m.start(), m.end()),
                         }
-                        None => break,
-                    },
+                    }
                 };
                 let ok = v_end > v_start
                     && boundary_ok(rule.boundary, text, v_start, v_end)
                     && accept(engine, rule, cand.rule, text, v_start, v_end, field, out);
-                // After a rejected match, retry one character later so an overlapping valid
-                // value is not hidden behind an invalid one.
-                pos = if ok || m_end == m_start {
-                    if m_end == m_start {
-                        ceil_char(text, m_end + 1)
-                    } else {
-                        m_end
-                    }
+                pos = if m_end == m_start {
+                    ceil_char(text, m_end + 1)
+                } else if ok {
+                    m_end
+                } else if value_group.is_none() {
+                    next_start(rule.boundary, text, m_start)
                 } else {
+                    // After a rejected match, retry one character later so an overlapping
+                    // valid value is not hidden behind an invalid one.
                     ceil_char(text, m_start + 1)
                 };
             }
         }
     }
+}
+
+/// Where to search again after the match at `rejected` failed. The next match must start
+/// later; a start whose preceding byte violates the rule's boundary can never be accepted,
+/// so those positions are skipped (a rejected 18-digit run is not searched again from each
+/// of its digits).
+fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
+    let b = text.as_bytes();
+    let mut pos = ceil_char(text, rejected + 1);
+    let blocks: fn(&u8) -> bool = match boundary {
+        Boundary::Digit => u8::is_ascii_digit,
+        Boundary::Alnum | Boundary::AlnumBefore | Boundary::Dotted | Boundary::Joined => {
+            u8::is_ascii_alphanumeric
+        }
+        Boundary::Base64 => |c: &u8| c.is_ascii_alphanumeric() || *c == b'/' || *c == b'+',
+        Boundary::None | Boundary::AlnumAfter => return pos,
+    };
+    while pos < b.len() && blocks(&b[pos - 1]) {
+        pos += 1;
+    }
+    pos
 }
 
 /// Validates and scores one value; pushes it and returns true when it is kept.
@@ -1208,25 +1263,34 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
     }
 }
 
-fn normalize(kind: Normalize, value: &str) -> String {
+/// Writes the form of `value` that is hashed into `out` (cleared first).
+fn normalize_into(kind: Normalize, value: &str, out: &mut String) {
+    out.clear();
     match kind {
-        Normalize::Trim => value.trim().to_string(),
-        Normalize::Digits => value.chars().filter(char::is_ascii_digit).collect(),
+        Normalize::Trim => out.push_str(value.trim()),
+        Normalize::Digits => out.extend(value.chars().filter(char::is_ascii_digit)),
         Normalize::Mobile => {
-            let d: String = value.chars().filter(char::is_ascii_digit).collect();
-            let l = d.len();
+            out.extend(value.chars().filter(char::is_ascii_digit));
+            let l = out.len();
             if l > 11 {
-                d[l - 11..].to_string()
-            } else {
-                d
+                out.drain(..l - 11);
             }
         }
-        Normalize::UpperAlnum => value
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect(),
-        Normalize::Lower => value.trim().to_lowercase(),
+        Normalize::UpperAlnum => out.extend(
+            value
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase()),
+        ),
+        Normalize::Lower => {
+            let v = value.trim();
+            if v.is_ascii() {
+                out.push_str(v);
+                out.make_ascii_lowercase();
+            } else {
+                out.push_str(&v.to_lowercase());
+            }
+        }
     }
 }
 

@@ -807,37 +807,30 @@ const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地�
 /// given-name characters; trailing label words are cut off.
 pub fn cn_person_name(value: &str) -> Check {
     let trimmed_start = value.len() - value.trim_start().len();
-    let v = value.trim();
-    let mut chars: Vec<char> = v.chars().collect();
-    if chars.iter().any(|c| !is_han(*c) && *c != '·') {
+    let mut v = value.trim();
+    if v.chars().any(|c| !is_han(c) && c != '·') {
         return Check::Reject;
     }
     // Cut at the first word that begins a new field.
-    for cut in 2..chars.len() {
-        let tail: String = chars[cut..].iter().collect();
-        if AFTER_NAME_WORDS.iter().any(|w| tail.starts_with(w)) {
-            chars.truncate(cut);
-            break;
-        }
-    }
-    let first_two: String = chars.iter().take(2).collect();
-    let surname_len = if CN_COMPOUND_SURNAMES.contains(&first_two.as_str()) {
-        2
-    } else if chars.first().is_some_and(|c| CN_SURNAMES.contains(*c)) {
-        1
-    } else {
-        return Check::Reject;
-    };
-    let given = chars.len().saturating_sub(surname_len);
-    if !(1..=2).contains(&given)
-        || chars[surname_len..]
-            .iter()
-            .any(|c| NOT_IN_NAMES.contains(*c))
+    if let Some((cut, _)) = v
+        .char_indices()
+        .skip(2)
+        .find(|(i, _)| AFTER_NAME_WORDS.iter().any(|w| v[*i..].starts_with(w)))
     {
+        v = &v[..cut];
+    }
+    let surname_len = match v.char_indices().nth(2) {
+        Some((two, _)) if CN_COMPOUND_SURNAMES.contains(&&v[..two]) => 2,
+        None if v.chars().count() == 2 && CN_COMPOUND_SURNAMES.contains(&v) => 2,
+        _ if v.chars().next().is_some_and(|c| CN_SURNAMES.contains(c)) => 1,
+        _ => return Check::Reject,
+    };
+    let mut given_chars = v.chars().skip(surname_len);
+    let given = given_chars.clone().count();
+    if !(1..=2).contains(&given) || given_chars.any(|c| NOT_IN_NAMES.contains(c)) {
         return Check::Reject;
     }
-    let len: usize = chars.iter().map(|c| c.len_utf8()).sum();
-    Check::Narrow(trimmed_start, trimmed_start + len)
+    Check::Narrow(trimmed_start, trimmed_start + v.len())
 }
 
 fn is_han(c: char) -> bool {
@@ -904,21 +897,38 @@ const PROVINCES: &[&str] = &[
 /// (province, city, district or county, town or street office) before the road and number
 /// parts. Words before the first level (`家住`, `地址是`) are cut off.
 pub fn cn_address(value: &str) -> Check {
-    let province_at = PROVINCES.iter().filter_map(|p| value.find(p)).min();
-    let level_markers = ['省', '市', '区', '县', '州', '旗', '镇', '乡'];
-    let levels = value.chars().filter(|c| level_markers.contains(c)).count()
-        + usize::from(value.contains("自治区"))
-        + usize::from(value.contains("街道"));
-    let has_road = ["路", "街", "道", "巷", "弄", "胡同", "村"]
-        .iter()
-        .any(|r| value.contains(r));
-    let has_number = value.contains('号')
-        || value.contains('室')
-        || value.contains('栋')
-        || value.contains("单元");
+    // One pass over the characters counts the hierarchy levels and notes road and number
+    // parts; the two-character words are recognised from the previous characters, so no
+    // substring search runs per candidate.
+    let (mut levels, mut has_road, mut has_number) = (0usize, false, false);
+    let (mut autonomous, mut street_office) = (false, false);
+    let (mut prev2, mut prev) = ('\0', '\0');
+    for c in value.chars() {
+        match c {
+            '省' | '市' | '县' | '州' | '旗' | '镇' | '乡' => levels += 1,
+            '区' => {
+                levels += 1;
+                autonomous |= prev2 == '自' && prev == '治';
+            }
+            '路' | '街' | '巷' | '弄' | '村' => has_road = true,
+            '道' => {
+                has_road = true;
+                street_office |= prev == '街';
+            }
+            '同' if prev == '胡' => has_road = true,
+            '号' | '室' | '栋' => has_number = true,
+            '元' if prev == '单' => has_number = true,
+            _ => {}
+        }
+        prev2 = prev;
+        prev = c;
+    }
     if !has_road || !has_number {
         return Check::Reject;
     }
+    // Each of the two-character level words counts once, however often it appears.
+    levels += usize::from(autonomous) + usize::from(street_office);
+    let province_at = province_automaton().find(value).map(|m| m.start());
     let start = match province_at {
         Some(p) => p,
         None => {
@@ -940,6 +950,15 @@ pub fn cn_address(value: &str) -> Check {
         return Check::Reject;
     }
     Check::Narrow(start, value.len())
+}
+
+/// One automaton over the province names: the leftmost one in a value is where an
+/// address starts.
+fn province_automaton() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(PROVINCES).expect("province names are plain literals")
+    })
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use globset::GlobSet;
 use indicatif::{ProgressBar, ProgressStyle};
 use leakscope_core::{Confidence, Finding, ObjectPath};
-use leakscope_detect::{Engine, Scanner, StreamScanner};
+use leakscope_detect::{Engine, RecordField, Scanner, StreamScanner};
 use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{walk, WalkItem, WalkOptions};
@@ -179,9 +179,75 @@ struct ScanSink<'a, 'e> {
     buf: Vec<Finding>,
     out: Vec<Out>,
     notices: Vec<Notice>,
+    /// Cells of the record being collected; scanned together in one engine call.
+    pending: PendingRecord,
+    /// For each finding of a record scan, the index of its cell.
+    owners: Vec<u32>,
 }
 
+/// The cells of one record (a row, a document), gathered so that the engine scans the
+/// record in one call instead of once per value.
+#[derive(Default)]
+struct PendingRecord {
+    path: Option<ObjectPath>,
+    record: String,
+    /// Field names and values, back to back; cells refer to them by range.
+    names: String,
+    values: String,
+    cells: Vec<PendingCell>,
+}
+
+struct PendingCell {
+    name: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
+    line: Option<u64>,
+    offset: Option<u64>,
+}
+
+/// Bytes of values gathered before a record is scanned even if it has not ended (a whole
+/// JSON file can be one record).
+const PENDING_MAX_BYTES: usize = 1 << 20;
+
 impl ScanSink<'_, '_> {
+    /// The findings and notices of everything decoded so far, with the last record scanned.
+    fn finish(mut self) -> (Vec<Out>, Vec<Notice>) {
+        self.flush_record();
+        (self.out, self.notices)
+    }
+
+    /// Scans the gathered record, if any.
+    fn flush_record(&mut self) {
+        if self.pending.cells.is_empty() {
+            return;
+        }
+        let mut p = std::mem::take(&mut self.pending);
+        let fields: Vec<RecordField<'_>> = p
+            .cells
+            .iter()
+            .map(|c| RecordField {
+                name: &p.names[c.name.clone()],
+                value: &p.values[c.value.clone()],
+            })
+            .collect();
+        self.owners.clear();
+        self.scanner
+            .scan_record(&fields, &mut self.buf, &mut self.owners);
+        let found = std::mem::take(&mut self.buf);
+        let owners = std::mem::take(&mut self.owners);
+        let record = (!p.record.is_empty()).then_some(p.record.as_str());
+        let path = p.path.as_ref().map(ObjectPath::to_string).unwrap_or_default();
+        for (f, &o) in found.into_iter().zip(&owners) {
+            let cell = &p.cells[o as usize];
+            let value = &p.values[cell.value.clone()];
+            self.emit_one(f, &path, cell.offset, cell.line, record, Some(value));
+        }
+        self.owners = owners;
+        p.cells.clear();
+        p.names.clear();
+        p.values.clear();
+        self.pending = p;
+    }
+
     fn emit(
         &mut self,
         path: &str,
@@ -190,7 +256,22 @@ impl ScanSink<'_, '_> {
         record: Option<&str>,
         value_text: Option<&str>,
     ) {
-        for f in self.buf.drain(..) {
+        let found = std::mem::take(&mut self.buf);
+        for f in found {
+            self.emit_one(f, path, base_offset, base_line, record, value_text);
+        }
+    }
+
+    fn emit_one(
+        &mut self,
+        f: Finding,
+        path: &str,
+        base_offset: Option<u64>,
+        base_line: Option<u64>,
+        record: Option<&str>,
+        value_text: Option<&str>,
+    ) {
+        {
             let offset = base_offset.map(|b| b + f.start as u64);
             let line = match (base_line, value_text) {
                 (Some(l), Some(v)) => {
@@ -209,7 +290,7 @@ impl ScanSink<'_, '_> {
             if self.filter.active() {
                 let report = ReportFinding::from_stored(self.root, stored.clone(), None);
                 if self.filter.drops(Some(f.raw.expose()), &report) {
-                    continue;
+                    return;
                 }
             }
             let raw = self.show_values.then(|| f.raw.expose().to_string());
@@ -220,6 +301,7 @@ impl ScanSink<'_, '_> {
 
 impl Sink for ScanSink<'_, '_> {
     fn begin_text(&mut self, path: &ObjectPath, _encoding: &'static str) {
+        self.flush_record();
         self.text = Some((path.to_string(), StreamScanner::new(self.scanner)));
     }
 
@@ -241,24 +323,37 @@ impl Sink for ScanSink<'_, '_> {
     }
 
     fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str) {
-        if at.field.is_empty() {
-            self.scanner.scan(value, &mut self.buf);
-        } else {
-            self.scanner.scan_field(at.field, value, &mut self.buf);
+        // Cells of one record arrive one after another; they are gathered and scanned
+        // together when the record (or the object) ends.
+        let p = &self.pending;
+        if !p.cells.is_empty() && (p.record != at.record || p.path.as_ref() != Some(path)) {
+            self.flush_record();
         }
-        if self.buf.is_empty() {
-            return;
+        let p = &mut self.pending;
+        if p.cells.is_empty() {
+            if p.path.as_ref() != Some(path) {
+                p.path = Some(path.clone());
+            }
+            p.record.clear();
+            p.record.push_str(at.record);
         }
-        let p = path.to_string();
-        let record = if at.record.is_empty() {
-            None
-        } else {
-            Some(at.record)
-        };
-        self.emit(&p, at.offset, at.line, record, Some(value));
+        let name_start = p.names.len();
+        p.names.push_str(at.field);
+        let value_start = p.values.len();
+        p.values.push_str(value);
+        p.cells.push(PendingCell {
+            name: name_start..p.names.len(),
+            value: value_start..p.values.len(),
+            line: at.line,
+            offset: at.offset,
+        });
+        if p.values.len() >= PENDING_MAX_BYTES {
+            self.flush_record();
+        }
     }
 
     fn notice(&mut self, notice: Notice) {
+        self.flush_record();
         self.notices.push(notice);
     }
 }
@@ -488,13 +583,14 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
                     &budget,
                     &mut sink,
                 );
+                let (findings, notices) = sink.finish();
                 Msg::Scanned {
                     location: "-".into(),
                     size: 0,
                     mtime_ns: 0,
                     content_hash: None,
-                    findings: sink.out,
-                    notices: sink.notices,
+                    findings,
+                    notices,
                 }
             }
             Job::File(item) => scan_file(plan, &mut scanner, reader.as_ref(), item),
@@ -520,6 +616,8 @@ fn new_sink<'a, 'e>(
         buf: Vec::new(),
         out: Vec::new(),
         notices: Vec::new(),
+        pending: PendingRecord::default(),
+        owners: Vec::new(),
     }
 }
 
@@ -599,7 +697,7 @@ fn scan_file(
             leakscope_sources::decode_file(&item.fs_path, &item.display, &plan.limits, &mut sink)
         }
     }
-    let (findings, notices) = (sink.out, sink.notices);
+    let (findings, notices) = sink.finish();
     Msg::Scanned {
         location,
         size: item.size,
@@ -641,13 +739,14 @@ fn scan_store(
     job.rewrite_keys(|key| mask_identifiers(scanner, key, &mut found));
     let mut sink = new_sink(scanner, &location, plan);
     job.decode(&plan.limits, &mut sink);
+    let (findings, notices) = sink.finish();
     Msg::Scanned {
         location: location.clone(),
         size,
         mtime_ns: 0,
         content_hash,
-        findings: sink.out,
-        notices: sink.notices,
+        findings,
+        notices,
     }
 }
 

@@ -178,6 +178,23 @@ struct CompiledRule {
     priority: i32,
 }
 
+/// What a field name says, worked out once per distinct name and cached by the scanner:
+/// a table column or JSON key repeats for every record, and tokenising it per cell was
+/// the largest cost of scanning exports.
+#[derive(Debug)]
+struct FieldFacts {
+    /// The field name itself, as findings report it.
+    name: Box<str>,
+    /// Per rule: the name says the value is this rule's kind of data.
+    supports: Vec<bool>,
+    /// The name holds a negative-context word (`order_no`, `sha`).
+    negative: bool,
+}
+
+/// Field names remembered per scanner before the cache starts over (a JSON document with
+/// ever-new keys must not grow it without bound).
+const FIELD_CACHE_MAX: usize = 4096;
+
 /// A field-name hint, pre-split for token matching.
 #[derive(Debug, Clone)]
 struct FieldHint {
@@ -196,12 +213,39 @@ pub struct Candidate {
     pub start: usize,
     /// Window end.
     pub end: usize,
+    /// Index of the segment (field value) the window lies in; 0 for free text.
+    pub segment: u32,
+}
+
+/// One independent stretch of the scanned text: the whole of a free text, or one field
+/// value of a record. Windows, context and boundaries never reach across segments, so a
+/// record scanned in one pass finds exactly what scanning its values one by one would.
+#[derive(Debug, Clone)]
+struct Segment {
+    /// Start and end in the text as given.
+    orig_start: usize,
+    orig_end: usize,
+    /// Start and end in the folded text that is scanned.
+    start: usize,
+    end: usize,
+    /// What the field name says, for field values.
+    facts: Option<std::sync::Arc<FieldFacts>>,
+}
+
+/// One field of a record handed to [`Scanner::scan_record`].
+#[derive(Debug, Clone, Copy)]
+pub struct RecordField<'a> {
+    /// Column, key path or header name; empty when the field has no name.
+    pub name: &'a str,
+    /// The value.
+    pub value: &'a str,
 }
 
 /// A confirmed, validated match before it becomes a [`Finding`].
 #[derive(Debug, Clone, Copy)]
 struct Confirmed {
     rule: u32,
+    segment: u32,
     start: usize,
     end: usize,
     confidence: Confidence,
@@ -374,6 +418,18 @@ impl Engine {
             caches,
             captures,
             normalized: String::new(),
+            field_cache: Default::default(),
+            segments: Vec::new(),
+            record_text: String::new(),
+        }
+    }
+
+    /// What `field` says to each rule.
+    fn field_facts(&self, field: &str) -> FieldFacts {
+        FieldFacts {
+            name: field.into(),
+            supports: self.rules.iter().map(|r| r.field_matches(field)).collect(),
+            negative: self.negative_ac.as_ref().is_some_and(|ac| ac.is_match(field)),
         }
     }
 
@@ -718,6 +774,12 @@ pub struct Scanner<'e> {
     captures: Vec<Option<Captures>>,
     /// Reused buffer for the normalised value that is hashed.
     normalized: String,
+    /// Facts per field name seen (see [`FieldFacts`]).
+    field_cache: std::collections::HashMap<Box<str>, std::sync::Arc<FieldFacts>>,
+    /// The segments of the current scan.
+    segments: Vec<Segment>,
+    /// Reused buffer holding a record's values joined by line breaks.
+    record_text: String,
 }
 
 impl<'e> Scanner<'e> {
@@ -729,33 +791,104 @@ impl<'e> Scanner<'e> {
     /// Scans free text. Findings are appended to `out` in order of position, with byte
     /// offsets and 1-based line numbers relative to `text`.
     pub fn scan(&mut self, text: &str, out: &mut Vec<Finding>) {
-        self.scan_inner(text, None, out);
+        self.segments.clear();
+        self.push_segment(None, 0, text.len());
+        self.scan_segments(text, out, None);
     }
 
     /// Scans the value of a named field (a CSV column, JSON key, database column). The field
     /// name is context: it raises confidence, satisfies rules that need context, and lets
     /// rules with `field_value = true` check the whole value.
     pub fn scan_field(&mut self, field: &str, value: &str, out: &mut Vec<Finding>) {
-        self.scan_inner(value, Some(field), out);
+        self.segments.clear();
+        self.push_segment(Some(field), 0, value.len());
+        self.scan_segments(value, out, None);
+    }
+
+    /// Scans a whole record (a row, a document, a batch of cells) in one pass. Findings are
+    /// exactly those that [`Scanner::scan_field`] would give for each value (and
+    /// [`Scanner::scan`] for values without a name), with offsets and lines relative to
+    /// their value; `fields_of` receives, for each finding appended to `out`, the index of
+    /// its field in `fields`.
+    pub fn scan_record(
+        &mut self,
+        fields: &[RecordField<'_>],
+        out: &mut Vec<Finding>,
+        fields_of: &mut Vec<u32>,
+    ) {
+        let mut text = std::mem::take(&mut self.record_text);
+        text.clear();
+        self.segments.clear();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                // A line break ends every token and is outside every pattern's value, so
+                // nothing is matched across two fields.
+                text.push('\n');
+            }
+            let start = text.len();
+            text.push_str(f.value);
+            let name = (!f.name.is_empty()).then_some(f.name);
+            self.push_segment(name, start, text.len());
+        }
+        self.scan_segments(&text, out, Some(fields_of));
+        self.record_text = text;
     }
 
     /// The prefilter stage alone: every candidate window, sorted and merged per rule.
     /// Exposed so tests and benchmarks can observe the stage boundary.
     pub fn candidates(&mut self, text: &str) -> Vec<Candidate> {
+        self.segments.clear();
+        self.push_segment(None, 0, text.len());
         let folded = self.folded.fold(text);
+        let segments = [Segment {
+            start: 0,
+            end: folded.len(),
+            ..self.segments[0].clone()
+        }];
         let mut cands = Vec::new();
-        collect_candidates(self.engine, &folded, &mut cands);
+        collect_candidates(self.engine, &folded, &segments, &mut cands);
         merge_candidates(&mut cands);
         cands
     }
 
-    fn scan_inner(&mut self, text: &str, field: Option<&str>, out: &mut Vec<Finding>) {
+    /// The cached facts of a field name.
+    fn facts(&mut self, field: &str) -> std::sync::Arc<FieldFacts> {
+        if let Some(f) = self.field_cache.get(field) {
+            return f.clone();
+        }
+        if self.field_cache.len() >= FIELD_CACHE_MAX {
+            self.field_cache.clear();
+        }
+        let facts = std::sync::Arc::new(self.engine.field_facts(field));
+        self.field_cache.insert(field.into(), facts.clone());
+        facts
+    }
+
+    fn push_segment(&mut self, field: Option<&str>, start: usize, end: usize) {
+        let facts = field.map(|f| self.facts(f));
+        self.segments.push(Segment {
+            orig_start: start,
+            orig_end: end,
+            start,
+            end,
+            facts,
+        });
+    }
+
+    /// Runs the stages over `text`, whose segments are in `self.segments`.
+    fn scan_segments(&mut self, text: &str, out: &mut Vec<Finding>, mut fields_of: Option<&mut Vec<u32>>) {
         let engine = self.engine;
         let folded = self.folded.fold(text);
         let scan_text: &str = &folded;
+        if !self.folded.is_identity() {
+            for seg in &mut self.segments {
+                seg.start = self.folded.to_folded(seg.orig_start);
+                seg.end = self.folded.to_folded(seg.orig_end);
+            }
+        }
         self.candidates.clear();
         self.confirmed.clear();
-        collect_candidates(engine, scan_text, &mut self.candidates);
+        collect_candidates(engine, scan_text, &self.segments, &mut self.candidates);
         merge_candidates(&mut self.candidates);
         for cand in &self.candidates {
             let r = cand.rule as usize;
@@ -763,22 +896,36 @@ impl<'e> Scanner<'e> {
                 engine,
                 scan_text,
                 *cand,
-                field,
+                &self.segments[cand.segment as usize],
                 (&mut self.caches[r], &mut self.captures[r]),
                 &mut self.confirmed,
             );
         }
-        if let Some(field) = field {
-            field_value_matches(engine, scan_text, field, &mut self.confirmed);
+        if self.segments.iter().any(|s| s.facts.is_some()) {
+            // Which (segment, rule) pairs a pattern already found, so a whole-value match
+            // does not repeat them; sorted once instead of searched per field.
+            let mut found: Vec<(u32, u32)> =
+                self.confirmed.iter().map(|c| (c.segment, c.rule)).collect();
+            found.sort_unstable();
+            for (i, seg) in self.segments.iter().enumerate() {
+                field_value_matches(engine, scan_text, i as u32, seg, &found, &mut self.confirmed);
+            }
         }
         resolve(engine, &mut self.confirmed);
         let first = out.len();
         let mut line = 1u64;
         let mut line_pos = 0usize;
+        let mut current = u32::MAX;
         for c in &self.confirmed {
             let rule = &engine.rules[c.rule as usize];
             if c.confidence < engine.min_confidence {
                 continue;
+            }
+            let seg = &self.segments[c.segment as usize];
+            if c.segment != current {
+                current = c.segment;
+                line = 1;
+                line_pos = seg.orig_start;
             }
             let start = self.folded.to_original(c.start);
             let end = self.folded.to_original(c.end);
@@ -786,20 +933,24 @@ impl<'e> Scanner<'e> {
             normalize_into(rule.normalize, &scan_text[c.start..c.end], &mut self.normalized);
             line += count_newlines(&text.as_bytes()[line_pos..start]);
             line_pos = start;
+            let field = seg.facts.as_ref().map(|f| f.name.to_string());
             out.push(Finding {
                 detector: rule.id.clone(),
                 category: rule.category,
                 confidence: c.confidence,
-                start,
-                end,
+                start: start - seg.orig_start,
+                end: end - seg.orig_start,
                 line: Some(line),
-                field: field.map(str::to_string),
+                field,
                 masked: mask_value(raw, rule.mask),
                 value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
                 raw: RawValue::new(raw),
             });
+            if let Some(owners) = fields_of.as_deref_mut() {
+                owners.push(c.segment);
+            }
         }
-        debug_assert!(out[first..].windows(2).all(|w| w[0].start <= w[1].start));
+        debug_assert!(fields_of.is_some() || out[first..].windows(2).all(|w| w[0].start <= w[1].start));
     }
 }
 
@@ -808,13 +959,22 @@ fn count_newlines(bytes: &[u8]) -> u64 {
 }
 
 /// Prefilter: literal and keyword hits plus digit clusters, as candidate windows.
-fn collect_candidates(engine: &Engine, text: &str, out: &mut Vec<Candidate>) {
+fn collect_candidates(
+    engine: &Engine,
+    text: &str,
+    segments: &[Segment],
+    out: &mut Vec<Candidate>,
+) {
     let bytes = text.as_bytes();
     if let Some(ac) = &engine.trigger_ac {
         // Non-overlapping leftmost-longest search keeps the literal prefilters in play; a
         // trigger hidden inside a longer one (`secret` inside `aws_secret`) belongs to a rule
         // that the longer trigger's rule outranks anyway.
+        let mut segs = SegmentCursor::new(segments);
         for m in ac.find_iter(text) {
+            let Some((si, seg)) = segs.containing(m.start(), m.end()) else {
+                continue;
+            };
             for (r, exact) in &engine.trigger_owners[m.pattern().as_usize()] {
                 if exact
                     .as_deref()
@@ -829,37 +989,50 @@ fn collect_candidates(engine: &Engine, text: &str, out: &mut Vec<Candidate>) {
                         rule: r,
                         start: m.start(),
                         end: m.end(),
+                        segment: si,
                     });
                     continue;
                 }
-                let start = floor_char(text, m.start().saturating_sub(rule.before));
-                let end = ceil_char(text, (m.end() + rule.after).min(bytes.len()));
+                let start = floor_char(text, m.start().saturating_sub(rule.before).max(seg.start));
+                let end = ceil_char(text, (m.end() + rule.after).min(seg.end));
                 out.push(Candidate {
                     rule: r,
                     start,
                     end,
+                    segment: si,
                 });
             }
         }
     }
     if !engine.token_rules.is_empty() {
-        scan_clusters(engine, bytes, text, out);
+        scan_clusters(engine, bytes, text, segments, out);
     }
 }
 
 /// The digit-cluster pass. A cluster starts at the letters and digits just before a digit
 /// and runs over letters, digits and single joiners (space between digits; `-`, `(`, `)`
 /// between alphanumerics; `.` and `:` between alphanumerics; `·` before an alphanumeric).
-fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candidate>) {
+fn scan_clusters(
+    engine: &Engine,
+    bytes: &[u8],
+    text: &str,
+    segments: &[Segment],
+    out: &mut Vec<Candidate>,
+) {
     let n = bytes.len();
+    let mut segs = SegmentCursor::new(segments);
     let mut i = 0usize;
     while i < n {
         match next_digit(bytes, i) {
             Some(p) => i = p,
             None => break,
         }
+        let Some((si, seg)) = segs.containing(i, i + 1) else {
+            i += 1;
+            continue;
+        };
         let mut s = i;
-        while s > 0 && i - s < 16 && bytes[s - 1].is_ascii_alphanumeric() {
+        while s > seg.start && i - s < 16 && bytes[s - 1].is_ascii_alphanumeric() {
             s -= 1;
         }
         let mut f = ClusterFeatures::default();
@@ -891,6 +1064,7 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
             *joiners = 0;
         };
         let mut j = s;
+        let n = seg.end;
         while j < n {
             let c = bytes[j];
             if c.is_ascii_digit() {
@@ -956,21 +1130,48 @@ fn scan_clusters(engine: &Engine, bytes: &[u8], text: &str, out: &mut Vec<Candid
         end_alnum(&mut f, &mut alnum);
         end_joined(&mut f, &mut joined, &mut joiners);
         let e = j;
-        let look_from = s.saturating_sub(engine.max_token_before.min(8));
+        let look_from = s.saturating_sub(engine.max_token_before.min(8)).max(seg.start);
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
         for &r in &engine.token_rules {
             let rule = &engine.rules[r as usize];
             if rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before)) {
-                let start = floor_char(text, s.saturating_sub(rule.before));
-                let end = ceil_char(text, (e + rule.after).min(n));
+                let start = floor_char(text, s.saturating_sub(rule.before).max(seg.start));
+                let end = ceil_char(text, (e + rule.after).min(seg.end));
                 out.push(Candidate {
                     rule: r,
                     start,
                     end,
+                    segment: si,
                 });
             }
         }
         i = e.max(i + 1);
+    }
+}
+
+/// Finds the segment of positions visited in increasing order, in amortised constant time.
+struct SegmentCursor<'s> {
+    segments: &'s [Segment],
+    next: usize,
+}
+
+impl<'s> SegmentCursor<'s> {
+    fn new(segments: &'s [Segment]) -> Self {
+        SegmentCursor { segments, next: 0 }
+    }
+
+    /// The segment holding the whole span `start..end`, if one does (a span in the line
+    /// break between two fields, or across it, belongs to none).
+    fn containing(&mut self, start: usize, end: usize) -> Option<(u32, &'s Segment)> {
+        while self.next < self.segments.len() && self.segments[self.next].end < end {
+            if self.segments[self.next].end >= start && self.segments[self.next].start <= start {
+                // The span starts in this segment but runs past its end.
+                return None;
+            }
+            self.next += 1;
+        }
+        let seg = self.segments.get(self.next)?;
+        (seg.start <= start).then_some((self.next as u32, seg))
     }
 }
 
@@ -1029,7 +1230,7 @@ fn confirm(
     engine: &Engine,
     text: &str,
     cand: Candidate,
-    field: Option<&str>,
+    seg: &Segment,
     (cache, captures): (&mut Option<Cache>, &mut Option<Captures>),
     out: &mut Vec<Confirmed>,
 ) {
@@ -1045,17 +1246,18 @@ fn confirm(
     match &rule.matcher {
         Matcher::Words => {
             if boundary_ok(rule.boundary, text, cand.start, cand.end) {
-                accept(
-                    engine, rule, cand.rule, text, cand.start, cand.end, field, out,
-                );
+                accept(engine, rule, cand, text, cand.start, cand.end, seg, out);
             }
         }
         Matcher::Pattern { regex, value_group } => {
             let cache = cache.as_mut().expect("pattern rules have a cache");
-            let hay = &text[..cand.end];
+            // The haystack is the segment up to the window's end, so anchors and word
+            // boundaries see a field value's edges as the edges of the text.
+            let base = seg.start;
+            let hay = &text[base..cand.end];
             let mut pos = cand.start;
             while pos < cand.end {
-                let input = Input::new(hay).span(pos..hay.len());
+                let input = Input::new(hay).span(pos - base..hay.len());
                 let (m_start, m_end, v_start, v_end) = match value_group {
                     None => match regex.search_with(cache, &input) {
                         Some(m) => (m.start(), m.end(), m.start(), m.end()),
@@ -1071,9 +1273,11 @@ fn confirm(
                         }
                     }
                 };
+                let (m_start, m_end, v_start, v_end) =
+                    (m_start + base, m_end + base, v_start + base, v_end + base);
                 let ok = v_end > v_start
                     && boundary_ok(rule.boundary, text, v_start, v_end)
-                    && accept(engine, rule, cand.rule, text, v_start, v_end, field, out);
+                    && accept(engine, rule, cand, text, v_start, v_end, seg, out);
                 pos = if m_end == m_start {
                     ceil_char(text, m_end + 1)
                 } else if ok {
@@ -1116,13 +1320,15 @@ fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
 fn accept(
     engine: &Engine,
     rule: &CompiledRule,
-    index: u32,
+    cand: Candidate,
     text: &str,
     start: usize,
     end: usize,
-    field: Option<&str>,
+    seg: &Segment,
     out: &mut Vec<Confirmed>,
 ) -> bool {
+    let index = cand.rule;
+    let field = seg.facts.as_deref();
     let (start, end) = match rule.validator {
         None => (start, end),
         Some(v) => match v(&text[start..end], &engine.vctx) {
@@ -1137,8 +1343,8 @@ fn accept(
             }
         },
     };
-    let field_support = field.is_some_and(|f| rule.field_matches(f));
-    let context_support = has_context(engine, index, text, start, end);
+    let field_support = field.is_some_and(|f| f.supports[index as usize]);
+    let context_support = has_context(engine, index, text, seg, start, end);
     let supported = field_support || context_support;
     if rule.context_required && !supported {
         return false;
@@ -1147,11 +1353,12 @@ fn accept(
     if supported {
         confidence = confidence.raised();
     }
-    if rule.negative_applies && has_negative(engine, text, start, field) {
+    if rule.negative_applies && has_negative(engine, text, seg, start) {
         confidence = confidence.lowered();
     }
     out.push(Confirmed {
         rule: index,
+        segment: cand.segment,
         start,
         end,
         confidence,
@@ -1160,43 +1367,67 @@ fn accept(
     true
 }
 
-fn has_context(engine: &Engine, rule: u32, text: &str, start: usize, end: usize) -> bool {
+fn has_context(
+    engine: &Engine,
+    rule: u32,
+    text: &str,
+    seg: &Segment,
+    start: usize,
+    end: usize,
+) -> bool {
     let Some(ac) = &engine.context_ac else {
         return false;
     };
-    let before = &text[floor_char(text, start.saturating_sub(CONTEXT_BEFORE))..start];
-    let after = &text[end..ceil_char(text, (end + CONTEXT_AFTER).min(text.len()))];
+    let before = &text[floor_char(text, start.saturating_sub(CONTEXT_BEFORE).max(seg.start))..start];
+    let after = &text[end..ceil_char(text, (end + CONTEXT_AFTER).min(seg.end))];
     [before, after].iter().any(|region| {
         ac.find_iter(*region)
             .any(|m| engine.context_rules[m.pattern().as_usize()].contains(&rule))
     })
 }
 
-fn has_negative(engine: &Engine, text: &str, start: usize, field: Option<&str>) -> bool {
+fn has_negative(engine: &Engine, text: &str, seg: &Segment, start: usize) -> bool {
     let Some(ac) = &engine.negative_ac else {
         return false;
     };
-    let before = &text[floor_char(text, start.saturating_sub(NEGATIVE_BEFORE))..start];
-    ac.is_match(before) || field.is_some_and(|f| ac.is_match(f))
+    let before = &text[floor_char(text, start.saturating_sub(NEGATIVE_BEFORE).max(seg.start))..start];
+    seg.facts.as_ref().is_some_and(|f| f.negative) || ac.is_match(before)
 }
 
 /// Rules with `field_value = true` check a whole field value whose name matches.
-fn field_value_matches(engine: &Engine, text: &str, field: &str, out: &mut Vec<Confirmed>) {
-    let trimmed = text.trim();
+fn field_value_matches(
+    engine: &Engine,
+    text: &str,
+    segment: u32,
+    seg: &Segment,
+    found: &[(u32, u32)],
+    out: &mut Vec<Confirmed>,
+) {
+    let Some(field) = seg.facts.as_deref() else {
+        return;
+    };
+    let value = &text[seg.start..seg.end];
+    let trimmed = value.trim();
     if trimmed.is_empty() || trimmed.len() > 512 {
         return;
     }
-    let start = text.len() - text.trim_start().len();
+    let start = seg.start + (value.len() - value.trim_start().len());
     let end = start + trimmed.len();
     for &r in &engine.field_rules {
         let rule = &engine.rules[r as usize];
-        if !rule.field_value || !rule.field_matches(field) {
+        if !rule.field_value || !field.supports[r as usize] {
             continue;
         }
-        if out.iter().any(|c| c.rule == r) {
+        if found.binary_search(&(segment, r)).is_ok() {
             continue;
         }
-        accept(engine, rule, r, text, start, end, Some(field), out);
+        let cand = Candidate {
+            rule: r,
+            start,
+            end,
+            segment,
+        };
+        accept(engine, rule, cand, text, start, end, seg, out);
     }
 }
 

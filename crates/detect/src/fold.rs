@@ -47,6 +47,27 @@ impl Folded {
         }
     }
 
+    /// True when the last fold replaced nothing (scanned and original offsets agree).
+    pub fn is_identity(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Maps a byte offset in the original text (at a character boundary) to the folded
+    /// text. The `k`-th replaced character sits at folded `points[k]` and original
+    /// `points[k] + 2k`.
+    pub fn to_folded(&self, offset: usize) -> usize {
+        let (mut lo, mut hi) = (0usize, self.points.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.points[mid] as usize + 2 * mid < offset {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        offset - 2 * lo
+    }
+
     /// Maps a byte offset in the scanned (folded) text back to the original text.
     pub fn to_original(&self, offset: usize) -> usize {
         let before = self.points.partition_point(|p| (*p as usize) < offset);

@@ -25,7 +25,7 @@ pub mod rules;
 pub mod stream;
 pub mod validators;
 
-pub use engine::{Candidate, Engine, EngineConfig, RuleInfo, Scanner};
+pub use engine::{Candidate, Engine, EngineConfig, RecordField, RuleInfo, Scanner};
 pub use rules::{RuleError, RuleFile, RuleSpec, CATALOG_VERSION};
 pub use stream::StreamScanner;
 pub use validators::Date;

@@ -83,12 +83,26 @@ impl<'t> Locator<'t> {
         if needle.is_empty() {
             return None;
         }
-        let mut end = (self.cursor + horizon + needle.len()).min(self.text.len());
-        while !self.text.is_char_boundary(end) {
-            end += 1;
-        }
-        let hay = &self.text[self.cursor..end];
-        let p = self.cursor + memchr::memmem::find(hay.as_bytes(), needle.as_bytes())?;
+        // Values usually follow the cursor directly or after a delimiter and a quote; those
+        // places are checked before a substring search (whose set-up costs more than
+        // comparing a short cell).
+        let bytes = self.text.as_bytes();
+        let near = (0..3).map(|skip| self.cursor + skip).find(|&at| {
+            bytes
+                .get(at..at + needle.len())
+                .is_some_and(|b| b == needle.as_bytes())
+        });
+        let p = match near {
+            Some(p) => p,
+            None => {
+                let mut end = (self.cursor + horizon + needle.len()).min(self.text.len());
+                while !self.text.is_char_boundary(end) {
+                    end += 1;
+                }
+                let hay = &self.text[self.cursor..end];
+                self.cursor + memchr::memmem::find(hay.as_bytes(), needle.as_bytes())?
+            }
+        };
         let line = self.line_at(p);
         self.cursor = p + needle.len();
         Some((line, p as u64))

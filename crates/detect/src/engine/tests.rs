@@ -385,3 +385,74 @@ fn prefilter_stage_is_observable() {
     let c = s.candidates("手机13812345678");
     assert!(!c.is_empty());
 }
+
+/// What identifies a finding for comparing two ways of scanning the same values.
+fn key(field: usize, f: &Finding) -> String {
+    format!(
+        "{field} {} {} {}..{} line {:?} field {:?} {} {}",
+        f.detector,
+        f.confidence,
+        f.start,
+        f.end,
+        f.line,
+        f.field,
+        f.masked,
+        f.value_hash
+    )
+}
+
+/// Scanning a record in one pass gives exactly the findings of scanning its values one by
+/// one: every catalog example (positive, negative, field) as one record, named and
+/// unnamed fields mixed, full-width values and empty values between them.
+#[test]
+fn record_scan_equals_value_scans() {
+    let engine = engine();
+    let mut cells: Vec<(String, String)> = Vec::new();
+    for file in RuleFile::builtin().unwrap() {
+        for spec in &file.rules {
+            for ex in spec.examples.iter().chain(&spec.negative_examples) {
+                cells.push((String::new(), ex.clone()));
+                cells.push(("note".into(), ex.clone()));
+            }
+            for ex in spec
+                .field_examples
+                .iter()
+                .chain(&spec.negative_field_examples)
+            {
+                cells.push((ex.field.clone(), ex.value.clone()));
+                cells.push((String::new(), String::new()));
+            }
+        }
+    }
+    cells.push(("手机".into(), "１３８１２３４５６７８\n第二行 13912345678".into()));
+    cells.push(("order_no".into(), "110105194912310021".into()));
+    for chunk in [cells.len(), 7, 3, 1] {
+        for record in cells.chunks(chunk) {
+            let fields: Vec<RecordField<'_>> = record
+                .iter()
+                .map(|(n, v)| RecordField { name: n, value: v })
+                .collect();
+            let mut expected = Vec::new();
+            for (i, (n, v)) in record.iter().enumerate() {
+                let found = if n.is_empty() {
+                    scan(&engine, v)
+                } else {
+                    scan_field(&engine, n, v)
+                };
+                expected.extend(found.iter().map(|f| key(i, f)));
+            }
+            let mut out = Vec::new();
+            let mut owners = Vec::new();
+            engine.scanner().scan_record(&fields, &mut out, &mut owners);
+            assert_eq!(out.len(), owners.len());
+            let mut got: Vec<String> = out
+                .iter()
+                .zip(&owners)
+                .map(|(f, o)| key(*o as usize, f))
+                .collect();
+            expected.sort();
+            got.sort();
+            assert_eq!(got, expected, "record of {chunk} cells");
+        }
+    }
+}

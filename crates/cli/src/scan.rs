@@ -235,7 +235,11 @@ impl ScanSink<'_, '_> {
         let found = std::mem::take(&mut self.buf);
         let owners = std::mem::take(&mut self.owners);
         let record = (!p.record.is_empty()).then_some(p.record.as_str());
-        let path = p.path.as_ref().map(ObjectPath::to_string).unwrap_or_default();
+        let path = p
+            .path
+            .as_ref()
+            .map(ObjectPath::to_string)
+            .unwrap_or_default();
         for (f, &o) in found.into_iter().zip(&owners) {
             let cell = &p.cells[o as usize];
             let value = &p.values[cell.value.clone()];
@@ -285,15 +289,18 @@ impl ScanSink<'_, '_> {
                 .map(str::to_string)
                 .or_else(|| line.map(|l| format!("{path}#line {l}")));
             let member = path.strip_prefix(self.root).unwrap_or(path).to_string();
-            let mut stored = StoredFinding::from_finding(&f, member, offset, record);
+            let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());
+            let mut stored = StoredFinding::from_finding(f, member, offset, record);
             stored.line = line;
-            if self.filter.active() {
+            if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
                 let report = ReportFinding::from_stored(self.root, stored.clone(), None);
-                if self.filter.drops(Some(f.raw.expose()), &report) {
+                if self.filter.drops(Some(raw_value.expose()), &report) {
                     return;
                 }
             }
-            let raw = self.show_values.then(|| f.raw.expose().to_string());
+            let raw = raw_value
+                .filter(|_| self.show_values)
+                .map(|r| r.expose().to_string());
             self.out.push(Out { stored, raw });
         }
     }
@@ -921,7 +928,12 @@ fn collect(
             }
         }
         for f in &report {
-            *by_detector.entry(f.detector.clone()).or_default() += 1;
+            match by_detector.get_mut(&f.detector) {
+                Some(n) => *n += 1,
+                None => {
+                    by_detector.insert(f.detector.clone(), 1);
+                }
+            }
             if plan.fail_on.is_some_and(|min| f.confidence >= min) {
                 *should_fail = true;
             }

@@ -122,6 +122,11 @@ impl ValueHash {
         &self.0
     }
 
+    /// The textual form, without copying it.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
     /// Rebuilds a hash read back from storage.
     pub fn from_stored(text: impl Into<String>) -> Self {
         ValueHash(text.into())

@@ -39,6 +39,10 @@ const MAX_STARS: usize = 12;
 /// Masks `value` according to `style`. Never returns the input unchanged for inputs longer
 /// than one character.
 pub fn mask_value(value: &str, style: MaskStyle) -> String {
+    if style == MaskStyle::Ends && value.is_ascii() {
+        // The common case (digits, keys) without collecting characters first.
+        return mask_ends_ascii(value);
+    }
     let chars: Vec<char> = value.chars().collect();
     match style {
         MaskStyle::Ends => mask_ends(&chars),
@@ -86,15 +90,31 @@ fn mask_uri(value: &str) -> Option<String> {
     Some(format!("{scheme}://{user}:****@{host}"))
 }
 
-fn mask_ends(chars: &[char]) -> String {
-    let n = chars.len();
-    let (lead, trail) = match n {
+/// How many characters [`MaskStyle::Ends`] keeps at each end of a value of `n` characters.
+fn ends_kept(n: usize) -> (usize, usize) {
+    match n {
         0..=3 => (0, 0),
         4..=6 => (1, 1),
         7..=10 => (2, 2),
         11..=15 => (3, 4),
         _ => (4, 4),
-    };
+    }
+}
+
+fn mask_ends_ascii(value: &str) -> String {
+    let n = value.len();
+    let (lead, trail) = ends_kept(n);
+    let stars = (n - lead - trail).clamp(1, MAX_STARS);
+    let mut out = String::with_capacity(lead + stars + trail);
+    out.push_str(&value[..lead]);
+    out.extend(std::iter::repeat_n('*', stars));
+    out.push_str(&value[n - trail..]);
+    out
+}
+
+fn mask_ends(chars: &[char]) -> String {
+    let n = chars.len();
+    let (lead, trail) = ends_kept(n);
     let hidden = n - lead - trail;
     let mut out: String = chars[..lead].iter().collect();
     out.extend(std::iter::repeat_n('*', hidden.clamp(1, MAX_STARS)));

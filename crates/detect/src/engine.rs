@@ -429,7 +429,10 @@ impl Engine {
         FieldFacts {
             name: field.into(),
             supports: self.rules.iter().map(|r| r.field_matches(field)).collect(),
-            negative: self.negative_ac.as_ref().is_some_and(|ac| ac.is_match(field)),
+            negative: self
+                .negative_ac
+                .as_ref()
+                .is_some_and(|ac| ac.is_match(field)),
         }
     }
 
@@ -548,7 +551,9 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         (Some(p), true) => {
             let regex =
                 Regex::new(p).map_err(|e| file.error_at(spec, format!("bad pattern: {e}")))?;
-            let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "v");
+            let value_group = regex
+                .group_info()
+                .to_index(regex_automata::PatternID::ZERO, "v");
             Matcher::Pattern { regex, value_group }
         }
         (None, false) => Matcher::Words,
@@ -876,7 +881,12 @@ impl<'e> Scanner<'e> {
     }
 
     /// Runs the stages over `text`, whose segments are in `self.segments`.
-    fn scan_segments(&mut self, text: &str, out: &mut Vec<Finding>, mut fields_of: Option<&mut Vec<u32>>) {
+    fn scan_segments(
+        &mut self,
+        text: &str,
+        out: &mut Vec<Finding>,
+        mut fields_of: Option<&mut Vec<u32>>,
+    ) {
         let engine = self.engine;
         let folded = self.folded.fold(text);
         let scan_text: &str = &folded;
@@ -908,7 +918,14 @@ impl<'e> Scanner<'e> {
                 self.confirmed.iter().map(|c| (c.segment, c.rule)).collect();
             found.sort_unstable();
             for (i, seg) in self.segments.iter().enumerate() {
-                field_value_matches(engine, scan_text, i as u32, seg, &found, &mut self.confirmed);
+                field_value_matches(
+                    engine,
+                    scan_text,
+                    i as u32,
+                    seg,
+                    &found,
+                    &mut self.confirmed,
+                );
             }
         }
         resolve(engine, &mut self.confirmed);
@@ -930,7 +947,11 @@ impl<'e> Scanner<'e> {
             let start = self.folded.to_original(c.start);
             let end = self.folded.to_original(c.end);
             let raw = &text[start..end];
-            normalize_into(rule.normalize, &scan_text[c.start..c.end], &mut self.normalized);
+            normalize_into(
+                rule.normalize,
+                &scan_text[c.start..c.end],
+                &mut self.normalized,
+            );
             line += count_newlines(&text.as_bytes()[line_pos..start]);
             line_pos = start;
             let field = seg.facts.as_ref().map(|f| f.name.to_string());
@@ -950,7 +971,9 @@ impl<'e> Scanner<'e> {
                 owners.push(c.segment);
             }
         }
-        debug_assert!(fields_of.is_some() || out[first..].windows(2).all(|w| w[0].start <= w[1].start));
+        debug_assert!(
+            fields_of.is_some() || out[first..].windows(2).all(|w| w[0].start <= w[1].start)
+        );
     }
 }
 
@@ -959,12 +982,7 @@ fn count_newlines(bytes: &[u8]) -> u64 {
 }
 
 /// Prefilter: literal and keyword hits plus digit clusters, as candidate windows.
-fn collect_candidates(
-    engine: &Engine,
-    text: &str,
-    segments: &[Segment],
-    out: &mut Vec<Candidate>,
-) {
+fn collect_candidates(engine: &Engine, text: &str, segments: &[Segment], out: &mut Vec<Candidate>) {
     let bytes = text.as_bytes();
     if let Some(ac) = &engine.trigger_ac {
         // Non-overlapping leftmost-longest search keeps the literal prefilters in play; a
@@ -1130,7 +1148,9 @@ fn scan_clusters(
         end_alnum(&mut f, &mut alnum);
         end_joined(&mut f, &mut joined, &mut joiners);
         let e = j;
-        let look_from = s.saturating_sub(engine.max_token_before.min(8)).max(seg.start);
+        let look_from = s
+            .saturating_sub(engine.max_token_before.min(8))
+            .max(seg.start);
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
         for &r in &engine.token_rules {
             let rule = &engine.rules[r as usize];
@@ -1378,7 +1398,8 @@ fn has_context(
     let Some(ac) = &engine.context_ac else {
         return false;
     };
-    let before = &text[floor_char(text, start.saturating_sub(CONTEXT_BEFORE).max(seg.start))..start];
+    let before =
+        &text[floor_char(text, start.saturating_sub(CONTEXT_BEFORE).max(seg.start))..start];
     let after = &text[end..ceil_char(text, (end + CONTEXT_AFTER).min(seg.end))];
     [before, after].iter().any(|region| {
         ac.find_iter(*region)
@@ -1390,7 +1411,8 @@ fn has_negative(engine: &Engine, text: &str, seg: &Segment, start: usize) -> boo
     let Some(ac) = &engine.negative_ac else {
         return false;
     };
-    let before = &text[floor_char(text, start.saturating_sub(NEGATIVE_BEFORE).max(seg.start))..start];
+    let before =
+        &text[floor_char(text, start.saturating_sub(NEGATIVE_BEFORE).max(seg.start))..start];
     seg.facts.as_ref().is_some_and(|f| f.negative) || ac.is_match(before)
 }
 

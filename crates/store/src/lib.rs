@@ -68,22 +68,24 @@ pub struct StoredFinding {
 impl StoredFinding {
     /// Keeps only what may be stored from a finding.
     pub fn from_finding(
-        f: &Finding,
+        f: Finding,
         member: String,
         offset: Option<u64>,
         record: Option<String>,
     ) -> Self {
+        // The finding is consumed: its strings move into the stored form, and its raw
+        // value is dropped here.
         StoredFinding {
             member,
-            detector: f.detector.clone(),
+            detector: f.detector,
             category: f.category,
             confidence: f.confidence,
             line: f.line,
             offset,
-            field: f.field.clone(),
+            field: f.field,
             record,
-            masked: f.masked.clone(),
-            value_hash: f.value_hash.as_str().to_string(),
+            masked: f.masked,
+            value_hash: f.value_hash.into_string(),
         }
     }
 }

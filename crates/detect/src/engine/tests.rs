@@ -390,14 +390,7 @@ fn prefilter_stage_is_observable() {
 fn key(field: usize, f: &Finding) -> String {
     format!(
         "{field} {} {} {}..{} line {:?} field {:?} {} {}",
-        f.detector,
-        f.confidence,
-        f.start,
-        f.end,
-        f.line,
-        f.field,
-        f.masked,
-        f.value_hash
+        f.detector, f.confidence, f.start, f.end, f.line, f.field, f.masked, f.value_hash
     )
 }
 
@@ -424,7 +417,10 @@ fn record_scan_equals_value_scans() {
             }
         }
     }
-    cells.push(("手机".into(), "１３８１２３４５６７８\n第二行 13912345678".into()));
+    cells.push((
+        "手机".into(),
+        "１３８１２３４５６７８\n第二行 13912345678".into(),
+    ));
     cells.push(("order_no".into(), "110105194912310021".into()));
     for chunk in [cells.len(), 7, 3, 1] {
         for record in cells.chunks(chunk) {

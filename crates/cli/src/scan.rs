@@ -143,7 +143,16 @@ struct Out {
 
 /// What a worker sends to the collector.
 enum Msg {
+    /// Findings of an object still being read: a large object's findings stream to the
+    /// collector instead of accumulating in the worker.
+    Partial {
+        object: u64,
+        location: String,
+        findings: Vec<Out>,
+    },
     Scanned {
+        /// The object's number (see [`next_object`]); it ties earlier partials to it.
+        object: u64,
         location: String,
         size: u64,
         mtime_ns: i64,
@@ -183,6 +192,9 @@ struct ScanSink<'a, 'e> {
     pending: PendingRecord,
     /// For each finding of a record scan, the index of its cell.
     owners: Vec<u32>,
+    /// Where full batches of findings go while the object is read, and the object's number.
+    partials: &'a Sender<Msg>,
+    object: u64,
 }
 
 /// The cells of one record (a row, a document), gathered so that the engine scans the
@@ -207,6 +219,16 @@ struct PendingCell {
 /// Bytes of values gathered before a record is scanned even if it has not ended (a whole
 /// JSON file can be one record).
 const PENDING_MAX_BYTES: usize = 1 << 20;
+
+/// Findings a worker holds for one object before sending them on: memory stays bounded
+/// by this, not by how many identifiers one file holds.
+const PARTIAL_FINDINGS: usize = 8192;
+
+/// A number for each object a worker starts on, unique within the process.
+fn next_object() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 impl ScanSink<'_, '_> {
     /// The findings and notices of everything decoded so far, with the last record scanned.
@@ -302,6 +324,14 @@ impl ScanSink<'_, '_> {
                 .filter(|_| self.show_values)
                 .map(|r| r.expose().to_string());
             self.out.push(Out { stored, raw });
+            if self.out.len() >= PARTIAL_FINDINGS {
+                // If the collector is gone the scan is ending anyway.
+                let _ = self.partials.send(Msg::Partial {
+                    object: self.object,
+                    location: self.root.to_string(),
+                    findings: std::mem::take(&mut self.out),
+                });
+            }
         }
     }
 }
@@ -577,7 +607,7 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
         }
         let msg = match job {
             Job::Stdin => {
-                let mut sink = new_sink(&mut scanner, "-", plan);
+                let mut sink = new_sink(&mut scanner, "-", plan, &out);
                 let stdin = std::io::stdin();
                 let mut lock = stdin.lock();
                 let budget = leakscope_sources::Budget::new(plan.limits.max_total_bytes);
@@ -590,8 +620,10 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
                     &budget,
                     &mut sink,
                 );
+                let object = sink.object;
                 let (findings, notices) = sink.finish();
                 Msg::Scanned {
+                    object,
                     location: "-".into(),
                     size: 0,
                     mtime_ns: 0,
@@ -600,8 +632,8 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
                     notices,
                 }
             }
-            Job::File(item) => scan_file(plan, &mut scanner, reader.as_ref(), item),
-            Job::Store(job) => scan_store(plan, &mut scanner, reader.as_ref(), job),
+            Job::File(item) => scan_file(plan, &mut scanner, reader.as_ref(), item, &out),
+            Job::Store(job) => scan_store(plan, &mut scanner, reader.as_ref(), job, &out),
         };
         if out.send(msg).is_err() {
             break;
@@ -613,8 +645,11 @@ fn new_sink<'a, 'e>(
     scanner: &'a mut Scanner<'e>,
     root: &'a str,
     plan: &'a ScanPlan<'_>,
+    partials: &'a Sender<Msg>,
 ) -> ScanSink<'a, 'e> {
     ScanSink {
+        partials,
+        object: next_object(),
         scanner,
         root,
         show_values: plan.show_values,
@@ -633,6 +668,7 @@ fn scan_file(
     scanner: &mut Scanner<'_>,
     reader: Option<&Store>,
     item: WalkItem,
+    partials: &Sender<Msg>,
 ) -> Msg {
     let location = item.display.clone();
     // Raw values are never stored, so `--show-values` must read every object again.
@@ -650,6 +686,7 @@ fn scan_file(
         }
     }
     let error = |message: String| Msg::Scanned {
+        object: 0,
         location: location.clone(),
         size: item.size,
         mtime_ns: item.mtime_ns,
@@ -691,7 +728,8 @@ fn scan_file(
             };
         }
     }
-    let mut sink = new_sink(scanner, &location, plan);
+    let mut sink = new_sink(scanner, &location, plan, partials);
+    let object = sink.object;
     match &bytes {
         Some(b) => leakscope_sources::decode_file_bytes(
             &item.fs_path,
@@ -706,6 +744,7 @@ fn scan_file(
     }
     let (findings, notices) = sink.finish();
     Msg::Scanned {
+        object,
         location,
         size: item.size,
         mtime_ns: item.mtime_ns,
@@ -723,6 +762,7 @@ fn scan_store(
     scanner: &mut Scanner<'_>,
     reader: Option<&Store>,
     job: StoreJob,
+    partials: &Sender<Msg>,
 ) -> Msg {
     let location = job.location();
     let size = job.size();
@@ -744,10 +784,12 @@ fn scan_store(
     // other value.
     let mut found = Vec::new();
     job.rewrite_keys(|key| mask_identifiers(scanner, key, &mut found));
-    let mut sink = new_sink(scanner, &location, plan);
+    let mut sink = new_sink(scanner, &location, plan, partials);
+    let object = sink.object;
     job.decode(&plan.limits, &mut sink);
     let (findings, notices) = sink.finish();
     Msg::Scanned {
+        object,
         location: location.clone(),
         size,
         mtime_ns: 0,
@@ -812,6 +854,9 @@ fn collect(
     let mut in_batch = 0usize;
     let mut last_commit = Instant::now();
     let mut by_detector: BTreeMap<String, u64> = BTreeMap::new();
+    // Blobs being written for objects whose findings arrive in partial batches.
+    let mut open: std::collections::HashMap<u64, leakscope_store::BlobWriter> =
+        std::collections::HashMap::new();
     let note = |n: &Notice, summary: &mut Summary, printer: &mut dyn Printer| -> Result<()> {
         match n.kind {
             NoticeKind::Error => summary.errors += 1,
@@ -883,7 +928,30 @@ fn collect(
                 }
                 object_path = location;
             }
+            Msg::Partial {
+                object,
+                location,
+                findings,
+            } => {
+                if let (Some(s), Some(id)) = (store, scan_id) {
+                    let blob = match open.entry(object) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                            s.begin_blob(&format!("pending:{id}:{object}"), &plan.ruleset)?,
+                        ),
+                    };
+                    let stored: Vec<&StoredFinding> = findings.iter().map(|o| &o.stored).collect();
+                    s.append_findings(blob, &stored)?;
+                }
+                report.extend(
+                    findings
+                        .into_iter()
+                        .map(|o| ReportFinding::from_stored(&location, o.stored, o.raw)),
+                );
+                object_path = location;
+            }
             Msg::Scanned {
+                object,
                 location,
                 size,
                 mtime_ns,
@@ -906,7 +974,13 @@ fn collect(
                         _ => format!("incomplete:{location}:{}", leakscope_store::now_rfc3339()),
                     };
                     let stored: Vec<&StoredFinding> = findings.iter().map(|o| &o.stored).collect();
-                    let blob = s.insert_blob(&hash, &plan.ruleset, size, &stored)?;
+                    let blob = match open.remove(&object) {
+                        Some(mut blob) => {
+                            s.append_findings(&mut blob, &stored)?;
+                            s.finish_blob(blob, &hash, size)?
+                        }
+                        None => s.insert_blob(&hash, &plan.ruleset, size, &stored)?,
+                    };
                     s.add_object(
                         id,
                         blob,

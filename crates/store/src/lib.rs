@@ -90,6 +90,17 @@ impl StoredFinding {
     }
 }
 
+/// A blob whose findings are being written batch by batch (see [`Store::begin_blob`]).
+/// Dropping it without [`Store::finish_blob`] leaves a provisional blob that no object
+/// references, so it is never read.
+#[derive(Debug)]
+pub struct BlobWriter {
+    id: i64,
+    ruleset: String,
+    /// Findings per (detector, confidence, category), for the per-blob summary.
+    counts: Vec<(Box<str>, Confidence, Category, i64)>,
+}
+
 /// A masked example finding: (detector, path, line, field, masked value).
 pub type ExampleRow = (String, String, Option<u64>, Option<String>, String);
 
@@ -322,8 +333,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a freshly scanned blob and its findings; returns the blob id. A blob
-    /// already present (a concurrent duplicate) keeps its first findings.
+    /// Records the findings of one content under `content_hash` in one call (a blob
+    /// already recorded with this hash and ruleset is reused). The same as
+    /// [`Store::begin_blob`], [`Store::append_findings`] and [`Store::finish_blob`].
     pub fn insert_blob<F: std::borrow::Borrow<StoredFinding>>(
         &self,
         content_hash: &str,
@@ -334,39 +346,51 @@ impl Store {
         if let Some(id) = self.blob_by_content(content_hash, ruleset)? {
             return Ok(id);
         }
+        let mut blob = self.begin_blob(&format!("pending:{content_hash}"), ruleset)?;
+        self.append_findings(&mut blob, findings)?;
+        self.finish_blob(blob, content_hash, size)
+    }
+
+    /// Starts recording the findings of one content whose hash is not final yet (a large
+    /// object whose findings arrive while it is still being read). `provisional` must be
+    /// unique among blobs being written; it never matches a real content hash.
+    pub fn begin_blob(&self, provisional: &str, ruleset: &str) -> Result<BlobWriter, StoreError> {
         self.conn.execute(
-            "INSERT INTO blobs (content_hash, ruleset, size, scanned_at) VALUES (?1, ?2, ?3, ?4)",
-            params![content_hash, ruleset, size as i64, now_rfc3339()],
+            "INSERT INTO blobs (content_hash, ruleset, size, scanned_at) VALUES (?1, ?2, 0, ?3)",
+            params![provisional, ruleset, now_rfc3339()],
         )?;
-        let blob = self.conn.last_insert_rowid();
-        let mut counts: std::collections::BTreeMap<(&str, &str, &str), i64> =
-            std::collections::BTreeMap::new();
-        for f in findings {
-            let f = f.borrow();
-            *counts
-                .entry((
-                    f.detector.as_str(),
-                    f.confidence.as_str(),
-                    f.category.as_str(),
-                ))
-                .or_default() += 1;
-        }
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "INSERT INTO blob_counts (blob_id, detector, category, confidence, n) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for ((detector, confidence, category), n) in counts {
-                stmt.execute(params![blob, detector, category, confidence, n])?;
-            }
-        }
+        Ok(BlobWriter {
+            id: self.conn.last_insert_rowid(),
+            ruleset: ruleset.to_string(),
+            counts: Vec::new(),
+        })
+    }
+
+    /// Appends a batch of findings to a blob being written.
+    pub fn append_findings<F: std::borrow::Borrow<StoredFinding>>(
+        &self,
+        blob: &mut BlobWriter,
+        findings: &[F],
+    ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO findings (blob_id, member, detector, category, confidence, line, byte_offset, field, record, masked, value_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for f in findings {
             let f = f.borrow();
+            // A handful of detectors per blob: a linear search beats hashing the id.
+            match blob
+                .counts
+                .iter_mut()
+                .find(|c| *c.0 == *f.detector && c.1 == f.confidence && c.2 == f.category)
+            {
+                Some(c) => c.3 += 1,
+                None => blob
+                    .counts
+                    .push((f.detector.as_str().into(), f.confidence, f.category, 1)),
+            }
             stmt.execute(params![
-                blob,
+                blob.id,
                 f.member,
                 f.detector,
                 f.category.as_str(),
@@ -379,7 +403,43 @@ impl Store {
                 f.value_hash
             ])?;
         }
-        Ok(blob)
+        Ok(())
+    }
+
+    /// Gives a blob being written its final content hash and size, and records its
+    /// per-detector counts. When the same content was recorded meanwhile (the same bytes
+    /// at two paths, scanned at once), that blob is kept and this one removed; the id
+    /// returned is the one to reference.
+    pub fn finish_blob(
+        &self,
+        blob: BlobWriter,
+        content_hash: &str,
+        size: u64,
+    ) -> Result<i64, StoreError> {
+        if let Some(existing) = self.blob_by_content(content_hash, &blob.ruleset)? {
+            self.conn
+                .execute("DELETE FROM findings WHERE blob_id = ?1", params![blob.id])?;
+            self.conn
+                .execute("DELETE FROM blobs WHERE id = ?1", params![blob.id])?;
+            return Ok(existing);
+        }
+        self.conn.execute(
+            "UPDATE blobs SET content_hash = ?1, size = ?2 WHERE id = ?3",
+            params![content_hash, size as i64, blob.id],
+        )?;
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO blob_counts (blob_id, detector, category, confidence, n) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (detector, confidence, category, n) in &blob.counts {
+            stmt.execute(params![
+                blob.id,
+                detector.as_ref(),
+                category.as_str(),
+                confidence.as_str(),
+                n
+            ])?;
+        }
+        Ok(blob.id)
     }
 
     /// Records that a blob was seen at `location` in `scan`.

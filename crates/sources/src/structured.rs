@@ -50,6 +50,10 @@ pub fn decode(
     }
 }
 
+/// How many bytes after the cursor are compared directly before a substring search: a
+/// delimiter and a quote in CSV, `", "` and a key's quote in JSON.
+const NEAR: usize = 8;
+
 /// Finds successive values in the decoded text to give them offsets and lines.
 struct Locator<'t> {
     text: &'t str,
@@ -78,16 +82,37 @@ impl<'t> Locator<'t> {
         self.line
     }
 
+    /// Skips past the quoted key `key` (`"key"`) at or after the cursor.
+    fn find_key(&mut self, key: &str, horizon: usize) {
+        let bytes = self.text.as_bytes();
+        let quoted_at = |at: usize| {
+            bytes.get(at) == Some(&b'"')
+                && bytes.get(at + 1..at + 1 + key.len()) == Some(key.as_bytes())
+                && bytes.get(at + 1 + key.len()) == Some(&b'"')
+        };
+        match (0..NEAR)
+            .map(|skip| self.cursor + skip)
+            .find(|&at| quoted_at(at))
+        {
+            Some(at) => {
+                self.cursor = at + key.len() + 2;
+            }
+            None => {
+                self.find(&format!("\"{key}\""), horizon);
+            }
+        }
+    }
+
     /// Finds `needle` at or after the cursor (within `horizon` bytes) and advances past it.
     fn find(&mut self, needle: &str, horizon: usize) -> Option<(u64, u64)> {
         if needle.is_empty() {
             return None;
         }
         // Values usually follow the cursor directly or after a delimiter and a quote; those
-        // places are checked before a substring search (whose set-up costs more than
+        // few places are checked before a substring search (whose set-up costs more than
         // comparing a short cell).
         let bytes = self.text.as_bytes();
-        let near = (0..3).map(|skip| self.cursor + skip).find(|&at| {
+        let near = (0..NEAR).map(|skip| self.cursor + skip).find(|&at| {
             bytes
                 .get(at..at + needle.len())
                 .is_some_and(|b| b == needle.as_bytes())
@@ -212,7 +237,7 @@ fn walk_json(
                 }
                 key_path.push_str(k);
                 // Skip past the key so a value equal to its own key is located correctly.
-                locator.find(&format!("\"{k}\""), 1 << 16);
+                locator.find_key(k, 1 << 16);
                 walk_json(path, v, key_path, record, locator, sink);
                 key_path.truncate(len);
             }
@@ -244,12 +269,19 @@ fn walk_json(
                 }
             };
             let at = locator.find(text, 1 << 16);
-            let record = record.map_or_else(whole, str::to_string);
+            let own;
+            let record = match record {
+                Some(r) => r,
+                None => {
+                    own = whole();
+                    own.as_str()
+                }
+            };
             let at = FieldAt {
                 field: key_path,
                 line: at.map(|a| a.0),
                 offset: at.map(|a| a.1),
-                record: &record,
+                record,
             };
             sink.field(path, at, text);
         }

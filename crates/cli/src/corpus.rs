@@ -353,6 +353,176 @@ impl Generator {
     }
 }
 
+/// The kinds of bulk file in a generated part, with their share of its size. Together they
+/// imitate a mixed leak: chat, server logs, record exports in three shapes, and the
+/// decoy-heavy tables (metrics, orders) that make up much of a real dump. A name with `!/`
+/// is a member of a zip archive.
+pub const BULK_KINDS: &[(&str, u32)] = &[
+    ("chat/群聊记录.txt", 30),
+    ("logs/access.log", 20),
+    ("exports/metrics.csv", 15),
+    ("exports/orders.csv", 10),
+    ("exports/citizens.sql", 10),
+    ("exports/users.jsonl", 10),
+    ("archives/户籍导出.zip!/户籍.csv", 5),
+];
+
+impl Generator {
+    /// Bulk content of one of the [`BULK_KINDS`], at least `bytes` long.
+    pub fn bulk(&mut self, kind: &str, bytes: usize) -> String {
+        let mut out = String::with_capacity(bytes + 4096);
+        match kind {
+            "logs/access.log" => self.fill_lines(&mut out, bytes, Self::log_line),
+            "exports/metrics.csv" => {
+                out.push_str(
+                    "ts,host,cpu_pct,mem_pct,disk_io,latency_ms,requests,trace_id,lat,lng\n",
+                );
+                self.fill_lines(&mut out, bytes, Self::metrics_row);
+            }
+            "exports/orders.csv" => {
+                out.push_str("order_no,waybill,created,amount,status,province,buyer_phone,sku\n");
+                self.fill_lines(&mut out, bytes, Self::order_row);
+            }
+            "exports/citizens.sql" => {
+                out.push_str("-- dump of table citizens\nCREATE TABLE citizens (id INT, name VARCHAR(32), id_no CHAR(18), mobile CHAR(11), address VARCHAR(128), created DATETIME);\n");
+                let mut id = 0u64;
+                while out.len() < bytes {
+                    out.push_str(
+                        "INSERT INTO citizens (id, name, id_no, mobile, address, created) VALUES ",
+                    );
+                    for i in 0..20 {
+                        id += 1;
+                        let (n, r, m, a, t) = (
+                            self.name(),
+                            self.resident_id(),
+                            self.mobile(),
+                            self.address(),
+                            self.timestamp(),
+                        );
+                        let sep = if i == 19 { ";\n" } else { "," };
+                        out.push_str(&format!("({id},'{n}','{r}','{m}','{a}','{t}'){sep}"));
+                    }
+                }
+            }
+            "exports/users.jsonl" => self.fill_lines(&mut out, bytes, Self::user_json),
+            "archives/户籍导出.zip!/户籍.csv" => {
+                out.push_str("姓名,身份证号,手机,住址,备注\n");
+                self.fill_lines(&mut out, bytes, Self::citizen_row);
+            }
+            _ => {
+                while out.len() < bytes {
+                    self.block(&mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn fill_lines(&mut self, out: &mut String, bytes: usize, line: fn(&mut Self, &mut String)) {
+        while out.len() < bytes {
+            line(self, out);
+        }
+    }
+
+    /// A web server log line: timestamps, client addresses, request ids and digests.
+    fn log_line(&mut self, out: &mut String) {
+        let ts = self.timestamp();
+        let ip = format!(
+            "{}.{}.{}.{}",
+            1 + self.rng.below(222),
+            self.rng.below(256),
+            self.rng.below(256),
+            1 + self.rng.below(254)
+        );
+        let (rid, sha) = (self.hex(16), self.hex(40));
+        let (ms, item) = (self.rng.below(5000), self.rng.below(100_000));
+        out.push_str(&format!(
+            "{ts} INFO req={rid} client={ip} GET /api/v1/items/{item} 200 {ms}ms sha={sha}\n"
+        ));
+    }
+
+    /// A metrics row: decimals, counters and trace ids, and now and then a coordinate pair
+    /// of a device (the only personal data in such a table).
+    fn metrics_row(&mut self, out: &mut String) {
+        let ts = self.timestamp();
+        let host = self.rng.below(64);
+        let (cpu, mem) = (self.rng.below(1_000_000), self.rng.below(1_000_000));
+        let (io, lat, req) = (
+            self.rng.below(10_000_000),
+            self.rng.below(500_000),
+            self.rng.below(100_000),
+        );
+        let trace = self.hex(32);
+        let geo = if self.rng.below(50) == 0 {
+            format!(
+                "31.{:04},121.{:04}",
+                self.rng.below(10000),
+                self.rng.below(10000)
+            )
+        } else {
+            ",".to_string()
+        };
+        out.push_str(&format!(
+            "{ts},web-{host:02},{}.{:04},{}.{:04},{io},{}.{:03},{req},{trace},{geo}\n",
+            cpu / 10000,
+            cpu % 10000,
+            mem / 10000,
+            mem % 10000,
+            lat / 1000,
+            lat % 1000
+        ));
+    }
+
+    /// An order row: order and waybill numbers, amounts, masked phones, and one real
+    /// buyer phone in twenty rows.
+    fn order_row(&mut self, out: &mut String) {
+        let order = self.decoy_order();
+        let waybill = format!("SF{}", self.rng.digits(12));
+        let ts = self.timestamp();
+        let amount = format!("{}.{:02}", self.rng.below(100_000), self.rng.below(100));
+        let status = *self.rng.pick(&["paid", "shipped", "refunded", "closed"]);
+        let province = *self.rng.pick(&["浙江", "广东", "江苏", "四川", "北京"]);
+        let phone = if self.rng.below(20) == 0 {
+            self.mobile()
+        } else {
+            format!(
+                "1{}{}****{}",
+                3 + self.rng.below(7),
+                self.rng.below(10),
+                self.rng.digits(4)
+            )
+        };
+        let sku = self.rng.digits(13);
+        out.push_str(&format!(
+            "{order},{waybill},{ts},{amount},{status},{province},{phone},{sku}\n"
+        ));
+    }
+
+    /// A user record as one JSON line.
+    fn user_json(&mut self, out: &mut String) {
+        let (n, m, id) = (self.name(), self.mobile(), self.resident_id());
+        let uid = self.rng.below(100_000_000);
+        let created = self.rng.below(2_000_000_000);
+        out.push_str(&format!(
+            "{{\"uid\":{uid},\"name\":\"{n}\",\"phone\":\"{m}\",\"id_card\":\"{id}\",\"vip\":{},\"created\":{created},\"score\":{}.{}}}\n",
+            self.rng.below(2) == 0,
+            self.rng.below(100),
+            self.rng.below(1000)
+        ));
+    }
+
+    /// A household-register row.
+    fn citizen_row(&mut self, out: &mut String) {
+        let (n, r, m, a) = (
+            self.name(),
+            self.resident_id(),
+            self.mobile(),
+            self.address(),
+        );
+        out.push_str(&format!("{n},{r},{m},{a},户主\n"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

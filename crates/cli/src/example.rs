@@ -4,7 +4,7 @@
 //! (check digits computed) but belong to nobody. The bundled `examples/leak-dump` was made
 //! with this command, and the end-to-end tests and benchmarks use it too.
 
-use crate::corpus::{Generator, Rng};
+use crate::corpus::{Generator, Rng, BULK_KINDS};
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
@@ -73,10 +73,18 @@ fn generate_part(dir: &Path, mib: usize, seed: u64) -> Result<()> {
     let mut rng = Rng::new(seed ^ 0x5eed);
     std::fs::create_dir_all(dir)?;
 
-    // Chat logs and mixed text: the bulk of the size.
-    // The other files take about 100 KiB; the chat log fills the rest of the part.
+    // The bulk of the size: chat, logs, exports and decoy-heavy tables in the shares of
+    // `BULK_KINDS`. The other files take about 100 KiB.
     let bulk = (mib.max(1) << 20).saturating_sub(100 << 10);
-    write(dir, "chat/群聊记录.txt", g.text(bulk).as_bytes())?;
+    let shares: u32 = BULK_KINDS.iter().map(|(_, s)| s).sum();
+    for (kind, share) in BULK_KINDS {
+        let bytes = bulk * *share as usize / shares as usize;
+        let content = g.bulk(kind, bytes).into_bytes();
+        match kind.split_once("!/") {
+            Some((archive, member)) => write(dir, archive, &zip_bytes(&[(member, content)])?)?,
+            None => write(dir, kind, &content)?,
+        }
+    }
 
     // A household-register style CSV export.
     let mut csv = String::from("姓名,身份证号,手机,住址,备注\n");

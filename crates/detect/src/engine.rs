@@ -77,6 +77,8 @@ enum Boundary {
     Dotted,
     Joined,
     Base64,
+    /// Not the user part of a URL (`https://token@host` is a credential, not an address).
+    Email,
 }
 
 /// How a value is normalised before hashing.
@@ -604,7 +606,8 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         "dotted" => Boundary::Dotted,
         "joined" => Boundary::Joined,
         "base64" => Boundary::Base64,
-        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, base64)"))),
+        "email" => Boundary::Email,
+        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, base64, email)"))),
     };
     let validator = match &spec.validator {
         None => None,
@@ -1327,7 +1330,7 @@ fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
             u8::is_ascii_alphanumeric
         }
         Boundary::Base64 => |c: &u8| c.is_ascii_alphanumeric() || *c == b'/' || *c == b'+',
-        Boundary::None | Boundary::AlnumAfter => return pos,
+        Boundary::None | Boundary::AlnumAfter | Boundary::Email => return pos,
     };
     while pos < b.len() && blocks(&b[pos - 1]) {
         pos += 1;
@@ -1502,6 +1505,15 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 && !is(after, u8::is_ascii_alphanumeric)
                 && !joined_after
                 && !joined_before
+        }
+        Boundary::Email => {
+            // The token the value sits in starts after the last space, quote or bracket;
+            // a scheme (`://`) in it before the value makes the value a URL's user part.
+            let from = floor_char(text, start.saturating_sub(256));
+            let token = text[from..start]
+                .rfind(|c: char| c.is_whitespace() || "\"'<>()[]{},;".contains(c))
+                .map_or(from, |i| from + i + 1);
+            !text[token..start].contains("://")
         }
         Boundary::Base64 => {
             // Padding `=` may only follow a value, so it counts as part of one after it.

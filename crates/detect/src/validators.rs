@@ -254,7 +254,10 @@ pub fn cn_landline(value: &str) -> bool {
         _ => return false,
     };
     let local = &d[area_len.min(d.len())..];
-    (7..=8).contains(&local.len()) && (2..=8).contains(&local[0]) && !has_run_of_equal(local, 7)
+    // Three-digit area codes (Beijing, Shanghai and the other 02x cities) have eight-digit
+    // local numbers; four-digit ones have seven or eight.
+    let lengths = if area_len == 3 { 8..=8 } else { 7..=8 };
+    lengths.contains(&local.len()) && (2..=8).contains(&local[0]) && !has_run_of_equal(local, 7)
 }
 
 /// PRC passport: `E` + 8 digits, `E` + letter (not I or O) + 7 digits, or `G` + 8 digits.
@@ -531,14 +534,19 @@ pub fn ipv4(value: &str) -> bool {
         }
     }
     // Unspecified, loopback, multicast and reserved space (and netmasks such as
-    // 255.255.255.0) are configuration, not anyone's address.
-    !(octets[0] == 0 || octets[0] == 127 || octets[0] >= 224)
+    // 255.255.255.0) are configuration, not anyone's address; neither are network and
+    // broadcast addresses (`58.0.0.0`, `58.255.255.255`), which name ranges in logs and
+    // routing tables.
+    !(octets[0] == 0 || octets[0] == 127 || octets[0] >= 224 || octets[3] == 0 || octets[3] == 255)
 }
 
 /// Hardware address: six hex pairs with one consistent separator; all-zero and broadcast
 /// addresses are excluded.
 pub fn mac_address(value: &str) -> bool {
     let b = value.as_bytes();
+    if b.len() == 14 {
+        return dotted_mac(value);
+    }
     if b.len() != 17 {
         return false;
     }
@@ -562,6 +570,20 @@ pub fn mac_address(value: &str) -> bool {
         .collect::<String>()
         .to_ascii_lowercase();
     hex != "000000000000" && hex != "ffffffffffff"
+}
+
+/// The dotted form network equipment prints (`ac12.3f00.91be`): three groups of four hex
+/// digits.
+fn dotted_mac(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('.').collect();
+    groups.len() == 3
+        && groups
+            .iter()
+            .all(|g| g.len() == 4 && g.bytes().all(|c| c.is_ascii_hexdigit()))
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "0000.0000.0000" | "ffff.ffff.ffff"
+        )
 }
 
 /// A latitude/longitude pair: two decimal numbers, each with at least four decimals, in

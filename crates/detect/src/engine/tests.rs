@@ -452,3 +452,53 @@ fn record_scan_equals_value_scans() {
         }
     }
 }
+
+/// The values found are whole: an address runs through its building, unit and room, and
+/// a dotted MAC address hashes like the same address written with colons.
+#[test]
+fn values_are_whole_and_forms_agree() {
+    let engine = engine();
+    let text = "家住浙江省杭州市西湖区建设路12号翠苑小区3栋2单元502室，电话";
+    let found = scan(&engine, text);
+    let address = found
+        .iter()
+        .find(|f| f.detector == "cn_address")
+        .expect("address found");
+    assert_eq!(
+        &text[address.start..address.end],
+        "浙江省杭州市西湖区建设路12号翠苑小区3栋2单元502室"
+    );
+    // The rest of a sentence that merely ends in 号 is not part of the address.
+    let text = "地址：上海市徐汇区漕溪北路88号张三的手机号";
+    let found = scan(&engine, text);
+    let address = found.iter().find(|f| f.detector == "cn_address").unwrap();
+    assert!(text[address.start..address.end].ends_with("88号"));
+
+    let dotted = scan(&engine, "mac ac12.3f00.91be");
+    let colons = scan(&engine, "mac AC:12:3F:00:91:BE");
+    assert_eq!(dotted.len(), 1);
+    assert_eq!(dotted[0].value_hash, colons[0].value_hash);
+}
+
+/// Look-alikes that are not a person's data: a URL's user part is not an e-mail address,
+/// network and broadcast addresses are not anyone's IP, and a three-digit area code takes
+/// an eight-digit local number.
+#[test]
+fn look_alikes_are_not_reported() {
+    let engine = engine();
+    let ids = |text: &str| -> Vec<String> {
+        scan(&engine, text)
+            .into_iter()
+            .map(|f| f.detector)
+            .collect()
+    };
+    assert!(
+        !ids("https://x-access:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com")
+            .contains(&"email".to_string())
+    );
+    assert!(ids("mailto:li.lei@example.cn").contains(&"email".to_string()));
+    assert!(ids("from 58.0.0.0 to 58.255.255.255").is_empty());
+    assert!(ids("client 58.12.0.7").contains(&"ipv4".to_string()));
+    assert!(!ids("电话 010-6234567").contains(&"cn_landline".to_string()));
+    assert!(ids("电话 0755-8123456").contains(&"cn_landline".to_string()));
+}

@@ -177,6 +177,9 @@ struct CompiledRule {
     fields: Vec<FieldHint>,
     exclude_fields: Vec<String>,
     field_value: bool,
+    /// Field-name words of the two halves of a value kept in two fields (see
+    /// `RuleSpec::pair_fields`), lower-cased.
+    pair_fields: Option<[Vec<String>; 2]>,
     priority: i32,
 }
 
@@ -191,6 +194,8 @@ struct FieldFacts {
     supports: Vec<bool>,
     /// The name holds a negative-context word (`order_no`, `sha`).
     negative: bool,
+    /// Per rule: 1 or 2 when the name is the first or second half of a field pair.
+    pair_role: Vec<u8>,
 }
 
 /// Field names remembered per scanner before the cache starts over (a JSON document with
@@ -274,6 +279,8 @@ pub struct Engine {
     vctx: ValidationContext,
     min_confidence: Confidence,
     max_window: usize,
+    /// Some rule joins two fields of a record (see `RuleSpec::pair_fields`).
+    has_pair_rules: bool,
 }
 
 /// Summary of one rule for listings (`leakscope detectors`).
@@ -363,6 +370,7 @@ impl Engine {
             .map(|(i, _)| i as u32)
             .collect();
         let max_window = rules.iter().map(|r| r.before + r.after).max().unwrap_or(0);
+        let has_pair_rules = rules.iter().any(|r| r.pair_fields.is_some());
         Ok(Engine {
             rules,
             trigger_ac,
@@ -380,6 +388,7 @@ impl Engine {
             },
             min_confidence: config.min_confidence,
             max_window,
+            has_pair_rules,
         })
     }
 
@@ -435,6 +444,7 @@ impl Engine {
                 .negative_ac
                 .as_ref()
                 .is_some_and(|ac| ac.is_match(field)),
+            pair_role: self.rules.iter().map(|r| r.pair_role(field)).collect(),
         }
     }
 
@@ -681,6 +691,14 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
             .map(|f| f.to_lowercase())
             .collect(),
         field_value: spec.field_value,
+        pair_fields: match spec.pair_fields.as_slice() {
+            [] => None,
+            [a, b] => Some([
+                a.iter().map(|w| w.to_lowercase()).collect(),
+                b.iter().map(|w| w.to_lowercase()).collect(),
+            ]),
+            _ => return Err(file.error_at(spec, "`pair_fields` needs exactly two lists")),
+        },
         priority: spec.priority,
     })
 }
@@ -748,6 +766,30 @@ fn field_tokens(field: &str) -> Vec<String> {
 }
 
 impl CompiledRule {
+    /// Whether `field` names the first (1) or second (2) half of this rule's field pair.
+    fn pair_role(&self, field: &str) -> u8 {
+        let Some(halves) = &self.pair_fields else {
+            return 0;
+        };
+        let last = field_tokens(field).pop().unwrap_or_default();
+        let named = |words: &Vec<String>| {
+            words.iter().any(|w| {
+                if w.is_ascii() {
+                    *w == last
+                } else {
+                    field.contains(w.as_str())
+                }
+            })
+        };
+        if named(&halves[0]) {
+            1
+        } else if named(&halves[1]) {
+            2
+        } else {
+            0
+        }
+    }
+
     /// True when a field name says the value is this rule's kind of data.
     fn field_matches(&self, field: &str) -> bool {
         let tokens = field_tokens(field);
@@ -814,10 +856,11 @@ impl<'e> Scanner<'e> {
     }
 
     /// Scans a whole record (a row, a document, a batch of cells) in one pass. Findings are
-    /// exactly those that [`Scanner::scan_field`] would give for each value (and
-    /// [`Scanner::scan`] for values without a name), with offsets and lines relative to
-    /// their value; `fields_of` receives, for each finding appended to `out`, the index of
-    /// its field in `fields`.
+    /// those that [`Scanner::scan_field`] would give for each value (and [`Scanner::scan`]
+    /// for values without a name), with offsets and lines relative to their value, plus
+    /// values that rules with `pair_fields` join from two fields of the record (a
+    /// coordinate in two columns); `fields_of` receives, for each finding appended to
+    /// `out`, the index of its field in `fields`.
     pub fn scan_record(
         &mut self,
         fields: &[RecordField<'_>],
@@ -857,6 +900,72 @@ impl<'e> Scanner<'e> {
         collect_candidates(self.engine, &folded, &segments, &mut cands);
         merge_candidates(&mut cands);
         cands
+    }
+
+    /// Values kept in two fields of one record (latitude and longitude columns), joined
+    /// and validated as one value. The finding is placed at the first field's value.
+    fn pair_findings(
+        &mut self,
+        text: &str,
+        out: &mut Vec<Finding>,
+        first: usize,
+        mut fields_of: Option<&mut Vec<u32>>,
+    ) {
+        let engine = self.engine;
+        // This scan's findings and their fields: the last `found` entries of both lists.
+        let found = out.len() - first;
+        for (r, rule) in engine.rules.iter().enumerate() {
+            if rule.pair_fields.is_none() || rule.confidence < engine.min_confidence {
+                continue;
+            }
+            let role_of = |seg: &Segment| seg.facts.as_ref().map_or(0, |f| f.pair_role[r]);
+            let first_half = self.segments.iter().position(|s| role_of(s) == 1);
+            let second_half = self.segments.iter().position(|s| role_of(s) == 2);
+            let (Some(a), Some(b)) = (first_half, second_half) else {
+                continue;
+            };
+            let (sa, sb) = (&self.segments[a], &self.segments[b]);
+            let va = text[sa.orig_start..sa.orig_end].trim();
+            let vb = text[sb.orig_start..sb.orig_end].trim();
+            if va.is_empty() || vb.is_empty() || va.len() > 64 || vb.len() > 64 {
+                continue;
+            }
+            let joined = format!("{va},{vb}");
+            let ok = match rule.validator {
+                None => true,
+                Some(v) => matches!(v(&joined, &engine.vctx), Check::Accept),
+            };
+            // A value already found in the first field (both halves in one cell) is not
+            // reported twice.
+            let already = fields_of.as_deref().is_some_and(|owners| {
+                out[first..first + found]
+                    .iter()
+                    .zip(&owners[owners.len().saturating_sub(out.len() - first)..])
+                    .any(|(f, o)| *o as usize == a && f.detector == rule.id)
+            });
+            if !ok || already {
+                continue;
+            }
+            let lead = text[sa.orig_start..sa.orig_end].len()
+                - text[sa.orig_start..sa.orig_end].trim_start().len();
+            normalize_into(rule.normalize, &joined, &mut self.normalized);
+            out.push(Finding {
+                detector: rule.id.clone(),
+                category: rule.category,
+                // Two fields named for the kind of data are the strongest field evidence.
+                confidence: rule.confidence.raised(),
+                start: lead,
+                end: lead + va.len(),
+                line: Some(1),
+                field: sa.facts.as_ref().map(|f| f.name.to_string()),
+                masked: mask_value(&joined, rule.mask),
+                value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
+                raw: RawValue::new(joined),
+            });
+            if let Some(owners) = fields_of.as_deref_mut() {
+                owners.push(a as u32);
+            }
+        }
     }
 
     /// The cached facts of a field name.
@@ -977,6 +1086,9 @@ impl<'e> Scanner<'e> {
         debug_assert!(
             fields_of.is_some() || out[first..].windows(2).all(|w| w[0].start <= w[1].start)
         );
+        if self.segments.len() > 1 && engine.has_pair_rules {
+            self.pair_findings(text, out, first, fields_of);
+        }
     }
 }
 

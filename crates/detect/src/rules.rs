@@ -113,6 +113,14 @@ pub struct RuleSpec {
     /// with the validator even if the pattern does not match it.
     #[serde(default)]
     pub field_value: bool,
+    /// Two lists of field-name words (`[["lat", "latitude"], ["lng", "longitude"]]`): in a
+    /// record, a field named by a word of the first list and one named by a word of the
+    /// second are joined as `first,second` and checked by the validator as one value (a
+    /// coordinate pair kept in two columns or keys). A name matches when its last word
+    /// (after separators and camelCase humps) is in the list, or, for non-ASCII words,
+    /// when it contains one.
+    #[serde(default)]
+    pub pair_fields: Vec<Vec<String>>,
     /// Among findings with exactly the same span, the higher priority wins.
     #[serde(default)]
     pub priority: i32,
@@ -128,6 +136,9 @@ pub struct RuleSpec {
     /// Field/value pairs in which the rule must find nothing.
     #[serde(default)]
     pub negative_field_examples: Vec<FieldExample>,
+    /// Whole records (lists of field/value pairs) in which the rule must find something.
+    #[serde(default)]
+    pub record_examples: Vec<Vec<FieldExample>>,
 }
 
 /// A structured example: a value under a field name.

@@ -56,6 +56,21 @@ fn catalog_examples_hold() {
                     ));
                 }
             }
+            for record in &spec.record_examples {
+                checked += 1;
+                let fields: Vec<RecordField<'_>> = record
+                    .iter()
+                    .map(|f| RecordField {
+                        name: &f.field,
+                        value: &f.value,
+                    })
+                    .collect();
+                let (mut out, mut owners) = (Vec::new(), Vec::new());
+                engine.scanner().scan_record(&fields, &mut out, &mut owners);
+                if !out.iter().any(|f| &f.detector == id) {
+                    failures.push(format!("{id}: missed record example {record:?}"));
+                }
+            }
             for ex in &spec.field_examples {
                 checked += 1;
                 if !scan_field(&engine, &ex.field, &ex.value)

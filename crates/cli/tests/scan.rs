@@ -589,3 +589,44 @@ fn bundled_example_finds_every_kind_of_leak() {
         "decoys reported"
     );
 }
+
+/// A SQL dump is read as rows: a bare name in an `INSERT` tuple and an IMSI in a `COPY`
+/// block are found through their column names (neither has a label in the text), every
+/// value once, at its own line and offset; text outside the rows is still scanned.
+#[test]
+fn sql_dumps_are_read_as_rows() {
+    let env = Env::new();
+    let id = resident_id(41);
+    let dump = format!(
+        "-- MySQL dump\n-- contact: 13712345678\nCREATE TABLE `guests` (`id` int, `name` varchar(32), `id_no` char(18));\n\
+         INSERT INTO `guests` (`id`, `name`, `id_no`) VALUES (1,'王芳','{id}'),\n(2,'O''Brien',NULL);\n\
+         COPY public.subscribers (id, imsi, note) FROM stdin;\n7\t460001234567890\t\\N\n\\.\n"
+    );
+    env.write("hotel.sql", dump.as_bytes());
+    let (code, findings, _) = env.scan_jsonl(&["--no-db", "--show-values", "hotel.sql"]);
+    assert_eq!(code, 1);
+    let find = |detector: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["detector"] == detector)
+            .collect()
+    };
+    let names = find("person_name");
+    assert_eq!(names.len(), 1, "{findings:?}");
+    assert_eq!(names[0]["value"], "王芳");
+    assert_eq!(names[0]["field"], "guests.name");
+    assert_eq!(names[0]["line"], 4);
+    let ids = find("cn_resident_id");
+    assert_eq!(ids.len(), 1, "each value once: {findings:?}");
+    assert_eq!(ids[0]["field"], "guests.id_no");
+    let offset = ids[0]["offset"].as_u64().unwrap() as usize;
+    assert_eq!(&dump[offset..offset + id.len()], id);
+    let imsi = find("imsi");
+    assert_eq!(imsi.len(), 1, "{findings:?}");
+    assert_eq!(imsi[0]["field"], "subscribers.imsi");
+    assert_eq!(imsi[0]["line"], 7);
+    // The comment line is text, scanned as such.
+    let phones = find("cn_mobile");
+    assert_eq!(phones.len(), 1);
+    assert_eq!(phones[0]["line"], 2);
+}

@@ -42,6 +42,8 @@ pub enum Kind {
     Json,
     /// One JSON document per line.
     JsonLines,
+    /// A SQL dump: `INSERT` rows and `COPY` blocks as records, the rest as text.
+    Sql,
     /// One RFC 5322 message.
     Eml,
     /// A Unix mailbox of many messages.
@@ -97,6 +99,7 @@ pub fn sniff_kind(name: &str, head: &[u8]) -> Kind {
         "tsv" | "tab" => return Kind::Csv(b'\t'),
         "json" => return Kind::Json,
         "jsonl" | "ndjson" => return Kind::JsonLines,
+        "sql" => return Kind::Sql,
         "eml" => return Kind::Eml,
         "mbox" | "mbx" => return Kind::Mbox,
         _ => {}
@@ -266,7 +269,7 @@ fn decode_with_head(
     let kind = sniff_kind(name, &head);
     let is_container = !matches!(
         kind,
-        Kind::Text | Kind::Csv(_) | Kind::Json | Kind::JsonLines
+        Kind::Text | Kind::Csv(_) | Kind::Json | Kind::JsonLines | Kind::Sql
     );
     if is_container && path.depth() >= limits.max_depth {
         return report_skip(
@@ -289,7 +292,7 @@ fn decode_with_head(
             sink,
         ),
         Kind::Tar => archive::tar(path, Cursor::new(head).chain(rest), limits, budget, sink),
-        Kind::Csv(_) | Kind::Json | Kind::JsonLines => match size {
+        Kind::Csv(_) | Kind::Json | Kind::JsonLines | Kind::Sql => match size {
             Some(n) if n > limits.max_structured_bytes => {
                 // Too large to parse as a whole: still scanned, as streamed text.
                 text::stream_text(path, &head, rest, sink).map(|_| ())

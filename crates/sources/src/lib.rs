@@ -22,6 +22,7 @@ pub mod decode;
 pub mod document;
 pub mod error;
 pub mod mail;
+pub mod sql;
 pub mod stores;
 pub mod structured;
 pub mod text;

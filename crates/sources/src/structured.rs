@@ -42,6 +42,10 @@ pub fn decode(
                 Ok(())
             }
         },
+        Kind::Sql => {
+            crate::sql::decode(path, &text, encoding, sink);
+            Ok(())
+        }
         Kind::JsonLines => {
             json_lines(path, &text, sink);
             Ok(())

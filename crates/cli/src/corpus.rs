@@ -198,6 +198,17 @@ impl Generator {
         )
     }
 
+    /// A public-looking client address (never a network or broadcast address).
+    fn client_ip(&mut self) -> String {
+        format!(
+            "{}.{}.{}.{}",
+            1 + self.rng.below(222),
+            self.rng.below(256),
+            self.rng.below(256),
+            1 + self.rng.below(254)
+        )
+    }
+
     fn hex(&mut self, n: usize) -> String {
         (0..n)
             .map(|_| char::from(b"0123456789abcdef"[self.rng.below(16) as usize]))
@@ -245,13 +256,7 @@ impl Generator {
             3 => {
                 for _ in 0..10 {
                     let ts = self.timestamp();
-                    let ip = format!(
-                        "{}.{}.{}.{}",
-                        1 + self.rng.below(222),
-                        self.rng.below(256),
-                        self.rng.below(256),
-                        1 + self.rng.below(254)
-                    );
+                    let ip = self.client_ip();
                     let rid = self.hex(16);
                     let sha = self.hex(40);
                     let ms = self.rng.below(5000);
@@ -427,13 +432,7 @@ impl Generator {
     /// A web server log line: timestamps, client addresses, request ids and digests.
     fn log_line(&mut self, out: &mut String) {
         let ts = self.timestamp();
-        let ip = format!(
-            "{}.{}.{}.{}",
-            1 + self.rng.below(222),
-            self.rng.below(256),
-            self.rng.below(256),
-            1 + self.rng.below(254)
-        );
+        let ip = self.client_ip();
         let (rid, sha) = (self.hex(16), self.hex(40));
         let (ms, item) = (self.rng.below(5000), self.rng.below(100_000));
         out.push_str(&format!(

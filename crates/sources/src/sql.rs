@@ -41,6 +41,17 @@ pub struct Dump {
     pub rows: Vec<Row>,
 }
 
+impl Dump {
+    /// Records a statement's column list as `table.column` names (the table without its
+    /// schema); returns its index.
+    fn add_columns(&mut self, table: &str, columns: &[String]) -> usize {
+        let short = table.rsplit('.').next().unwrap_or(table);
+        self.columns
+            .push(columns.iter().map(|c| format!("{short}.{c}")).collect());
+        self.columns.len() - 1
+    }
+}
+
 /// Finds the rows of a dump. Never fails: what it cannot read is left out of the rows.
 pub fn parse(text: &str) -> Dump {
     let mut dump = Dump::default();
@@ -294,10 +305,7 @@ fn insert(text: &str, at: usize, dump: &mut Dump) -> usize {
     } else {
         return fail;
     }
-    let short = table.rsplit('.').next().unwrap_or(&table).to_string();
-    dump.columns
-        .push(columns.iter().map(|c| format!("{short}.{c}")).collect());
-    let list = dump.columns.len() - 1;
+    let list = dump.add_columns(&table, &columns);
     loop {
         pos = skip_space(b, pos);
         if b.get(pos) != Some(&b'(') {
@@ -400,10 +408,7 @@ fn copy(text: &str, at: usize, dump: &mut Dump) -> usize {
     let Some(eol) = memchr::memchr(b'\n', &b[pos..]) else {
         return b.len();
     };
-    let short = table.rsplit('.').next().unwrap_or(&table).to_string();
-    dump.columns
-        .push(columns.iter().map(|c| format!("{short}.{c}")).collect());
-    let list = dump.columns.len() - 1;
+    let list = dump.add_columns(&table, &columns);
     let mut line_start = pos + eol + 1;
     while line_start < b.len() {
         let line_end = memchr::memchr(b'\n', &b[line_start..]).map_or(b.len(), |e| line_start + e);

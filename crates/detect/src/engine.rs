@@ -440,12 +440,29 @@ impl Engine {
         FieldFacts {
             name: field.into(),
             supports: self.rules.iter().map(|r| r.field_matches(field)).collect(),
-            negative: self
-                .negative_ac
-                .as_ref()
-                .is_some_and(|ac| ac.is_match(field)),
+            negative: self.field_is_negative(field),
             pair_role: self.rules.iter().map(|r| r.pair_role(field)).collect(),
         }
+    }
+
+    /// True when a field name says its values are not about a person (`order_no`,
+    /// `trackingNumber`, `sha256`, `订单号`). ASCII words are compared with the name's
+    /// words (so `sha` does not match `shanghai`), a word followed only by digits counts;
+    /// other words are found anywhere in the name.
+    fn field_is_negative(&self, field: &str) -> bool {
+        let tokens = field_tokens(field);
+        self.negative_words.iter().any(|w| {
+            if !w.is_ascii() {
+                return field.contains(w.as_str());
+            }
+            if !w.bytes().all(|c| c.is_ascii_alphanumeric()) {
+                return false;
+            }
+            tokens.iter().any(|t| {
+                t.strip_prefix(w.as_str())
+                    .is_some_and(|rest| rest.bytes().all(|c| c.is_ascii_digit()))
+            })
+        })
     }
 
     /// The negative-context words in force (for documentation and tests).
@@ -1482,6 +1499,11 @@ fn accept(
     let context_support = has_context(engine, index, text, seg, start, end);
     let supported = field_support || context_support;
     if rule.context_required && !supported {
+        return false;
+    }
+    // A field named for something else (`order_no`, `waybill`) holds order and tracking
+    // numbers: a look-alike there without any support is not a person's identifier.
+    if rule.negative_applies && !supported && seg.facts.as_ref().is_some_and(|f| f.negative) {
         return false;
     }
     let mut confidence = rule.confidence;

@@ -68,6 +68,9 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "cn_landline" => |v, _| Check::from_bool(cn_landline(v)),
         "cn_passport" => |v, _| Check::from_bool(cn_passport(v)),
         "cn_uscc" => |v, _| Check::from_bool(cn_uscc(v)),
+        "cn_uscc_lettered" => {
+            |v, _| Check::from_bool(v.bytes().any(|c| c.is_ascii_alphabetic()) && cn_uscc(v))
+        }
         "bank_card" => |v, _| Check::from_bool(bank_card(v)),
         "hk_id" => |v, _| Check::from_bool(hk_id(v)),
         "tw_id" => |v, _| Check::from_bool(tw_id(v)),
@@ -97,6 +100,7 @@ pub const VALIDATOR_NAMES: &[&str] = &[
     "cn_landline",
     "cn_passport",
     "cn_uscc",
+    "cn_uscc_lettered",
     "bank_card",
     "hk_id",
     "tw_id",

@@ -517,3 +517,24 @@ fn look_alikes_are_not_reported() {
     assert!(!ids("电话 010-6234567").contains(&"cn_landline".to_string()));
     assert!(ids("电话 0755-8123456").contains(&"cn_landline".to_string()));
 }
+
+/// A value in a field named for order, tracking or hash numbers is dropped unless some
+/// context supports it; the name's words are compared, so `shanghai` is not `sha`.
+#[test]
+fn decoy_fields_drop_unsupported_look_alikes() {
+    let engine = engine();
+    // A valid resident ID number shape in an order column is an order number.
+    assert!(scan_field(&engine, "order_no", "110105194912310021").is_empty());
+    assert!(scan_field(&engine, "trackingNumber", "13812345678").is_empty());
+    assert!(scan_field(&engine, "sha256", "13812345678").is_empty());
+    // Support keeps it: a label in the value, or a field that is also named for the data.
+    assert_eq!(
+        scan_field(&engine, "order_no", "收件人手机 13812345678").len(),
+        1
+    );
+    assert_eq!(scan_field(&engine, "order_phone", "13812345678").len(), 1);
+    assert_eq!(
+        scan_field(&engine, "shanghai_office", "13812345678").len(),
+        1
+    );
+}

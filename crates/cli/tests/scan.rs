@@ -630,3 +630,24 @@ fn sql_dumps_are_read_as_rows() {
     assert_eq!(phones.len(), 1);
     assert_eq!(phones[0]["line"], 2);
 }
+
+/// A CSV saved by a spreadsheet program holds long numbers as `1.10105E+17`: the column is
+/// named in a notice (the identifiers there are damaged, not absent); ordinary decimals
+/// and short exponents are not.
+#[test]
+fn spreadsheet_damaged_numbers_are_named() {
+    let env = Env::new();
+    env.write(
+        "export.csv",
+        "姓名,身份证号,amount,ratio\n张三,1.10105E+17,3.5E+02,0.25\n李四,4.40304E+17,12,1e-3\n"
+            .as_bytes(),
+    );
+    let (_, _, other) = env.scan_jsonl(&["--no-db", "export.csv"]);
+    let notices: Vec<&str> = other
+        .iter()
+        .filter(|v| v["type"] == "info")
+        .filter_map(|v| v["message"].as_str())
+        .collect();
+    assert_eq!(notices.len(), 1, "{other:?}");
+    assert!(notices[0].contains("`身份证号`"), "{notices:?}");
+}

@@ -152,6 +152,8 @@ fn csv_text(
     let mut header: Option<Vec<String>> = None;
     let mut locator = Locator::new(text);
     let mut record = csv::StringRecord::new();
+    // Columns where a spreadsheet program wrote long numbers in scientific notation.
+    let mut damaged: Vec<String> = Vec::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -203,6 +205,9 @@ fn csv_text(
                         continue;
                     }
                     let column = names.get(i).map(String::as_str).unwrap_or("");
+                    if lost_digits(cell) && !damaged.iter().any(|d| d == column) {
+                        damaged.push(column.to_string());
+                    }
                     let at = locator.find(cell, 4096 + cell.len());
                     sink.field(
                         path,
@@ -218,7 +223,38 @@ fn csv_text(
             }
         }
     }
+    for column in damaged {
+        let column = if column.is_empty() {
+            "(unnamed)".to_string()
+        } else {
+            column
+        };
+        sink.notice(Notice {
+            path: path.to_string(),
+            kind: NoticeKind::Info,
+            message: format!(
+                "column `{column}` holds numbers of 15+ digits in scientific notation (`1.10105E+17`), as a spreadsheet program saves them: their last digits are lost, so identifiers there are damaged, not absent"
+            ),
+        });
+    }
     Ok(())
+}
+
+/// True for a number a spreadsheet program wrote in scientific notation with an exponent
+/// of 14 or more (`1.10105E+17`): the long integer it stood for has lost its last digits.
+fn lost_digits(cell: &str) -> bool {
+    let cell = cell.trim();
+    let Some((mantissa, exponent)) = cell.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    int.len() == 1
+        && int.bytes().all(|c| c.is_ascii_digit())
+        && frac.bytes().all(|c| c.is_ascii_digit())
+        && exponent.len() == 2
+        && exponent.bytes().all(|c| c.is_ascii_digit())
+        && exponent >= "14"
 }
 
 fn walk_json(

@@ -905,13 +905,13 @@ impl<'e> Scanner<'e> {
     /// The prefilter stage alone: every candidate window, sorted and merged per rule.
     /// Exposed so tests and benchmarks can observe the stage boundary.
     pub fn candidates(&mut self, text: &str) -> Vec<Candidate> {
-        self.segments.clear();
-        self.push_segment(None, 0, text.len());
         let folded = self.folded.fold(text);
         let segments = [Segment {
+            orig_start: 0,
+            orig_end: text.len(),
             start: 0,
             end: folded.len(),
-            ..self.segments[0].clone()
+            facts: None,
         }];
         let mut cands = Vec::new();
         collect_candidates(self.engine, &folded, &segments, &mut cands);
@@ -932,7 +932,8 @@ impl<'e> Scanner<'e> {
         // This scan's findings and their fields: the last `found` entries of both lists.
         let found = out.len() - first;
         for (r, rule) in engine.rules.iter().enumerate() {
-            if rule.pair_fields.is_none() || rule.confidence < engine.min_confidence {
+            // A pair is reported one level above the rule's confidence (see below).
+            if rule.pair_fields.is_none() || rule.confidence.raised() < engine.min_confidence {
                 continue;
             }
             let role_of = |seg: &Segment| seg.facts.as_ref().map_or(0, |f| f.pair_role[r]);

@@ -1609,6 +1609,32 @@ fn resolve(engine: &Engine, confirmed: &mut Vec<Confirmed>) {
     confirmed.dedup_by(|later, kept| later.start == kept.start && later.end == kept.end);
 }
 
+/// True when `start..end` lies inside a longer token of hexadecimal digits of at least 16
+/// characters with a letter on each side of the value (`…3fa1101051949123100217c9…`): a
+/// hash, trace id or key, whose digit runs are not identifiers.
+fn inside_hex_token(b: &[u8], start: usize, end: usize) -> bool {
+    let hex = |c: &u8| c.is_ascii_hexdigit();
+    let letter_before = start > 0 && b[start - 1].is_ascii_alphabetic() && hex(&b[start - 1]);
+    let letter_after = b
+        .get(end)
+        .is_some_and(|c| c.is_ascii_alphabetic() && hex(c));
+    if !letter_before || !letter_after {
+        return false;
+    }
+    let mut s = start;
+    while s > 0 && hex(&b[s - 1]) {
+        s -= 1;
+    }
+    let mut e = end;
+    while e < b.len() && hex(&b[e]) {
+        e += 1;
+    }
+    // The token must end where hex digits end, not run on into other letters.
+    let glued_before = s > 0 && b[s - 1].is_ascii_alphanumeric();
+    let glued_after = b.get(e).is_some_and(u8::is_ascii_alphanumeric);
+    !glued_before && !glued_after && e - s >= 16
+}
+
 fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool {
     let b = text.as_bytes();
     let before = start.checked_sub(1).map(|i| b[i]);
@@ -1616,7 +1642,11 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
     let is = |c: Option<u8>, f: fn(&u8) -> bool| c.as_ref().is_some_and(f);
     match boundary {
         Boundary::None => true,
-        Boundary::Digit => !is(before, u8::is_ascii_digit) && !is(after, u8::is_ascii_digit),
+        Boundary::Digit => {
+            !is(before, u8::is_ascii_digit)
+                && !is(after, u8::is_ascii_digit)
+                && !inside_hex_token(b, start, end)
+        }
         Boundary::Alnum => {
             !is(before, u8::is_ascii_alphanumeric) && !is(after, u8::is_ascii_alphanumeric)
         }

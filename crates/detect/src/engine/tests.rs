@@ -538,3 +538,19 @@ fn decoy_fields_drop_unsupported_look_alikes() {
         1
     );
 }
+
+/// Digit runs inside a hash or trace id are not identifiers, however valid they look; a
+/// number glued to ordinary words still is.
+#[test]
+fn digit_runs_inside_hex_tokens_are_not_identifiers() {
+    let engine = engine();
+    let id = "11010519491231002X";
+    let card = "6222021234567890128";
+    // Valid on their own (the checks below), but here the middle of a hex token.
+    assert!(scan(&engine, &format!("trace=3fa{card}c7e1")).is_empty());
+    assert!(scan(&engine, &format!("sha ab{id}e0fd91")).is_empty());
+    assert_eq!(scan(&engine, &format!("ID:{id}")).len(), 1);
+    assert_eq!(scan(&engine, &format!("卡号{card}")).len(), 1);
+    // Short hex-looking words around a number do not make it a hash.
+    assert_eq!(scan(&engine, &format!("card {card} exp")).len(), 1);
+}

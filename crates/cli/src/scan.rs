@@ -224,6 +224,19 @@ const PENDING_MAX_BYTES: usize = 1 << 20;
 /// by this, not by how many identifiers one file holds.
 const PARTIAL_FINDINGS: usize = 8192;
 
+/// The stored forms of a batch of findings, as the store takes them.
+fn stored_of(findings: &[Out]) -> Vec<&StoredFinding> {
+    findings.iter().map(|o| &o.stored).collect()
+}
+
+/// The printed forms of a batch of findings of the object at `location`.
+fn printed(location: &str, findings: Vec<Out>) -> Vec<ReportFinding> {
+    findings
+        .into_iter()
+        .map(|o| ReportFinding::from_stored(location, o.stored, o.raw))
+        .collect()
+}
+
 /// A number for each object a worker starts on, unique within the process.
 fn next_object() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -297,41 +310,39 @@ impl ScanSink<'_, '_> {
         record: Option<&str>,
         value_text: Option<&str>,
     ) {
-        {
-            let offset = base_offset.map(|b| b + f.start as u64);
-            let line = match (base_line, value_text) {
-                (Some(l), Some(v)) => {
-                    Some(l + memchr::memchr_iter(b'\n', &v.as_bytes()[..f.start]).count() as u64)
-                }
-                (Some(l), None) => Some(l),
-                (None, Some(_)) => None,
-                (None, None) => f.line,
-            };
-            let record = record
-                .map(str::to_string)
-                .or_else(|| line.map(|l| format!("{path}#line {l}")));
-            let member = path.strip_prefix(self.root).unwrap_or(path).to_string();
-            let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());
-            let mut stored = StoredFinding::from_finding(f, member, offset, record);
-            stored.line = line;
-            if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
-                let report = ReportFinding::from_stored(self.root, stored.clone(), None);
-                if self.filter.drops(Some(raw_value.expose()), &report) {
-                    return;
-                }
+        let offset = base_offset.map(|b| b + f.start as u64);
+        let line = match (base_line, value_text) {
+            (Some(l), Some(v)) => {
+                Some(l + memchr::memchr_iter(b'\n', &v.as_bytes()[..f.start]).count() as u64)
             }
-            let raw = raw_value
-                .filter(|_| self.show_values)
-                .map(|r| r.expose().to_string());
-            self.out.push(Out { stored, raw });
-            if self.out.len() >= PARTIAL_FINDINGS {
-                // If the collector is gone the scan is ending anyway.
-                let _ = self.partials.send(Msg::Partial {
-                    object: self.object,
-                    location: self.root.to_string(),
-                    findings: std::mem::take(&mut self.out),
-                });
+            (Some(l), None) => Some(l),
+            (None, Some(_)) => None,
+            (None, None) => f.line,
+        };
+        let record = record
+            .map(str::to_string)
+            .or_else(|| line.map(|l| format!("{path}#line {l}")));
+        let member = path.strip_prefix(self.root).unwrap_or(path).to_string();
+        let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());
+        let mut stored = StoredFinding::from_finding(f, member, offset, record);
+        stored.line = line;
+        if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
+            let report = ReportFinding::from_stored(self.root, stored.clone(), None);
+            if self.filter.drops(Some(raw_value.expose()), &report) {
+                return;
             }
+        }
+        let raw = raw_value
+            .filter(|_| self.show_values)
+            .map(|r| r.expose().to_string());
+        self.out.push(Out { stored, raw });
+        if self.out.len() >= PARTIAL_FINDINGS {
+            // If the collector is gone the scan is ending anyway.
+            let _ = self.partials.send(Msg::Partial {
+                object: self.object,
+                location: self.root.to_string(),
+                findings: std::mem::take(&mut self.out),
+            });
         }
     }
 }
@@ -362,6 +373,8 @@ impl Sink for ScanSink<'_, '_> {
     fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str) {
         // Cells of one record arrive one after another; they are gathered and scanned
         // together when the record (or the object) ends.
+        // A record's cells can have paths of their own (an SQLite cell's path names its
+        // column), so both the record and the path must match.
         let p = &self.pending;
         if !p.cells.is_empty() && (p.record != at.record || p.path.as_ref() != Some(path)) {
             self.flush_record();
@@ -940,14 +953,9 @@ fn collect(
                             s.begin_blob(&format!("pending:{id}:{object}"), &plan.ruleset)?,
                         ),
                     };
-                    let stored: Vec<&StoredFinding> = findings.iter().map(|o| &o.stored).collect();
-                    s.append_findings(blob, &stored)?;
+                    s.append_findings(blob, &stored_of(&findings))?;
                 }
-                report.extend(
-                    findings
-                        .into_iter()
-                        .map(|o| ReportFinding::from_stored(&location, o.stored, o.raw)),
-                );
+                report = printed(&location, findings);
                 object_path = location;
             }
             Msg::Scanned {
@@ -973,7 +981,7 @@ fn collect(
                         (Some(h), false) => h.clone(),
                         _ => format!("incomplete:{location}:{}", leakscope_store::now_rfc3339()),
                     };
-                    let stored: Vec<&StoredFinding> = findings.iter().map(|o| &o.stored).collect();
+                    let stored = stored_of(&findings);
                     let blob = match open.remove(&object) {
                         Some(mut blob) => {
                             s.append_findings(&mut blob, &stored)?;
@@ -993,11 +1001,7 @@ fn collect(
                 if let Some(pb) = progress {
                     pb.inc(size);
                 }
-                report.extend(
-                    findings
-                        .into_iter()
-                        .map(|o| ReportFinding::from_stored(&location, o.stored, o.raw)),
-                );
+                report = printed(&location, findings);
                 object_path = location;
             }
         }

@@ -588,6 +588,20 @@ fn bundled_example_finds_every_kind_of_leak() {
             .all(|x| !x["path"].as_str().unwrap().ends_with("release-notes.txt")),
         "decoys reported"
     );
+    // A row of a table is scanned in one pass, yet each finding keeps its own cell's path.
+    let cells: Vec<&str> = f
+        .iter()
+        .filter_map(|x| x["path"].as_str())
+        .filter(|p| p.contains("customers.sqlite!/"))
+        .collect();
+    assert!(!cells.is_empty());
+    for x in f
+        .iter()
+        .filter(|x| x["path"].as_str().unwrap().contains("customers.sqlite!/"))
+    {
+        let column = x["path"].as_str().unwrap().rsplit('/').next().unwrap();
+        assert_eq!(x["field"].as_str(), Some(column), "{x}");
+    }
 }
 
 /// A SQL dump is read as rows: a bare name in an `INSERT` tuple and an IMSI in a `COPY`

@@ -949,9 +949,11 @@ impl<'e> Scanner<'e> {
                 continue;
             }
             let joined = format!("{va},{vb}");
+            // Checked and hashed as the per-field scan would see it: full-width forms folded.
+            let folded: String = joined.chars().map(crate::fold::fold_char).collect();
             let ok = match rule.validator {
                 None => true,
-                Some(v) => matches!(v(&joined, &engine.vctx), Check::Accept),
+                Some(v) => matches!(v(&folded, &engine.vctx), Check::Accept),
             };
             // A value already found in the first field (both halves in one cell) is not
             // reported twice.
@@ -964,9 +966,10 @@ impl<'e> Scanner<'e> {
             if !ok || already {
                 continue;
             }
-            let lead = text[sa.orig_start..sa.orig_end].len()
-                - text[sa.orig_start..sa.orig_end].trim_start().len();
-            normalize_into(rule.normalize, &joined, &mut self.normalized);
+            let value = &text[sa.orig_start..sa.orig_end];
+            let lead = value.len() - value.trim_start().len();
+            let line = 1 + count_newlines(&value.as_bytes()[..lead]);
+            normalize_into(rule.normalize, &folded, &mut self.normalized);
             out.push(Finding {
                 detector: rule.id.clone(),
                 category: rule.category,
@@ -974,7 +977,7 @@ impl<'e> Scanner<'e> {
                 confidence: rule.confidence.raised(),
                 start: lead,
                 end: lead + va.len(),
-                line: Some(1),
+                line: Some(line),
                 field: sa.facts.as_ref().map(|f| f.name.to_string()),
                 masked: mask_value(&joined, rule.mask),
                 value_hash: engine.hash_key.hash(&rule.id, &self.normalized),

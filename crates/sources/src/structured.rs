@@ -86,6 +86,11 @@ impl<'t> Locator<'t> {
         self.line
     }
 
+    /// The first of the [`NEAR`] positions from the cursor where `matches` holds.
+    fn near(&self, matches: impl Fn(usize) -> bool) -> Option<usize> {
+        (self.cursor..self.cursor + NEAR).find(|&at| matches(at))
+    }
+
     /// Skips past the quoted key `key` (`"key"`) at or after the cursor.
     fn find_key(&mut self, key: &str, horizon: usize) {
         let bytes = self.text.as_bytes();
@@ -94,10 +99,7 @@ impl<'t> Locator<'t> {
                 && bytes.get(at + 1..at + 1 + key.len()) == Some(key.as_bytes())
                 && bytes.get(at + 1 + key.len()) == Some(&b'"')
         };
-        match (0..NEAR)
-            .map(|skip| self.cursor + skip)
-            .find(|&at| quoted_at(at))
-        {
+        match self.near(quoted_at) {
             Some(at) => {
                 self.cursor = at + key.len() + 2;
             }
@@ -116,11 +118,7 @@ impl<'t> Locator<'t> {
         // few places are checked before a substring search (whose set-up costs more than
         // comparing a short cell).
         let bytes = self.text.as_bytes();
-        let near = (0..NEAR).map(|skip| self.cursor + skip).find(|&at| {
-            bytes
-                .get(at..at + needle.len())
-                .is_some_and(|b| b == needle.as_bytes())
-        });
+        let near = self.near(|at| bytes.get(at..at + needle.len()) == Some(needle.as_bytes()));
         let p = match near {
             Some(p) => p,
             None => {

@@ -489,6 +489,25 @@ fn values_are_whole_and_forms_agree() {
     let address = found.iter().find(|f| f.detector == "cn_address").unwrap();
     assert!(text[address.start..address.end].ends_with("88号"));
 
+    // A coordinate in two fields, one written with full-width digits, is the same pair.
+    let pair = |lat: &str| {
+        let fields = [
+            RecordField {
+                name: "lat",
+                value: lat,
+            },
+            RecordField {
+                name: "lng",
+                value: "121.4737",
+            },
+        ];
+        let (mut out, mut owners) = (Vec::new(), Vec::new());
+        engine.scanner().scan_record(&fields, &mut out, &mut owners);
+        assert_eq!(owners, [0]);
+        out.remove(0).value_hash
+    };
+    assert_eq!(pair("31.2304"), pair("３１.２３０４"));
+
     let dotted = scan(&engine, "mac ac12.3f00.91be");
     let colons = scan(&engine, "mac AC:12:3F:00:91:BE");
     assert_eq!(dotted.len(), 1);

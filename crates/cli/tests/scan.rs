@@ -665,3 +665,20 @@ fn spreadsheet_damaged_numbers_are_named() {
     assert_eq!(notices.len(), 1, "{other:?}");
     assert!(notices[0].contains("`身份证号`"), "{notices:?}");
 }
+
+/// A value longer than the SQL reader takes is scanned up to that length, and a notice
+/// says the rest was not read (its row is kept out of the text scan).
+#[test]
+fn oversized_sql_values_are_named() {
+    let env = Env::new();
+    let big = "x".repeat((1 << 20) + 10);
+    env.write(
+        "blob.sql",
+        format!("INSERT INTO files (name, body) VALUES ('a.txt', '{big}');\n").as_bytes(),
+    );
+    let (code, _, other) = env.scan_jsonl(&["--no-db", "blob.sql"]);
+    let skips: Vec<&serde_json::Value> = other.iter().filter(|v| v["type"] == "skip").collect();
+    assert_eq!(skips.len(), 1, "{other:?}");
+    assert!(skips[0]["message"].as_str().unwrap().contains("line 1"));
+    assert_eq!(code, 0, "a skip is not an error");
+}

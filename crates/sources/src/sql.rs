@@ -13,7 +13,7 @@
 //! `"`, `[…]`), numbers, `NULL` and nested parentheses, which is all a dump's rows hold.
 //! Anything else ends the statement early, and its rest is left to the text scan.
 
-use crate::{emit_text, FieldAt, Sink};
+use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
 use leakscope_core::ObjectPath;
 
 /// Values longer than this are cut at a character boundary (a dump can hold whole files
@@ -92,6 +92,7 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
     let mut line_pos = 0usize;
     let mut record = String::new();
     let (mut value_buf, mut name_buf) = (String::new(), String::new());
+    let mut cut_reported = false;
     for row in &dump.rows {
         line +=
             memchr::memchr_iter(b'\n', &text.as_bytes()[line_pos..row.span.start]).count() as u64;
@@ -101,6 +102,19 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
         let columns = &dump.columns[row.columns];
         for (i, v) in row.values.iter().enumerate() {
             let raw = &text[v.clone()];
+            if raw.len() > MAX_VALUE_BYTES && !cut_reported {
+                // The row is blanked out of the text scan, so the rest of this value is
+                // read by nobody: say so instead of missing it quietly.
+                cut_reported = true;
+                sink.notice(Notice {
+                    path: path.to_string(),
+                    kind: NoticeKind::Skip,
+                    message: format!(
+                        "a value longer than {} MiB at line {line} was scanned only up to that length",
+                        MAX_VALUE_BYTES >> 20
+                    ),
+                });
+            }
             let value = unescape(raw, &mut value_buf);
             if value.trim().is_empty() || value.eq_ignore_ascii_case("null") || value == "\\N" {
                 continue;

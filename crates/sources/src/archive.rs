@@ -82,6 +82,39 @@ impl<R: Read> Read for Guard<R> {
     }
 }
 
+impl<R: Read> Guard<R> {
+    /// Guards `inner`, the decompressed side of an entry whose compressed size is
+    /// `compressed` bytes (document parts read straight from a zip).
+    pub(crate) fn new(inner: R, compressed: u64, limits: &Limits, budget: &Budget) -> Self {
+        Guard {
+            inner,
+            consumed: Rc::new(Cell::new(compressed.max(1))),
+            produced: 0,
+            budget: budget.clone(),
+            max_ratio: limits.max_ratio,
+            grace: limits.ratio_grace_bytes,
+        }
+    }
+
+    /// Decompressed bytes read through the guard so far.
+    pub(crate) fn produced(&self) -> u64 {
+        self.produced
+    }
+}
+
+/// The typed limit error a [`Guard`] raised inside an IO error, if that is what it is, so
+/// a parser that wraps IO errors still reports "ratio" or "budget" rather than "corrupt".
+pub(crate) fn limit_error(e: &io::Error) -> Option<SourceError> {
+    match e.get_ref()?.downcast_ref::<SourceError>()? {
+        SourceError::Ratio { limit, produced } => Some(SourceError::Ratio {
+            limit: *limit,
+            produced: *produced,
+        }),
+        SourceError::TotalBudget { limit } => Some(SourceError::TotalBudget { limit: *limit }),
+        _ => None,
+    }
+}
+
 /// Name of the content inside a single-stream compressed file (`a.csv.gz` holds `a.csv`).
 fn inner_name(name: &str) -> String {
     for ext in [
@@ -176,16 +209,8 @@ impl<R: Read> Read for ErrorCatcher<'_, R> {
             Err(e) => {
                 if self.error.is_none() {
                     self.error = Some(
-                        match e.get_ref().and_then(|i| i.downcast_ref::<SourceError>()) {
-                            Some(SourceError::Ratio { limit, produced }) => SourceError::Ratio {
-                                limit: *limit,
-                                produced: *produced,
-                            },
-                            Some(SourceError::TotalBudget { limit }) => {
-                                SourceError::TotalBudget { limit: *limit }
-                            }
-                            _ => SourceError::corrupt("compressed stream", &e),
-                        },
+                        limit_error(&e)
+                            .unwrap_or_else(|| SourceError::corrupt("compressed stream", &e)),
                     );
                 }
                 Err(io::Error::other(Caught))
@@ -209,15 +234,7 @@ fn decode_member(
     budget: &Budget,
     sink: &mut dyn Sink,
 ) -> Option<SourceError> {
-    let consumed = Rc::new(Cell::new(compressed));
-    let mut guarded = Guard {
-        inner: reader,
-        consumed,
-        produced: 0,
-        budget: budget.clone(),
-        max_ratio: limits.max_ratio,
-        grace: limits.ratio_grace_bytes,
-    };
+    let mut guarded = Guard::new(reader, compressed, limits, budget);
     let mut catcher = ErrorCatcher {
         inner: &mut guarded,
         error: None,

@@ -305,9 +305,11 @@ fn decode_with_head(
             Ok(bytes) => match kind {
                 Kind::Zip => archive::zip(path, &bytes, limits, budget, sink),
                 Kind::SevenZ => archive::seven_z(path, &bytes, limits, budget, sink),
-                Kind::Docx | Kind::Pptx => document::office_text(path, kind, &bytes, sink),
-                Kind::Spreadsheet => document::spreadsheet(path, &bytes, sink),
-                Kind::Pdf => document::pdf(path, &bytes, sink),
+                Kind::Docx | Kind::Pptx => {
+                    document::office_text(path, kind, &bytes, limits, budget, sink)
+                }
+                Kind::Spreadsheet => document::spreadsheet(path, &bytes, limits, budget, sink),
+                Kind::Pdf => document::pdf(path, &bytes, limits, budget, sink),
                 Kind::Sqlite => structured::sqlite_bytes(path, &bytes, sink),
                 #[cfg(feature = "parquet")]
                 Kind::Parquet => structured::parquet(path, &bytes, sink),
@@ -330,6 +332,7 @@ fn decode_with_head(
         match e {
             SourceError::Io(ref io) if archive::is_caught(io) => {}
             SourceError::TooLarge { .. }
+            | SourceError::Inflation { .. }
             | SourceError::Depth { .. }
             | SourceError::Encrypted { .. } => report_skip(sink, path, e),
             other => report_error(sink, path, other),

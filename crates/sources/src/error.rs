@@ -16,6 +16,13 @@ pub enum SourceError {
         size: u64,
         limit: u64,
     },
+    /// One compressed piece of a document inflates beyond what it may hold in memory.
+    #[error("{what} at byte {offset} inflates to more than {limit} bytes; not scanned")]
+    Inflation {
+        what: &'static str,
+        offset: u64,
+        limit: u64,
+    },
     /// Decompression produced far more output than input: a likely zip bomb.
     #[error("compression ratio over {limit}:1 after {produced} bytes (possible decompression bomb); stopped")]
     Ratio { limit: u64, produced: u64 },

@@ -9,8 +9,12 @@ use std::io::Write;
 #[derive(Default)]
 struct Collect {
     text: usize,
+    /// The last bytes of text seen, to check that the end of a large part was read.
+    tail: String,
     fields: usize,
+    values: Vec<String>,
     errors: usize,
+    messages: Vec<String>,
     open: bool,
 }
 
@@ -22,16 +26,24 @@ impl Sink for Collect {
     fn text_chunk(&mut self, chunk: &str) {
         assert!(self.open);
         self.text += chunk.len();
+        let mut cut = chunk.len().saturating_sub(64);
+        while !chunk.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.tail = chunk[cut..].to_string();
     }
     fn end_text(&mut self) {
         assert!(self.open);
         self.open = false;
     }
-    fn field(&mut self, _: &ObjectPath, _: FieldAt<'_>, _: &str) {
+    fn field(&mut self, _: &ObjectPath, _: FieldAt<'_>, value: &str) {
         self.fields += 1;
+        self.values.push(value.to_string());
     }
     fn notice(&mut self, n: Notice) {
         assert!(!n.path.is_empty() && !n.message.is_empty());
+        self.messages
+            .push(format!("{}: {}", n.kind.as_str(), n.message));
         if n.kind == NoticeKind::Error {
             eprintln!("error notice: {} {}", n.path, n.message);
             self.errors += 1;
@@ -54,13 +66,16 @@ fn limits() -> Limits {
 }
 
 fn decode(name: &str, bytes: &[u8]) -> Collect {
+    decode_with(name, bytes, &limits())
+}
+
+fn decode_with(name: &str, bytes: &[u8], limits: &Limits) -> Collect {
     let mut sink = Collect::default();
-    let limits = limits();
     decode_bytes(
         &ObjectPath::root(name),
         name,
         bytes,
-        &limits,
+        limits,
         &Budget::new(limits.max_total_bytes),
         &mut sink,
     );
@@ -69,10 +84,16 @@ fn decode(name: &str, bytes: &[u8]) -> Collect {
 }
 
 fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    zip_at_level(members, 1)
+}
+
+fn zip_at_level(members: &[(&str, &[u8])], level: i64) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     let mut z = zip::ZipWriter::new(&mut out);
     let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(level))
+        .large_file(true);
     for (n, d) in members {
         z.start_file(*n, opts).unwrap();
         z.write_all(d).unwrap();
@@ -171,4 +192,123 @@ fn deeply_nested_json_falls_back_to_text() {
     let s = decode("a.json", "[".repeat(50_000).as_bytes());
     assert_eq!(s.errors, 0);
     assert!(s.text > 0);
+}
+
+/// A minimal xlsx workbook with one sheet whose XML is `sheet_data`.
+fn xlsx_of(sheet_data: &str) -> Vec<u8> {
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let workbook = format!(
+        r#"<workbook xmlns="{main}" xmlns:r="{rels}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
+    let workbook_rels = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+    );
+    let sheet =
+        format!(r#"<worksheet xmlns="{main}"><sheetData>{sheet_data}</sheetData></worksheet>"#);
+    zip_of(&[
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
+#[test]
+fn a_cell_at_the_last_row_and_column_is_streamed_without_a_grid() {
+    // Issue 13 point 1: one cell at XFD1048576 used to make a 17-billion-cell grid (abort).
+    let xlsx = xlsx_of(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>phone</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>13812345678</t></is></c></row>"#,
+    );
+    assert!(xlsx.len() < 4096);
+    let got = decode("a.xlsx", &xlsx);
+    assert_eq!(got.values, ["phone", "13812345678"], "{:?}", got.messages);
+    assert_eq!(got.errors, 0);
+}
+
+#[test]
+fn an_ods_grid_bomb_is_refused_before_it_is_built() {
+    let content = r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="1048576"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"/></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let ods = zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("content.xml", content.as_bytes()),
+    ]);
+    let got = decode("a.ods", &ods);
+    assert_eq!(got.fields, 0);
+    assert!(
+        got.messages
+            .iter()
+            .any(|m| m.starts_with("skip:") && m.contains("grid")),
+        "{:?}",
+        got.messages
+    );
+}
+
+#[test]
+fn a_docx_part_past_64_mib_is_read_to_its_end() {
+    // Issue 13 point 4: parts used to be cut at 64 MiB without a word.
+    let mut xml = String::from("<w:document><w:body>");
+    let para = "<w:p><w:r><w:t>meeting notes, nothing to see here at all</w:t></w:r></w:p>";
+    while xml.len() < 65 << 20 {
+        xml.push_str(para);
+    }
+    xml.push_str("<w:p><w:r><w:t>call 13812345678</w:t></w:r></w:p></w:body></w:document>");
+    let docx = zip_of(&[("word/document.xml", xml.as_bytes())]);
+    let limits = Limits {
+        max_ratio: 100_000,
+        ..Limits::default()
+    };
+    let got = decode_with("a.docx", &docx, &limits);
+    assert!(got.tail.contains("13812345678"), "{:?}", got.tail);
+    assert_eq!(got.errors, 0, "{:?}", got.messages);
+}
+
+#[test]
+fn a_docx_bomb_part_stops_at_the_ratio_guard_with_a_notice() {
+    let mut xml = String::from("<w:document><w:body><w:p><w:r><w:t>");
+    xml.push_str(&"0".repeat(24 << 20));
+    xml.push_str("</w:t></w:r></w:p></w:body></w:document>");
+    let docx = zip_at_level(&[("word/document.xml", xml.as_bytes())], 9);
+    let got = decode("a.docx", &docx);
+    assert!(
+        got.messages
+            .iter()
+            .any(|m| m.contains("ratio") && m.contains("word/document.xml")),
+        "{:?}",
+        got.messages
+    );
+}
+
+#[test]
+fn a_pdf_flate_bomb_is_skipped_with_its_offset() {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..80 {
+        z.write_all(&zeros).unwrap();
+    }
+    let stream = z.finish().unwrap();
+    let mut pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n".to_vec();
+    pdf.extend_from_slice(
+        format!(
+            "4 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n",
+            stream.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(&stream);
+    pdf.extend_from_slice(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    let limits = Limits {
+        max_ratio: u64::MAX / 2,
+        ..Limits::default()
+    };
+    let got = decode_with("a.pdf", &pdf, &limits);
+    assert!(
+        got.messages
+            .iter()
+            .any(|m| m.starts_with("skip:") && m.contains("PDF stream at byte")),
+        "{:?}",
+        got.messages
+    );
 }

@@ -1,0 +1,17 @@
+//! Office documents and PDF: the text a person would read, or cells with their headers.
+//!
+//! - [`office`]: docx and pptx, their XML parts streamed as text.
+//! - [`sheet`]: spreadsheets (xlsx, xlsm, xlsb, xls, ods), cells as fields under headers.
+//! - [`pdf`]: the text layer of a PDF.
+//!
+//! Every decoder here checks sizes that the input declares before anything is allocated
+//! from them (grid sizes, part sizes, stream sizes), and draws the bytes it inflates from
+//! the object's [`Budget`](crate::Budget) with the same ratio guard as archive members.
+
+pub mod office;
+pub mod pdf;
+pub mod sheet;
+
+pub use office::office_text;
+pub use pdf::pdf;
+pub use sheet::spreadsheet;

@@ -9,9 +9,8 @@
 //! then counts findings and distinct people in it.
 
 use crate::scan::{self, Filter, ScanPlan};
-use crate::{build_engine, db_path, hash_key, AuditArgs};
+use crate::{build_engine, db_path, hash_key, AuditArgs, BuiltEngine};
 use anyhow::{bail, Context, Result};
-use leakscope_detect::Engine;
 use leakscope_exposure::{Exposure, ProbeConfig, Target};
 use leakscope_report::{Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
 use leakscope_sources::stores::StoreOptions;
@@ -58,9 +57,7 @@ struct AuditRecord<'a> {
 
 /// Shared state of one audit run.
 struct Auditor {
-    engine: Engine,
-    rules: Vec<RuleMeta>,
-    ruleset: String,
+    built: BuiltEngine,
     db: Option<PathBuf>,
     store: Option<Store>,
     sample: u64,
@@ -94,7 +91,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<i32> {
         .map(|n| Target::parse(n))
         .collect::<Result<_, _>>()?;
     let config = crate::config::Config::load(args.config.as_deref())?;
-    let (engine, rules, ruleset) = build_engine(&args.selection, &config, hash_key()?)?;
+    let built = build_engine(&args.selection, &config, hash_key()?)?;
     let db = if args.no_db {
         None
     } else {
@@ -110,9 +107,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<i32> {
         s3_endpoint: args.endpoint.clone(),
     };
     let auditor = Auditor {
-        engine,
-        rules,
-        ruleset,
+        built,
         db,
         store,
         sample: args.sample.max(1),
@@ -156,8 +151,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<i32> {
 impl Auditor {
     /// Evidence with every identifier the engine recognises replaced by its masked form.
     fn mask(&self, text: &str) -> String {
-        let mut scanner = self.engine.scanner();
-        scan::mask_identifiers(&mut scanner, text, &mut Vec::new())
+        crate::names::Names::new(self.built.redaction()).text(text)
     }
 
     /// Scans a sample of an exposed store through the credential-free `access` URL and
@@ -168,9 +162,10 @@ impl Auditor {
             .clone()
             .context("classification needs the findings database")?;
         let plan = ScanPlan {
-            engine: &self.engine,
-            ruleset: self.ruleset.clone(),
-            rules: self.rules.clone(),
+            engine: &self.built.engine,
+            redaction: self.built.redaction(),
+            ruleset: self.built.ruleset.clone(),
+            rules: self.built.rules.clone(),
             roots: vec![access.to_string()],
             walk: WalkOptions::default(),
             store: StoreOptions {

@@ -103,10 +103,22 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading config {}", path.display()))?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| {
+        Config::parse(&text, &path)
+    }
+
+    /// Parses the text of the file at `path`; an error names the file and line.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .map(|s| {
+                    let end = s.start.min(text.len());
+                    text.as_bytes()[..end]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count()
+                        + 1
+                })
                 .unwrap_or(0);
             anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
         })?;

@@ -8,6 +8,7 @@ mod bench;
 mod config;
 mod corpus;
 mod example;
+mod names;
 mod scan;
 
 use anyhow::{bail, Context, Result};
@@ -538,13 +539,26 @@ fn parse_categories(names: &[String]) -> Result<Vec<Category>> {
         .collect()
 }
 
-/// Builds the engine from built-in rules, configured rule files and flags; returns it with
-/// the rule metadata and a ruleset id that changes whenever the results could.
-fn build_engine(
-    sel: &DetectorSelection,
-    config: &Config,
-    key: HashKey,
-) -> Result<(Engine, Vec<RuleMeta>, String)> {
+/// The engine a scan runs, with what goes with it.
+struct BuiltEngine {
+    engine: Engine,
+    /// Every detector at every confidence, when the scan's own engine is narrower: names
+    /// (paths, fields, notices) are masked with it whatever the scan looks for.
+    full: Option<Engine>,
+    rules: Vec<RuleMeta>,
+    /// An id that changes whenever the results could.
+    ruleset: String,
+}
+
+impl BuiltEngine {
+    /// The engine that masks names.
+    fn redaction(&self) -> &Engine {
+        self.full.as_ref().unwrap_or(&self.engine)
+    }
+}
+
+/// Builds the engine from built-in rules, configured rule files and flags.
+fn build_engine(sel: &DetectorSelection, config: &Config, key: HashKey) -> Result<BuiltEngine> {
     let mut files = RuleFile::builtin()?;
     let mut extra: Vec<PathBuf> = config
         .scan
@@ -587,6 +601,18 @@ fn build_engine(
         }
     }
     let engine = Engine::new(&files, &ec)?;
+    let narrowed = ec.only_detectors.is_some()
+        || !ec.exclude_detectors.is_empty()
+        || ec.categories.is_some()
+        || ec.min_confidence != Confidence::Low;
+    let full = if narrowed {
+        Some(Engine::new(
+            &files,
+            &EngineConfig::new(ec.hash_key.clone(), ec.today),
+        )?)
+    } else {
+        None
+    };
     let mut metas = Vec::new();
     let mut hasher = blake3::Hasher::new();
     hasher.update(CATALOG_VERSION.as_bytes());
@@ -612,7 +638,12 @@ fn build_engine(
     );
     hasher.update(selection.as_bytes());
     let ruleset = format!("{CATALOG_VERSION}:{}", &hasher.finalize().to_hex()[..16]);
-    Ok((engine, metas, ruleset))
+    Ok(BuiltEngine {
+        engine,
+        full,
+        rules: metas,
+        ruleset,
+    })
 }
 
 fn open_output(path: Option<&Path>) -> Result<(Box<dyn Write + Send>, bool)> {
@@ -637,7 +668,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         other => Some(other.parse::<Confidence>()?),
     };
     let key = hash_key()?;
-    let (engine, rules, ruleset) = build_engine(&args.selection, &config, key)?;
+    let built = build_engine(&args.selection, &config, key)?;
     let baseline = args
         .baseline
         .clone()
@@ -709,9 +740,10 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         eprintln!("leakscope: stopping after the objects in progress (Ctrl-C again to quit now)");
     });
     let plan = scan::ScanPlan {
-        engine: &engine,
-        ruleset,
-        rules,
+        engine: &built.engine,
+        redaction: built.redaction(),
+        ruleset: built.ruleset.clone(),
+        rules: built.rules.clone(),
         roots: args.paths.clone(),
         walk,
         store,

@@ -12,6 +12,7 @@
 //! are reported again and it is not decoded. An interrupted scan resumes the same way.
 
 use crate::config::{allow_key, Config};
+use crate::names::Names;
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use globset::GlobSet;
@@ -44,6 +45,8 @@ const BATCH_OBJECTS: usize = 500;
 /// Everything a scan needs, resolved from flags and configuration.
 pub struct ScanPlan<'a> {
     pub engine: &'a Engine,
+    /// Every detector at every confidence: masks names on their way out (see [`Names`]).
+    pub redaction: &'a Engine,
     pub ruleset: String,
     pub rules: Vec<RuleMeta>,
     pub roots: Vec<String>,
@@ -181,7 +184,11 @@ enum Job {
 /// Decoded content goes through the engine here.
 struct ScanSink<'a, 'e> {
     scanner: &'a mut Scanner<'e>,
+    /// Masks paths, members, fields and records of findings.
+    names: &'a mut Names<'e>,
+    /// The object's path as decoders name it (raw), and as it is stored and printed.
     root: &'a str,
+    location: &'a str,
     show_values: bool,
     filter: &'a Filter,
     text: Option<(String, StreamScanner)>,
@@ -319,15 +326,25 @@ impl ScanSink<'_, '_> {
             (None, Some(_)) => None,
             (None, None) => f.line,
         };
-        let record = record
-            .map(str::to_string)
-            .or_else(|| line.map(|l| format!("{path}#line {l}")));
-        let member = path.strip_prefix(self.root).unwrap_or(path).to_string();
+        // Names around the value can hold identifiers too (a file named after an ID
+        // number, a JSON key that is a phone number): they are masked before they leave.
+        let record = match record {
+            Some(r) => Some(self.names.record(path, r)),
+            None => line.map(|l| format!("{}#line {l}", self.names.path(path))),
+        };
+        let member = match path.strip_prefix(self.root) {
+            Some("") => String::new(),
+            Some(rest) => self.names.name(rest),
+            None => self.names.path(path).to_string(),
+        };
         let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());
         let mut stored = StoredFinding::from_finding(f, member, offset, record);
         stored.line = line;
+        if let Some(field) = stored.field.take() {
+            stored.field = Some(self.names.name(&field));
+        }
         if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
-            let report = ReportFinding::from_stored(self.root, stored.clone(), None);
+            let report = ReportFinding::from_stored(self.location, stored.clone(), None);
             if self.filter.drops(Some(raw_value.expose()), &report) {
                 return;
             }
@@ -340,7 +357,7 @@ impl ScanSink<'_, '_> {
             // If the collector is gone the scan is ending anyway.
             let _ = self.partials.send(Msg::Partial {
                 object: self.object,
-                location: self.root.to_string(),
+                location: self.location.to_string(),
                 findings: std::mem::take(&mut self.out),
             });
         }
@@ -431,7 +448,12 @@ pub fn run_with_summary(
         None => None,
     };
     // Credentials in store URLs are used to connect and never recorded.
-    let redacted: Vec<String> = plan.roots.iter().map(|r| stores::redact(r, r)).collect();
+    let mut names = Names::new(plan.redaction);
+    let redacted: Vec<String> = plan
+        .roots
+        .iter()
+        .map(|r| names.text(&stores::redact(r, r)))
+        .collect();
     let targets = serde_json::to_string(&redacted)?;
     let scan_id = match &store {
         Some(s) => Some(s.begin_scan(&targets, &plan.ruleset)?),
@@ -458,7 +480,7 @@ pub fn run_with_summary(
         let roots = plan.roots.clone();
         let walk_opts = plan.walk.clone();
         let store_opts = &plan.store;
-        let engine = plan.engine;
+        let redaction = plan.redaction;
         scope.spawn(move || {
             let mut fs_roots = Vec::new();
             let mut store_roots = Vec::new();
@@ -501,8 +523,7 @@ pub fn run_with_summary(
                     message: e.to_string(),
                 }));
             }
-            let mut key_scanner = engine.scanner();
-            let mut found = Vec::new();
+            let mut key_names = Names::new(redaction);
             for url in store_roots {
                 if stopping() {
                     break;
@@ -528,12 +549,7 @@ pub fn run_with_summary(
                         // Listers name records by key (`_id`, a Redis key), and a key can be
                         // an identifier: notices are stored, so they are masked like
                         // record locations are.
-                        let n = Notice {
-                            path: mask_identifiers(&mut key_scanner, &n.path, &mut found),
-                            message: mask_identifiers(&mut key_scanner, &n.message, &mut found),
-                            kind: n.kind,
-                        };
-                        let _ = walk_tx.send(Msg::Notice(n));
+                        let _ = walk_tx.send(Msg::Notice(key_names.notice(n)));
                     },
                 );
             }
@@ -610,6 +626,7 @@ fn progress_bar() -> ProgressBar {
 
 fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
     let mut scanner = plan.engine.scanner();
+    let mut names = Names::new(plan.redaction);
     let reader = plan
         .db_path
         .as_deref()
@@ -620,7 +637,7 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
         }
         let msg = match job {
             Job::Stdin => {
-                let mut sink = new_sink(&mut scanner, "-", plan, &out);
+                let mut sink = new_sink(&mut scanner, &mut names, "-", "-", plan, &out);
                 let stdin = std::io::stdin();
                 let mut lock = stdin.lock();
                 let budget = leakscope_sources::Budget::new(plan.limits.max_total_bytes);
@@ -645,8 +662,12 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
                     notices,
                 }
             }
-            Job::File(item) => scan_file(plan, &mut scanner, reader.as_ref(), item, &out),
-            Job::Store(job) => scan_store(plan, &mut scanner, reader.as_ref(), job, &out),
+            Job::File(item) => {
+                scan_file(plan, &mut scanner, &mut names, reader.as_ref(), item, &out)
+            }
+            Job::Store(job) => {
+                scan_store(plan, &mut scanner, &mut names, reader.as_ref(), job, &out)
+            }
         };
         if out.send(msg).is_err() {
             break;
@@ -656,7 +677,9 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
 
 fn new_sink<'a, 'e>(
     scanner: &'a mut Scanner<'e>,
+    names: &'a mut Names<'e>,
     root: &'a str,
+    location: &'a str,
     plan: &'a ScanPlan<'_>,
     partials: &'a Sender<Msg>,
 ) -> ScanSink<'a, 'e> {
@@ -664,7 +687,9 @@ fn new_sink<'a, 'e>(
         partials,
         object: next_object(),
         scanner,
+        names,
         root,
+        location,
         show_values: plan.show_values,
         filter: &plan.filter,
         text: None,
@@ -676,14 +701,15 @@ fn new_sink<'a, 'e>(
     }
 }
 
-fn scan_file(
+fn scan_file<'e>(
     plan: &ScanPlan<'_>,
-    scanner: &mut Scanner<'_>,
+    scanner: &mut Scanner<'e>,
+    names: &mut Names<'e>,
     reader: Option<&Store>,
     item: WalkItem,
     partials: &Sender<Msg>,
 ) -> Msg {
-    let location = item.display.clone();
+    let location = names.path(&item.display).to_string();
     // Raw values are never stored, so `--show-values` must read every object again.
     let reader = if plan.show_values { None } else { reader };
     if let Some(store) = reader {
@@ -741,7 +767,7 @@ fn scan_file(
             };
         }
     }
-    let mut sink = new_sink(scanner, &location, plan, partials);
+    let mut sink = new_sink(scanner, names, &item.display, &location, plan, partials);
     let object = sink.object;
     match &bytes {
         Some(b) => leakscope_sources::decode_file_bytes(
@@ -770,9 +796,10 @@ fn scan_file(
 /// Scans one batch of records or one object from a data store. Its content identity (a
 /// hash of the records, or the object's ETag and size) is known before anything is
 /// decoded or downloaded, so unchanged content is counted from the database instead.
-fn scan_store(
+fn scan_store<'e>(
     plan: &ScanPlan<'_>,
-    scanner: &mut Scanner<'_>,
+    scanner: &mut Scanner<'e>,
+    names: &mut Names<'e>,
     reader: Option<&Store>,
     job: StoreJob,
     partials: &Sender<Msg>,
@@ -795,9 +822,10 @@ fn scan_store(
     // A record's key goes into its location, and locations are stored: an `_id` or primary
     // key that is itself an identifier (a phone number as `_id`) is masked there like any
     // other value.
-    let mut found = Vec::new();
-    job.rewrite_keys(|key| mask_identifiers(scanner, key, &mut found));
-    let mut sink = new_sink(scanner, &location, plan, partials);
+    job.rewrite_keys(|key| names.text(key));
+    let location = names.path(&location).to_string();
+    let root = job.location();
+    let mut sink = new_sink(scanner, names, &root, &location, plan, partials);
     let object = sink.object;
     job.decode(&plan.limits, &mut sink);
     let (findings, notices) = sink.finish();
@@ -810,32 +838,6 @@ fn scan_store(
         findings,
         notices,
     }
-}
-
-/// `text` with every detected value replaced by its masked form.
-pub(crate) fn mask_identifiers(
-    scanner: &mut Scanner<'_>,
-    text: &str,
-    found: &mut Vec<Finding>,
-) -> String {
-    found.clear();
-    scanner.scan(text, found);
-    if found.is_empty() {
-        return text.to_string();
-    }
-    found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for f in found.iter() {
-        if f.start < at || f.end > text.len() {
-            continue;
-        }
-        out.push_str(&text[at..f.start]);
-        out.push_str(&f.masked);
-        at = f.end;
-    }
-    out.push_str(&text[at..]);
-    out
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {
@@ -870,7 +872,11 @@ fn collect(
     // Blobs being written for objects whose findings arrive in partial batches.
     let mut open: std::collections::HashMap<u64, leakscope_store::BlobWriter> =
         std::collections::HashMap::new();
-    let note = |n: &Notice, summary: &mut Summary, printer: &mut dyn Printer| -> Result<()> {
+    // Every notice passes here, from walkers, listers and decoders alike: its path and
+    // message are masked once, before they are stored or printed.
+    let mut names = Names::new(plan.redaction);
+    let mut note = |n: &Notice, summary: &mut Summary, printer: &mut dyn Printer| -> Result<()> {
+        let n = &names.notice(n.clone());
         match n.kind {
             NoticeKind::Error => summary.errors += 1,
             NoticeKind::Skip => summary.skipped += 1,
@@ -1048,30 +1054,4 @@ fn collect(
     }
     summary.by_detector = by_detector;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use leakscope_core::HashKey;
-    use leakscope_detect::EngineConfig;
-
-    #[test]
-    fn identifiers_in_keys_and_notices_are_masked_and_the_rest_kept() {
-        let config = EngineConfig::new(HashKey::insecure_test_key(), crate::today());
-        let engine = Engine::builtin(&config).unwrap();
-        let mut scanner = engine.scanner();
-        let mut found = Vec::new();
-        let masked = mask_identifiers(
-            &mut scanner,
-            "mongodb://h:27017/app.users/13812345678: cannot read",
-            &mut found,
-        );
-        assert_eq!(
-            masked,
-            "mongodb://h:27017/app.users/138****5678: cannot read"
-        );
-        let plain = "redis://h:6379/0/session:42";
-        assert_eq!(mask_identifiers(&mut scanner, plain, &mut found), plain);
-    }
 }

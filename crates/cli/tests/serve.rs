@@ -5,62 +5,6 @@ mod common;
 mod servers;
 
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(env: &Env, db: &str, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
-        .args(["serve", "--db", db, "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .env("LEAKSCOPE_HOME", env.home.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
-    Server { child, base }
-}
-
-fn get(url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut req = agent.get(url);
-    if let Some(t) = token {
-        req = req.header("Authorization", &format!("Bearer {t}"));
-    }
-    let mut resp = req.call().unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.body_mut().read_to_string().unwrap();
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-    )
-}
 
 fn scanned(env: &Env) -> String {
     let id = resident_id(4);
@@ -83,14 +27,14 @@ fn scanned(env: &Env) -> String {
 fn api_serves_masked_filtered_findings_and_clean_errors() {
     let env = Env::new();
     let db = scanned(&env);
-    let server = start(&env, &db, &[]);
-    let (status, scans) = get(&format!("{}/api/scans", server.base), None);
+    let server = serve(&env, &db, &[]);
+    let (status, scans) = http_get(&format!("{}/api/scans", server.base), None);
     assert_eq!(status, 200);
     assert_eq!(scans.as_array().unwrap().len(), 1);
-    let (_, all) = get(&format!("{}/api/findings", server.base), None);
+    let (_, all) = http_get(&format!("{}/api/findings", server.base), None);
     let n_all = all["findings"].as_array().unwrap().len();
     assert!(n_all >= 6, "{all:#}");
-    let (_, ids) = get(
+    let (_, ids) = http_get(
         &format!("{}/api/findings?detector=cn_resident_id", server.base),
         None,
     );
@@ -101,13 +45,13 @@ fn api_serves_masked_filtered_findings_and_clean_errors() {
             .all(|f| f["value"].as_str().unwrap().contains('*')),
         "values are masked"
     );
-    let (_, page) = get(
+    let (_, page) = http_get(
         &format!("{}/api/findings?limit=2&offset=2", server.base),
         None,
     );
     assert_eq!(page["findings"].as_array().unwrap().len(), 2);
     assert_eq!(page["more"], true);
-    let (_, pref) = get(
+    let (_, pref) = http_get(
         &format!("{}/api/findings?path_prefix=s/notes", server.base),
         None,
     );
@@ -119,7 +63,7 @@ fn api_serves_masked_filtered_findings_and_clean_errors() {
     // Impact is counted in the background: 202 until ready.
     let mut impact = serde_json::Value::Null;
     for _ in 0..100 {
-        let (status, body) = get(&format!("{}/api/impact", server.base), None);
+        let (status, body) = http_get(&format!("{}/api/impact", server.base), None);
         if status == 200 {
             impact = body;
             break;
@@ -129,22 +73,22 @@ fn api_serves_masked_filtered_findings_and_clean_errors() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(impact["impact"]["distinct_people"], 3);
-    let (status, err) = get(
+    let (status, err) = http_get(
         &format!("{}/api/findings?min_confidence=bogus", server.base),
         None,
     );
     assert_eq!(status, 400);
     assert!(err["error"].as_str().unwrap().contains("confidence"));
-    let (status, err) = get(&format!("{}/api/findings?scan=999", server.base), None);
+    let (status, err) = http_get(&format!("{}/api/findings?scan=999", server.base), None);
     assert_eq!(status, 200, "an unknown scan is simply empty");
     assert_eq!(err["findings"].as_array().unwrap().len(), 0);
-    let (status, _) = get(&format!("{}/etc/passwd", server.base), None);
+    let (status, _) = http_get(&format!("{}/etc/passwd", server.base), None);
     assert_eq!(status, 404);
-    let (status, spec) = get(&format!("{}/api/openapi.json", server.base), None);
+    let (status, spec) = http_get(&format!("{}/api/openapi.json", server.base), None);
     assert_eq!(status, 200);
     assert_eq!(spec["openapi"], "3.0.3");
     for path in spec["paths"].as_object().unwrap().keys() {
-        let (status, _) = get(&format!("{}{path}", server.base), None);
+        let (status, _) = http_get(&format!("{}{path}", server.base), None);
         assert!(
             status == 200 || (status == 202 && path == "/api/impact"),
             "documented path {path} answers: {status}"
@@ -159,13 +103,13 @@ fn tokens_are_required_when_set_and_for_other_addresses() {
     let out = env.run(&["serve", "--db", &db, "--bind", "0.0.0.0:0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("token"));
-    let server = start(&env, &db, &["--token", "s3cret-token"]);
-    let (status, body) = get(&format!("{}/api/scans", server.base), None);
+    let server = serve(&env, &db, &["--token", "s3cret-token"]);
+    let (status, body) = http_get(&format!("{}/api/scans", server.base), None);
     assert_eq!(status, 401);
     assert!(body["error"].as_str().is_some());
-    let (status, _) = get(&format!("{}/api/scans", server.base), Some("wrong"));
+    let (status, _) = http_get(&format!("{}/api/scans", server.base), Some("wrong"));
     assert_eq!(status, 401);
-    let (status, _) = get(&format!("{}/api/scans", server.base), Some("s3cret-token"));
+    let (status, _) = http_get(&format!("{}/api/scans", server.base), Some("s3cret-token"));
     assert_eq!(status, 200);
 }
 
@@ -176,7 +120,7 @@ fn dashboard_page_applies_filters_in_a_browser() {
     };
     let env = Env::new();
     let db = scanned(&env);
-    let server = start(&env, &db, &[]);
+    let server = serve(&env, &db, &[]);
     let profile = tempfile::tempdir().unwrap();
     let run = |url: &str, extra: &[String]| headless(&browser, profile.path(), extra, url);
     let filtered = run(
@@ -227,7 +171,7 @@ fn dashboard_page_applies_filters_in_a_browser() {
         &closed,
     ]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    let (status, rows) = get(&format!("{}/api/exposures", server.base), None);
+    let (status, rows) = http_get(&format!("{}/api/exposures", server.base), None);
     assert_eq!(status, 200);
     assert_eq!(rows[0]["exposed"], true, "{rows}");
     assert_eq!(rows[0]["distinct_people"], 1, "{rows}");

@@ -21,11 +21,13 @@
 
 pub mod engine;
 pub mod fold;
+pub mod redact;
 pub mod rules;
 pub mod stream;
 pub mod validators;
 
 pub use engine::{Candidate, Engine, EngineConfig, RecordField, RuleInfo, Scanner};
+pub use redact::Redactor;
 pub use rules::{RuleError, RuleFile, RuleSpec, CATALOG_VERSION};
 pub use stream::StreamScanner;
 pub use validators::Date;

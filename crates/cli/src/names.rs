@@ -1,0 +1,68 @@
+//! Names on their way out of a scan are masked here: object locations, archive members,
+//! field names, record keys, notice paths and messages. Whatever the engine detects in
+//! them is replaced by its masked form (see [`Redactor`]), so the invariant that raw
+//! values never reach the store or an output holds for the strings around the values too.
+//!
+//! The scanner used here runs the whole catalog at every confidence, whatever detectors
+//! the scan itself was limited to: `--detectors aws_access_key` must not store a file
+//! called after an ID number.
+
+use leakscope_detect::{Engine, Redactor, Scanner};
+use leakscope_sources::Notice;
+
+/// One worker's (or the collector's) masking of names.
+pub struct Names<'e> {
+    scanner: Scanner<'e>,
+    redactor: Redactor,
+    /// The last object path masked, and its masked form: findings of one object repeat it.
+    last: (String, String),
+}
+
+impl<'e> Names<'e> {
+    /// Masks with a scanner of `engine`, which must run every detector.
+    pub fn new(engine: &'e Engine) -> Self {
+        Names {
+            scanner: engine.scanner(),
+            redactor: Redactor::new(),
+            last: (String::new(), String::new()),
+        }
+    }
+
+    /// A name that repeats (a field, a member, a table): masked through a cache.
+    pub fn name(&mut self, text: &str) -> String {
+        self.redactor
+            .redact_cached(&mut self.scanner, text)
+            .into_owned()
+    }
+
+    /// An object path; the findings of one object ask for the same path in a row.
+    pub fn path(&mut self, text: &str) -> &str {
+        if self.last.0 != text {
+            let masked = self
+                .redactor
+                .redact_cached(&mut self.scanner, text)
+                .into_owned();
+            self.last = (text.to_string(), masked);
+        }
+        &self.last.1
+    }
+
+    /// Free text seen once (a message, a store key).
+    pub fn text(&mut self, text: &str) -> String {
+        self.redactor.redact(&mut self.scanner, text).into_owned()
+    }
+
+    /// A record key that starts with its object's path.
+    pub fn record(&mut self, path: &str, record: &str) -> String {
+        self.redactor.redact_record(&mut self.scanner, path, record)
+    }
+
+    /// A notice with its path and message masked.
+    pub fn notice(&mut self, notice: Notice) -> Notice {
+        Notice {
+            path: self.name(&notice.path),
+            kind: notice.kind,
+            message: self.text(&notice.message),
+        }
+    }
+}

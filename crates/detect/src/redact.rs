@@ -1,0 +1,178 @@
+//! Masking of the free text around findings: paths, archive member names, field names,
+//! record keys and notice messages.
+//!
+//! Values are masked where they are found, but identifiers also sit in the names of
+//! things: a file called `110105199003071239_张伟.txt`, a JSON object keyed by phone
+//! numbers, a headerless CSV whose first row becomes every column's name, a parser error
+//! that quotes the bytes it choked on. Every such string passes a [`Redactor`] before it is
+//! stored or printed: whatever the engine detects in it is replaced by its masked form.
+
+use crate::engine::Scanner;
+use leakscope_core::Finding;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Distinct strings remembered by [`Redactor::redact_cached`] before the memory is reset.
+const CACHE_ENTRIES: usize = 4096;
+
+/// Digit runs at least this long are masked in names even when no detector claims them.
+/// Detectors require boundaries that free text has (a phone number glued to letters, as
+/// in a parser error quoting `</w:t18622334455>`, is not a finding), but in a name or a
+/// message a run of 11+ digits is most often an identifier (mobiles have 11 digits, IMSIs
+/// 15, bank cards 16-19, ID numbers 17 before the check character), and masking a
+/// harmless one (a timestamp in a file name) only costs readability.
+pub const LONG_DIGIT_RUN: usize = 11;
+
+/// Masks every run of [`LONG_DIGIT_RUN`] or more ASCII digits, keeping its first three
+/// and last four digits; `None` when there is none.
+fn mask_digit_runs(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start >= LONG_DIGIT_RUN {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..start + 3]);
+            o.extend(std::iter::repeat_n('*', i - start - 7));
+            o.push_str(&text[i - 4..i]);
+            copied = i;
+        }
+    }
+    let mut o = out?;
+    o.push_str(&text[copied..]);
+    Some(o)
+}
+
+/// Masks detected values inside names and messages, with a cache for names that repeat.
+#[derive(Default)]
+pub struct Redactor {
+    found: Vec<Finding>,
+    /// For each name seen: its masked form, or `None` when it holds nothing to mask.
+    cache: HashMap<String, Option<String>>,
+}
+
+impl Redactor {
+    /// A redactor with an empty cache.
+    pub fn new() -> Self {
+        Redactor::default()
+    }
+
+    /// `text` with every value `scanner` detects in it replaced by its masked form, and any
+    /// other run of [`LONG_DIGIT_RUN`] or more digits masked too.
+    pub fn redact<'t>(&mut self, scanner: &mut Scanner<'_>, text: &'t str) -> Cow<'t, str> {
+        self.found.clear();
+        scanner.scan(text, &mut self.found);
+        let masked = if self.found.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            // Outer matches first, so a value found inside a longer one is covered by it.
+            self.found
+                .sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+            let mut out = String::with_capacity(text.len());
+            let mut at = 0;
+            for f in &self.found {
+                if f.start < at || f.end > text.len() {
+                    continue;
+                }
+                out.push_str(&text[at..f.start]);
+                out.push_str(&f.masked);
+                at = f.end;
+            }
+            out.push_str(&text[at..]);
+            Cow::Owned(out)
+        };
+        match mask_digit_runs(&masked) {
+            Some(out) => Cow::Owned(out),
+            None => masked,
+        }
+    }
+
+    /// Like [`Redactor::redact`], remembering the answer for names that come back (field
+    /// names, paths of the same object).
+    pub fn redact_cached<'t>(&mut self, scanner: &mut Scanner<'_>, text: &'t str) -> Cow<'t, str> {
+        if let Some(known) = self.cache.get(text) {
+            return match known {
+                Some(masked) => Cow::Owned(masked.clone()),
+                None => Cow::Borrowed(text),
+            };
+        }
+        let masked = self.redact(scanner, text);
+        if self.cache.len() >= CACHE_ENTRIES {
+            self.cache.clear();
+        }
+        let entry = match &masked {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(m) => Some(m.clone()),
+        };
+        self.cache.insert(text.to_string(), entry);
+        masked
+    }
+
+    /// A record key that begins with its object's path (`a.csv#line 3`,
+    /// `db.sqlite#people/17`): the path part is masked through the cache, the rest alone.
+    pub fn redact_record(&mut self, scanner: &mut Scanner<'_>, path: &str, record: &str) -> String {
+        match record.strip_prefix(path) {
+            Some(rest) if !path.is_empty() => {
+                let mut out = self.redact_cached(scanner, path).into_owned();
+                out.push_str(&self.redact(scanner, rest));
+                out
+            }
+            _ => self.redact(scanner, record).into_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Date, Engine, EngineConfig};
+    use leakscope_core::HashKey;
+
+    fn engine() -> Engine {
+        let config =
+            EngineConfig::new(HashKey::insecure_test_key(), Date::new(2026, 1, 1).unwrap());
+        Engine::builtin(&config).unwrap()
+    }
+
+    #[test]
+    fn identifiers_in_names_are_masked_and_the_rest_kept() {
+        let engine = engine();
+        let mut scanner = engine.scanner();
+        let mut r = Redactor::new();
+        let cases = [
+            (
+                "mongodb://h:27017/app.users/13812345678: cannot read",
+                "mongodb://h:27017/app.users/138****5678: cannot read",
+            ),
+            ("redis://h:6379/0/session:42", "redis://h:6379/0/session:42"),
+            (
+                "docs/11010519491231002X_张伟.txt",
+                "docs/1101**********002X_张伟.txt",
+            ),
+            ("exports/a.csv#line 12", "exports/a.csv#line 12"),
+            (
+                "expected `</w:t>`, but `</w:t18622334455>` was found",
+                "expected `</w:t>`, but `</w:t186****4455>` was found",
+            ),
+            ("export_2024061310.csv", "export_2024061310.csv"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(r.redact(&mut scanner, text), want);
+            assert_eq!(r.redact_cached(&mut scanner, text), want);
+            assert_eq!(r.redact_cached(&mut scanner, text), want, "from the cache");
+        }
+        assert_eq!(
+            r.redact_record(&mut scanner, "dump.json", "dump.json#13812345678"),
+            "dump.json#138****5678"
+        );
+    }
+}

@@ -371,29 +371,51 @@ fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
     }
 }
 
-/// Scans every table of an SQLite database file, opened read-only.
+/// Scans every table of an SQLite database file, opened read-only and immutable: SQLite
+/// takes no locks and creates no `-wal` or `-shm` file beside the evidence, and a file on
+/// read-only media opens like any other.
 pub fn sqlite_file(
     path: &ObjectPath,
     fs_path: &Path,
     sink: &mut dyn Sink,
 ) -> Result<(), SourceError> {
-    let flags =
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = rusqlite::Connection::open_with_flags(fs_path, flags)
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+    let conn = rusqlite::Connection::open_with_flags(immutable_uri(fs_path), flags)
         .map_err(|e| SourceError::corrupt("sqlite", e))?;
     sqlite_tables(path, &conn, sink)
 }
 
-/// Scans an SQLite database held in memory (an archive member). SQLite reads files, so the
-/// bytes go to a private temporary file that is removed afterwards.
+/// The `file:` URI that opens `fs_path` read-only and immutable. Characters with a meaning
+/// in URIs are percent-encoded, so any file name opens the file it names.
+fn immutable_uri(fs_path: &Path) -> String {
+    let absolute = std::path::absolute(fs_path).unwrap_or_else(|_| fs_path.to_path_buf());
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
+}
+
+/// Scans an SQLite database held in memory (an archive member, a mail attachment). The
+/// bytes are handed to SQLite as an in-memory, read-only database: nothing is written to
+/// disk, so a killed scan leaves no copy of the evidence in a temporary directory.
 pub fn sqlite_bytes(
     path: &ObjectPath,
     bytes: &[u8],
     sink: &mut dyn Sink,
 ) -> Result<(), SourceError> {
-    let mut tmp = tempfile::NamedTempFile::new()?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    sqlite_file(path, tmp.path(), sink)
+    let corrupt = |e: rusqlite::Error| SourceError::corrupt("sqlite", e);
+    let mut conn = rusqlite::Connection::open_in_memory().map_err(corrupt)?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, bytes, bytes.len(), true)
+        .map_err(corrupt)?;
+    sqlite_tables(path, &conn, sink)
 }
 
 fn sqlite_tables(
@@ -402,9 +424,13 @@ fn sqlite_tables(
     sink: &mut dyn Sink,
 ) -> Result<(), SourceError> {
     let corrupt = |e: rusqlite::Error| SourceError::corrupt("sqlite", e);
+    // The schema of a hostile file is not trusted: no functions from views or triggers,
+    // and virtual tables (whose modules parse shadow data) are not read.
+    conn.pragma_update(None, "trusted_schema", false)
+        .map_err(corrupt)?;
     let tables: Vec<String> = {
         let mut stmt = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")
             .map_err(corrupt)?;
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))

@@ -36,7 +36,19 @@ impl Env {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        self.run_full(args, stdin, &[])
+    }
+
+    /// Runs with extra environment variables.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &Path)]) -> Output {
+        self.run_full(args, None, vars)
+    }
+
+    fn run_full(&self, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, &Path)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_leakscope"));
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
         cmd.args(args)
             .env("LEAKSCOPE_HOME", self.home.path())
             .current_dir(self.data.path());

@@ -195,6 +195,8 @@ struct ScanSink<'a, 'e> {
     buf: Vec<Finding>,
     out: Vec<Out>,
     notices: Vec<Notice>,
+    /// Notices of this object beyond [`MAX_NOTICES_PER_OBJECT`]: counted, not kept.
+    dropped: DroppedNotices,
     /// Cells of the record being collected; scanned together in one engine call.
     pending: PendingRecord,
     /// For each finding of a record scan, the index of its cell.
@@ -221,6 +223,48 @@ struct PendingCell {
     value: std::ops::Range<usize>,
     line: Option<u64>,
     offset: Option<u64>,
+}
+
+/// Notices kept for one object. A crafted archive can hold hundreds of thousands of
+/// broken members; past this many, notices are only counted and summed up in one line.
+const MAX_NOTICES_PER_OBJECT: usize = 100;
+
+/// How many notices of each kind an object produced past the cap.
+#[derive(Default)]
+struct DroppedNotices {
+    errors: u64,
+    skips: u64,
+    infos: u64,
+}
+
+impl DroppedNotices {
+    fn count(&mut self, kind: NoticeKind) {
+        match kind {
+            NoticeKind::Error => self.errors += 1,
+            NoticeKind::Skip => self.skips += 1,
+            NoticeKind::Info => self.infos += 1,
+        }
+    }
+
+    /// The line that stands for the dropped notices, if any were dropped. It is an error
+    /// when any dropped notice was, so the exit code still tells.
+    fn summary(&self, path: &str) -> Option<Notice> {
+        let total = self.errors + self.skips + self.infos;
+        (total > 0).then(|| Notice {
+            path: path.to_string(),
+            kind: if self.errors > 0 {
+                NoticeKind::Error
+            } else if self.skips > 0 {
+                NoticeKind::Skip
+            } else {
+                NoticeKind::Info
+            },
+            message: format!(
+                "and {total} more notices for this object, not listed ({} errors, {} skipped, {} remarks)",
+                self.errors, self.skips, self.infos
+            ),
+        })
+    }
 }
 
 /// Bytes of values gathered before a record is scanned even if it has not ended (a whole
@@ -254,6 +298,9 @@ impl ScanSink<'_, '_> {
     /// The findings and notices of everything decoded so far, with the last record scanned.
     fn finish(mut self) -> (Vec<Out>, Vec<Notice>) {
         self.flush_record();
+        if let Some(n) = self.dropped.summary(self.root) {
+            self.notices.push(n);
+        }
         (self.out, self.notices)
     }
 
@@ -421,6 +468,10 @@ impl Sink for ScanSink<'_, '_> {
 
     fn notice(&mut self, notice: Notice) {
         self.flush_record();
+        if self.notices.len() >= MAX_NOTICES_PER_OBJECT {
+            self.dropped.count(notice.kind);
+            return;
+        }
         self.notices.push(notice);
     }
 }
@@ -696,6 +747,7 @@ fn new_sink<'a, 'e>(
         buf: Vec::new(),
         out: Vec::new(),
         notices: Vec::new(),
+        dropped: DroppedNotices::default(),
         pending: PendingRecord::default(),
         owners: Vec::new(),
     }

@@ -36,3 +36,29 @@ fn sqlite_evidence_is_read_without_writing_beside_it_or_to_a_temporary_file() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing is written to the temporary directory: {left:?}");
 }
+
+#[test]
+fn notices_of_one_object_are_capped_with_a_count_of_the_rest() {
+    let env = Env::new();
+    let bogus: Vec<(String, &[u8])> = (0..400)
+        .map(|i| (format!("m{i}.zip"), b"PK\x03\x04 not really a zip" as &[u8]))
+        .collect();
+    let members: Vec<(&str, &[u8])> = bogus.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    let inner = zip(&members);
+    env.write(
+        "s/outer.zip",
+        &zip(&[("a.zip", inner.as_slice()), ("b.zip", inner.as_slice())]),
+    );
+    env.write("s/good.txt", "手机 13812345678\n".as_bytes());
+    let (code, findings, other) = env.scan_jsonl(&["--no-db", "-q", "s"]);
+    assert_eq!(code, 2, "the dropped errors still set the exit code");
+    assert_eq!(findings.len(), 1, "the good file beside it is reported");
+    let notices: Vec<_> = other.iter().filter(|v| v["type"] != "summary").collect();
+    assert_eq!(notices.len(), 101, "100 notices and one line for the rest");
+    let last = notices.last().unwrap();
+    assert_eq!(last["type"], "error");
+    assert!(
+        last["message"].as_str().unwrap().starts_with("and 700 more notices"),
+        "{last}"
+    );
+}

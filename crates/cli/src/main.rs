@@ -761,7 +761,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
 }
 
 fn cmd_scans(db: &DbArgs) -> Result<i32> {
-    let store = Store::open(&db_path(db)?)?;
+    let store = Store::open_existing(&db_path(db)?)?;
     let scans = store.scans()?;
     if scans.is_empty() {
         println!("no scans recorded");
@@ -788,7 +788,7 @@ fn cmd_scans(db: &DbArgs) -> Result<i32> {
 }
 
 fn cmd_findings(args: FindingsArgs) -> Result<i32> {
-    let store = Store::open(&db_path(&args.db)?)?;
+    let store = Store::open_existing(&db_path(&args.db)?)?;
     let format: Format = args.format.parse().map_err(anyhow::Error::msg)?;
     let q = FindingQuery {
         scan_id: args.scan,
@@ -926,7 +926,7 @@ fn impact_scans(store: &Store, args: &ImpactArgs) -> Result<Vec<i64>> {
 }
 
 fn cmd_impact(args: ImpactArgs) -> Result<i32> {
-    let store = Store::open(&db_path(&args.db)?)?;
+    let store = Store::open_existing(&db_path(&args.db)?)?;
     let scans = impact_scans(&store, &args)?;
     if scans.is_empty() {
         bail!("no scans recorded; run `leakscope scan` first");
@@ -992,7 +992,7 @@ fn print_impact(scans: &[i64], r: &leakscope_impact::ImpactReport) {
 
 fn cmd_report(args: ReportArgs) -> Result<i32> {
     use leakscope_report::html::{render_html, LocationRow, ReportData, ScanInfo};
-    let store = Store::open(&db_path(&args.db)?)?;
+    let store = Store::open_existing(&db_path(&args.db)?)?;
     let id = match args.scan {
         Some(id) => id,
         None => store

@@ -9,6 +9,7 @@
 //! in one transaction (the CLI's writer thread commits every few hundred objects or every
 //! second), which is what makes a million small files affordable.
 
+pub mod files;
 pub mod key;
 
 use leakscope_core::{Category, Confidence, Finding};
@@ -16,7 +17,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Schema changes from each older version: the statements that bring version `v` to
+/// `v + 1`, applied in order inside one transaction when an older database is opened.
+const MIGRATIONS: &[(i64, &str)] = &[(1, "ALTER TABLE scans ADD COLUMN owner TEXT;")];
 const SCHEMA: &str = include_str!("schema.sql");
 
 /// Errors from the findings database.
@@ -35,6 +40,9 @@ pub enum StoreError {
         what: String,
         source: std::io::Error,
     },
+    /// A command that reads findings was pointed at a database that does not exist.
+    #[error("no findings database at {path} (run `leakscope scan` first, or pass --db)")]
+    Missing { path: String },
     /// The key file exists but is not a valid key.
     #[error("hash key file {path}: {message}")]
     BadKey { path: String, message: String },
@@ -225,14 +233,24 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 impl Store {
     /// Opens (creating when needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                what: format!("creating {}", dir.display()),
-                source,
-            })?;
+        if let Some(dir) = path.parent() {
+            files::private_dir(dir)?;
         }
-        let conn = Connection::open(path)?;
-        Store::init(conn)
+        files::private_file(path)?;
+        Store::init(Connection::open(path)?)
+    }
+
+    /// Opens a database that must already exist (commands that read findings): a
+    /// mistyped `--db` is an error, not a new empty database.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Store::init(Connection::open_with_flags(path, flags)?)
     }
 
     /// Opens an existing database for lookups only (worker threads check for unchanged
@@ -253,6 +271,25 @@ impl Store {
 
     fn init(conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Two processes opening a new database at once contend for the switch to WAL and
+        // the schema, and SQLite answers some of those lock upgrades with "busy" at once
+        // rather than waiting: retry for as long as the busy timeout would have waited.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match Store::prepare(&conn) {
+                Err(StoreError::Sqlite(e))
+                    if is_busy(&e) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(Store { conn }),
+            }
+        }
+    }
+
+    /// Settings, schema and migrations, and scans whose process died marked interrupted.
+    fn prepare(conn: &Connection) -> Result<(), StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -270,16 +307,51 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        conn.execute_batch(SCHEMA)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        Ok(Store { conn })
+        if version < SCHEMA_VERSION {
+            let tx = conn.unchecked_transaction()?;
+            let has_scans: bool = tx.query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'scans'",
+                [],
+                |r| r.get(0),
+            )?;
+            if has_scans {
+                for (from, sql) in MIGRATIONS {
+                    if *from >= version.max(1) {
+                        tx.execute_batch(sql)?;
+                    }
+                }
+            }
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
+        }
+        Store::reap_dead_scans(conn)?;
+        Ok(())
+    }
+
+    /// Marks interrupted the scans still `running` whose process is gone (killed, or the
+    /// machine stopped): nothing will ever finish them.
+    fn reap_dead_scans(conn: &Connection) -> Result<(), StoreError> {
+        let running: Vec<(i64, String)> = conn
+            .prepare("SELECT id, owner FROM scans WHERE status = 'running' AND owner IS NOT NULL")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, owner) in running {
+            if files::owner_is_gone(&owner) == Some(true) {
+                conn.execute(
+                    "UPDATE scans SET status = 'interrupted', finished_at = ?2 WHERE id = ?1 AND status = 'running'",
+                    params![id, now_rfc3339()],
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Starts a scan run and returns its id.
     pub fn begin_scan(&self, targets: &str, ruleset: &str) -> Result<i64, StoreError> {
         self.conn.execute(
-            "INSERT INTO scans (started_at, status, targets, ruleset) VALUES (?1, 'running', ?2, ?3)",
-            params![now_rfc3339(), targets, ruleset],
+            "INSERT INTO scans (started_at, status, targets, ruleset, owner) VALUES (?1, 'running', ?2, ?3, ?4)",
+            params![now_rfc3339(), targets, ruleset, files::this_process()],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -925,3 +997,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether SQLite reported that another connection holds the lock.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}

@@ -1,4 +1,4 @@
--- leakscope findings database, schema version 1.
+-- leakscope findings database, schema version 2 (version 1 lacked scans.owner).
 -- Raw identifier values are never stored: findings keep the masked value and a keyed hash.
 -- Contents are content-addressed (blobs), so the same bytes seen at two paths or in two
 -- scans are scanned once; objects record where and when a blob was seen.
@@ -14,7 +14,10 @@ CREATE TABLE IF NOT EXISTS scans (
     objects_skipped INTEGER NOT NULL DEFAULT 0,
     bytes_scanned   INTEGER NOT NULL DEFAULT 0,
     findings        INTEGER NOT NULL DEFAULT 0,
-    errors          INTEGER NOT NULL DEFAULT 0
+    errors          INTEGER NOT NULL DEFAULT 0,
+    -- The process running the scan (`pid:start time`), so a scan whose process died
+    -- without finishing is marked interrupted instead of running forever.
+    owner           TEXT
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS blobs (

@@ -99,6 +99,41 @@ fn newer_schema_is_refused() {
 }
 
 #[test]
+fn a_version_1_database_is_migrated_and_keeps_its_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        // Version 1's scans table, as earlier releases created it.
+        conn.execute_batch(
+            "CREATE TABLE scans (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+                status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted')),
+                targets TEXT NOT NULL, ruleset TEXT NOT NULL,
+                objects_scanned INTEGER NOT NULL DEFAULT 0, objects_skipped INTEGER NOT NULL DEFAULT 0,
+                bytes_scanned INTEGER NOT NULL DEFAULT 0, findings INTEGER NOT NULL DEFAULT 0,
+                errors INTEGER NOT NULL DEFAULT 0) STRICT;
+             INSERT INTO scans (started_at, finished_at, status, targets, ruleset)
+                VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'completed', '[\"old\"]', 'r');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let scans = store.scans().unwrap();
+    assert_eq!(scans.len(), 1);
+    assert_eq!(scans[0].status, "completed");
+    let id = store.begin_scan("[\"new\"]", "r").unwrap();
+    assert_eq!(store.scans().unwrap().len(), 2);
+    assert!(id > scans[0].id);
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
 fn key_is_created_once_with_owner_only_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/hash.key");

@@ -46,12 +46,12 @@ impl Env {
 
     fn run_full(&self, args: &[&str], stdin: Option<&[u8]>, vars: &[(&str, &Path)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_leakscope"));
-        for (k, v) in vars {
-            cmd.env(k, v);
-        }
         cmd.args(args)
             .env("LEAKSCOPE_HOME", self.home.path())
             .current_dir(self.data.path());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
         cmd.stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

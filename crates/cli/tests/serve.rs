@@ -113,6 +113,70 @@ fn tokens_are_required_when_set_and_for_other_addresses() {
     assert_eq!(status, 200);
 }
 
+/// The status code of a raw HTTP/1.1 GET sent with the given `Host:` header.
+fn status_with_host(base: &str, path: &str, host: &str) -> u16 {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"))
+}
+
+#[test]
+fn empty_tokens_and_foreign_host_names_are_refused() {
+    let env = Env::new();
+    let db = scanned(&env);
+    for bind in ["127.0.0.1:0", "0.0.0.0:0"] {
+        let out = env.run(&["serve", "--db", &db, "--bind", bind, "--token", ""]);
+        assert_eq!(out.status.code(), Some(2), "--token \"\" on {bind}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+    }
+    // Without a token, a page on another origin that rebinds its name to 127.0.0.1 sends
+    // its own name as the host: refused. Loopback names are answered.
+    let server = serve(&env, &db, &[]);
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    assert_eq!(
+        status_with_host(
+            &server.base,
+            "/api/scans",
+            &format!("attacker.example:{port}")
+        ),
+        421
+    );
+    assert_eq!(
+        status_with_host(&server.base, "/", "rebind.attacker.example"),
+        421
+    );
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "[::1]".to_string(),
+    ] {
+        assert_eq!(
+            status_with_host(&server.base, "/api/scans", &host),
+            200,
+            "{host}"
+        );
+    }
+    drop(server);
+    // With a token the token is the guard, whatever name the client used.
+    let server = serve(&env, &db, &["--token", "s3cret-token"]);
+    assert_eq!(
+        status_with_host(&server.base, "/api/scans?token=", "localhost"),
+        401
+    );
+}
+
 #[test]
 fn dashboard_page_applies_filters_in_a_browser() {
     let Some(browser) = browser_or_skip() else {

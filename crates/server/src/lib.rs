@@ -2,7 +2,12 @@
 //!
 //! - Binds 127.0.0.1 by default. Binding any other address requires a token, and when a
 //!   token is set every request must carry it (`Authorization: Bearer …`, or `?token=` on
-//!   the page URL, which the page then sends as the header).
+//!   the page URL, which the page then sends as the header). An empty token is refused (an
+//!   unset variable must not open the dashboard to anyone who sends `?token=`).
+//! - Without a token, only requests addressed to a loopback name (`localhost`,
+//!   `127.0.0.1`, `[::1]`) are answered: a web page on another origin that rebinds its
+//!   own host name to 127.0.0.1 (DNS rebinding) sends its own name in `Host:`, and is
+//!   refused.
 //! - Serves only what the database holds: masked values and keyed hashes. Raw values do not
 //!   exist there, so they cannot be served.
 //! - Errors are JSON `{"error": "…"}` with a message meant for the user; internal details
@@ -47,6 +52,9 @@ pub struct ServeConfig {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
+    /// An empty (or blank) token.
+    #[error("the token is empty (an unset variable?); give a real --token or none")]
+    EmptyToken,
     /// A non-loopback bind without a token.
     #[error("binding {0} exposes the dashboard beyond this machine; give --token (or LEAKSCOPE_TOKEN) to require one")]
     TokenRequired(SocketAddr),
@@ -120,6 +128,9 @@ fn app(db: PathBuf, token: Option<String>) -> (Router, AppState) {
 
 /// Runs the server until interrupted. Prints the URL it listens on.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    if config.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ServeError::EmptyToken);
+    }
     if !config.bind.ip().is_loopback() && config.token.is_none() {
         return Err(ServeError::TokenRequired(config.bind));
     }
@@ -156,7 +167,19 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
 
 /// Token check and security headers for every response.
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.token.is_none() && !addressed_to_loopback(&req) {
+        return ApiError(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this dashboard answers only requests addressed to localhost".into(),
+        )
+        .into_response();
+    }
     if let Some(token) = &state.token {
+        // An empty token matches an empty `?token=`: it opens nothing, ever.
+        if token.trim().is_empty() {
+            return ApiError(StatusCode::UNAUTHORIZED, "a valid token is required".into())
+                .into_response();
+        }
         let header_ok = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -190,6 +213,30 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
+}
+
+/// Whether the request names a loopback host in `Host:` (HTTP/1.1) or its URI's authority
+/// (HTTP/2). A request naming no host at all cannot come from a browser and is let through.
+fn addressed_to_loopback(req: &Request) -> bool {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    let Some(host) = host else {
+        return true;
+    };
+    // Drop the port: `[::1]:8377`, `localhost:8377`, `127.0.0.1`.
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

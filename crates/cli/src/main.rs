@@ -712,6 +712,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         max_file_size: args.max_file_size.or(config.scan.max_file_size),
         follow_links: false,
     };
+    walk.check().map_err(|e| anyhow::anyhow!("usage: {e}"))?;
     let store = store_options(&args.stores)?;
     let (out, is_tty) = open_output(args.output.as_deref())?;
     let printer = leakscope_report::printer(

@@ -191,3 +191,26 @@ fn a_killed_scan_is_marked_interrupted_by_the_next_run() {
         "{after}"
     );
 }
+
+#[test]
+fn a_bad_exclude_glob_is_a_usage_error_before_anything_is_scanned() {
+    let env = Env::new();
+    env.write("s/a.txt", "手机 13812345678\n".as_bytes());
+    let out = env.run(&[
+        "scan",
+        "--no-progress",
+        "--format",
+        "jsonl",
+        "--exclude",
+        "[",
+        "s",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing was scanned or printed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid glob `[`"), "{stderr}");
+    assert!(
+        !env.home.path().join("findings.db").exists(),
+        "no scan was recorded"
+    );
+}

@@ -361,12 +361,18 @@ pub fn zip(
         match result {
             Ok(None) | Ok(Some((_, Ok(())))) => {}
             Ok(Some((child, Err(e)))) => report_error(sink, &child, e),
-            Err(SourceError::Encrypted { format }) => report_skip(
-                sink,
-                &path.child(format!("#{i}")),
-                SourceError::Encrypted { format },
-            ),
-            Err(e) => report_error(sink, &path.child(format!("#{i}")), e),
+            Err(e) => {
+                // The member could not be opened, but its name is in the directory.
+                let child = path.child(
+                    archive
+                        .name_for_index(i)
+                        .map_or_else(|| format!("#{i}"), str::to_string),
+                );
+                match e {
+                    SourceError::Encrypted { .. } => report_skip(sink, &child, e),
+                    e => report_error(sink, &child, e),
+                }
+            }
         }
     }
     Ok(())
@@ -383,16 +389,7 @@ pub fn seven_z(
     guard("7z", || {
         let mut reader =
             sevenz_rust2::ArchiveReader::new(Cursor::new(bytes), sevenz_rust2::Password::empty())
-                .map_err(|e| {
-                let text = e.to_string();
-                if text.to_ascii_lowercase().contains("password") {
-                    SourceError::Encrypted {
-                        format: "7z archive",
-                    }
-                } else {
-                    SourceError::corrupt("7z", text)
-                }
-            })?;
+                .map_err(seven_z_error)?;
         let mut count = 0usize;
         let mut member_errors: Vec<(ObjectPath, SourceError)> = Vec::new();
         reader
@@ -424,12 +421,28 @@ pub fn seven_z(
                 }
                 Ok(true)
             })
-            .map_err(|e| SourceError::corrupt("7z", e))?;
+            .map_err(seven_z_error)?;
         for (child, e) in member_errors {
             report_error(sink, &child, e);
         }
         Ok(())
     })
+}
+
+/// A 7z error as a source error: a password request, or a cipher this build does not
+/// decrypt (AES, the only one 7z uses), means an encrypted archive, not a corrupt one.
+fn seven_z_error(e: sevenz_rust2::Error) -> SourceError {
+    let encrypted = matches!(
+        e,
+        sevenz_rust2::Error::PasswordRequired | sevenz_rust2::Error::MaybeBadPassword(_)
+    ) || matches!(&e, sevenz_rust2::Error::UnsupportedCompressionMethod(m) if m.starts_with("AES"));
+    if encrypted {
+        SourceError::Encrypted {
+            format: "7z archive",
+        }
+    } else {
+        SourceError::corrupt("7z", e)
+    }
 }
 
 #[cfg(test)]

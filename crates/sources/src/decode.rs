@@ -229,7 +229,21 @@ pub fn decode_reader(
 ) {
     let mut head = Vec::new();
     if let Err(e) = reader.take(text::SNIFF_BYTES as u64).read_to_end(&mut head) {
-        return report_error(sink, path, SourceError::Io(e));
+        // What was decoded before the break is still scanned. An error the container
+        // catches (a bad CRC, a cut stream) is reported there, once, with its own words.
+        if !archive::is_caught(&e) {
+            report_error(sink, path, SourceError::Io(e));
+        }
+        return decode_with_head(
+            path,
+            name,
+            head,
+            &mut std::io::empty(),
+            size,
+            limits,
+            budget,
+            sink,
+        );
     }
     decode_with_head(path, name, head, reader, size, limits, budget, sink);
 }

@@ -68,6 +68,16 @@ fn build_set(globs: &[String]) -> Result<Option<GlobSet>, GlobError> {
     })
 }
 
+impl WalkOptions {
+    /// Checks the include and exclude globs, so a bad one is a usage error before any
+    /// work starts rather than a failure in the middle of a scan.
+    pub fn check(&self) -> Result<(), GlobError> {
+        build_set(&self.include)?;
+        build_set(&self.exclude)?;
+        Ok(())
+    }
+}
+
 /// Walks `roots`, calling `file` for every file to scan and `notice` for every problem
 /// (unreadable directories, skipped large files). Returns an error only for bad globs.
 pub fn walk(

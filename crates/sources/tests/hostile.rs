@@ -312,3 +312,91 @@ fn a_pdf_flate_bomb_is_skipped_with_its_offset() {
         got.messages
     );
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn encrypted_archives_and_members_are_named_skips() {
+    for name in ["enc-content.7z", "enc-header.7z"] {
+        let got = decode(name, &fixture(name));
+        assert_eq!(got.errors, 0, "{name}: {:?}", got.messages);
+        assert!(
+            got.messages
+                .iter()
+                .any(|m| m.starts_with("skip:") && m.contains("encrypted")),
+            "{name}: {:?}",
+            got.messages
+        );
+    }
+    let mut sink = Collect::default();
+    let limits = limits();
+    let mut paths = Vec::new();
+    struct Paths<'a>(&'a mut Collect, &'a mut Vec<String>);
+    impl Sink for Paths<'_> {
+        fn begin_text(&mut self, p: &ObjectPath, e: &'static str) {
+            self.0.begin_text(p, e)
+        }
+        fn text_chunk(&mut self, c: &str) {
+            self.0.text_chunk(c)
+        }
+        fn end_text(&mut self) {
+            self.0.end_text()
+        }
+        fn field(&mut self, p: &ObjectPath, a: FieldAt<'_>, v: &str) {
+            self.0.field(p, a, v)
+        }
+        fn notice(&mut self, n: Notice) {
+            self.1.push(n.path.clone());
+            self.0.notice(n)
+        }
+    }
+    decode_bytes(
+        &ObjectPath::root("a.zip"),
+        "a.zip",
+        &fixture("encrypted-member.zip"),
+        &limits,
+        &Budget::new(limits.max_total_bytes),
+        &mut Paths(&mut sink, &mut paths),
+    );
+    assert_eq!(sink.errors, 0, "{:?}", sink.messages);
+    assert_eq!(
+        paths,
+        ["a.zip!/secret_13812345678.txt"],
+        "{:?}",
+        sink.messages
+    );
+    assert!(sink.messages[0].contains("encrypted"));
+    assert!(sink.text > 0, "the plain member beside it is read");
+}
+
+#[test]
+fn a_stream_that_breaks_early_keeps_what_was_decoded_and_is_reported_once() {
+    // A gzip member whose data is cut: the first bytes still decode.
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!("line {i} phone 13812345678\n"));
+    }
+    let gz = gzip_of(text.as_bytes());
+    let cut = &gz[..gz.len() / 2];
+    let got = decode("a.txt.gz", cut);
+    assert!(
+        got.text > 1000,
+        "decoded text before the break is scanned: {}",
+        got.text
+    );
+    assert_eq!(got.errors, 1, "{:?}", got.messages);
+    assert!(
+        !got.messages
+            .iter()
+            .any(|m| m.contains("reported on the container")),
+        "{:?}",
+        got.messages
+    );
+}

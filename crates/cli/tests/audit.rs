@@ -102,6 +102,30 @@ fn unsupported_or_malformed_targets_fail_before_any_probe() {
     assert!(out.stdout.is_empty(), "nothing was probed");
 }
 
+#[test]
+fn passwords_with_at_signs_and_slashes_do_not_move_the_host_or_leak() {
+    let env = Env::new();
+    let nobody = free_port();
+    let target = format!("redis://:p@ss/w0rd@127.0.0.1:{nobody}/0");
+    let (code, records, all) = audit(&env, &[], std::slice::from_ref(&target));
+    assert_eq!(code, 2, "{all}");
+    assert_eq!(
+        records[0]["target"],
+        format!("redis://127.0.0.1:{nobody}/0"),
+        "{all}"
+    );
+    assert!(!all.contains("w0rd") && !all.contains("p@ss"), "{all}");
+    // The scanner reads the same URL the same way.
+    let url = format!("postgres://app:p@ss/w0rd@127.0.0.1:{nobody}/crm");
+    let (_, _, other) = env.scan_jsonl(&["--no-db", &url]);
+    let shown = serde_json::to_string(&other).unwrap();
+    assert!(shown.contains(&format!("127.0.0.1:{nobody}")), "{shown}");
+    assert!(
+        !shown.contains("w0rd") && !shown.contains("p@ss"),
+        "{shown}"
+    );
+}
+
 /// Runs `audit --format jsonl` on targets and returns the exit code and the records.
 fn audit(env: &Env, extra: &[&str], targets: &[String]) -> (i32, Vec<serde_json::Value>, String) {
     let mut args = vec![

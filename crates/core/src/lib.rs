@@ -12,8 +12,10 @@ pub mod finding;
 pub mod hash;
 pub mod location;
 pub mod mask;
+pub mod store_url;
 
 pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, ValueHash};
 pub use location::ObjectPath;
 pub use mask::{mask_value, MaskStyle};
+pub use store_url::{StoreKind, StoreUrl, StoreUrlError};

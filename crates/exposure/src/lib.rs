@@ -41,6 +41,32 @@ pub enum Service {
     S3,
 }
 
+impl From<leakscope_core::StoreKind> for Service {
+    fn from(kind: leakscope_core::StoreKind) -> Self {
+        use leakscope_core::StoreKind as K;
+        match kind {
+            K::Redis => Service::Redis,
+            K::Mongodb => Service::Mongodb,
+            K::Postgres => Service::Postgres,
+            K::Mysql => Service::Mysql,
+            K::S3 => Service::S3,
+        }
+    }
+}
+
+impl From<Service> for leakscope_core::StoreKind {
+    fn from(service: Service) -> Self {
+        use leakscope_core::StoreKind as K;
+        match service {
+            Service::Redis => K::Redis,
+            Service::Mongodb => K::Mongodb,
+            Service::Postgres => K::Postgres,
+            Service::Mysql => K::Mysql,
+            Service::S3 => K::S3,
+        }
+    }
+}
+
 impl Service {
     /// The lower-case name used in output.
     pub fn as_str(self) -> &'static str {
@@ -55,13 +81,7 @@ impl Service {
 
     /// The port a URL without one means.
     pub fn default_port(self) -> u16 {
-        match self {
-            Service::Redis => 6379,
-            Service::Mongodb => 27017,
-            Service::Postgres => 5432,
-            Service::Mysql => 3306,
-            Service::S3 => 0,
-        }
+        leakscope_core::StoreKind::from(self).default_port()
     }
 
     /// The cargo feature a build needs to probe this service, if any.

@@ -1,6 +1,7 @@
 //! Targets: URLs the user names, parsed and stripped of credentials.
 
 use crate::Service;
+use leakscope_core::{StoreUrl, StoreUrlError};
 
 /// A target to probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,86 +36,36 @@ pub enum TargetError {
 }
 
 impl Target {
-    /// Parses a target URL. Passwords in it are recognised and discarded: an exposure
-    /// probe only ever tries "no credentials".
+    /// Parses a target URL (with [`StoreUrl`], the parser `scan` uses too). Passwords in it
+    /// are recognised and discarded: an exposure probe only ever tries "no credentials".
     pub fn parse(text: &str) -> Result<Target, TargetError> {
-        let (scheme, rest) = text
-            .split_once("://")
-            .ok_or_else(|| TargetError::Unsupported(redact(text)))?;
-        let service = match scheme.to_ascii_lowercase().as_str() {
-            "redis" => Service::Redis,
-            "mongodb" => Service::Mongodb,
-            "postgres" | "postgresql" => Service::Postgres,
-            "mysql" | "mariadb" => Service::Mysql,
-            "s3" => Service::S3,
-            _ => return Err(TargetError::Unsupported(redact(text))),
-        };
-        // Options after `?` (replica set names, TLS settings) do not change what an
-        // unauthenticated probe sees, and may carry secrets: they are dropped.
-        let rest = rest.split(['?', '#']).next().unwrap_or("");
-        let (authority, path) = match rest.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (rest, None),
-        };
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, hp)) => (Some(u), hp),
-            None => (None, authority),
-        };
-        let had_credentials = userinfo.is_some_and(|u| u.contains(':'));
-        let user = userinfo
-            .map(|u| u.split(':').next().unwrap_or(""))
-            .filter(|u| !u.is_empty())
-            .map(percent_decode);
-        let malformed = |reason: &str| TargetError::Malformed {
-            target: redact(text),
-            reason: reason.to_string(),
-        };
-        if service == Service::S3 {
-            if hostport.is_empty() {
-                return Err(malformed("no bucket"));
-            }
-            return Ok(Target {
-                service,
-                host: hostport.to_string(),
-                port: 0,
-                database: path.map(str::to_string).filter(|d| !d.is_empty()),
-                user: None,
-                had_credentials,
+        let url = StoreUrl::parse(text).map_err(|e| match e {
+            StoreUrlError::Unsupported(t) => TargetError::Unsupported(t),
+            StoreUrlError::Malformed { url, reason } => TargetError::Malformed {
+                target: url,
+                reason: reason.to_string(),
+            },
+        })?;
+        if url.hosts.len() > 1 {
+            return Err(TargetError::Malformed {
+                target: url.redacted(),
+                reason: "name one host per target (probe each member on its own)".into(),
             });
         }
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (h, after) = v6
-                .split_once(']')
-                .ok_or_else(|| malformed("unclosed [ in host"))?;
-            (h.to_string(), after.strip_prefix(':'))
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (h.to_string(), Some(p)),
-                None => (hostport.to_string(), None),
-            }
-        };
-        if host.is_empty() {
-            return Err(malformed("no host"));
-        }
-        if host.contains(',') {
-            return Err(malformed(
-                "name one host per target (probe each member on its own)",
-            ));
-        }
-        let port = match port {
-            None | Some("") => service.default_port(),
-            Some(p) => p
-                .parse::<u16>()
-                .map_err(|_| malformed("port is not a number from 1 to 65535"))?,
-        };
-        let database = path.map(str::to_string).filter(|d| !d.is_empty());
+        let service = Service::from(url.kind);
+        // Options after `?` (replica set names, TLS settings) do not change what an
+        // unauthenticated probe sees, and may carry secrets: they are dropped.
         Ok(Target {
             service,
-            host,
-            port,
-            database,
-            user,
-            had_credentials,
+            host: url.host().to_string(),
+            port: url.port(),
+            database: Some(url.path.clone()).filter(|d| !d.is_empty()),
+            user: if service == Service::S3 {
+                None
+            } else {
+                url.user.clone()
+            },
+            had_credentials: url.has_password(),
         })
     }
 
@@ -181,21 +132,9 @@ const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
     .remove(b'_')
     .remove(b'.');
 
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 /// Removes `user:password@` from anything URL-like, for error messages.
 pub fn redact(text: &str) -> String {
-    match (text.split_once("://"), text.rfind('@')) {
-        (Some((scheme, rest)), Some(_)) => {
-            let after = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
-            format!("{scheme}://***@{after}")
-        }
-        _ => text.to_string(),
-    }
+    leakscope_core::store_url::redact_text(text)
 }
 
 #[cfg(test)]
@@ -249,5 +188,32 @@ mod tests {
             Err(TargetError::Malformed { .. })
         ));
         assert!(Target::parse("redis://:pw@").is_err());
+        // A password holding `@` and `/`, not percent-encoded, as users paste it.
+        let odd = Target::parse("redis://:p@ss/w0rd@127.0.0.1:6390/1").unwrap();
+        assert_eq!(odd.redacted(), "redis://127.0.0.1:6390/1");
+        assert!(odd.had_credentials);
+    }
+
+    #[test]
+    fn access_urls_parse_back_as_the_same_store() {
+        for text in [
+            "redis://:pw@10.0.0.5:6380/2",
+            "mongodb://db.internal/app",
+            "postgresql://report:x@10.1.1.1/crm",
+            "mysql://h:3307/shop",
+            "s3://public-bkt/exports/",
+            "postgres://[::1]:6543",
+        ] {
+            let t = Target::parse(text).unwrap();
+            let access = t.access_url("");
+            let url = StoreUrl::parse(&access).unwrap_or_else(|e| panic!("{access}: {e}"));
+            assert_eq!(Service::from(url.kind), t.service, "{access}");
+            assert_eq!(
+                (url.host(), url.port()),
+                (t.host.as_str(), t.port),
+                "{access}"
+            );
+            assert!(!url.has_password(), "{access}");
+        }
     }
 }

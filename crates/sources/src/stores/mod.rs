@@ -28,6 +28,7 @@ pub mod sql;
 
 use crate::{FieldAt, Notice, NoticeKind, Sink};
 use leakscope_core::ObjectPath;
+use leakscope_core::StoreUrl;
 use std::time::Duration;
 
 /// How a store is read.
@@ -262,39 +263,18 @@ impl<'a> Batcher<'a> {
     }
 }
 
-/// The schemes [`list`] reads.
+/// The schemes [`list`] reads (see [`StoreUrl`]).
 pub fn is_store_url(text: &str) -> bool {
-    let scheme = text
-        .split_once("://")
-        .map(|(s, _)| s.to_ascii_lowercase())
-        .unwrap_or_default();
-    matches!(
-        scheme.as_str(),
-        "s3" | "mongodb"
-            | "mongodb+srv"
-            | "postgres"
-            | "postgresql"
-            | "mysql"
-            | "mariadb"
-            | "redis"
-    )
+    StoreUrl::is_store_url(text)
 }
 
-/// Removes `user:password@` from a URL and every occurrence of its password from `text`.
+/// `text` without the credentials of `url` (its user information and password), or of
+/// anything URL-like when `url` does not parse.
 pub fn redact(url: &str, text: &str) -> String {
-    let mut out = text.to_string();
-    if let Some((_, rest)) = url.split_once("://") {
-        let authority = rest.split('/').next().unwrap_or("");
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            out = out.replace(&format!("{userinfo}@"), "");
-            if let Some((_, password)) = userinfo.split_once(':') {
-                if !password.is_empty() {
-                    out = out.replace(password, "***");
-                }
-            }
-        }
+    match StoreUrl::parse(url) {
+        Ok(u) => u.redact(text),
+        Err(_) => leakscope_core::store_url::redact_text(text),
     }
-    out
 }
 
 /// Reads the store behind `url`, sending jobs until done or until `send` returns false.
@@ -305,15 +285,26 @@ pub fn list(
     send: &mut dyn FnMut(StoreJob) -> bool,
     notice: &mut dyn FnMut(Notice),
 ) {
-    let scheme = url
-        .split_once("://")
-        .map(|(s, _)| s.to_ascii_lowercase())
-        .unwrap_or_default();
+    let parsed = match StoreUrl::parse(url) {
+        Ok(u) => u,
+        Err(e) => {
+            return notice(Notice {
+                path: leakscope_core::store_url::redact_text(url),
+                kind: NoticeKind::Error,
+                message: e.to_string(),
+            })
+        }
+    };
+    // Drivers get the URL well-formed: a password with `@` or `/` typed as is becomes
+    // percent-encoded, so no driver mistakes part of it for the host.
+    let driver = parsed.for_driver();
+    let url = driver.as_str();
+    let scheme = parsed.scheme.clone();
     let mut located = |path: &str, kind: NoticeKind, message: String| {
         notice(Notice {
-            path: redact(url, path),
+            path: parsed.redact(path),
             kind,
-            message: redact(url, &message),
+            message: parsed.redact(&message),
         })
     };
     #[cfg(not(all(feature = "mongodb", feature = "sql", feature = "s3")))]
@@ -337,7 +328,7 @@ pub fn list(
             rt.block_on(sql::mysql(url, options, send, r))
         }),
         #[cfg(feature = "s3")]
-        "s3" => s3::list(url, options, send, &mut located),
+        "s3" => s3::list(&parsed, options, send, &mut located),
         #[cfg(not(feature = "mongodb"))]
         "mongodb" | "mongodb+srv" => located(url, NoticeKind::Error, missing("mongodb")),
         #[cfg(not(feature = "sql"))]

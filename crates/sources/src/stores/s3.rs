@@ -16,6 +16,7 @@
 use super::{Report, StoreJob, StoreOptions};
 use crate::{Limits, NoticeKind, Sink};
 use leakscope_core::ObjectPath;
+use leakscope_core::StoreUrl;
 use rusty_s3::actions::ListObjectsV2;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use std::collections::HashMap;
@@ -103,19 +104,14 @@ impl S3Object {
 }
 
 pub(crate) fn list(
-    url: &str,
+    url: &StoreUrl,
     options: &StoreOptions,
     send: &mut dyn FnMut(StoreJob) -> bool,
     report: &mut Report<'_>,
 ) {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
-    // Keys in the URL (`s3://KEY:SECRET@bucket`) are not supported: they would end up in
-    // shell history. The environment or a profile carries them instead.
-    let rest = rest.rsplit_once('@').map(|(_, r)| r).unwrap_or(rest);
-    let (name, prefix) = match rest.split_once('/') {
-        Some((b, p)) => (b.to_string(), p.to_string()),
-        None => (rest.to_string(), String::new()),
-    };
+    // Keys in the URL (`s3://KEY:SECRET@bucket`) are not used: they would end up in shell
+    // history. The environment or a profile carries them instead.
+    let (name, prefix) = (url.host().to_string(), url.path.clone());
     let shown = format!("s3://{name}/{prefix}");
     let (endpoint, style) = match &options.s3_endpoint {
         Some(e) => (e.as_str(), UrlStyle::Path),

@@ -16,6 +16,8 @@ pub struct Names<'e> {
     redactor: Redactor,
     /// The last object path masked, and its masked form: findings of one object repeat it.
     last: (String, String),
+    /// The same for the last record key: findings of one record repeat it.
+    last_record: (String, String),
 }
 
 impl<'e> Names<'e> {
@@ -25,6 +27,7 @@ impl<'e> Names<'e> {
             scanner: engine.scanner(),
             redactor: Redactor::new(),
             last: (String::new(), String::new()),
+            last_record: (String::new(), String::new()),
         }
     }
 

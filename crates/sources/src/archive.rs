@@ -102,6 +102,58 @@ impl<R: Read> Guard<R> {
     }
 }
 
+/// Opens zip entry `index` of a document (docx, xlsx, ods parts) for reading through a
+/// [`Guard`]. Stored and deflated entries, which is what office files use, are inflated
+/// here from their raw bytes, so the ratio guard compares what came out with what was
+/// actually read, and a bomb stops after the grace bytes rather than after 200 times the
+/// whole part. Other methods go through the zip crate with the declared compressed size.
+pub(crate) fn zip_part<'a, R: Read + io::Seek>(
+    archive: &'a mut ::zip::ZipArchive<R>,
+    index: usize,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<Box<dyn Read + 'a>, SourceError> {
+    let corrupt = |e: ::zip::result::ZipError| SourceError::corrupt("zip part", e);
+    let (method, encrypted, compressed) = {
+        let file = archive.by_index_raw(index).map_err(corrupt)?;
+        (file.compression(), file.encrypted(), file.compressed_size())
+    };
+    if encrypted {
+        return Err(SourceError::Encrypted {
+            format: "office document",
+        });
+    }
+    let consumed = Rc::new(Cell::new(0));
+    let guard = |inner: Box<dyn Read + 'a>, consumed: Rc<Cell<u64>>| Guard {
+        inner,
+        consumed,
+        produced: 0,
+        budget: budget.clone(),
+        max_ratio: limits.max_ratio,
+        grace: limits.ratio_grace_bytes,
+    };
+    Ok(match method {
+        ::zip::CompressionMethod::Stored | ::zip::CompressionMethod::Deflated => {
+            let raw = archive.by_index_raw(index).map_err(corrupt)?;
+            let counted = Counting {
+                inner: raw,
+                count: consumed.clone(),
+            };
+            let inner: Box<dyn Read + 'a> = if method == ::zip::CompressionMethod::Stored {
+                Box::new(counted)
+            } else {
+                Box::new(flate2::read::DeflateDecoder::new(counted))
+            };
+            Box::new(guard(inner, consumed))
+        }
+        _ => {
+            consumed.set(compressed.max(1));
+            let file = archive.by_index(index).map_err(corrupt)?;
+            Box::new(guard(Box::new(file), consumed))
+        }
+    })
+}
+
 /// The typed limit error a [`Guard`] raised inside an IO error, if that is what it is, so
 /// a parser that wraps IO errors still reports "ratio" or "budget" rather than "corrupt".
 pub(crate) fn limit_error(e: &io::Error) -> Option<SourceError> {

@@ -14,7 +14,7 @@
 //! through the byte budget and ratio guard before `calamine` reads it, because `calamine`
 //! inflates parts without limits.
 
-use crate::archive::{limit_error, Budget, Guard};
+use crate::archive::{limit_error, zip_part, Budget};
 use crate::error::{guard, SourceError};
 use crate::{FieldAt, Limits, Notice, NoticeKind, Sink};
 use calamine::{Data, DataRef, Reader, Sheets};
@@ -251,18 +251,17 @@ fn check_zip_parts(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<(),
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| SourceError::corrupt("spreadsheet", e))?;
         for i in 0..archive.len() {
-            let file = archive
-                .by_index(i)
-                .map_err(|e| SourceError::corrupt("spreadsheet", e))?;
-            if file.encrypted() {
-                return Err(SourceError::Encrypted {
-                    format: "spreadsheet",
-                });
-            }
-            let name = file.name().to_string();
+            let name = archive.name_for_index(i).unwrap_or_default().to_string();
             let streamed = name.starts_with("xl/worksheets/");
-            let compressed = file.compressed_size();
-            let mut part = Guard::new(file, compressed, limits, budget);
+            let mut part = CountedRead {
+                inner: zip_part(&mut archive, i, limits, budget).map_err(|e| match e {
+                    SourceError::Encrypted { .. } => SourceError::Encrypted {
+                        format: "spreadsheet",
+                    },
+                    other => other,
+                })?,
+                count: 0,
+            };
             if name == "content.xml" {
                 let cells =
                     ods_grid_cells(BufReader::new(&mut part)).map_err(|e| read_error(&name, e))?;
@@ -275,7 +274,7 @@ fn check_zip_parts(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<(),
                 }
             }
             io::copy(&mut part, &mut io::sink()).map_err(|e| read_error(&name, e))?;
-            let held = part.produced();
+            let held = part.count;
             if !streamed && held > MAX_HELD_PART_BYTES {
                 return Err(SourceError::TooLarge {
                     what: "spreadsheet part",
@@ -286,6 +285,20 @@ fn check_zip_parts(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<(),
         }
         Ok(())
     })
+}
+
+/// Counts the bytes read through it.
+struct CountedRead<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: io::Read> io::Read for CountedRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
 }
 
 fn read_error(part: &str, e: io::Error) -> SourceError {

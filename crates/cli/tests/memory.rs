@@ -13,7 +13,7 @@ use common::*;
 fn millions_of_findings_in_one_file_keep_a_flat_peak() {
     let env = Env::new();
     let mut text = String::with_capacity(2_000_000 * 12);
-    for i in 0..2_000_000u64 {
+    for i in 1..=2_000_000u64 {
         text.push_str(&format!("138{:08}\n", i * 37 % 100_000_000));
     }
     env.write("big/phones.txt", text.as_bytes());

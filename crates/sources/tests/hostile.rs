@@ -407,3 +407,34 @@ fn a_stream_that_breaks_early_keeps_what_was_decoded_and_is_reported_once() {
         got.messages
     );
 }
+
+#[test]
+fn fuzz_finds_stay_fixed() {
+    // xls: a damaged compound file whose cell records make calamine allocate a grid of
+    // millions of cells (out of memory under the fuzzer's 2 GB limit). Grids are measured
+    // before calamine runs, and a file too damaged to measure is reported, not opened.
+    let got = decode("a.xls", &fixture("fuzz-xls-grid-oom.xls"));
+    assert!(
+        got.messages
+            .iter()
+            .any(|m| m.starts_with("error: corrupt xls")),
+        "{:?}",
+        got.messages
+    );
+    // A well-formed xls with cells at A1 and IV65536: 16.7 million cells, refused.
+    let got = decode("a.xls", &fixture("xls-grid-bomb.xls"));
+    assert!(
+        got.messages
+            .iter()
+            .any(|m| m.starts_with("skip:") && m.contains("xls sheet grid")),
+        "{:?}",
+        got.messages
+    );
+    // The well-formed file it was mutated from still reads.
+    let good = decode("people.xls", &fixture("people.xls"));
+    assert!(
+        good.values.iter().any(|v| v == "11010519491231002X"),
+        "{:?}",
+        good.values
+    );
+}

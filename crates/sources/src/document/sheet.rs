@@ -8,9 +8,9 @@
 //! Hostile sheets are the reason for the shape of this module. A sheet's size is whatever
 //! its cell references say, so a 2 KB file with one cell at `XFD1048576` describes a grid
 //! of 17 billion cells. Nothing here allocates a grid for xlsx and xlsb: their cells are
-//! streamed one by one. ods and xls are only read as whole grids by `calamine`, so an ods
-//! file's grid is measured from its XML before it is opened, and the legacy xls format is
-//! bounded by its own limits (65,536 rows by 256 columns). Every zip part is inflated once
+//! streamed one by one. ods and xls are only read as whole grids by `calamine`, so their
+//! grids are measured before `calamine` sees them: an ods file's from its XML, an xls
+//! file's from the cell records of its BIFF stream. Every zip part is inflated once
 //! through the byte budget and ratio guard before `calamine` reads it, because `calamine`
 //! inflates parts without limits.
 
@@ -27,9 +27,9 @@ use std::io::{self, BufReader, Cursor};
 /// content); worksheets of xlsx and xlsb are streamed and are not held to it.
 const MAX_HELD_PART_BYTES: u64 = 128 << 20;
 
-/// Largest grid (rows × columns of the used area, all sheets together) an ods file may
-/// describe: `calamine` allocates it whole, about 56 bytes a cell.
-const MAX_ODS_GRID_CELLS: u64 = 4 << 20;
+/// Largest grid (rows × columns of the used area, all sheets together) an ods or xls file
+/// may describe: `calamine` allocates it whole, about 56 bytes a cell.
+const MAX_GRID_CELLS: u64 = 4 << 20;
 
 /// Emits every cell of every sheet as a field named by its column header.
 pub fn spreadsheet(
@@ -41,6 +41,15 @@ pub fn spreadsheet(
 ) -> Result<(), SourceError> {
     if bytes.starts_with(b"PK") {
         check_zip_parts(bytes, limits, budget)?;
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        let cells = guard("spreadsheet", || xls_grid_cells(bytes, limits))?;
+        if cells > MAX_GRID_CELLS {
+            return Err(SourceError::TooLarge {
+                what: "xls sheet grid (cells)",
+                size: cells,
+                limit: MAX_GRID_CELLS,
+            });
+        }
     }
     let mut workbook = guard("spreadsheet", || {
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
@@ -245,7 +254,7 @@ fn column_letter(mut index: usize) -> String {
 
 /// Inflates every part of a zip-based workbook once, through the byte budget and the
 /// ratio guard, and measures what `calamine` would hold: parts it keeps whole must stay
-/// under [`MAX_HELD_PART_BYTES`], and an ods grid under [`MAX_ODS_GRID_CELLS`].
+/// under [`MAX_HELD_PART_BYTES`], and an ods grid under [`MAX_GRID_CELLS`].
 fn check_zip_parts(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<(), SourceError> {
     guard("spreadsheet", || {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
@@ -265,11 +274,11 @@ fn check_zip_parts(bytes: &[u8], limits: &Limits, budget: &Budget) -> Result<(),
             if name == "content.xml" {
                 let cells =
                     ods_grid_cells(BufReader::new(&mut part)).map_err(|e| read_error(&name, e))?;
-                if cells > MAX_ODS_GRID_CELLS {
+                if cells > MAX_GRID_CELLS {
                     return Err(SourceError::TooLarge {
                         what: "ods sheet grid (cells)",
                         size: cells,
-                        limit: MAX_ODS_GRID_CELLS,
+                        limit: MAX_GRID_CELLS,
                     });
                 }
             }
@@ -373,6 +382,77 @@ fn ods_grid_cells(xml: impl std::io::BufRead) -> io::Result<u64> {
             _ => {}
         }
         buf.clear();
+    }
+    Ok(total)
+}
+
+/// The number of cells the used areas of an xls file's sheets span, as `calamine` would
+/// allocate them: the bounding box of each sheet's cell records in the BIFF8 workbook
+/// stream (BOF of a worksheet to its EOF), summed over sheets.
+fn xls_grid_cells(bytes: &[u8], limits: &Limits) -> Result<u64, SourceError> {
+    use std::io::Read;
+    // `calamine` reads damaged compound files that `cfb` refuses; since such a file's grid
+    // cannot be measured, it is not handed over.
+    let mut file =
+        cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|e| SourceError::corrupt("xls", e))?;
+    let mut stream = Vec::new();
+    let name = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|n| file.is_stream(n))
+        .ok_or_else(|| SourceError::corrupt("xls", "no Workbook stream"))?;
+    file.open_stream(name)
+        .map_err(|e| SourceError::corrupt("xls", e))?
+        .take(limits.max_object_bytes)
+        .read_to_end(&mut stream)
+        .map_err(|e| SourceError::corrupt("xls", e))?;
+    let u16_at = |d: &[u8], i: usize| {
+        d.get(i..i + 2)
+            .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let mut total: u64 = 0;
+    // Per sheet: rows and columns seen, as (min, max).
+    let mut rows: Option<(u64, u64)> = None;
+    let mut cols: Option<(u64, u64)> = None;
+    let widen = |span: &mut Option<(u64, u64)>, lo: u64, hi: u64| {
+        *span = Some(match *span {
+            Some((a, b)) => (a.min(lo), b.max(hi)),
+            None => (lo, hi),
+        });
+    };
+    let mut at = 0;
+    while let (Some(kind), Some(len)) = (u16_at(&stream, at), u16_at(&stream, at + 2)) {
+        let data = stream.get(at + 4..at + 4 + len as usize).unwrap_or(&[]);
+        at += 4 + len as usize;
+        match kind {
+            // NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, BLANK: row, then column.
+            0x0203 | 0x027E | 0x00FD | 0x0204 | 0x0205 | 0x0006 | 0x0201 => {
+                if let (Some(r), Some(c)) = (u16_at(data, 0), u16_at(data, 2)) {
+                    widen(&mut rows, r, r);
+                    widen(&mut cols, c, c);
+                }
+            }
+            // MULRK, MULBLANK: row, first column, ..., last column.
+            0x00BD | 0x00BE => {
+                if let (Some(r), Some(first), Some(last)) = (
+                    u16_at(data, 0),
+                    u16_at(data, 2),
+                    data.len().checked_sub(2).and_then(|i| u16_at(data, i)),
+                ) {
+                    widen(&mut rows, r, r);
+                    widen(&mut cols, first.min(last), first.max(last));
+                }
+            }
+            // EOF: a sheet (or the workbook globals) ends.
+            0x000A => {
+                if let (Some((r0, r1)), Some((c0, c1))) = (rows.take(), cols.take()) {
+                    total = total.saturating_add((r1 - r0 + 1) * (c1 - c0 + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let (Some((r0, r1)), Some((c0, c1))) = (rows, cols) {
+        total = total.saturating_add((r1 - r0 + 1) * (c1 - c0 + 1));
     }
     Ok(total)
 }

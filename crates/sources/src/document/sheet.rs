@@ -39,10 +39,15 @@ pub fn spreadsheet(
     budget: &Budget,
     sink: &mut dyn Sink,
 ) -> Result<(), SourceError> {
-    if bytes.starts_with(b"PK") {
+    let rebuilt;
+    let mut workbook = if bytes.starts_with(b"PK") {
         check_zip_parts(bytes, limits, budget)?;
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        let cells = guard("spreadsheet", || xls_grid_cells(bytes, limits))?;
+        guard("spreadsheet", || open_zip_workbook(bytes))?
+    } else {
+        // The legacy format: its workbook stream is read with the strict `cfb` crate and
+        // measured, then handed to `calamine` in a freshly written compound file, since
+        // calamine's own lenient reader sizes buffers from sector numbers in the file.
+        let (stream, cells) = guard("spreadsheet", || xls_workbook_stream(bytes, limits))?;
         if cells > MAX_GRID_CELLS {
             return Err(SourceError::TooLarge {
                 what: "xls sheet grid (cells)",
@@ -50,19 +55,12 @@ pub fn spreadsheet(
                 limit: MAX_GRID_CELLS,
             });
         }
-    }
-    let mut workbook = guard("spreadsheet", || {
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
-            let text = e.to_string();
-            if text.to_ascii_lowercase().contains("password") {
-                SourceError::Encrypted {
-                    format: "spreadsheet",
-                }
-            } else {
-                SourceError::corrupt("spreadsheet", text)
-            }
-        })
-    })?;
+        rebuilt = guard("spreadsheet", || compound_file_of(&stream))?;
+        let xls = guard("spreadsheet", || {
+            calamine::Xls::new(Cursor::new(rebuilt.as_slice())).map_err(workbook_error)
+        })?;
+        Sheets::Xls(xls)
+    };
     for name in workbook.sheet_names() {
         let sheet_path = path.child(name.clone());
         let mut rows = SheetRows::new(&sheet_path);
@@ -75,6 +73,48 @@ pub fn spreadsheet(
         }
     }
     Ok(())
+}
+
+/// Opens a zip-based workbook: xlsx (and xlsm), xlsb or ods, whichever it is.
+fn open_zip_workbook(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, SourceError> {
+    let xlsx = match calamine::Xlsx::new(Cursor::new(bytes)) {
+        Ok(book) => return Ok(Sheets::Xlsx(book)),
+        Err(e) => e,
+    };
+    if let Ok(book) = calamine::Xlsb::new(Cursor::new(bytes)) {
+        return Ok(Sheets::Xlsb(book));
+    }
+    if let Ok(book) = calamine::Ods::new(Cursor::new(bytes)) {
+        return Ok(Sheets::Ods(book));
+    }
+    Err(workbook_error(xlsx))
+}
+
+/// A workbook that does not open: encrypted, or damaged.
+fn workbook_error(e: impl std::fmt::Display) -> SourceError {
+    let text = e.to_string();
+    if text.to_ascii_lowercase().contains("password") {
+        SourceError::Encrypted {
+            format: "spreadsheet",
+        }
+    } else {
+        SourceError::corrupt("spreadsheet", text)
+    }
+}
+
+/// A new compound file holding `stream` as its workbook stream.
+fn compound_file_of(stream: &[u8]) -> Result<Vec<u8>, SourceError> {
+    use std::io::Write;
+    let io = |e: io::Error| SourceError::corrupt("xls", e);
+    // Version 3 (512-byte sectors), which every xls reader knows.
+    let mut file =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
+            .map_err(io)?;
+    file.create_stream("/Workbook")
+        .and_then(|mut s| s.write_all(stream))
+        .map_err(io)?;
+    file.flush().map_err(io)?;
+    Ok(file.into_inner().into_inner())
 }
 
 /// Feeds one sheet's cells to `rows`: streamed for xlsx and xlsb, from the grid otherwise.
@@ -386,10 +426,10 @@ fn ods_grid_cells(xml: impl std::io::BufRead) -> io::Result<u64> {
     Ok(total)
 }
 
-/// The number of cells the used areas of an xls file's sheets span, as `calamine` would
-/// allocate them: the bounding box of each sheet's cell records in the BIFF8 workbook
+/// An xls file's workbook stream, and the number of cells the used areas of its sheets
+/// span, as `calamine` would allocate them: the bounding box of each sheet's cell records in the BIFF8 workbook
 /// stream (BOF of a worksheet to its EOF), summed over sheets.
-fn xls_grid_cells(bytes: &[u8], limits: &Limits) -> Result<u64, SourceError> {
+fn xls_workbook_stream(bytes: &[u8], limits: &Limits) -> Result<(Vec<u8>, u64), SourceError> {
     use std::io::Read;
     // `calamine` reads damaged compound files that `cfb` refuses; since such a file's grid
     // cannot be measured, it is not handed over.
@@ -454,7 +494,7 @@ fn xls_grid_cells(bytes: &[u8], limits: &Limits) -> Result<u64, SourceError> {
     if let (Some((r0, r1)), Some((c0, c1))) = (rows, cols) {
         total = total.saturating_add((r1 - r0 + 1) * (c1 - c0 + 1));
     }
-    Ok(total)
+    Ok((stream, total))
 }
 
 #[cfg(test)]

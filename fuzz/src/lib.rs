@@ -40,8 +40,18 @@ pub fn limits() -> Limits {
     }
 }
 
+/// Lets panics unwind. libfuzzer-sys makes every panic abort, but leakscope catches the
+/// panics of third-party parsers on purpose (`catch_unwind` around them turns one into a
+/// located notice), and those are not crashes. A panic nothing catches still unwinds out
+/// of the target and ends the run.
+fn panics_unwind() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
 /// Decodes `data` as a file called `name`.
 pub fn decode_as(name: &str, data: &[u8]) {
+    panics_unwind();
     let limits = limits();
     let budget = Budget::new(limits.max_total_bytes);
     let mut sink = Checked::default();

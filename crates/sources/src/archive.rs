@@ -438,6 +438,7 @@ pub fn seven_z(
     budget: &Budget,
     sink: &mut dyn Sink,
 ) -> Result<(), SourceError> {
+    check_seven_z_header(bytes)?;
     guard("7z", || {
         let mut reader =
             sevenz_rust2::ArchiveReader::new(Cursor::new(bytes), sevenz_rust2::Password::empty())
@@ -479,6 +480,34 @@ pub fn seven_z(
         }
         Ok(())
     })
+}
+
+/// Checks the 7z start header before the archive is opened: the reader allocates the
+/// next header at the size this header declares, so a size past the end of the file (a
+/// crafted one asked for 8 EiB, which aborts the process) is refused here.
+fn check_seven_z_header(bytes: &[u8]) -> Result<(), SourceError> {
+    let field = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    };
+    let (Some(offset), Some(size)) = (field(12), field(20)) else {
+        return Err(SourceError::corrupt("7z", "truncated start header"));
+    };
+    let end = 32u64.checked_add(offset).and_then(|e| e.checked_add(size));
+    match end {
+        Some(end) if end <= bytes.len() as u64 => Ok(()),
+        // An archive whose start header was never finished (a cut download) has zeros
+        // here; the reader then searches for the header itself, within the file.
+        _ if offset == 0 && size == 0 => Ok(()),
+        _ => Err(SourceError::corrupt(
+            "7z",
+            format!(
+                "the header is declared at {offset}+{size} bytes, past the end of the {}-byte file",
+                bytes.len()
+            ),
+        )),
+    }
 }
 
 /// A 7z error as a source error: a password request, or a cipher this build does not

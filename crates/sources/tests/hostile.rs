@@ -425,6 +425,20 @@ fn fuzz_finds_stay_fixed() {
     // allocation); files are now rebuilt through the strict `cfb` crate first.
     let got = decode("a.xls", &fixture("fuzz-xls-sector-alloc.xls"));
     assert!(got.errors <= 1 && got.fields < 100, "{:?}", got.messages);
+    // mbox: a 7z attachment whose start header declares an 8 EiB next header; the reader
+    // allocated it (an abort). The header is checked first now.
+    let got = decode("a.mbox", &fixture("fuzz-mbox-7z-header.mbox"));
+    assert!(
+        got.messages
+            .iter()
+            .any(|m| m.contains("corrupt 7z: the header is declared")),
+        "{:?}",
+        got.messages
+    );
+    // pdf: pdf-extract panics on a font dictionary it expects; the panic is caught and
+    // becomes a located error (libFuzzer counts every panic, caught or not).
+    let got = decode("a.pdf", &fixture("fuzz-pdf-extract-panic.pdf"));
+    assert_eq!(got.errors, 1, "{:?}", got.messages);
     // A well-formed xls with cells at A1 and IV65536: 16.7 million cells, refused.
     let got = decode("a.xls", &fixture("xls-grid-bomb.xls"));
     assert!(

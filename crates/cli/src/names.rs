@@ -57,7 +57,11 @@ impl<'e> Names<'e> {
 
     /// A record key that starts with its object's path.
     pub fn record(&mut self, path: &str, record: &str) -> String {
-        self.redactor.redact_record(&mut self.scanner, path, record)
+        if self.last_record.0 != record {
+            let masked = self.redactor.redact_record(&mut self.scanner, path, record);
+            self.last_record = (record.to_string(), masked);
+        }
+        self.last_record.1.clone()
     }
 
     /// A notice with its path and message masked.

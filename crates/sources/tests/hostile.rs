@@ -439,6 +439,18 @@ fn fuzz_finds_stay_fixed() {
     // becomes a located error (libFuzzer counts every panic, caught or not).
     let got = decode("a.pdf", &fixture("fuzz-pdf-extract-panic.pdf"));
     assert_eq!(got.errors, 1, "{:?}", got.messages);
+    // xls: a DIMENSIONS record declaring billions of rows made calamine reserve them.
+    let got = decode("a.xls", &fixture("fuzz-xls-dimensions.xls"));
+    assert!(got.errors <= 1 && got.fields < 100, "{:?}", got.messages);
+    // 7z with an empty start header: the reader's header search took minutes.
+    let got = decode("a.7z", &fixture("fuzz-7z-empty-start-header.7z"));
+    assert!(
+        got.messages
+            .iter()
+            .any(|m| m.contains("start header is empty")),
+        "{:?}",
+        got.messages
+    );
     // A well-formed xls with cells at A1 and IV65536: 16.7 million cells, refused.
     let got = decode("a.xls", &fixture("xls-grid-bomb.xls"));
     assert!(

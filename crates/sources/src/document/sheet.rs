@@ -426,8 +426,8 @@ fn ods_grid_cells(xml: impl std::io::BufRead) -> io::Result<u64> {
     Ok(total)
 }
 
-/// An xls file's workbook stream, and the number of cells the used areas of its sheets
-/// span, as `calamine` would allocate them: the bounding box of each sheet's cell records in the BIFF8 workbook
+/// An xls file's workbook stream (with its DIMENSIONS records zeroed, see below), and the
+/// number of cells the used areas of its sheets span, as `calamine` would allocate them: the bounding box of each sheet's cell records in the BIFF8 workbook
 /// stream (BOF of a worksheet to its EOF), summed over sheets.
 fn xls_workbook_stream(bytes: &[u8], limits: &Limits) -> Result<(Vec<u8>, u64), SourceError> {
     use std::io::Read;
@@ -461,8 +461,17 @@ fn xls_workbook_stream(bytes: &[u8], limits: &Limits) -> Result<(Vec<u8>, u64), 
     };
     let mut at = 0;
     while let (Some(kind), Some(len)) = (u16_at(&stream, at), u16_at(&stream, at + 2)) {
-        let data = stream.get(at + 4..at + 4 + len as usize).unwrap_or(&[]);
+        let body = at + 4..(at + 4 + len as usize).min(stream.len());
         at += 4 + len as usize;
+        if kind == 0x0200 {
+            // DIMENSIONS: calamine reserves its declared area (up to 2^32 rows) before
+            // reading a cell. It is only a hint: zeroed, it declares one cell.
+            if let Some(d) = stream.get_mut(body) {
+                d.fill(0);
+            }
+            continue;
+        }
+        let data = stream.get(body).unwrap_or(&[]);
         match kind {
             // NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, BLANK: row, then column.
             0x0203 | 0x027E | 0x00FD | 0x0204 | 0x0205 | 0x0006 | 0x0201 => {

@@ -302,7 +302,7 @@ fn audit_tells_public_from_private_buckets() {
             &s3,
             "PUT",
             Some(bucket),
-            Some("exports/people.csv"),
+            Some("exports/人员 名单.csv"),
             Some(b"name,phone\n"),
         );
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -323,7 +323,7 @@ fn audit_tells_public_from_private_buckets() {
         records[0]
     );
     assert!(
-        evidence(&records[0]).contains("exports/people.csv"),
+        evidence(&records[0]).contains("read 11 bytes of `exports/人员 名单.csv`"),
         "{:#}",
         records[0]
     );

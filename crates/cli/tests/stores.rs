@@ -350,8 +350,21 @@ fn s3_objects_are_decoded_like_files_and_rescans_use_etags() {
     let (a, b, c) = (resident_id(51), resident_id(52), resident_id(53));
     let csv = format!("name,idcard\n张三,{a}\n");
     let archive = zip(&[("inner/notes.txt", format!("身份证 {b}").as_bytes())]);
-    let uploads: [(&str, &str, Vec<u8>); 3] = [
+    let d = resident_id(54);
+    // Chinese object names are the norm in these buckets, and a listing sends them
+    // percent-encoded; a space and a plus sign are encoded differently again.
+    let uploads: [(&str, &str, Vec<u8>); 5] = [
         ("public-bkt", "exports/people.csv", csv.into_bytes()),
+        (
+            "public-bkt",
+            "exports/户籍 2022+副本.csv",
+            format!("姓名,身份证号\n李四,{d}\n").into_bytes(),
+        ),
+        (
+            "private-bkt",
+            "人事/名单.txt",
+            format!("身份证 {d}").into_bytes(),
+        ),
         ("public-bkt", "exports/batch.zip", archive),
         (
             "private-bkt",
@@ -388,7 +401,15 @@ fn s3_objects_are_decoded_like_files_and_rescans_use_etags() {
         ),
         "{found:?}"
     );
-    // The second run knows both objects by ETag and downloads neither.
+    assert!(
+        has(
+            &found,
+            "s3://public-bkt/exports/户籍 2022+副本.csv",
+            "cn_resident_id"
+        ),
+        "{found:?}"
+    );
+    // The second run knows every object by ETag and downloads none.
     let first = found;
     let (_, found, other, _) = scan_store(
         &env,
@@ -401,7 +422,7 @@ fn s3_objects_are_decoded_like_files_and_rescans_use_etags() {
     );
     assert_eq!(found, first);
     let s = summary(&other);
-    assert_eq!(s["objects_unchanged"], 2, "{s}");
+    assert_eq!(s["objects_unchanged"], 3, "{s}");
     assert_eq!(s["objects_scanned"], 0, "{s}");
 
     // The private bucket refuses anonymous reads and answers the owner's keys.
@@ -427,6 +448,10 @@ fn s3_objects_are_decoded_like_files_and_rescans_use_etags() {
     assert!(
         stdout.contains("\"path\":\"s3://private-bkt/hr/list.txt\""),
         "{stdout}"
+    );
+    assert!(
+        stdout.contains("\"path\":\"s3://private-bkt/人事/名单.txt\""),
+        "signed reads of non-ASCII keys: {stdout}"
     );
     let database = String::from_utf8_lossy(&std::fs::read(&db).unwrap()).into_owned();
     assert!(!stdout.contains(S3_SECRET_KEY) && !database.contains(S3_SECRET_KEY));

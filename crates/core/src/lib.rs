@@ -18,4 +18,4 @@ pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, ValueHash};
 pub use location::ObjectPath;
 pub use mask::{mask_value, MaskStyle};
-pub use store_url::{StoreKind, StoreUrl, StoreUrlError};
+pub use store_url::{s3_listed_key, StoreKind, StoreUrl, StoreUrlError};

@@ -403,9 +403,36 @@ pub fn redact_text(text: &str) -> String {
     out
 }
 
+/// An object key as an S3 listing returns it, decoded.
+///
+/// ListObjectsV2 requests from `rusty-s3` ask for `encoding-type=url`, so every key in the
+/// answer comes form-encoded (`exports/%E6%88%B7%E7%B1%8D+2022.csv`), and the client is the
+/// one to decode it. Used as listed, the key is encoded a second time when the object URL is
+/// built and every GetObject of a key that is not plain ASCII answers 404. A `+` stands for
+/// a space here; a literal `+` in a key arrives as `%2B`. Keys are UTF-8 by the protocol;
+/// bytes that are not become replacement characters rather than an error, so one odd key
+/// never stops a listing.
+pub fn s3_listed_key(encoded: &str) -> String {
+    let spaced = encoded.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listed_s3_keys_are_form_decoded() {
+        assert_eq!(
+            s3_listed_key("exports/%E6%88%B7%E7%B1%8D+2022.csv"),
+            "exports/户籍 2022.csv"
+        );
+        assert_eq!(s3_listed_key("a%2Bb/plain.txt"), "a+b/plain.txt");
+        assert_eq!(s3_listed_key("plain/key.txt"), "plain/key.txt");
+        assert_eq!(s3_listed_key("bad%FF%"), "bad\u{fffd}%");
+    }
 
     #[test]
     fn passwords_with_at_signs_and_slashes_stay_in_the_userinfo() {

@@ -35,6 +35,9 @@ pub const CONTEXT_AFTER: usize = 16;
 /// a negative word further away usually labels something else).
 pub const NEGATIVE_BEFORE: usize = 32;
 
+/// Bytes before a match searched for a rule's `reject_before` words.
+pub const REJECT_BEFORE: usize = 16;
+
 /// Engine settings chosen by the caller.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -180,6 +183,10 @@ struct CompiledRule {
     /// Field-name words of the two halves of a value kept in two fields (see
     /// `RuleSpec::pair_fields`), lower-cased.
     pair_fields: Option<[Vec<String>; 2]>,
+    /// Detector ids whose findings trigger this rule (see `RuleSpec::near`).
+    near: Vec<String>,
+    /// Words that drop a match found just after them (see `RuleSpec::reject_before`).
+    reject_before: Option<AhoCorasick>,
     priority: i32,
 }
 
@@ -196,6 +203,9 @@ struct FieldFacts {
     negative: bool,
     /// Per rule: 1 or 2 when the name is the first or second half of a field pair.
     pair_role: Vec<u8>,
+    /// The name supports no rule and is not negative (`A`, `col3`, `备注`): its values are
+    /// searched by rules triggered by form context, like those of a field without a name.
+    says_nothing: bool,
 }
 
 /// Field names remembered per scanner before the cache starts over (a JSON document with
@@ -281,6 +291,10 @@ pub struct Engine {
     max_window: usize,
     /// Some rule joins two fields of a record (see `RuleSpec::pair_fields`).
     has_pair_rules: bool,
+    /// Per rule: the rules its findings trigger (see `RuleSpec::near`); empty for most.
+    anchored_by: Vec<Vec<u32>>,
+    /// Some rule is triggered by other rules' findings.
+    has_anchored_rules: bool,
 }
 
 /// Summary of one rule for listings (`leakscope detectors`).
@@ -371,6 +385,17 @@ impl Engine {
             .collect();
         let max_window = rules.iter().map(|r| r.before + r.after).max().unwrap_or(0);
         let has_pair_rules = rules.iter().any(|r| r.pair_fields.is_some());
+        // A `near` id that is not enabled (or a typo) simply never triggers; which ids
+        // exist is checked when rule files are loaded (`rules check`).
+        let mut anchored_by: Vec<Vec<u32>> = vec![Vec::new(); rules.len()];
+        for (a, anchored) in rules.iter().enumerate() {
+            for (r, anchor) in rules.iter().enumerate() {
+                if r != a && anchored.near.contains(&anchor.id) {
+                    anchored_by[r].push(a as u32);
+                }
+            }
+        }
+        let has_anchored_rules = anchored_by.iter().any(|v| !v.is_empty());
         Ok(Engine {
             rules,
             trigger_ac,
@@ -389,6 +414,8 @@ impl Engine {
             min_confidence: config.min_confidence,
             max_window,
             has_pair_rules,
+            anchored_by,
+            has_anchored_rules,
         })
     }
 
@@ -437,10 +464,13 @@ impl Engine {
 
     /// What `field` says to each rule.
     fn field_facts(&self, field: &str) -> FieldFacts {
+        let supports: Vec<bool> = self.rules.iter().map(|r| r.field_matches(field)).collect();
+        let negative = self.field_is_negative(field);
         FieldFacts {
             name: field.into(),
-            supports: self.rules.iter().map(|r| r.field_matches(field)).collect(),
-            negative: self.field_is_negative(field),
+            says_nothing: !negative && !supports.contains(&true),
+            supports,
+            negative,
             pair_role: self.rules.iter().map(|r| r.pair_role(field)).collect(),
         }
     }
@@ -609,10 +639,15 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         letter: t.letter,
         cjk_before: t.cjk_before,
     });
-    if token.is_none() && t.literals.is_empty() && t.keywords.is_empty() && spec.words.is_empty() {
+    if token.is_none()
+        && t.literals.is_empty()
+        && t.keywords.is_empty()
+        && spec.words.is_empty()
+        && spec.near.is_empty()
+    {
         return Err(file.error_at(
             spec,
-            "trigger needs `literals`, `keywords` or a token condition (`run_len`, `alnum_len`, `joined_min`, `min_run`, …)",
+            "trigger needs `literals`, `keywords`, a token condition (`run_len`, `alnum_len`, `joined_min`, `min_run`, …) or `near` detectors",
         ));
     }
     check_trigger_words(file, spec, t)?;
@@ -715,6 +750,17 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
                 b.iter().map(|w| w.to_lowercase()).collect(),
             ]),
             _ => return Err(file.error_at(spec, "`pair_fields` needs exactly two lists")),
+        },
+        near: spec.near.clone(),
+        reject_before: if spec.reject_before.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build(&spec.reject_before)
+                    .map_err(|e| file.error_at(spec, format!("bad reject_before: {e}")))?,
+            )
         },
         priority: spec.priority,
     })
@@ -989,6 +1035,61 @@ impl<'e> Scanner<'e> {
         }
     }
 
+    /// Runs the rules that other rules' findings trigger (see `RuleSpec::near`): around
+    /// each finding of medium confidence or more within its field, and over the fields of
+    /// a record that holds one whose names say nothing (no name, `A`, `col3`). Matches join `self.confirmed`.
+    fn anchored_matches(&mut self, text: &str) {
+        let engine = self.engine;
+        self.candidates.clear();
+        let record = self.segments.len() > 1;
+        // Anchored rules whose record-wide candidates are already queued.
+        let mut record_queued: Vec<u32> = Vec::new();
+        for c in &self.confirmed {
+            if c.confidence < Confidence::Medium {
+                continue;
+            }
+            for &a in &engine.anchored_by[c.rule as usize] {
+                let rule = &engine.rules[a as usize];
+                let seg = &self.segments[c.segment as usize];
+                self.candidates.push(Candidate {
+                    rule: a,
+                    start: floor_char(text, c.start.saturating_sub(rule.before).max(seg.start)),
+                    end: ceil_char(text, (c.end + rule.after).min(seg.end)),
+                    segment: c.segment,
+                });
+                if record && !record_queued.contains(&a) {
+                    record_queued.push(a);
+                    for (i, s) in self.segments.iter().enumerate() {
+                        let open = s.facts.as_ref().is_none_or(|f| f.says_nothing);
+                        if open && i != c.segment as usize && s.end > s.start {
+                            self.candidates.push(Candidate {
+                                rule: a,
+                                start: s.start,
+                                end: s.end,
+                                segment: i as u32,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if self.candidates.is_empty() {
+            return;
+        }
+        merge_candidates(&mut self.candidates);
+        for cand in &self.candidates {
+            let r = cand.rule as usize;
+            confirm(
+                engine,
+                text,
+                *cand,
+                &self.segments[cand.segment as usize],
+                (&mut self.caches[r], &mut self.captures[r]),
+                &mut self.confirmed,
+            );
+        }
+    }
+
     /// The cached facts of a field name.
     fn facts(&mut self, field: &str) -> std::sync::Arc<FieldFacts> {
         if let Some(f) = self.field_cache.get(field) {
@@ -1060,6 +1161,9 @@ impl<'e> Scanner<'e> {
                     &mut self.confirmed,
                 );
             }
+        }
+        if engine.has_anchored_rules {
+            self.anchored_matches(scan_text);
         }
         resolve(engine, &mut self.confirmed);
         let first = out.len();
@@ -1499,6 +1603,12 @@ fn accept(
             }
         },
     };
+    if let Some(ac) = &rule.reject_before {
+        let from = floor_char(text, start.saturating_sub(REJECT_BEFORE).max(seg.start));
+        if ac.is_match(&text[from..start]) {
+            return false;
+        }
+    }
     let field_support = field.is_some_and(|f| f.supports[index as usize]);
     let context_support = has_context(engine, index, text, seg, start, end);
     let supported = field_support || context_support;

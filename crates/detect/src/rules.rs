@@ -121,6 +121,18 @@ pub struct RuleSpec {
     /// when it contains one.
     #[serde(default)]
     pub pair_fields: Vec<Vec<String>>,
+    /// Words that, found in the 16 bytes before a match, say it is something else and drop
+    /// it (`version`, `build` before a dotted number that looks like an IPv4 address).
+    /// Stronger than the file's `negative_context`, which only lowers confidence.
+    #[serde(default)]
+    pub reject_before: Vec<String>,
+    /// Detector ids whose findings (of medium confidence or more) are this rule's trigger:
+    /// its pattern runs in the window around each such finding and, in a record, over every
+    /// field that has no name. This is form context: a name beside an ID number or a phone
+    /// number in a chat line, or in the cell before it in a row without a header. Such a
+    /// rule may have no trigger of its own.
+    #[serde(default)]
+    pub near: Vec<String>,
     /// Among findings with exactly the same span, the higher priority wins.
     #[serde(default)]
     pub priority: i32,
@@ -139,6 +151,9 @@ pub struct RuleSpec {
     /// Whole records (lists of field/value pairs) in which the rule must find something.
     #[serde(default)]
     pub record_examples: Vec<Vec<FieldExample>>,
+    /// Whole records in which the rule must find nothing.
+    #[serde(default)]
+    pub negative_record_examples: Vec<Vec<FieldExample>>,
 }
 
 /// A structured example: a value under a field name.

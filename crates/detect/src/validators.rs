@@ -240,8 +240,34 @@ fn has_run_of_equal(d: &[u8], n: usize) -> bool {
     d.windows(n).any(|w| w.iter().all(|x| *x == w[0]))
 }
 
-/// Mainland fixed-line number: a real area-code shape (`010`, `02x`, `0[3-9]xx`) and a
-/// 7-8 digit local number that does not start with 0 or 1.
+/// The four-digit mainland area codes in use, without the leading `0` (`755` is 0755,
+/// Shenzhen), in ranges as the numbering plan allocates them by province. A number whose
+/// "area code" is not one of them is no landline: invoice codes (`0` + a region code, such
+/// as `04403…`) and other zero-led serials fall out here.
+const FOUR_DIGIT_AREA_CODES: AreaCodes = AreaCodes(&[
+    (310, 319), (335, 335), (349, 359), (370, 379), (391, 398), (410, 419), (421, 421),
+    (427, 427), (429, 429), (431, 439), (451, 459), (464, 464), (467, 479), (482, 483),
+    (510, 519), (523, 523), (527, 527), (530, 539), (543, 543), (546, 546), (550, 559),
+    (561, 566), (570, 580), (591, 599), (631, 635), (660, 663), (668, 668), (691, 692),
+    (701, 701), (710, 719), (722, 722), (724, 724), (728, 728), (730, 739), (743, 746),
+    (750, 763), (766, 766), (768, 769), (770, 779), (790, 799), (812, 818), (825, 839),
+    (851, 859), (870, 879), (883, 883), (886, 888), (891, 898), (901, 903), (906, 906),
+    (908, 909), (911, 919), (930, 939), (941, 941), (943, 943), (951, 955), (970, 979),
+    (990, 999),
+]);
+
+/// Inclusive ranges of numbers.
+struct AreaCodes(&'static [(u32, u32)]);
+
+impl AreaCodes {
+    fn contains(&self, code: &u32) -> bool {
+        self.0.iter().any(|&(lo, hi)| (lo..=hi).contains(code))
+    }
+}
+
+/// Mainland fixed-line number: a real area code (`010`, `02x` but 026, or one of
+/// [`FOUR_DIGIT_AREA_CODES`]) and a local number of the length its area uses, starting
+/// with 2-8.
 pub fn cn_landline(value: &str) -> bool {
     let mut d = digits_of(value);
     if d.len() >= 11 && d[..2] == [8, 6] {
@@ -257,6 +283,12 @@ pub fn cn_landline(value: &str) -> bool {
         (Some(3..=9), Some(_)) => 4,
         _ => return false,
     };
+    if area_len == 4 {
+        let code = d[1..].iter().take(3).fold(0u32, |n, x| n * 10 + u32::from(*x));
+        if d.len() < 4 || !FOUR_DIGIT_AREA_CODES.contains(&code) {
+            return false;
+        }
+    }
     let local = &d[area_len.min(d.len())..];
     // Three-digit area codes (Beijing, Shanghai and the other 02x cities) have eight-digit
     // local numbers; four-digit ones have seven or eight.
@@ -380,7 +412,7 @@ pub fn bank_card(value: &str) -> bool {
 pub fn hk_id(value: &str) -> bool {
     let cleaned: Vec<u8> = value
         .bytes()
-        .filter(|b| *b != b'(' && *b != b')')
+        .filter(|b| !matches!(b, b'(' | b')' | b' '))
         .map(|b| b.to_ascii_uppercase())
         .collect();
     let letters = cleaned
@@ -826,6 +858,34 @@ const AFTER_NAME_WORDS: &[&str] = &[
     "与", "已", "是", "说", "同学", "老师",
 ];
 
+/// Everyday words that begin with a surname character (方式 starts like 方, 金额 like 金) and
+/// so look like a two- or three-character name when they stand alone between punctuation
+/// or after a cue word. Names found by form context or prose cues meet these words far
+/// more often than names found after a label.
+const COMMON_WORDS: &[&str] = &[
+    "方式", "方法", "方面", "方案", "方向", "方便", "时间", "时候", "时期", "金额", "金融", "高温",
+    "高速", "高铁", "高级", "高度", "温度", "明天", "明年", "明细", "明确", "安全", "安装", "安排",
+    "成功", "成本", "成绩", "成员", "平台", "平安", "平均", "海外", "海关", "文件", "文化", "文章",
+    "万元", "国家", "国内", "国际", "国籍", "华为", "银行", "银联", "信息", "信用", "信用卡", "信箱",
+    "元旦", "全部", "全国", "应该", "应用", "和平", "关于", "关系", "关注", "管理", "管理员", "车辆",
+    "车牌", "车主", "单位", "单号", "师傅", "商品", "商家", "商户", "宁波", "苏州", "南京", "常州",
+    "包裹", "路由", "路线", "邮箱", "邮编", "房间", "房号", "房东", "房屋", "谷歌", "任务", "任何",
+    "程序", "石家庄", "武汉", "长沙", "江门", "温州", "云端", "云南", "黄金", "龙华", "龙岗", "宝安",
+    "福田", "罗湖", "南山", "朝阳", "海淀", "丰台", "通州", "于是", "余额", "周末", "周一",
+    "周二", "周三", "周四", "周五", "周六", "周日", "周年", "周期", "林业", "农业", "农行", "工行",
+    "建行", "中行", "交行", "招行", "花呗", "支付宝", "微信", "快递", "顺丰", "申通", "韵达", "圆通",
+    "中通", "邮政", "京东", "淘宝", "拼多多", "美团", "滴滴", "严重", "苗条", "项目", "简单", "解决",
+    "司机", "公司", "公安", "公民", "公开", "公斤", "党员", "计划", "计算", "索引", "宣传", "相关",
+    "初始", "都市", "普通", "戈壁", "卫生", "米饭", "宗教", "全额", "盛大", "曲线", "乐园", "原因",
+    "原来", "燕窝", "满意", "闻到", "区域", "海南", "权限", "强制", "练习", "祖国",
+    "丰富", "支持", "支付", "国庆", "来源", "容量", "敬请", "宾馆", "利息", "利率", "居民", "居住",
+    "干部", "元素", "展示", "智能", "幸福", "富贵", "由于", "何时", "余下", "章节", "史上", "贺卡",
+    "顾客", "毛重", "万一", "严格", "武警", "戴尔", "莫名", "孔子", "向导", "常见", "康复",
+    "施工", "牛奶", "安卓", "齐全", "易用", "乔迁", "庞大", "颜色", "庄园", "岳阳", "段落",
+    "雷达", "史料", "陶瓷", "黎明", "毛衣", "钱包", "熊猫", "秦岭", "江湖",
+    "夏天", "夏季", "白天", "白色", "石头", "田地", "董事",
+];
+
 /// Characters that never appear in a given name, so a capture containing them is not a name.
 const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但";
 
@@ -854,6 +914,9 @@ pub fn cn_person_name(value: &str) -> Check {
     let mut given_chars = v.chars().skip(surname_len);
     let given = given_chars.clone().count();
     if !(1..=2).contains(&given) || given_chars.any(|c| NOT_IN_NAMES.contains(c)) {
+        return Check::Reject;
+    }
+    if COMMON_WORDS.contains(&v) || PROVINCES.contains(&v) {
         return Check::Reject;
     }
     Check::Narrow(trimmed_start, trimmed_start + v.len())
@@ -954,7 +1017,16 @@ pub fn cn_address(value: &str) -> Check {
     }
     // Each of the two-character level words counts once, however often it appears.
     levels += usize::from(autonomous) + usize::from(street_office);
-    let province_at = province_automaton().find(value).map(|m| m.start());
+    // A province name after the first level marker is part of a road or estate name
+    // (宁波市…中山东路 holds 山东), not where the address starts.
+    let first_level = value
+        .char_indices()
+        .find(|(_, c)| matches!(c, '省' | '市' | '县' | '州' | '区' | '旗'))
+        .map_or(value.len(), |(i, _)| i);
+    let province_at = province_automaton()
+        .find(value)
+        .map(|m| m.start())
+        .filter(|p| *p < first_level);
     let start = match province_at {
         Some(p) => p,
         None => {

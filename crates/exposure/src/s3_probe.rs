@@ -108,7 +108,8 @@ pub(crate) fn probe(target: &Target, config: &ProbeConfig) -> (Option<bool>, Str
             ""
         }
     );
-    let object = match bucket.object_url(&first.key) {
+    let key = leakscope_core::s3_listed_key(&first.key);
+    let object = match bucket.object_url(&key) {
         Ok(u) => u,
         Err(e) => return (Some(true), format!("{listed}; object URL: {e}{why}")),
     };
@@ -116,15 +117,15 @@ pub(crate) fn probe(target: &Target, config: &ProbeConfig) -> (Option<bool>, Str
         Ok((200 | 206, bytes)) => format!(
             "; anonymous GetObject read {} bytes of `{}` ({} bytes)",
             bytes.len(),
-            first.key,
+            key,
             first.size
         ),
         Ok((status, body)) => format!(
             "; anonymous GetObject of `{}` refused: HTTP {status} {}",
-            first.key,
+            key,
             error_code(&body)
         ),
-        Err(e) => format!("; GetObject of `{}` failed: {e}", first.key),
+        Err(e) => format!("; GetObject of `{key}` failed: {e}"),
     };
     (Some(true), format!("{listed}{read}{why}"))
 }

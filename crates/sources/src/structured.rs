@@ -179,7 +179,12 @@ fn csv_text(
         let record_id = format!("{path}#line {}", pos.1);
         match &header {
             None => {
-                let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
+                // A first row holding values (an export without a header) names no columns.
+                let names: Vec<String> = if is_data_row(record.iter()) {
+                    Vec::new()
+                } else {
+                    record.iter().map(|h| h.trim().to_string()).collect()
+                };
                 // Header cells are scanned without a field name: a file without a header
                 // row still has its first record checked.
                 for cell in record.iter() {
@@ -236,6 +241,22 @@ fn csv_text(
         });
     }
     Ok(())
+}
+
+/// True when a table's first row holds values rather than column names: a cell with a run
+/// of six or more digits, or an e-mail address. Column names are words (`姓名`, `mobile`,
+/// `id_card_2`); exports written without a header start with a record, and its ID number,
+/// phone or address number gives it away. Treating such a row as a header would name each
+/// column after one person's data and hide the form context the other rows need.
+pub(crate) fn is_data_row<'a>(cells: impl IntoIterator<Item = &'a str>) -> bool {
+    cells.into_iter().any(|cell| {
+        let mut run = 0usize;
+        let long_digits = cell.bytes().any(|b| {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
+            run >= 6
+        });
+        long_digits || (cell.contains('@') && cell.contains('.'))
+    })
 }
 
 /// True for a number a spreadsheet program wrote in scientific notation with an exponent
@@ -550,6 +571,19 @@ pub fn parquet(path: &ObjectPath, bytes: &[u8], sink: &mut dyn Sink) -> Result<(
     Ok(())
 }
 
+#[cfg(test)]
+mod header_tests {
+    use super::is_data_row;
+
+    #[test]
+    fn first_rows_of_values_are_not_headers() {
+        assert!(is_data_row(["王芳", "11010519491231002X", "13812345678"]));
+        assert!(is_data_row(["Li Wei", "li.wei@example.com"]));
+        assert!(!is_data_row(["姓名", "身份证号", "手机"]));
+        assert!(!is_data_row(["name", "id_card_2", "phone", "created_2024"]));
+    }
+}
+
 #[cfg(all(test, feature = "parquet"))]
 mod parquet_tests {
     use super::*;
@@ -572,12 +606,17 @@ mod parquet_tests {
         }
     }
 
-    #[test]
-    fn parquet_rows_become_fields() {
+    /// A two-row file of names and ID numbers, its pages compressed with `codec`.
+    fn people(codec: parquet::basic::Compression) -> Vec<u8> {
         let schema = Arc::new(parquet::schema::parser::parse_message_type("message people { REQUIRED BYTE_ARRAY name (UTF8); REQUIRED BYTE_ARRAY id_card (UTF8); }").unwrap());
+        let properties = Arc::new(
+            parquet::file::properties::WriterProperties::builder()
+                .set_compression(codec)
+                .build(),
+        );
         let mut buf = Vec::new();
         {
-            let mut w = SerializedFileWriter::new(&mut buf, schema, Default::default()).unwrap();
+            let mut w = SerializedFileWriter::new(&mut buf, schema, properties).unwrap();
             let mut rg = w.next_row_group().unwrap();
             for values in [
                 vec!["张三", "李四"],
@@ -593,6 +632,36 @@ mod parquet_tests {
             rg.close().unwrap();
             w.close().unwrap();
         }
+        buf
+    }
+
+    #[test]
+    fn every_codec_real_parquet_uses_reads() {
+        use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+        for codec in [
+            Compression::UNCOMPRESSED,
+            Compression::SNAPPY,
+            Compression::GZIP(GzipLevel::default()),
+            Compression::ZSTD(ZstdLevel::default()),
+            Compression::LZ4,
+            Compression::LZ4_RAW,
+            Compression::BROTLI(BrotliLevel::default()),
+        ] {
+            let mut sink = Fields(Vec::new());
+            parquet(&ObjectPath::root("p.parquet"), &people(codec), &mut sink)
+                .unwrap_or_else(|e| panic!("{codec:?}: {e}"));
+            assert!(
+                sink.0
+                    .contains(&("p.parquet!/row/2".into(), "name".into(), "李四".into())),
+                "{codec:?}: {:?}",
+                sink.0
+            );
+        }
+    }
+
+    #[test]
+    fn parquet_rows_become_fields() {
+        let buf = people(parquet::basic::Compression::SNAPPY);
         let mut sink = Fields(Vec::new());
         parquet(&ObjectPath::root("p.parquet"), &buf, &mut sink).unwrap();
         assert!(

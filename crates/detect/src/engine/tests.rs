@@ -56,7 +56,13 @@ fn catalog_examples_hold() {
                     ));
                 }
             }
-            for record in &spec.record_examples {
+            let negative_records = spec.negative_record_examples.iter().map(|r| (r, false));
+            for (record, positive) in spec
+                .record_examples
+                .iter()
+                .map(|r| (r, true))
+                .chain(negative_records)
+            {
                 checked += 1;
                 let fields: Vec<RecordField<'_>> = record
                     .iter()
@@ -67,8 +73,9 @@ fn catalog_examples_hold() {
                     .collect();
                 let (mut out, mut owners) = (Vec::new(), Vec::new());
                 engine.scanner().scan_record(&fields, &mut out, &mut owners);
-                if !out.iter().any(|f| &f.detector == id) {
-                    failures.push(format!("{id}: missed record example {record:?}"));
+                if out.iter().any(|f| &f.detector == id) != positive {
+                    let what = if positive { "missed" } else { "matched negative" };
+                    failures.push(format!("{id}: {what} record example {record:?}"));
                 }
             }
             for ex in &spec.field_examples {
@@ -463,7 +470,28 @@ fn record_scan_equals_value_scans() {
                 .collect();
             expected.sort();
             got.sort();
-            assert_eq!(got, expected, "record of {chunk} cells");
+            // A record adds what only a record shows: names found by the form context of
+            // another cell (`RuleSpec::near`), which may also raise the confidence of a
+            // name the per-value scan found. Everything else is exactly the per-value scan.
+            let names_without_confidence = |keys: &mut Vec<String>| {
+                for k in keys.iter_mut() {
+                    if k.contains(" person_name ") {
+                        *k = k.replace(" low ", " ").replace(" medium ", " ").replace(" high ", " ");
+                    }
+                }
+            };
+            names_without_confidence(&mut expected);
+            names_without_confidence(&mut got);
+            let mut extra = got.clone();
+            for e in &expected {
+                let at = extra.iter().position(|g| g == e);
+                assert!(at.is_some(), "record of {chunk} cells lost {e}");
+                extra.remove(at.unwrap());
+            }
+            assert!(
+                extra.iter().all(|k| k.contains("person_name")),
+                "record of {chunk} cells added {extra:?}"
+            );
         }
     }
 }

@@ -71,6 +71,12 @@ fn mobile_vectors() {
 }
 
 #[test]
+fn a_province_name_inside_a_road_name_is_not_the_start() {
+    let v = "宁波市鄞州区中山东路191号翠苑小区12栋6单元1543室";
+    assert_eq!(cn_address(v), Check::Narrow(0, v.len()));
+}
+
+#[test]
 fn landline_vectors() {
     assert!(cn_landline("010-62345678"));
     assert!(
@@ -86,6 +92,14 @@ fn landline_vectors() {
         "026 is not a mainland area code"
     );
     assert!(!cn_landline("1010-2345678"));
+    assert!(cn_landline("0371-65432198"), "Zhengzhou");
+    assert!(cn_landline("0898-66123456"), "Hainan");
+    assert!(
+        !cn_landline("044031900111"),
+        "an invoice code: 0440 is no area code"
+    );
+    assert!(!cn_landline("0110-2345678"), "0110 is no area code");
+    assert!(!cn_landline("037"), "too short to hold an area code");
 }
 
 #[test]

@@ -238,6 +238,10 @@ impl SheetRows {
             return;
         }
         let header = self.header.get_or_insert_with(|| {
+            // A sheet that starts with a record has no header: its columns go by letter.
+            if crate::structured::is_data_row(self.cells.iter().map(|(_, v)| v.text.as_str())) {
+                return BTreeMap::new();
+            }
             self.cells
                 .iter()
                 .map(|(c, v)| (*c, v.text.clone()))

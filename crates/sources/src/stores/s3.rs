@@ -205,13 +205,14 @@ pub(crate) fn list(
             Err(e) => return report(&shown, NoticeKind::Error, format!("bad listing: {e}")),
         };
         for item in page.contents {
-            if item.key.ends_with('/') && item.size == 0 {
+            let key = leakscope_core::s3_listed_key(&item.key);
+            if key.ends_with('/') && item.size == 0 {
                 continue;
             }
             let object = S3Object {
                 bucket: shared.clone(),
                 etag: item.etag.trim_matches('"').to_string(),
-                key: item.key,
+                key,
                 size: item.size,
             };
             match options.sample {

@@ -50,13 +50,29 @@ const GIVEN: &[&str] = &[
 const PLACES: &[(&str, &str, &[&str])] = &[
     ("北京市", "朝阳区", &["建国路", "朝阳北路", "望京街"]),
     ("上海市", "浦东新区", &["世纪大道", "张杨路", "陆家嘴环路"]),
-    ("广东省广州市", "天河区", &["天河路", "黄埔大道", "体育西路"]),
-    ("广东省深圳市", "南山区", &["深南大道", "科苑路", "南海大道"]),
+    (
+        "广东省广州市",
+        "天河区",
+        &["天河路", "黄埔大道", "体育西路"],
+    ),
+    (
+        "广东省深圳市",
+        "南山区",
+        &["深南大道", "科苑路", "南海大道"],
+    ),
     ("浙江省杭州市", "西湖区", &["文三路", "天目山路", "教工路"]),
     ("宁波市", "鄞州区", &["天童南路", "钱湖北路", "中山东路"]),
     ("江苏省南京市", "鼓楼区", &["中山北路", "湖南路", "汉中路"]),
-    ("四川省成都市", "武侯区", &["人民南路", "科华北路", "武侯祠大街"]),
-    ("湖北省武汉市", "洪山区", &["珞喻路", "雄楚大道", "民族大道"]),
+    (
+        "四川省成都市",
+        "武侯区",
+        &["人民南路", "科华北路", "武侯祠大街"],
+    ),
+    (
+        "湖北省武汉市",
+        "洪山区",
+        &["珞喻路", "雄楚大道", "民族大道"],
+    ),
     ("重庆市", "渝中区", &["解放碑步行街", "中山三路", "民生路"]),
 ];
 const ESTATES: &[&str] = &["翠苑小区", "阳光花园", "锦绣家园", "金色港湾", "幸福里"];
@@ -83,16 +99,16 @@ struct Labeller {
 
 impl Labeller {
     fn label(&mut self, detector: &str, value: &str) -> String {
-        self.truth.labels.insert((
-            self.file.clone(),
-            detector.to_string(),
-            normalise(value),
-        ));
+        self.truth
+            .labels
+            .insert((self.file.clone(), detector.to_string(), normalise(value)));
         value.to_string()
     }
 
     fn decoy(&mut self, value: String) -> String {
-        self.truth.decoys.insert((self.file.clone(), normalise(&value)));
+        self.truth
+            .decoys
+            .insert((self.file.clone(), normalise(&value)));
         value
     }
 
@@ -107,6 +123,17 @@ impl Labeller {
         self.label("person_name", &v)
     }
 
+    fn english_name(&mut self) -> String {
+        let first = *self.rng.pick(&[
+            "John", "Mary", "David", "Linda", "Wei", "Min", "Jing", "Michael", "Sarah",
+        ]);
+        let last = *self.rng.pick(&[
+            "Smith", "Chen", "Wang", "Johnson", "Li", "Brown", "Zhang", "Lee", "Garcia",
+        ]);
+        let v = format!("{first} {last}");
+        self.label("person_name", &v)
+    }
+
     fn resident_id(&mut self) -> String {
         let region = *self.rng.pick(REGIONS);
         let (y, m, d) = (
@@ -115,14 +142,35 @@ impl Labeller {
             1 + self.rng.below(28),
         );
         let body = format!("{region}{y}{m:02}{d:02}{}", self.digits(3));
-        let v = format!("{body}{}", id_check(&body));
+        let check = id_check(&body);
+        let check = if self.rng.below(3) == 0 {
+            check.to_ascii_lowercase()
+        } else {
+            check
+        };
+        let v = format!("{body}{check}");
         self.label("cn_resident_id", &v)
     }
 
     fn mobile(&mut self) -> String {
-        let prefix = *self
-            .rng
-            .pick(&["138", "139", "186", "159", "177", "199", "135", "150", "188", "152"]);
+        let prefix = *self.rng.pick(&[
+            "138", "139", "186", "159", "177", "199", "135", "150", "188", "152",
+        ]);
+        let d = self.digits(8);
+        let v = match self.rng.below(8) {
+            0 => format!("{prefix} {} {}", &d[..4], &d[4..]),
+            1 => format!("{prefix}-{}-{}", &d[..4], &d[4..]),
+            2 => format!("+86 {prefix}{d}"),
+            _ => format!("{prefix}{d}"),
+        };
+        self.label("cn_mobile", &v)
+    }
+
+    /// A mobile written plainly, for cells and columns that hold nothing else.
+    fn plain_mobile(&mut self) -> String {
+        let prefix = *self.rng.pick(&[
+            "138", "139", "186", "159", "177", "199", "135", "150", "188", "152",
+        ]);
         let v = format!("{prefix}{}", self.digits(8));
         self.label("cn_mobile", &v)
     }
@@ -165,9 +213,13 @@ impl Labeller {
     }
 
     fn email(&mut self) -> String {
-        let user = *self
-            .rng
-            .pick(&["wang.fang", "lijun88", "zhang_wei", "chen.jing", "liuyang2019"]);
+        let user = *self.rng.pick(&[
+            "wang.fang",
+            "lijun88",
+            "zhang_wei",
+            "chen.jing",
+            "liuyang2019",
+        ]);
         let domain = *self
             .rng
             .pick(&["qq.com", "163.com", "126.com", "sina.com", "example.cn"]);
@@ -221,8 +273,8 @@ impl Labeller {
 
     fn tw_id(&mut self) -> String {
         const CODES: [u32; 26] = [
-            10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28,
-            29, 32, 30, 31, 33,
+            10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29,
+            32, 30, 31, 33,
         ];
         let l = self.rng.below(26) as usize;
         let body = format!("{}{}", 1 + self.rng.below(2), self.digits(7));
@@ -446,7 +498,12 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
             }
             1 => {
                 let sha = l.hex(40);
-                let version = format!("2.{}.{}.{}", l.rng.below(10), l.rng.below(30), l.rng.below(300));
+                let version = format!(
+                    "2.{}.{}.{}",
+                    l.rng.below(10),
+                    l.rng.below(30),
+                    l.rng.below(300)
+                );
                 let version = l.decoy(version);
                 let _ = writeln!(log, "{ts} DEBUG build sha={sha} version={version}");
             }
@@ -458,7 +515,12 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
             _ => {
                 let ip = l.ipv4();
                 let req = l.hex(16);
-                let _ = writeln!(log, "{ts} INFO client={ip} req={req} GET /api/v1/orders/{} 200 {}ms", l.order_no(), l.rng.below(900));
+                let _ = writeln!(
+                    log,
+                    "{ts} INFO client={ip} req={req} GET /api/v1/orders/{} 200 {}ms",
+                    l.order_no(),
+                    l.rng.below(900)
+                );
             }
         }
     }
@@ -519,6 +581,118 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         tx.commit()?;
     }
 
+    l.file = "hotel_checkin.csv".into();
+    let mut csv = String::from("GUEST_NAME,ID_TYPE,ID_NO,ROOM_NO,CHECKIN_TIME,MOBILE,ADDRESS\n");
+    for _ in 0..rows {
+        let room = format!("{}{:02}", 2 + l.rng.below(20), 1 + l.rng.below(40));
+        let _ = writeln!(
+            csv,
+            "{},身份证,{},{room},{},{},{}",
+            l.name(),
+            l.resident_id(),
+            l.timestamp(),
+            l.plain_mobile(),
+            l.address()
+        );
+    }
+    write("hotel_checkin.csv", csv.as_bytes())?;
+
+    l.file = "household.tsv".into();
+    let mut tsv = String::from("户号\t户主姓名\t与户主关系\t姓名\t公民身份号码\t出生日期\t住址\n");
+    for h in 0..rows / 2 {
+        let head = l.name();
+        let address = l.address();
+        for relation in ["户主", "配偶", "子"] {
+            let _ = writeln!(
+                tsv,
+                "{:09}\t{head}\t{relation}\t{}\t{}\t19{}-{:02}-{:02}\t{address}",
+                100_000 + h,
+                l.name(),
+                l.resident_id(),
+                50 + l.rng.below(50),
+                1 + l.rng.below(12),
+                1 + l.rng.below(28)
+            );
+        }
+    }
+    write("household.tsv", tsv.as_bytes())?;
+
+    l.file = "waybills.csv".into();
+    let mut csv =
+        String::from("运单号,寄件人,寄件人电话,寄件地址,收件人,收件人电话,收件地址,重量kg\n");
+    for _ in 0..rows {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{}.{}",
+            l.waybill(),
+            l.name(),
+            l.plain_mobile(),
+            l.address(),
+            l.name(),
+            l.plain_mobile(),
+            l.address(),
+            l.rng.below(30),
+            l.rng.below(10)
+        );
+    }
+    write("waybills.csv", csv.as_bytes())?;
+
+    l.file = "api_users.json".into();
+    let mut users = Vec::new();
+    for i in 0..rows {
+        let keys: [&str; 5] = match i % 3 {
+            0 => [
+                "realName",
+                "idCard",
+                "phoneNumber",
+                "homeAddress",
+                "bankCardNo",
+            ],
+            1 => ["userName", "certNo", "mobilePhone", "addr", "cardNo"],
+            _ => ["xm", "sfzh", "sjhm", "dz", "yhkh"],
+        };
+        let mut user = serde_json::Map::new();
+        user.insert("uid".into(), serde_json::json!(1_000_000 + i));
+        user.insert(keys[0].into(), serde_json::json!(l.name()));
+        user.insert(keys[1].into(), serde_json::json!(l.resident_id()));
+        user.insert(keys[2].into(), serde_json::json!(l.plain_mobile()));
+        user.insert(keys[3].into(), serde_json::json!(l.address()));
+        user.insert(keys[4].into(), serde_json::json!(l.bank_card()));
+        user.insert("createTime".into(), serde_json::json!(l.timestamp()));
+        users.push(serde_json::Value::Object(user));
+    }
+    let body = serde_json::json!({ "code": 0, "data": { "list": users } });
+    write("api_users.json", serde_json::to_string(&body)?.as_bytes())?;
+
+    l.file = "contacts_en.csv".into();
+    let mut csv = String::from("full_name,email,phone,company\n");
+    for _ in 0..rows / 2 {
+        let _ = writeln!(
+            csv,
+            "{},{},{},Acme Trading Co",
+            l.english_name(),
+            l.email(),
+            l.plain_mobile()
+        );
+    }
+    write("contacts_en.csv", csv.as_bytes())?;
+
+    l.file = "id_card_ocr.txt".into();
+    let mut text = String::new();
+    for _ in 0..rows / 4 {
+        let _ = writeln!(
+            text,
+            "姓名 {}\n性别 男 民族 汉\n出生 19{}年{}月{}日\n住址 {}\n公民身份号码 {}\n",
+            l.name(),
+            50 + l.rng.below(50),
+            1 + l.rng.below(12),
+            1 + l.rng.below(28),
+            l.address(),
+            l.resident_id()
+        );
+    }
+    write("id_card_ocr.txt", text.as_bytes())?;
+
     l.file = "export.zip".into();
     let mut inner = String::from("客户姓名,证件号码,联系电话,收货地址\n");
     for _ in 0..rows {
@@ -547,9 +721,11 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
 fn chat(l: &mut Labeller, lines: usize) -> String {
     let mut out = String::new();
     for _ in 0..lines {
-        let who = *l.rng.pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
+        let who = *l
+            .rng
+            .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
         let ts = l.timestamp();
-        let text = match l.rng.below(18) {
+        let text = match l.rng.below(24) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),
             2 => format!("我的手机号是 {}，有事打我电话", l.mobile()),
@@ -557,8 +733,17 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             4 => format!("收货地址：{}", l.address()),
             5 => format!("{}的电话是{}", l.name(), l.mobile()),
             6 => format!("把钱转到这张卡 {}，户名{}", l.bank_card(), l.name()),
-            7 => format!("转账 {}.{:02} 元，流水号 {}", l.rng.below(100_000), l.rng.below(100), l.order_no()),
-            8 => format!("会议改到 2024-{:02}-{:02} 下午三点", 1 + l.rng.below(12), 1 + l.rng.below(28)),
+            7 => format!(
+                "转账 {}.{:02} 元，流水号 {}",
+                l.rng.below(100_000),
+                l.rng.below(100),
+                l.order_no()
+            ),
+            8 => format!(
+                "会议改到 2024-{:02}-{:02} 下午三点",
+                1 + l.rng.below(12),
+                1 + l.rng.below(28)
+            ),
             9 => {
                 let (lat, lng) = l.gps();
                 format!("我到了，位置 {lat},{lng}")
@@ -567,12 +752,28 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             11 => format!("座机 {} 白天有人", l.landline()),
             12 => format!("邮箱 {} 收一下文件", l.email()),
             13 => {
-                let version = format!("{}.{}.{}.{}", l.rng.below(5), l.rng.below(20), l.rng.below(50), l.rng.below(300));
+                let version = format!(
+                    "{}.{}.{}.{}",
+                    l.rng.below(5),
+                    l.rng.below(20),
+                    l.rng.below(50),
+                    l.rng.below(300)
+                );
                 format!("版本 v{} 有问题，回滚", l.decoy(version))
             }
             14 => format!("联系人：{}，手机 {}", l.name(), l.mobile()),
             15 => format!("麻烦{}把合同发一下", l.name()),
             16 => format!("好的，收到，谢谢！今天{}点前处理完", 1 + l.rng.below(11)),
+            17 => format!(
+                "{}的身份证号码是{}，帮忙登记一下",
+                l.name(),
+                l.resident_id()
+            ),
+            18 => format!("昨天{}说下午过来拿", l.name()),
+            19 => format!("帮我查一下 {} 这个号是谁的", l.mobile()),
+            20 => format!("跟{}说一下，电话{}", l.name(), l.mobile()),
+            21 => format!("客服小王：您好，订单 {} 已退款", l.order_no()),
+            22 => format!("王总说明天开会，会议室 3{:02}", l.rng.below(40)),
             _ => format!("网吧上机记录已经导出，共 {} 条", l.rng.below(10_000_000)),
         };
         let _ = writeln!(out, "{ts} {who}: {text}");
@@ -701,7 +902,10 @@ pub fn run(
         // The corpus is synthetic, so its values may be shown: this is how a rule is tuned.
         let misses = truth.labels.iter().filter(|l| !found.contains(*l));
         let false_hits = found.iter().filter(|f| !truth.labels.contains(*f));
-        for (what, items) in [("missed", misses.collect::<Vec<_>>()), ("false", false_hits.collect())] {
+        for (what, items) in [
+            ("missed", misses.collect::<Vec<_>>()),
+            ("false", false_hits.collect()),
+        ] {
             let mut per_detector: BTreeMap<&str, usize> = BTreeMap::new();
             for (file, detector, value) in items {
                 let n = per_detector.entry(detector).or_default();

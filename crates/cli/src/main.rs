@@ -3,8 +3,8 @@
 //! Exit codes: 0 nothing found (at or above `--fail-on`), 1 findings, 2 an error stopped
 //! part of the scan (a corrupt object, an unreadable file, a bad argument).
 
-mod audit;
 mod accuracy;
+mod audit;
 mod bench;
 mod config;
 mod corpus;
@@ -479,7 +479,13 @@ fn run(cli: Cli) -> Result<i32> {
                     rows,
                     show_errors,
                 },
-        } => accuracy::run(dir.as_deref(), seed, rows.max(2), dir.is_some(), show_errors),
+        } => accuracy::run(
+            dir.as_deref(),
+            seed,
+            rows.max(2),
+            dir.is_some(),
+            show_errors,
+        ),
         Command::Bench {
             what: BenchWhat::Read { url, stores },
         } => bench::read(&url, &store_options(&stores)?),

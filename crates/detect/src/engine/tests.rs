@@ -74,7 +74,11 @@ fn catalog_examples_hold() {
                 let (mut out, mut owners) = (Vec::new(), Vec::new());
                 engine.scanner().scan_record(&fields, &mut out, &mut owners);
                 if out.iter().any(|f| &f.detector == id) != positive {
-                    let what = if positive { "missed" } else { "matched negative" };
+                    let what = if positive {
+                        "missed"
+                    } else {
+                        "matched negative"
+                    };
                     failures.push(format!("{id}: {what} record example {record:?}"));
                 }
             }
@@ -476,7 +480,10 @@ fn record_scan_equals_value_scans() {
             let names_without_confidence = |keys: &mut Vec<String>| {
                 for k in keys.iter_mut() {
                     if k.contains(" person_name ") {
-                        *k = k.replace(" low ", " ").replace(" medium ", " ").replace(" high ", " ");
+                        *k = k
+                            .replace(" low ", " ")
+                            .replace(" medium ", " ")
+                            .replace(" high ", " ");
                     }
                 }
             };

@@ -907,32 +907,16 @@ fn cmd_rules_check(paths: &[PathBuf]) -> Result<i32> {
         &all,
         &EngineConfig::new(HashKey::insecure_test_key(), today()),
     )?;
-    let mut failures = 0;
-    let mut checked = 0;
+    let (mut failures, mut checked) = (0, 0);
     for f in &files {
-        for r in &f.rules {
-            let id = r.id.get_ref();
-            for ex in &r.examples {
-                checked += 1;
-                let mut out = Vec::new();
-                engine.scanner().scan(ex, &mut out);
-                if !out.iter().any(|x| &x.detector == id) {
-                    failures += 1;
-                    println!("{}: rule `{id}`: example not matched: {ex:?}", f.origin);
-                }
-            }
-            for ex in &r.negative_examples {
-                checked += 1;
-                let mut out = Vec::new();
-                engine.scanner().scan(ex, &mut out);
-                if out.iter().any(|x| &x.detector == id) {
-                    failures += 1;
-                    println!(
-                        "{}: rule `{id}`: negative example matched: {ex:?}",
-                        f.origin
-                    );
-                }
-            }
+        let report = leakscope_detect::check_examples(&engine, f);
+        checked += report.checked;
+        failures += report.failures.len();
+        for failure in &report.failures {
+            println!(
+                "{}: rule `{}`: {}",
+                f.origin, failure.detector, failure.message
+            );
         }
     }
     let rules: usize = files.iter().map(|f| f.rules.len()).sum();

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod engine;
+pub mod examples;
 pub mod fold;
 pub mod redact;
 pub mod rules;
@@ -27,6 +28,7 @@ pub mod stream;
 pub mod validators;
 
 pub use engine::{Candidate, Engine, EngineConfig, RecordField, RuleInfo, Scanner};
+pub use examples::{check_examples, ExampleFailure, ExampleReport};
 pub use redact::Redactor;
 pub use rules::{RuleError, RuleFile, RuleSpec, CATALOG_VERSION};
 pub use stream::StreamScanner;

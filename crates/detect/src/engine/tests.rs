@@ -35,79 +35,16 @@ fn catalog_examples_hold() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for file in RuleFile::builtin().unwrap() {
-        for spec in &file.rules {
-            let id = spec.id.get_ref();
-            for ex in &spec.examples {
-                checked += 1;
-                if !scan(&engine, ex).iter().any(|f| &f.detector == id) {
-                    failures.push(format!("{id}: missed example {ex:?}"));
-                }
-            }
-            for ex in &spec.negative_examples {
-                checked += 1;
-                let hits: Vec<_> = scan(&engine, ex)
-                    .into_iter()
-                    .filter(|f| &f.detector == id)
-                    .collect();
-                if !hits.is_empty() {
-                    failures.push(format!(
-                        "{id}: matched negative example {ex:?} as {:?}",
-                        hits[0].masked
-                    ));
-                }
-            }
-            let negative_records = spec.negative_record_examples.iter().map(|r| (r, false));
-            for (record, positive) in spec
-                .record_examples
-                .iter()
-                .map(|r| (r, true))
-                .chain(negative_records)
-            {
-                checked += 1;
-                let fields: Vec<RecordField<'_>> = record
-                    .iter()
-                    .map(|f| RecordField {
-                        name: &f.field,
-                        value: &f.value,
-                    })
-                    .collect();
-                let (mut out, mut owners) = (Vec::new(), Vec::new());
-                engine.scanner().scan_record(&fields, &mut out, &mut owners);
-                if out.iter().any(|f| &f.detector == id) != positive {
-                    let what = if positive {
-                        "missed"
-                    } else {
-                        "matched negative"
-                    };
-                    failures.push(format!("{id}: {what} record example {record:?}"));
-                }
-            }
-            for ex in &spec.field_examples {
-                checked += 1;
-                if !scan_field(&engine, &ex.field, &ex.value)
-                    .iter()
-                    .any(|f| &f.detector == id)
-                {
-                    failures.push(format!(
-                        "{id}: missed field example {}={:?}",
-                        ex.field, ex.value
-                    ));
-                }
-            }
-            for ex in &spec.negative_field_examples {
-                checked += 1;
-                if scan_field(&engine, &ex.field, &ex.value)
-                    .iter()
-                    .any(|f| &f.detector == id)
-                {
-                    failures.push(format!(
-                        "{id}: matched negative field example {}={:?}",
-                        ex.field, ex.value
-                    ));
-                }
-            }
-        }
+        let report = crate::examples::check_examples(&engine, &file);
+        checked += report.checked;
+        failures.extend(
+            report
+                .failures
+                .into_iter()
+                .map(|f| format!("{}: {}", f.detector, f.message)),
+        );
     }
+    assert!(checked > 200, "only {checked} examples ran");
     assert!(
         failures.is_empty(),
         "{} of {checked} example checks failed:\n{}",

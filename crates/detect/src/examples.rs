@@ -83,12 +83,12 @@ pub fn check_examples(engine: &Engine, file: &RuleFile) -> ExampleReport {
             out.clear();
             owners.clear();
             scanner.scan_record(&fields, &mut out, &mut owners);
-            expect(
-                &mut report,
-                &out,
-                positive,
-                format!("record example {record:?}"),
-            );
+            let shown: Vec<String> = record
+                .iter()
+                .map(|f| format!("{}={:?}", f.field, f.value))
+                .collect();
+            let what = format!("record example [{}]", shown.join(", "));
+            expect(&mut report, &out, positive, what);
         }
     }
     report

@@ -725,7 +725,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             .rng
             .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
         let ts = l.timestamp();
-        let text = match l.rng.below(24) {
+        let text = match l.rng.below(26) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),
             2 => format!("我的手机号是 {}，有事打我电话", l.mobile()),
@@ -774,6 +774,27 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             20 => format!("跟{}说一下，电话{}", l.name(), l.mobile()),
             21 => format!("客服小王：您好，订单 {} 已退款", l.order_no()),
             22 => format!("王总说明天开会，会议室 3{:02}", l.rng.below(40)),
+            23 => {
+                let (lat, lng) = l.gps();
+                match l.rng.below(3) {
+                    0 => format!("纬度：{lat} 经度：{lng}"),
+                    1 => format!("经度{lng}，纬度{lat}"),
+                    _ => format!("https://map.example.cn/?lat={lat}&lng={lng}"),
+                }
+            }
+            24 => {
+                let (district, road) = *l.rng.pick(&[
+                    ("海淀区", "中关村大街"),
+                    ("朝阳区", "建国路"),
+                    ("南山区", "科苑路"),
+                ]);
+                let v = format!(
+                    "{district}{road}{}号院{}号楼",
+                    1 + l.rng.below(90),
+                    1 + l.rng.below(20)
+                );
+                format!("地址：{}", l.label("cn_address", &v))
+            }
             _ => format!("网吧上机记录已经导出，共 {} 条", l.rng.below(10_000_000)),
         };
         let _ = writeln!(out, "{ts} {who}: {text}");
@@ -878,7 +899,13 @@ pub fn run(
             .split('/')
             .next()
             .unwrap_or(relative);
-        found.insert((file.to_string(), detector.to_string(), normalise(value)));
+        // A labelled pair is reported as written (`经度121.4737，纬度31.2304`); it is the
+        // same place as the bare pair the label holds.
+        let canonical = match leakscope_detect::validators::coordinates(value) {
+            Some((lat, lng)) if detector == "gps" => format!("{lat},{lng}"),
+            _ => value.to_string(),
+        };
+        found.insert((file.to_string(), detector.to_string(), normalise(&canonical)));
     }
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
     for label in &truth.labels {

@@ -92,6 +92,8 @@ enum Normalize {
     Mobile,
     UpperAlnum,
     Lower,
+    /// `latitude,longitude`, whatever labels and order the text used.
+    Coordinates,
 }
 
 /// Conditions on the features of a digit cluster (see [`TriggerSpec`]).
@@ -689,10 +691,11 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         "mobile" => Normalize::Mobile,
         "upper_alnum" => Normalize::UpperAlnum,
         "lower" => Normalize::Lower,
+        "coordinates" => Normalize::Coordinates,
         other => {
             return Err(file.error_at(
                 spec,
-                format!("unknown normalize `{other}` (trim, digits, mobile, upper_alnum, lower)"),
+                format!("unknown normalize `{other}` (trim, digits, mobile, upper_alnum, lower, coordinates)"),
             ))
         }
     };
@@ -1825,6 +1828,14 @@ fn normalize_into(kind: Normalize, value: &str, out: &mut String) {
                 .filter(char::is_ascii_alphanumeric)
                 .map(|c| c.to_ascii_uppercase()),
         ),
+        Normalize::Coordinates => match validators::coordinates(value) {
+            Some((lat, lng)) => {
+                out.push_str(lat);
+                out.push(',');
+                out.push_str(lng);
+            }
+            None => out.push_str(value.trim()),
+        },
         Normalize::Lower => {
             let v = value.trim();
             if v.is_ascii() {

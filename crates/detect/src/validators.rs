@@ -89,6 +89,7 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "cn_person_name" => |v, _| cn_person_name(v),
         "en_person_name" => |v, _| Check::from_bool(en_person_name(v)),
         "cn_address" => |v, _| cn_address(v),
+        "cn_address_labelled" => |v, _| cn_address_labelled(v),
         _ => return None,
     })
 }
@@ -119,6 +120,7 @@ pub const VALIDATOR_NAMES: &[&str] = &[
     "cn_person_name",
     "en_person_name",
     "cn_address",
+    "cn_address_labelled",
 ];
 
 fn is_leap(year: u32) -> bool {
@@ -676,20 +678,40 @@ fn dotted_mac(value: &str) -> bool {
 /// A latitude/longitude pair: two decimal numbers, each with at least four decimals, in
 /// range, and not the null island (0, 0).
 pub fn gps(value: &str) -> bool {
-    let nums: Vec<&str> = value
+    coordinates(value).is_some()
+}
+
+/// The latitude and longitude of a coordinate pair as written (`31.2304,121.4737`,
+/// `lat: 31.2304, lng: 121.4737`, `经度121.4737，纬度31.2304`), in that order: when the
+/// text names longitude before latitude, the two numbers are swapped. Both need four
+/// decimals or more and must be in range; `0,0` is no place.
+pub fn coordinates(value: &str) -> Option<(&str, &str)> {
+    let mut nums = value
         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .filter(|s| s.bytes().any(|c| c.is_ascii_digit()))
-        .collect();
-    if nums.len() != 2 {
-        return false;
+        .filter(|s| s.bytes().any(|c| c.is_ascii_digit()));
+    let (first, second) = (nums.next()?, nums.next()?);
+    if nums.next().is_some() {
+        return None;
     }
-    let decimals_ok = nums
+    let lower = value.to_ascii_lowercase();
+    let named = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
+    let longitude_first = match (named(&["lat", "纬度"]), named(&["lng", "lon", "经度"])) {
+        (Some(lat), Some(lng)) => lng < lat,
+        _ => false,
+    };
+    let (lat_text, lng_text) = if longitude_first {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let decimals_ok = [lat_text, lng_text]
         .iter()
         .all(|n| n.split_once('.').is_some_and(|(_, frac)| frac.len() >= 4));
-    let (Ok(lat), Ok(lng)) = (nums[0].parse::<f64>(), nums[1].parse::<f64>()) else {
-        return false;
+    let (Ok(lat), Ok(lng)) = (lat_text.parse::<f64>(), lng_text.parse::<f64>()) else {
+        return None;
     };
-    decimals_ok && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !(lat == 0.0 && lng == 0.0)
+    (decimals_ok && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !(lat == 0.0 && lng == 0.0))
+        .then_some((lat_text, lng_text))
 }
 
 const PLATE_PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
@@ -1255,6 +1277,17 @@ const PROVINCES: &[&str] = &[
 /// (province, city, district or county, town or street office) before the road and number
 /// parts. Words before the first level (`家住`, `地址是`) are cut off.
 pub fn cn_address(value: &str) -> Check {
+    address(value, 2)
+}
+
+/// An address after a label (`地址：`) or in a field named for one, where the label is the
+/// evidence: one level of the hierarchy (`海淀区中关村大街27号`) is enough.
+pub fn cn_address_labelled(value: &str) -> Check {
+    address(value, 1)
+}
+
+/// An address with at least `min_levels` levels of the hierarchy when no province is named.
+fn address(value: &str, min_levels: usize) -> Check {
     // One pass over the characters counts the hierarchy levels and notes road and number
     // parts; the two-character words are recognised from the previous characters, so no
     // substring search runs per candidate.
@@ -1299,7 +1332,7 @@ pub fn cn_address(value: &str) -> Check {
     let start = match province_at {
         Some(p) => p,
         None => {
-            if levels < 2 {
+            if levels < min_levels {
                 return Check::Reject;
             }
             // No province name: start two characters before the first city or county marker,

@@ -545,3 +545,39 @@ fn digit_runs_inside_hex_tokens_are_not_identifiers() {
     // Short hex-looking words around a number do not make it a hash.
     assert_eq!(scan(&engine, &format!("card {card} exp")).len(), 1);
 }
+
+/// A coordinate pair hashes the same however it is written: bare, labelled, labelled with
+/// longitude first, or in two fields of a record.
+#[test]
+fn coordinate_forms_hash_alike() {
+    let engine = engine();
+    let hashes: Vec<leakscope_core::ValueHash> = [
+        "位置 31.2304,121.4737",
+        "lat: 31.2304, lng: 121.4737",
+        "经度121.4737，纬度31.2304",
+        "?lat=31.2304&lng=121.4737",
+    ]
+    .iter()
+    .map(|t| {
+        let found = scan(&engine, t);
+        let gps = found.iter().find(|f| f.detector == "gps");
+        gps.unwrap_or_else(|| panic!("{t}: {found:?}"))
+            .value_hash
+            .clone()
+    })
+    .collect();
+    assert!(hashes.windows(2).all(|w| w[0] == w[1]), "{hashes:?}");
+    let fields = [
+        RecordField {
+            name: "lat",
+            value: "31.2304",
+        },
+        RecordField {
+            name: "lng",
+            value: "121.4737",
+        },
+    ];
+    let (mut out, mut owners) = (Vec::new(), Vec::new());
+    engine.scanner().scan_record(&fields, &mut out, &mut owners);
+    assert_eq!(out[0].value_hash, hashes[0]);
+}

@@ -834,8 +834,8 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
-/// Generates the corpus, scans it with this binary and prints precision, recall and F1 per
-/// detector. Exits 1 when a target of the accuracy issue is missed (micro F1 0.95,
+/// Generates the corpus, scans it with this binary (or `binary`, to score another build
+/// of leakscope on the same corpus) and prints precision, recall and F1 per detector. Exits 1 when a target of the accuracy issue is missed (micro F1 0.95,
 /// checksummed identifiers 0.99, names, addresses and coordinates 0.90, no decoy), so CI
 /// can hold the line.
 pub fn run(
@@ -844,13 +844,17 @@ pub fn run(
     rows: usize,
     keep: bool,
     show_errors: usize,
+    binary: Option<&Path>,
 ) -> Result<i32> {
     let dir = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!("leakscope-accuracy-{}", std::process::id())),
     };
     let truth = write_corpus(&dir, seed, rows)?;
-    let exe = std::env::current_exe().context("locating the leakscope binary")?;
+    let exe = match binary {
+        Some(b) => b.to_path_buf(),
+        None => std::env::current_exe().context("locating the leakscope binary")?,
+    };
     let output = std::process::Command::new(exe)
         .arg("scan")
         .arg(&dir)
@@ -905,7 +909,11 @@ pub fn run(
             Some((lat, lng)) if detector == "gps" => format!("{lat},{lng}"),
             _ => value.to_string(),
         };
-        found.insert((file.to_string(), detector.to_string(), normalise(&canonical)));
+        found.insert((
+            file.to_string(),
+            detector.to_string(),
+            normalise(&canonical),
+        ));
     }
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
     for label in &truth.labels {

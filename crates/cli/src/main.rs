@@ -140,6 +140,9 @@ enum BenchWhat {
         /// synthetic, so its values may be shown).
         #[arg(long, default_value_t = 0)]
         show_errors: usize,
+        /// Score the scan of another leakscope binary (an older build) on the same corpus.
+        #[arg(long)]
+        binary: Option<PathBuf>,
     },
     /// The detection engine alone, on generated mixed text.
     Engine {
@@ -478,6 +481,7 @@ fn run(cli: Cli) -> Result<i32> {
                     seed,
                     rows,
                     show_errors,
+                    binary,
                 },
         } => accuracy::run(
             dir.as_deref(),
@@ -485,6 +489,7 @@ fn run(cli: Cli) -> Result<i32> {
             rows.max(2),
             dir.is_some(),
             show_errors,
+            binary.as_deref(),
         ),
         Command::Bench {
             what: BenchWhat::Read { url, stores },

@@ -355,6 +355,17 @@ impl Engine {
                 rules.push(rule);
             }
         }
+        // A `near` id must name a rule of these files: a typo would quietly never trigger.
+        for file in files {
+            for spec in &file.rules {
+                if let Some(unknown) = spec.near.iter().find(|n| !seen.iter().any(|s| &s.0 == *n)) {
+                    return Err(file.error_at(
+                        spec,
+                        format!("`near` names `{unknown}`, which no rule file defines"),
+                    ));
+                }
+            }
+        }
         let (trigger_ac, trigger_owners) = build_trigger_ac(&literal_pats, &keyword_pats);
         let (context_ac, context_rules) = build_ac(&context_pats, true);
         let negative_ac = if negative_words.is_empty() {
@@ -387,8 +398,8 @@ impl Engine {
             .collect();
         let max_window = rules.iter().map(|r| r.before + r.after).max().unwrap_or(0);
         let has_pair_rules = rules.iter().any(|r| r.pair_fields.is_some());
-        // A `near` id that is not enabled (or a typo) simply never triggers; which ids
-        // exist is checked when rule files are loaded (`rules check`).
+        // A `near` id that exists but is not enabled (`--detectors person_name`) never
+        // triggers: the rule then finds only what its own trigger finds.
         let mut anchored_by: Vec<Vec<u32>> = vec![Vec::new(); rules.len()];
         for (a, anchored) in rules.iter().enumerate() {
             for (r, anchor) in rules.iter().enumerate() {

@@ -581,3 +581,13 @@ fn coordinate_forms_hash_alike() {
     engine.scanner().scan_record(&fields, &mut out, &mut owners);
     assert_eq!(out[0].value_hash, hashes[0]);
 }
+
+#[test]
+fn a_near_id_that_no_rule_defines_is_a_located_error() {
+    let text = "[[rule]]\nid = \"visitor\"\npattern = \"x\"\nnear = [\"cn_mobil\"]\n";
+    let mut files = RuleFile::builtin().unwrap();
+    files.push(RuleFile::parse("mine.toml", text).unwrap());
+    let err = Engine::new(&files, &config()).unwrap_err();
+    assert!(err.to_string().contains("`cn_mobil`"), "{err}");
+    assert_eq!((err.origin.as_str(), err.line), ("mine.toml", 2));
+}

@@ -112,12 +112,6 @@ impl Labeller {
         value
     }
 
-    fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.rng.below(10) as u8))
-            .collect()
-    }
-
     fn name(&mut self) -> String {
         let v = format!("{}{}", self.rng.pick(SURNAMES), self.rng.pick(GIVEN));
         self.label("person_name", &v)
@@ -141,7 +135,7 @@ impl Labeller {
             1 + self.rng.below(12),
             1 + self.rng.below(28),
         );
-        let body = format!("{region}{y}{m:02}{d:02}{}", self.digits(3));
+        let body = format!("{region}{y}{m:02}{d:02}{}", self.rng.digits(3));
         let check = id_check(&body);
         let check = if self.rng.below(3) == 0 {
             check.to_ascii_lowercase()
@@ -156,7 +150,7 @@ impl Labeller {
         let prefix = *self.rng.pick(&[
             "138", "139", "186", "159", "177", "199", "135", "150", "188", "152",
         ]);
-        let d = self.digits(8);
+        let d = self.rng.digits(8);
         let v = match self.rng.below(8) {
             0 => format!("{prefix} {} {}", &d[..4], &d[4..]),
             1 => format!("{prefix}-{}-{}", &d[..4], &d[4..]),
@@ -171,22 +165,22 @@ impl Labeller {
         let prefix = *self.rng.pick(&[
             "138", "139", "186", "159", "177", "199", "135", "150", "188", "152",
         ]);
-        let v = format!("{prefix}{}", self.digits(8));
+        let v = format!("{prefix}{}", self.rng.digits(8));
         self.label("cn_mobile", &v)
     }
 
     fn landline(&mut self) -> String {
         let v = match self.rng.below(3) {
-            0 => format!("010-{}{}", 5 + self.rng.below(4), self.digits(7)),
-            1 => format!("0755-{}{}", 2 + self.rng.below(7), self.digits(7)),
-            _ => format!("(0571)8{}", self.digits(7)),
+            0 => format!("010-{}{}", 5 + self.rng.below(4), self.rng.digits(7)),
+            1 => format!("0755-{}{}", 2 + self.rng.below(7), self.rng.digits(7)),
+            _ => format!("(0571)8{}", self.rng.digits(7)),
         };
         self.label("cn_landline", &v)
     }
 
     fn bank_card(&mut self) -> String {
         let prefix = *self.rng.pick(&["62220", "62148", "62170", "62284"]);
-        let v = luhn_complete(&format!("{prefix}{}", self.digits(13)));
+        let v = luhn_complete(&format!("{prefix}{}", self.rng.digits(13)));
         self.label("bank_card", &v)
     }
 
@@ -253,7 +247,7 @@ impl Labeller {
 
     fn hk_id(&mut self) -> String {
         let letter = char::from(b'A' + self.rng.below(26) as u8);
-        let digits = self.digits(6);
+        let digits = self.rng.digits(6);
         // A single-letter number is weighed as if a space (value 36) came first.
         let mut sum = 36 * 9 + (u32::from(letter as u8 - b'A') + 10) * 8;
         for (i, c) in digits.bytes().enumerate() {
@@ -277,7 +271,7 @@ impl Labeller {
             32, 30, 31, 33,
         ];
         let l = self.rng.below(26) as usize;
-        let body = format!("{}{}", 1 + self.rng.below(2), self.digits(7));
+        let body = format!("{}{}", 1 + self.rng.below(2), self.rng.digits(7));
         let code = CODES[l];
         let mut sum = code / 10 + (code % 10) * 9;
         for (i, c) in body.bytes().enumerate() {
@@ -290,12 +284,12 @@ impl Labeller {
 
     fn imsi(&mut self) -> String {
         let mnc = *self.rng.pick(&["00", "01", "02", "03", "11"]);
-        let v = format!("460{mnc}{}", self.digits(10));
+        let v = format!("460{mnc}{}", self.rng.digits(10));
         self.label("imsi", &v)
     }
 
     fn imei(&mut self) -> String {
-        let v = luhn_complete(&format!("86{}", self.digits(12)));
+        let v = luhn_complete(&format!("86{}", self.rng.digits(12)));
         self.label("imei", &v)
     }
 
@@ -320,36 +314,19 @@ impl Labeller {
     }
 
     fn order_no(&mut self) -> String {
-        let v = format!("{}{}", 2020 + self.rng.below(6), self.digits(14));
+        let v = format!("{}{}", 2020 + self.rng.below(6), self.rng.digits(14));
         self.decoy(v)
     }
 
     fn waybill(&mut self) -> String {
-        let v = format!("SF{}", self.digits(12));
+        let v = format!("SF{}", self.rng.digits(12));
         self.decoy(v)
     }
 
     fn invoice_code(&mut self) -> String {
         let region = *self.rng.pick(&["4403", "1100", "3301", "4400", "3100"]);
-        let v = format!("0{region}{}", self.digits(7));
+        let v = format!("0{region}{}", self.rng.digits(7));
         self.decoy(v)
-    }
-
-    fn timestamp(&mut self) -> String {
-        format!(
-            "2024-{:02}-{:02} {:02}:{:02}:{:02}",
-            1 + self.rng.below(12),
-            1 + self.rng.below(28),
-            self.rng.below(24),
-            self.rng.below(60),
-            self.rng.below(60)
-        )
-    }
-
-    fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.rng.below(16) as usize]))
-            .collect()
     }
 
     fn metric(&mut self) -> String {
@@ -432,7 +409,7 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
             "email": l.email(),
             "location": { "lat": lat.parse::<f64>().unwrap_or(0.0), "lng": lng.parse::<f64>().unwrap_or(0.0) },
             "order_no": l.order_no(),
-            "trace": l.hex(32),
+            "trace": l.rng.hex(32),
         });
         jsonl.push_str(&record.to_string());
         jsonl.push('\n');
@@ -490,14 +467,14 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     l.file = "server.log".into();
     let mut log = String::new();
     for _ in 0..rows * 2 {
-        let ts = l.timestamp();
+        let ts = l.rng.timestamp();
         match l.rng.below(5) {
             0 => {
                 let (lat, lng) = l.gps();
                 let _ = writeln!(log, "{ts} INFO device report GPS:{lat},{lng} battery=87");
             }
             1 => {
-                let sha = l.hex(40);
+                let sha = l.rng.hex(40);
                 let version = format!(
                     "2.{}.{}.{}",
                     l.rng.below(10),
@@ -514,7 +491,7 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
             }
             _ => {
                 let ip = l.ipv4();
-                let req = l.hex(16);
+                let req = l.rng.hex(16);
                 let _ = writeln!(
                     log,
                     "{ts} INFO client={ip} req={req} GET /api/v1/orders/{} 200 {}ms",
@@ -535,7 +512,7 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         let _ = writeln!(
             csv,
             "{},web-{},{},{},{},{},{},{}.{:02}",
-            l.timestamp(),
+            l.rng.timestamp(),
             l.rng.below(40),
             cpu,
             mem,
@@ -590,7 +567,7 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
             "{},身份证,{},{room},{},{},{}",
             l.name(),
             l.resident_id(),
-            l.timestamp(),
+            l.rng.timestamp(),
             l.plain_mobile(),
             l.address()
         );
@@ -658,7 +635,7 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         user.insert(keys[2].into(), serde_json::json!(l.plain_mobile()));
         user.insert(keys[3].into(), serde_json::json!(l.address()));
         user.insert(keys[4].into(), serde_json::json!(l.bank_card()));
-        user.insert("createTime".into(), serde_json::json!(l.timestamp()));
+        user.insert("createTime".into(), serde_json::json!(l.rng.timestamp()));
         users.push(serde_json::Value::Object(user));
     }
     let body = serde_json::json!({ "code": 0, "data": { "list": users } });
@@ -724,7 +701,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
         let who = *l
             .rng
             .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
-        let ts = l.timestamp();
+        let ts = l.rng.timestamp();
         let text = match l.rng.below(26) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),

@@ -209,7 +209,15 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
         store.commit_batch()?;
         written += n;
     }
-    store.finish_scan(scan, true, files, 0, written * 64, written, 0)?;
+    store.finish_scan(
+        scan,
+        leakscope_store::ScanOutcome::Completed,
+        files,
+        0,
+        written * 64,
+        written,
+        0,
+    )?;
     println!(
         "wrote {written} findings in {files} objects to {} in {:.1}s (scan {scan})",
         db.display(),

@@ -40,10 +40,30 @@ impl Rng {
         &items[self.below(items.len() as u64) as usize]
     }
 
-    fn digits(&mut self, n: usize) -> String {
+    /// `n` random decimal digits.
+    pub fn digits(&mut self, n: usize) -> String {
         (0..n)
             .map(|_| char::from(b'0' + self.below(10) as u8))
             .collect()
+    }
+
+    /// `n` random lower-case hexadecimal digits (hashes, trace and request ids).
+    pub fn hex(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
+            .collect()
+    }
+
+    /// A log timestamp in 2024.
+    pub fn timestamp(&mut self) -> String {
+        format!(
+            "2024-{:02}-{:02} {:02}:{:02}:{:02}",
+            1 + self.below(12),
+            1 + self.below(28),
+            self.below(24),
+            self.below(60),
+            self.below(60)
+        )
     }
 }
 
@@ -187,17 +207,6 @@ impl Generator {
         s
     }
 
-    fn timestamp(&mut self) -> String {
-        format!(
-            "2024-{:02}-{:02} {:02}:{:02}:{:02}",
-            1 + self.rng.below(12),
-            1 + self.rng.below(28),
-            self.rng.below(24),
-            self.rng.below(60),
-            self.rng.below(60)
-        )
-    }
-
     /// A public-looking client address (never a network or broadcast address).
     fn client_ip(&mut self) -> String {
         format!(
@@ -209,12 +218,6 @@ impl Generator {
         )
     }
 
-    fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.rng.below(16) as usize]))
-            .collect()
-    }
-
     /// One block of mixed content (a few hundred bytes to a few KiB).
     pub fn block(&mut self, out: &mut String) {
         match self.rng.below(6) {
@@ -223,7 +226,7 @@ impl Generator {
                     let who = self.name();
                     let template = self.rng_pick_chat();
                     let line = self.fill(template);
-                    let ts = self.timestamp();
+                    let ts = self.rng.timestamp();
                     out.push_str(&format!("[{ts}] {who}: {line}\n"));
                 }
             }
@@ -244,7 +247,7 @@ impl Generator {
             2 => {
                 for _ in 0..4 {
                     let (n, m, c) = (self.name(), self.mobile(), self.bank_card());
-                    let uid = self.hex(32);
+                    let uid = self.rng.hex(32);
                     let ts = self.rng.below(2_000_000_000);
                     out.push_str(&format!(
                         "{{\"uid\":\"{uid}\",\"name\":\"{n}\",\"phone\":\"{m}\",\"card\":\"{c}\",\"ts\":{ts},\"lat\":31.{:04},\"lng\":121.{:04}}}\n",
@@ -255,16 +258,16 @@ impl Generator {
             }
             3 => {
                 for _ in 0..10 {
-                    let ts = self.timestamp();
+                    let ts = self.rng.timestamp();
                     let ip = self.client_ip();
-                    let rid = self.hex(16);
-                    let sha = self.hex(40);
+                    let rid = self.rng.hex(16);
+                    let sha = self.rng.hex(40);
                     let ms = self.rng.below(5000);
                     out.push_str(&format!("{ts} INFO req={rid} client={ip} GET /api/v1/items/{} 200 {ms}ms build=1.4.{} sha={sha}\n", self.rng.below(100000), self.rng.below(99)));
                 }
             }
             4 => {
-                let pw = format!("Zx{}!{}", self.hex(6), self.rng.below(1000));
+                let pw = format!("Zx{}!{}", self.rng.hex(6), self.rng.below(1000));
                 out.push_str(&format!(
                     "[database]\nhost = 10.0.{}.{}\nport = 5432\nuser = app\npassword = {pw}\npool_size = 20\ntimeout_ms = 30000\n\n[cache]\nurl = redis://cache:6379/0\nttl = 3600\n",
                     self.rng.below(256),
@@ -281,7 +284,7 @@ impl Generator {
                     self.rng.below(10_000_000),
                     self.rng.below(100_000),
                     order,
-                    self.timestamp(),
+                    self.rng.timestamp(),
                     self.rng.below(1_000_000),
                     self.rng.below(50),
                     self.rng.below(10),
@@ -321,7 +324,7 @@ impl Generator {
                     for _ in 0..8 {
                         let who = *self.rng.pick(SURNAMES);
                         let template = *self.rng.pick(&CHAT[..4]);
-                        let ts = self.timestamp();
+                        let ts = self.rng.timestamp();
                         out.push_str(&format!("[{ts}] {who}: {template}\n"));
                     }
                 }
@@ -334,7 +337,7 @@ impl Generator {
                         self.rng.below(100),
                         self.rng.below(10),
                         order,
-                        self.timestamp(),
+                        self.rng.timestamp(),
                         self.rng.below(1000),
                         self.rng.below(100),
                         2020 + self.rng.below(6)
@@ -342,8 +345,8 @@ impl Generator {
                 }
                 _ => {
                     for _ in 0..6 {
-                        let ts = self.timestamp();
-                        let rid = self.hex(16);
+                        let ts = self.rng.timestamp();
+                        let rid = self.rng.hex(16);
                         let ms = self.rng.below(5000);
                         out.push_str(&format!(
                             "{ts} INFO worker-{} req={rid} GET /api/v1/items/{} 200 {ms}ms\n",
@@ -402,7 +405,7 @@ impl Generator {
                             self.resident_id(),
                             self.mobile(),
                             self.address(),
-                            self.timestamp(),
+                            self.rng.timestamp(),
                         );
                         let sep = if i == 19 { ";\n" } else { "," };
                         out.push_str(&format!("({id},'{n}','{r}','{m}','{a}','{t}'){sep}"));
@@ -431,9 +434,9 @@ impl Generator {
 
     /// A web server log line: timestamps, client addresses, request ids and digests.
     fn log_line(&mut self, out: &mut String) {
-        let ts = self.timestamp();
+        let ts = self.rng.timestamp();
         let ip = self.client_ip();
-        let (rid, sha) = (self.hex(16), self.hex(40));
+        let (rid, sha) = (self.rng.hex(16), self.rng.hex(40));
         let (ms, item) = (self.rng.below(5000), self.rng.below(100_000));
         out.push_str(&format!(
             "{ts} INFO req={rid} client={ip} GET /api/v1/items/{item} 200 {ms}ms sha={sha}\n"
@@ -443,7 +446,7 @@ impl Generator {
     /// A metrics row: decimals, counters and trace ids, and now and then a coordinate pair
     /// of a device (the only personal data in such a table).
     fn metrics_row(&mut self, out: &mut String) {
-        let ts = self.timestamp();
+        let ts = self.rng.timestamp();
         let host = self.rng.below(64);
         let (cpu, mem) = (self.rng.below(1_000_000), self.rng.below(1_000_000));
         let (io, lat, req) = (
@@ -451,7 +454,7 @@ impl Generator {
             self.rng.below(500_000),
             self.rng.below(100_000),
         );
-        let trace = self.hex(32);
+        let trace = self.rng.hex(32);
         let geo = if self.rng.below(50) == 0 {
             format!(
                 "31.{:04},121.{:04}",
@@ -477,7 +480,7 @@ impl Generator {
     fn order_row(&mut self, out: &mut String) {
         let order = self.decoy_order();
         let waybill = format!("SF{}", self.rng.digits(12));
-        let ts = self.timestamp();
+        let ts = self.rng.timestamp();
         let amount = format!("{}.{:02}", self.rng.below(100_000), self.rng.below(100));
         let status = *self.rng.pick(&["paid", "shipped", "refunded", "closed"]);
         let province = *self.rng.pick(&["浙江", "广东", "江苏", "四川", "北京"]);

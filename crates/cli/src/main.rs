@@ -629,15 +629,20 @@ fn build_engine(sel: &DetectorSelection, config: &Config, key: HashKey) -> Resul
     {
         ec.min_confidence = c.parse::<Confidence>()?;
     }
-    if let Some(only) = &ec.only_detectors {
-        let known: Vec<&str> = files
-            .iter()
-            .flat_map(|f| f.rules.iter().map(|r| r.id.get_ref().as_str()))
-            .collect();
-        for d in only {
-            if !known.contains(&d.as_str()) {
-                bail!("unknown detector `{d}` (see `leakscope detectors`)");
-            }
+    // Every detector id named by a flag or the configuration must exist: an excluded typo
+    // (`ipv44`) would otherwise leave the detector on without a word.
+    let known: Vec<&str> = files
+        .iter()
+        .flat_map(|f| f.rules.iter().map(|r| r.id.get_ref().as_str()))
+        .collect();
+    for d in ec
+        .only_detectors
+        .iter()
+        .flatten()
+        .chain(&ec.exclude_detectors)
+    {
+        if !known.contains(&d.as_str()) {
+            bail!("unknown detector `{d}` (see `leakscope detectors`)");
         }
     }
     let engine = Engine::new(&files, &ec)?;
@@ -828,8 +833,37 @@ fn cmd_scans(db: &DbArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `id` when the store records such a scan; otherwise a usage error naming the command
+/// that lists them (an unknown id used to give empty results or a database message).
+fn known_scan(store: &Store, id: i64) -> Result<i64> {
+    if store.has_scan(id)? {
+        Ok(id)
+    } else {
+        bail!("no scan {id} is recorded (`leakscope scans` lists them)")
+    }
+}
+
+/// Checks detector ids given to a query: built-in ids, and ids of user rules that have
+/// findings in the store. A typo is a usage error rather than an empty answer.
+fn known_detectors(store: &Store, ids: &[String]) -> Result<()> {
+    let builtin = RuleFile::builtin()?;
+    for id in ids {
+        let in_catalog = builtin
+            .iter()
+            .any(|f| f.rules.iter().any(|r| r.id.get_ref() == id));
+        if !in_catalog && !store.has_detector(id)? {
+            bail!("unknown detector `{id}` (see `leakscope detectors`)");
+        }
+    }
+    Ok(())
+}
+
 fn cmd_findings(args: FindingsArgs) -> Result<i32> {
     let store = Store::open_existing(&db_path(&args.db)?)?;
+    if let Some(id) = args.scan {
+        known_scan(&store, id)?;
+    }
+    known_detectors(&store, &args.detectors)?;
     let format: Format = args.format.parse().map_err(anyhow::Error::msg)?;
     let q = FindingQuery {
         scan_id: args.scan,
@@ -945,7 +979,7 @@ fn impact_scans(store: &Store, args: &ImpactArgs) -> Result<Vec<i64>> {
         return Ok(ids);
     }
     if !args.scan.is_empty() {
-        return Ok(args.scan.clone());
+        return args.scan.iter().map(|id| known_scan(store, *id)).collect();
     }
     Ok(store.latest_scan()?.into_iter().collect())
 }
@@ -1019,7 +1053,7 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
     use leakscope_report::html::{render_html, LocationRow, ReportData, ScanInfo};
     let store = Store::open_existing(&db_path(&args.db)?)?;
     let id = match args.scan {
-        Some(id) => id,
+        Some(id) => known_scan(&store, id)?,
         None => store
             .latest_scan()?
             .context("no scans recorded; run `leakscope scan` first")?,

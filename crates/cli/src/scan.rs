@@ -23,7 +23,7 @@ use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMe
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{walk, WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
-use leakscope_store::{Store, StoredFinding};
+use leakscope_store::{ScanOutcome, Store, StoredFinding};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -544,15 +544,19 @@ pub fn run_with_summary(
                     fs_roots.push(PathBuf::from(r));
                 }
             }
-            for r in &fs_roots {
-                if !r.exists() {
+            // A missing root is reported here, once, and not handed to the walker (which
+            // would report it a second time in its own words).
+            fs_roots.retain(|r| {
+                let exists = r.symlink_metadata().is_ok();
+                if !exists {
                     let _ = walk_tx.send(Msg::Notice(Notice {
                         path: r.display().to_string(),
                         kind: NoticeKind::Error,
                         message: "no such file or directory".into(),
                     }));
                 }
-            }
+                exists
+            });
             let result = walk(
                 &fs_roots,
                 &walk_opts,
@@ -632,9 +636,18 @@ pub fn run_with_summary(
     outcome?;
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     if let (Some(store), Some(id)) = (&store, scan_id) {
+        // A scan that read nothing and met errors failed as a whole (every root missing or
+        // unreachable): it is recorded as such and never becomes the default scan.
+        let outcome = if stopping() {
+            ScanOutcome::Interrupted
+        } else if summary.objects_scanned + summary.objects_unchanged == 0 && summary.errors > 0 {
+            ScanOutcome::Failed
+        } else {
+            ScanOutcome::Completed
+        };
         store.finish_scan(
             id,
-            !stopping(),
+            outcome,
             summary.objects_scanned,
             summary.objects_unchanged,
             summary.bytes_scanned,

@@ -1090,11 +1090,17 @@ impl<'e> Scanner<'e> {
         if self.candidates.is_empty() {
             return;
         }
+        self.confirm_candidates(text);
+    }
+
+    /// Merges the queued candidate windows and runs each through confirmation, adding the
+    /// values kept to `self.confirmed`.
+    fn confirm_candidates(&mut self, text: &str) {
         merge_candidates(&mut self.candidates);
         for cand in &self.candidates {
             let r = cand.rule as usize;
             confirm(
-                engine,
+                self.engine,
                 text,
                 *cand,
                 &self.segments[cand.segment as usize],
@@ -1147,18 +1153,7 @@ impl<'e> Scanner<'e> {
         self.candidates.clear();
         self.confirmed.clear();
         collect_candidates(engine, scan_text, &self.segments, &mut self.candidates);
-        merge_candidates(&mut self.candidates);
-        for cand in &self.candidates {
-            let r = cand.rule as usize;
-            confirm(
-                engine,
-                scan_text,
-                *cand,
-                &self.segments[cand.segment as usize],
-                (&mut self.caches[r], &mut self.captures[r]),
-                &mut self.confirmed,
-            );
-        }
+        self.confirm_candidates(scan_text);
         if self.segments.iter().any(|s| s.facts.is_some()) {
             // Which (segment, rule) pairs a pattern already found, so a whole-value match
             // does not repeat them; sorted once instead of searched per field.

@@ -17,11 +17,36 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Schema changes from each older version: the statements that bring version `v` to
 /// `v + 1`, applied in order inside one transaction when an older database is opened.
-const MIGRATIONS: &[(i64, &str)] = &[(1, "ALTER TABLE scans ADD COLUMN owner TEXT;")];
+/// They run with foreign keys off, so that a table can be rebuilt (SQLite cannot change a
+/// CHECK constraint in place) while other tables reference it by name.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, "ALTER TABLE scans ADD COLUMN owner TEXT;"),
+    (
+        2,
+        "CREATE TABLE scans_v3 (
+            id              INTEGER PRIMARY KEY,
+            started_at      TEXT    NOT NULL,
+            finished_at     TEXT,
+            status          TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'interrupted', 'failed')),
+            targets         TEXT    NOT NULL,
+            ruleset         TEXT    NOT NULL,
+            objects_scanned INTEGER NOT NULL DEFAULT 0,
+            objects_skipped INTEGER NOT NULL DEFAULT 0,
+            bytes_scanned   INTEGER NOT NULL DEFAULT 0,
+            findings        INTEGER NOT NULL DEFAULT 0,
+            errors          INTEGER NOT NULL DEFAULT 0,
+            owner           TEXT
+        ) STRICT;
+        INSERT INTO scans_v3 SELECT id, started_at, finished_at, status, targets, ruleset,
+            objects_scanned, objects_skipped, bytes_scanned, findings, errors, owner FROM scans;
+        DROP TABLE scans;
+        ALTER TABLE scans_v3 RENAME TO scans;",
+    ),
+];
 const SCHEMA: &str = include_str!("schema.sql");
 
 /// Errors from the findings database.
@@ -142,6 +167,28 @@ pub struct ExposureRow {
     pub scan_id: Option<i64>,
     /// The classification summary (JSON), when the store was classified.
     pub classification: Option<String>,
+}
+
+/// How a scan run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOutcome {
+    /// Every root was read to the end (objects with errors included).
+    Completed,
+    /// Stopped early (Ctrl-C); a rerun resumes it.
+    Interrupted,
+    /// Nothing could be read: every root failed (a missing path, an unreachable store).
+    Failed,
+}
+
+impl ScanOutcome {
+    /// The `scans.status` text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanOutcome::Completed => "completed",
+            ScanOutcome::Interrupted => "interrupted",
+            ScanOutcome::Failed => "failed",
+        }
+    }
 }
 
 /// Summary of one scan run.
@@ -292,7 +339,6 @@ impl Store {
     fn prepare(conn: &Connection) -> Result<(), StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         // A scan inserts millions of rows: a 32 MiB page cache keeps the hot B-tree pages
         // in memory. Memory-mapped I/O stays off, since mapped pages count against the
         // scan's resident memory budget.
@@ -325,6 +371,8 @@ impl Store {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
+        // On only now: a migration rebuilds tables that others reference.
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         Store::reap_dead_scans(conn)?;
         Ok(())
     }
@@ -826,12 +874,12 @@ impl Store {
         Ok(())
     }
 
-    /// Closes a scan run with its totals.
+    /// Closes a scan run with its outcome and totals.
     #[allow(clippy::too_many_arguments)]
     pub fn finish_scan(
         &self,
         scan: i64,
-        completed: bool,
+        outcome: ScanOutcome,
         scanned: u64,
         skipped: u64,
         bytes: u64,
@@ -844,7 +892,7 @@ impl Store {
             params![
                 scan,
                 now_rfc3339(),
-                if completed { "completed" } else { "interrupted" },
+                outcome.as_str(),
                 scanned as i64,
                 skipped as i64,
                 bytes as i64,
@@ -878,11 +926,34 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The newest scan id, if any.
+    /// The newest scan id that read something, if any: a scan whose every root failed
+    /// (a mistyped path) is recorded but never becomes the default of `findings`,
+    /// `impact`, `report` or the dashboard.
     pub fn latest_scan(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT max(id) FROM scans", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT max(id) FROM scans WHERE status <> 'failed'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether any finding of this detector is recorded (for detector ids a user rule
+    /// defined, which the built-in catalog does not know).
+    pub fn has_detector(&self, detector: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM findings WHERE detector = ?1)",
+            [detector],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether a scan with this id is recorded.
+    pub fn has_scan(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM scans WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?)
     }
 
     /// Findings of one scan (default: the latest), filtered.

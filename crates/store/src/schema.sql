@@ -1,4 +1,5 @@
--- leakscope findings database, schema version 2 (version 1 lacked scans.owner).
+-- leakscope findings database, schema version 3 (version 1 lacked scans.owner; version 2
+-- had no `failed` scan status).
 -- Raw identifier values are never stored: findings keep the masked value and a keyed hash.
 -- Contents are content-addressed (blobs), so the same bytes seen at two paths or in two
 -- scans are scanned once; objects record where and when a blob was seen.
@@ -7,7 +8,8 @@ CREATE TABLE IF NOT EXISTS scans (
     id              INTEGER PRIMARY KEY,
     started_at      TEXT    NOT NULL,
     finished_at     TEXT,
-    status          TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'interrupted')),
+    -- `failed`: every root failed (a mistyped path); such a scan is never the default.
+    status          TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'interrupted', 'failed')),
     targets         TEXT    NOT NULL,
     ruleset         TEXT    NOT NULL,
     objects_scanned INTEGER NOT NULL DEFAULT 0,

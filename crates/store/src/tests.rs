@@ -41,7 +41,9 @@ fn round_trip_and_incremental_lookups() {
         .add_object(scan, blob, "dump/a.zip", 100, 42, false)
         .unwrap();
     store.commit_batch().unwrap();
-    store.finish_scan(scan, true, 1, 0, 100, 2, 0).unwrap();
+    store
+        .finish_scan(scan, ScanOutcome::Completed, 1, 0, 100, 2, 0)
+        .unwrap();
     assert_eq!(
         store.unchanged_blob("dump/a.zip", 100, 42, "r1").unwrap(),
         Some(blob)
@@ -99,7 +101,7 @@ fn newer_schema_is_refused() {
 }
 
 #[test]
-fn a_version_1_database_is_migrated_and_keeps_its_scans() {
+fn a_version_1_database_is_migrated_through_every_version_and_keeps_its_scans() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
     {
@@ -123,6 +125,11 @@ fn a_version_1_database_is_migrated_and_keeps_its_scans() {
     assert_eq!(scans.len(), 1);
     assert_eq!(scans[0].status, "completed");
     let id = store.begin_scan("[\"new\"]", "r").unwrap();
+    // Version 3 knows failed scans, and a failed scan is never the default.
+    store
+        .finish_scan(id, ScanOutcome::Failed, 0, 0, 0, 0, 1)
+        .unwrap();
+    assert_eq!(store.latest_scan().unwrap(), Some(scans[0].id));
     assert_eq!(store.scans().unwrap().len(), 2);
     assert!(id > scans[0].id);
     drop(store);

@@ -13,7 +13,7 @@ mod names;
 mod scan;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use config::Config;
 use leakscope_core::{Category, Confidence, HashKey};
 use leakscope_detect::{Date, Engine, EngineConfig, RuleFile, CATALOG_VERSION};
@@ -247,8 +247,33 @@ struct ScanArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// Colours in text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(flatten)]
     stores: StoreArgs,
+}
+
+/// When text output is coloured.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to a terminal (`is_tty`) or elsewhere. `auto`
+    /// follows the NO_COLOR convention: any non-empty value turns colours off.
+    fn enabled(self, is_tty: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 /// How data stores named as scan roots are read.
@@ -298,6 +323,9 @@ fn store_options(args: &StoreArgs) -> Result<StoreOptions> {
 struct FindingsArgs {
     #[command(flatten)]
     db: DbArgs,
+    /// Colours in text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     /// Scan id (default: the latest).
     #[arg(long)]
     scan: Option<i64>,
@@ -764,7 +792,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         format,
         out,
         PrinterOptions {
-            color: is_tty && format == Format::Text,
+            color: format == Format::Text && args.color.enabled(is_tty),
             quiet: args.quiet,
         },
     );
@@ -803,7 +831,16 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         write_baseline: args.write_baseline.clone(),
         print_unchanged: !(args.quiet && format == Format::Text) || args.write_baseline.is_some(),
     };
-    scan::run(plan, printer)
+    let (code, summary) = scan::run_with_summary(plan, printer)?;
+    if let Some(path) = &args.output {
+        // The results went to a file: the terminal still learns how the scan went.
+        eprintln!(
+            "{}\n  results written to {}",
+            leakscope_report::summary_text(&summary),
+            path.display()
+        );
+    }
+    Ok(code)
 }
 
 fn cmd_scans(db: &DbArgs) -> Result<i32> {
@@ -880,7 +917,7 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
         format,
         out,
         PrinterOptions {
-            color: is_tty && format == Format::Text,
+            color: format == Format::Text && args.color.enabled(is_tty),
             quiet: false,
         },
     );

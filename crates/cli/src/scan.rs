@@ -483,11 +483,6 @@ impl ScanSink<'_, '_> {
     }
 }
 
-/// Runs the scan and returns the process exit code.
-pub fn run(plan: ScanPlan<'_>, printer: Box<dyn Printer>) -> Result<i32> {
-    run_with_summary(plan, printer).map(|(code, _)| code)
-}
-
 /// Runs the scan and returns the exit code and the totals.
 pub fn run_with_summary(
     plan: ScanPlan<'_>,

@@ -256,26 +256,41 @@ impl Printer for TextPrinter {
     }
 
     fn finish(&mut self, s: &Summary, _rules: &[RuleMeta]) -> io::Result<()> {
-        let by: Vec<String> = s
-            .by_detector
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        writeln!(
-            self.out,
-            "{} findings in {} objects scanned ({} unchanged and skipped), {:.1} MB in {:.1}s; {} errors, {} skipped{}{}",
-            s.findings,
-            s.objects_scanned,
-            s.objects_unchanged,
-            s.bytes_scanned as f64 / 1e6,
-            s.elapsed_secs,
-            s.errors,
-            s.skipped,
-            if by.is_empty() { String::new() } else { format!("\n  by detector: {}", by.join(", ")) },
-            s.scan_id.map(|id| format!("\n  recorded as scan {id}")).unwrap_or_default(),
-        )?;
+        writeln!(self.out, "{}", summary_text(s))?;
         self.out.flush()
     }
+}
+
+/// `n` and the noun, singular for one (`1 object`, `2 objects`).
+pub fn counted(n: u64, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// The closing summary as the text format prints it. The command line also writes it to
+/// the terminal when the results go to a file, so that a scan never ends silently.
+pub fn summary_text(s: &Summary) -> String {
+    let by: Vec<String> = s
+        .by_detector
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let mut text = format!(
+        "{} in {} scanned ({} unchanged and skipped), {:.1} MB in {:.1}s; {}, {} skipped",
+        counted(s.findings, "finding", "findings"),
+        counted(s.objects_scanned, "object", "objects"),
+        s.objects_unchanged,
+        s.bytes_scanned as f64 / 1e6,
+        s.elapsed_secs,
+        counted(s.errors, "error", "errors"),
+        s.skipped,
+    );
+    if !by.is_empty() {
+        text.push_str(&format!("\n  by detector: {}", by.join(", ")));
+    }
+    if let Some(id) = s.scan_id {
+        text.push_str(&format!("\n  recorded as scan {id}"));
+    }
+    text
 }
 
 struct JsonlPrinter {

@@ -1,0 +1,40 @@
+//! What reaches the terminal: the summary when results go to a file, colours on request
+//! and never by surprise, counts with the right plural.
+
+mod common;
+use common::{resident_id, Env};
+
+#[test]
+fn results_in_a_file_still_leave_a_summary_on_the_terminal() {
+    let env = Env::new();
+    env.write("one.txt", format!("身份证 {}", resident_id(91)).as_bytes());
+    let out = env.run(&[
+        "scan", "one.txt", "--no-db", "--no-progress", "--format", "jsonl", "-o", "out.jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 finding in 1 object scanned"),
+        "singular counts: {stderr}"
+    );
+    assert!(stderr.contains("results written to out.jsonl"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(env.dir().join("out.jsonl")).unwrap();
+    assert!(written.contains("cn_resident_id"), "{written}");
+}
+
+#[test]
+fn colours_follow_the_flag() {
+    let env = Env::new();
+    env.write("one.txt", format!("身份证 {}", resident_id(92)).as_bytes());
+    let run = |color: &str| {
+        let out = env.run(&["scan", "one.txt", "--no-db", "--no-progress", "--color", color]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run("always").contains("\x1b["), "always colours");
+    assert!(!run("never").contains("\x1b["), "never colours");
+    // Not a terminal: auto means no colours.
+    assert!(!run("auto").contains("\x1b["), "auto off a terminal");
+    let bad = env.run(&["scan", "one.txt", "--no-db", "--color", "sometimes"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

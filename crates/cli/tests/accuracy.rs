@@ -233,3 +233,61 @@ fn parquet_files_read_with_every_codec() {
         );
     }
 }
+
+#[test]
+fn a_token_in_a_credential_url_is_no_email_address() {
+    let env = Env::new();
+    env.write(
+        ".git-credentials",
+        b"https://ghp_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78@github.com\nhttps://deploy:S3cr3tPassw0rd@git.example.cn\n",
+    );
+    env.write("contact.txt", b"mailto:li.wei@example.cn\n");
+    let out = env.run(&[
+        "scan",
+        ".",
+        "--no-db",
+        "--format",
+        "jsonl",
+        "--show-values",
+        "--no-progress",
+        "--fail-on",
+        "never",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let emails: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"detector\":\"email\""))
+        .collect();
+    assert_eq!(emails.len(), 1, "only the mailto address: {emails:?}");
+    assert!(emails[0].contains("li.wei@example.cn"), "{emails:?}");
+}
+
+#[test]
+fn spreadsheet_columns_of_floating_point_ids_are_named_in_a_notice() {
+    let env = Env::new();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "姓名").unwrap();
+    ws.write_string(0, 1, "身份证号").unwrap();
+    ws.write_string(1, 0, "张三").unwrap();
+    ws.write_number(1, 1, 1.10105194912310e17).unwrap();
+    env.write("ids.xlsx", &wb.save_to_buffer().unwrap());
+    let out = env.run(&[
+        "scan",
+        "ids.xlsx",
+        "--no-db",
+        "--format",
+        "jsonl",
+        "--no-progress",
+        "--fail-on",
+        "never",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let notice = stdout
+        .lines()
+        .find(|l| l.contains("\"type\":\"info\"") && l.contains("身份证号"));
+    assert!(
+        notice.is_some_and(|n| n.contains("floating point")),
+        "{stdout}"
+    );
+}

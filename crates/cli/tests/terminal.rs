@@ -9,7 +9,14 @@ fn results_in_a_file_still_leave_a_summary_on_the_terminal() {
     let env = Env::new();
     env.write("one.txt", format!("身份证 {}", resident_id(91)).as_bytes());
     let out = env.run(&[
-        "scan", "one.txt", "--no-db", "--no-progress", "--format", "jsonl", "-o", "out.jsonl",
+        "scan",
+        "one.txt",
+        "--no-db",
+        "--no-progress",
+        "--format",
+        "jsonl",
+        "-o",
+        "out.jsonl",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -28,7 +35,14 @@ fn colours_follow_the_flag() {
     let env = Env::new();
     env.write("one.txt", format!("身份证 {}", resident_id(92)).as_bytes());
     let run = |color: &str| {
-        let out = env.run(&["scan", "one.txt", "--no-db", "--no-progress", "--color", color]);
+        let out = env.run(&[
+            "scan",
+            "one.txt",
+            "--no-db",
+            "--no-progress",
+            "--color",
+            color,
+        ]);
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert!(run("always").contains("\x1b["), "always colours");

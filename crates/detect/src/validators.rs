@@ -693,11 +693,18 @@ pub fn coordinates(value: &str) -> Option<(&str, &str)> {
     if nums.next().is_some() {
         return None;
     }
-    let lower = value.to_ascii_lowercase();
-    let named = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
-    let longitude_first = match (named(&["lat", "纬度"]), named(&["lng", "lon", "经度"])) {
-        (Some(lat), Some(lng)) => lng < lat,
-        _ => false,
+    // Only a labelled pair can name longitude first; a bare pair (digits and separators,
+    // the common case) skips the label search.
+    let labelled = value
+        .bytes()
+        .any(|b| b.is_ascii_alphabetic() || !b.is_ascii());
+    let longitude_first = labelled && {
+        let lower = value.to_ascii_lowercase();
+        let named = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
+        match (named(&["lat", "纬度"]), named(&["lng", "lon", "经度"])) {
+            (Some(lat), Some(lng)) => lng < lat,
+            _ => false,
+        }
     };
     let (lat_text, lng_text) = if longitude_first {
         (second, first)
@@ -1177,6 +1184,14 @@ const COMMON_WORDS: &[&str] = &[
     "董事",
 ];
 
+/// Whether `v` is one of [`COMMON_WORDS`]; a hash set, since names are checked often.
+fn common_word(v: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| COMMON_WORDS.iter().copied().collect())
+        .contains(v)
+}
+
 /// Characters that never appear in a given name, so a capture containing them is not a name.
 const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但";
 
@@ -1188,12 +1203,13 @@ pub fn cn_person_name(value: &str) -> Check {
     if v.chars().any(|c| !is_han(c) && c != '·') {
         return Check::Reject;
     }
-    // Cut at the first word that begins a new field.
-    if let Some((cut, _)) = v
-        .char_indices()
-        .skip(2)
-        .find(|(i, _)| AFTER_NAME_WORDS.iter().any(|w| v[*i..].starts_with(w)))
-    {
+    // Cut at the first word that begins a new field. Most characters start none of those
+    // words, so the words are compared only where one could start.
+    if let Some((cut, _)) = v.char_indices().skip(2).find(|(i, c)| {
+        AFTER_NAME_WORDS
+            .iter()
+            .any(|w| w.starts_with(*c) && v[*i..].starts_with(w))
+    }) {
         v = &v[..cut];
     }
     let surname_len = match v.char_indices().nth(2) {
@@ -1207,7 +1223,7 @@ pub fn cn_person_name(value: &str) -> Check {
     if !(1..=2).contains(&given) || given_chars.any(|c| NOT_IN_NAMES.contains(c)) {
         return Check::Reject;
     }
-    if COMMON_WORDS.contains(&v) || PROVINCES.contains(&v) {
+    if common_word(v) || PROVINCES.contains(&v) {
         return Check::Reject;
     }
     Check::Narrow(trimmed_start, trimmed_start + v.len())

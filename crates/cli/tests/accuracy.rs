@@ -242,24 +242,19 @@ fn a_token_in_a_credential_url_is_no_email_address() {
         b"https://ghp_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78@github.com\nhttps://deploy:S3cr3tPassw0rd@git.example.cn\n",
     );
     env.write("contact.txt", b"mailto:li.wei@example.cn\n");
-    let out = env.run(&[
-        "scan",
-        ".",
-        "--no-db",
-        "--format",
-        "jsonl",
-        "--show-values",
-        "--no-progress",
-        "--fail-on",
-        "never",
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let emails: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.contains("\"detector\":\"email\""))
+    let emails: Vec<_> = scan_values(&env)
+        .into_iter()
+        .filter(|f| f.1 == "email")
         .collect();
-    assert_eq!(emails.len(), 1, "only the mailto address: {emails:?}");
-    assert!(emails[0].contains("li.wei@example.cn"), "{emails:?}");
+    assert_eq!(
+        emails,
+        [(
+            "contact.txt".to_string(),
+            "email".to_string(),
+            "li.wei@example.cn".to_string()
+        )],
+        "only the mailto address"
+    );
 }
 
 #[test]

@@ -168,6 +168,7 @@ impl Auditor {
             rules: self.built.rules.clone(),
             roots: vec![access.to_string()],
             walk: WalkOptions::default(),
+            git: crate::roots::GitPlan::default(),
             store: StoreOptions {
                 sample: Some(self.sample),
                 s3_endpoint: self.endpoint.clone(),

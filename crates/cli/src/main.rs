@@ -10,6 +10,7 @@ mod config;
 mod corpus;
 mod example;
 mod names;
+mod roots;
 mod scan;
 
 use anyhow::{bail, Context, Result};
@@ -235,6 +236,19 @@ struct ScanArgs {
     /// Skip files larger than this many bytes.
     #[arg(long)]
     max_file_size: Option<u64>,
+    /// Scan git repositories as plain files: no history, no deleted or dangling objects.
+    #[arg(long)]
+    no_git_history: bool,
+    /// Only the history reachable from this revision (a branch, tag or commit id);
+    /// repeatable. Default: every commit and every object in the repository.
+    #[arg(long = "git-ref", value_name = "REV")]
+    git_refs: Vec<String>,
+    /// Only blobs that are not already in this revision's history (for CI on a branch).
+    #[arg(long, value_name = "REV")]
+    since_commit: Option<String>,
+    /// Only what is staged for the next commit (for a pre-commit hook).
+    #[arg(long)]
+    staged: bool,
     /// Configuration file (default: ./leakscope.toml when present).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -784,6 +798,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
             .collect(),
         max_file_size: args.max_file_size.or(config.scan.max_file_size),
         follow_links: false,
+        git_repositories: false,
     };
     walk.check().map_err(|e| anyhow::anyhow!("usage: {e}"))?;
     let store = store_options(&args.stores)?;
@@ -820,6 +835,12 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         rules: built.rules.clone(),
         roots: args.paths.clone(),
         walk,
+        git: roots::GitPlan {
+            history: !args.no_git_history,
+            refs: args.git_refs.clone(),
+            since_commit: args.since_commit.clone(),
+            staged: args.staged,
+        },
         store,
         limits,
         threads,

@@ -13,20 +13,22 @@
 
 use crate::config::{allow_key, Config};
 use crate::names::Names;
+use crate::roots::{Committed, Emit, GitPlan};
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use globset::GlobSet;
 use indicatif::{ProgressBar, ProgressStyle};
-use leakscope_core::{Confidence, Finding, ObjectPath};
+use leakscope_core::{CommitInfo, Confidence, Finding, ObjectPath};
 use leakscope_detect::{Engine, RecordField, Scanner, StreamScanner};
 use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
-use leakscope_sources::walk::{walk, WalkItem, WalkOptions};
+use leakscope_sources::walk::{WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
 use leakscope_store::{ScanOutcome, Store, StoredFinding};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Set by Ctrl-C: workers stop taking new objects, the collector records what was
@@ -51,6 +53,8 @@ pub struct ScanPlan<'a> {
     pub rules: Vec<RuleMeta>,
     pub roots: Vec<String>,
     pub walk: WalkOptions,
+    /// How git repositories among the roots are read.
+    pub git: GitPlan,
     /// How `s3://`, `mongodb://`, `postgres://`, `mysql://` and `redis://` roots are read.
     pub store: StoreOptions,
     pub limits: Limits,
@@ -152,6 +156,7 @@ enum Msg {
         object: u64,
         location: String,
         findings: Vec<Out>,
+        commit: Option<CommitInfo>,
     },
     Scanned {
         /// The object's number (see [`next_object`]); it ties earlier partials to it.
@@ -162,20 +167,27 @@ enum Msg {
         content_hash: Option<String>,
         findings: Vec<Out>,
         notices: Vec<Notice>,
+        /// The commit a git blob is attributed to, printed beside its findings.
+        commit: Option<CommitInfo>,
     },
     Unchanged {
         location: String,
         size: u64,
         mtime_ns: i64,
         blob: i64,
+        commit: Option<CommitInfo>,
     },
     Notice(Notice),
     Walked(u64),
+    /// A work-tree file whose content is a blob of the repository's history, which is
+    /// scanned (and reported) as that blob instead.
+    InHistory(u64),
 }
 
 /// Work for a worker.
 enum Job {
-    File(WalkItem),
+    /// A file, with the history of the repository whose work tree holds it.
+    File(WalkItem, Option<Arc<Committed>>),
     Stdin,
     /// A batch of records or an object from a data store.
     Store(StoreJob),
@@ -204,6 +216,8 @@ struct ScanSink<'a, 'e> {
     /// Where full batches of findings go while the object is read, and the object's number.
     partials: &'a Sender<Msg>,
     object: u64,
+    /// The commit of a git blob (sent with partial batches too).
+    commit: Option<CommitInfo>,
 }
 
 /// The cells of one record (a row, a document), gathered so that the engine scans the
@@ -281,10 +295,14 @@ fn stored_of(findings: &[Out]) -> Vec<&StoredFinding> {
 }
 
 /// The printed forms of a batch of findings of the object at `location`.
-fn printed(location: &str, findings: Vec<Out>) -> Vec<ReportFinding> {
+fn printed(location: &str, findings: Vec<Out>, commit: Option<&CommitInfo>) -> Vec<ReportFinding> {
     findings
         .into_iter()
-        .map(|o| ReportFinding::from_stored(location, o.stored, o.raw))
+        .map(|o| {
+            let mut f = ReportFinding::from_stored(location, o.stored, o.raw);
+            f.commit = commit.cloned();
+            f
+        })
         .collect()
 }
 
@@ -406,6 +424,7 @@ impl ScanSink<'_, '_> {
                 object: self.object,
                 location: self.location.to_string(),
                 findings: std::mem::take(&mut self.out),
+                commit: self.commit.clone(),
             });
         }
     }
@@ -526,6 +545,7 @@ pub fn run_with_summary(
         let roots = plan.roots.clone();
         let walk_opts = plan.walk.clone();
         let store_opts = &plan.store;
+        let git_plan = &plan.git;
         let redaction = plan.redaction;
         scope.spawn(move || {
             let mut fs_roots = Vec::new();
@@ -552,27 +572,33 @@ pub fn run_with_summary(
                 }
                 exists
             });
-            let result = walk(
-                &fs_roots,
+            let roots: Vec<String> = fs_roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect();
+            let file = |item: WalkItem, committed: Option<Arc<Committed>>| {
+                if stopping() {
+                    return;
+                }
+                let _ = walk_tx.send(Msg::Walked(item.size));
+                let _ = job_tx.send(Job::File(item, committed));
+            };
+            let notice = |n: Notice| {
+                let _ = walk_tx.send(Msg::Notice(n));
+            };
+            crate::roots::run(
+                &roots,
                 &walk_opts,
-                |item| {
-                    if stopping() {
-                        return;
-                    }
-                    let _ = walk_tx.send(Msg::Walked(item.size));
-                    let _ = job_tx.send(Job::File(item));
-                },
-                |n| {
-                    let _ = walk_tx.send(Msg::Notice(n));
+                git_plan,
+                Emit {
+                    file: &file,
+                    job: &mut |job| {
+                        let _ = walk_tx.send(Msg::Walked(job.size()));
+                        !stopping() && job_tx.send(Job::Store(job)).is_ok()
+                    },
+                    notice: &notice,
                 },
             );
-            if let Err(e) = result {
-                let _ = walk_tx.send(Msg::Notice(Notice {
-                    path: String::new(),
-                    kind: NoticeKind::Error,
-                    message: e.to_string(),
-                }));
-            }
             let mut key_names = Names::new(redaction);
             for url in store_roots {
                 if stopping() {
@@ -719,10 +745,20 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
                     content_hash: None,
                     findings,
                     notices,
+                    commit: None,
                 }
             }
-            Job::File(item) => {
-                scan_file(plan, &mut scanner, &mut names, reader.as_ref(), item, &out)
+            Job::File(item, committed) => {
+                let committed = committed.as_deref();
+                scan_file(
+                    plan,
+                    &mut scanner,
+                    &mut names,
+                    reader.as_ref(),
+                    item,
+                    committed,
+                    &out,
+                )
             }
             Job::Store(job) => {
                 scan_store(plan, &mut scanner, &mut names, reader.as_ref(), job, &out)
@@ -758,6 +794,7 @@ fn new_sink<'a, 'e>(
         dropped: DroppedNotices::default(),
         pending: PendingRecord::default(),
         owners: Vec::new(),
+        commit: None,
     }
 }
 
@@ -767,6 +804,7 @@ fn scan_file<'e>(
     names: &mut Names<'e>,
     reader: Option<&Store>,
     item: WalkItem,
+    committed: Option<&Committed>,
     partials: &Sender<Msg>,
 ) -> Msg {
     let location = names.path(&item.display).to_string();
@@ -781,6 +819,7 @@ fn scan_file<'e>(
                 size: item.size,
                 mtime_ns: item.mtime_ns,
                 blob,
+                commit: None,
             };
         }
     }
@@ -796,6 +835,7 @@ fn scan_file<'e>(
             kind: NoticeKind::Error,
             message,
         }],
+        commit: None,
     };
     let in_memory = item.size <= IN_MEMORY_BYTES;
     let (bytes, content_hash) = if in_memory {
@@ -817,6 +857,11 @@ fn scan_file<'e>(
     } else {
         (None, None)
     };
+    if let (Some(committed), Some(bytes)) = (committed, &bytes) {
+        if committed.contains_content(bytes) {
+            return Msg::InHistory(item.size);
+        }
+    }
     if let (Some(store), Some(hash)) = (reader, &content_hash) {
         if let Ok(Some(blob)) = store.blob_by_content(hash, &plan.ruleset) {
             return Msg::Unchanged {
@@ -824,6 +869,7 @@ fn scan_file<'e>(
                 size: item.size,
                 mtime_ns: item.mtime_ns,
                 blob,
+                commit: None,
             };
         }
     }
@@ -850,6 +896,7 @@ fn scan_file<'e>(
         content_hash,
         findings,
         notices,
+        commit: None,
     }
 }
 
@@ -868,13 +915,20 @@ fn scan_store<'e>(
     let size = job.size();
     let content_hash = plan.db_path.is_some().then(|| job.content_hash());
     let reader = if plan.show_values { None } else { reader };
+    // A commit's author is a name and an e-mail address: masked like any other text.
+    let commit = job.commit().map(|c| CommitInfo {
+        author: names.text(&c.author),
+        summary: names.text(&c.summary),
+        ..c.clone()
+    });
     if let (Some(store), Some(hash)) = (reader, &content_hash) {
         if let Ok(Some(blob)) = store.blob_by_content(hash, &plan.ruleset) {
             return Msg::Unchanged {
-                location,
+                location: names.path(&location).to_string(),
                 size,
                 mtime_ns: 0,
                 blob,
+                commit,
             };
         }
     }
@@ -886,6 +940,7 @@ fn scan_store<'e>(
     let location = names.path(&location).to_string();
     let root = job.location();
     let mut sink = new_sink(scanner, names, &root, &location, plan, partials);
+    sink.commit = commit.clone();
     let object = sink.object;
     job.decode(&plan.limits, &mut sink);
     let (findings, notices) = sink.finish();
@@ -897,6 +952,7 @@ fn scan_store<'e>(
         content_hash,
         findings,
         notices,
+        commit,
     }
 }
 
@@ -969,6 +1025,12 @@ fn collect(
                 }
                 continue;
             }
+            Msg::InHistory(size) => {
+                if let Some(pb) = progress {
+                    pb.inc(size);
+                }
+                continue;
+            }
             Msg::Notice(n) => {
                 note(&n, summary, printer)?;
                 continue;
@@ -978,6 +1040,7 @@ fn collect(
                 size,
                 mtime_ns,
                 blob,
+                commit,
             } => {
                 summary.objects_unchanged += 1;
                 if let (Some(s), Some(id)) = (store, scan_id) {
@@ -999,7 +1062,9 @@ fn collect(
                         Vec::new()
                     };
                     for f in rows {
-                        report.push(ReportFinding::from_stored(&location, f, None));
+                        let mut f = ReportFinding::from_stored(&location, f, None);
+                        f.commit = commit.clone();
+                        report.push(f);
                     }
                 }
                 if let Some(pb) = progress {
@@ -1011,6 +1076,7 @@ fn collect(
                 object,
                 location,
                 findings,
+                commit,
             } => {
                 if let (Some(s), Some(id)) = (store, scan_id) {
                     let blob = match open.entry(object) {
@@ -1021,7 +1087,7 @@ fn collect(
                     };
                     s.append_findings(blob, &stored_of(&findings))?;
                 }
-                report = printed(&location, findings);
+                report = printed(&location, findings, commit.as_ref());
                 object_path = location;
             }
             Msg::Scanned {
@@ -1032,6 +1098,7 @@ fn collect(
                 content_hash,
                 findings,
                 notices,
+                commit,
             } => {
                 summary.objects_scanned += 1;
                 summary.bytes_scanned += size;
@@ -1067,7 +1134,7 @@ fn collect(
                 if let Some(pb) = progress {
                     pb.inc(size);
                 }
-                report = printed(&location, findings);
+                report = printed(&location, findings, commit.as_ref());
                 object_path = location;
             }
         }

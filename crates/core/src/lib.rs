@@ -8,12 +8,14 @@
 //! `Serialize` nor a revealing `Debug`: code that wants the raw text has to call
 //! [`RawValue::expose`], which makes every such place easy to find in review.
 
+pub mod commit;
 pub mod finding;
 pub mod hash;
 pub mod location;
 pub mod mask;
 pub mod store_url;
 
+pub use commit::CommitInfo;
 pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, ValueHash};
 pub use location::ObjectPath;

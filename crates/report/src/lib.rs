@@ -8,7 +8,7 @@
 pub mod html;
 mod sarif;
 
-use leakscope_core::{Category, Confidence};
+use leakscope_core::{Category, CommitInfo, Confidence};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -34,6 +34,10 @@ pub struct ReportFinding {
     pub value: String,
     /// Keyed hash of the normalised value.
     pub value_hash: String,
+    /// For a finding in git history: the commit that introduced the blob (its author
+    /// masked like any other text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitInfo>,
 }
 
 impl ReportFinding {
@@ -54,6 +58,7 @@ impl ReportFinding {
             field: f.field,
             value: raw.unwrap_or(f.masked),
             value_hash: f.value_hash,
+            commit: None,
         }
     }
 }
@@ -215,6 +220,10 @@ impl Printer for TextPrinter {
         for (p, fs) in groups {
             let header = self.paint("1;35", p);
             writeln!(self.out, "{header}")?;
+            if let Some(c) = fs.first().and_then(|f| f.commit.as_ref()) {
+                let line = format!("  commit {} {} {}: {}", c.id, c.date, c.author, c.summary);
+                writeln!(self.out, "{}", self.paint("2", &line))?;
+            }
             for f in fs {
                 let loc = match (f.line, f.offset) {
                     (Some(l), Some(o)) => format!("{l}:{o}"),

@@ -28,6 +28,7 @@ fn sample() -> Vec<ReportFinding> {
             field: Some("身份证号".into()),
             value: "1101**********002X".into(),
             value_hash: "k1:3f9a".into(),
+            commit: None,
         },
         ReportFinding {
             detector: "cn_mobile".into(),
@@ -39,6 +40,7 @@ fn sample() -> Vec<ReportFinding> {
             field: None,
             value: "138****5678".into(),
             value_hash: "k1:0000".into(),
+            commit: None,
         },
     ]
 }

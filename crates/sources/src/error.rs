@@ -44,6 +44,9 @@ pub enum SourceError {
         format: &'static str,
         detail: String,
     },
+    /// A git repository or one of its objects could not be read.
+    #[error("git: {detail}")]
+    Git { detail: String },
     /// Encrypted content that cannot be read without a password.
     #[error("{format} is encrypted; not scanned")]
     Encrypted { format: &'static str },

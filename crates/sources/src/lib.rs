@@ -9,6 +9,8 @@
 //!   ([`document`]), CSV, JSON and SQLite ([`structured`]), mail ([`mail`]) or text
 //!   ([`text`]).
 //! - [`walk`] lists the files under the paths a user names, in parallel.
+//! - `git` (feature `git`) reads a repository's object database: history, deleted and
+//!   dangling objects, each blob once.
 //! - [`stores`] reads live data stores (S3, MongoDB, PostgreSQL, MySQL, Redis).
 //!
 //! **Bad input is normal input.** Every decoder works under [`Limits`] (nesting depth,
@@ -21,6 +23,8 @@ pub mod archive;
 pub mod decode;
 pub mod document;
 pub mod error;
+#[cfg(feature = "git")]
+pub mod git;
 pub mod mail;
 pub mod sql;
 pub mod stores;

@@ -22,6 +22,10 @@ pub struct WalkOptions {
     pub max_file_size: Option<u64>,
     /// Follow symbolic links.
     pub follow_links: bool,
+    /// Leave `.git` directories out of the walk and return the repositories that hold them
+    /// instead, so their history is read through the object database (as blobs, not as
+    /// compressed object files).
+    pub git_repositories: bool,
 }
 
 /// A file to scan.
@@ -79,15 +83,18 @@ impl WalkOptions {
 }
 
 /// Walks `roots`, calling `file` for every file to scan and `notice` for every problem
-/// (unreadable directories, skipped large files). Returns an error only for bad globs.
+/// (unreadable directories, skipped large files). Returns the git repositories whose `.git`
+/// directories were left out (with [`WalkOptions::git_repositories`]); an error only for bad
+/// globs.
 pub fn walk(
     roots: &[PathBuf],
     options: &WalkOptions,
     file: impl Fn(WalkItem) + Sync,
     notice: impl Fn(Notice) + Sync,
-) -> Result<(), GlobError> {
+) -> Result<Vec<PathBuf>, GlobError> {
     let include = build_set(&options.include)?;
     let exclude = build_set(&options.exclude)?;
+    let repositories = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     for root in roots {
         let mut builder = ignore::WalkBuilder::new(root);
         builder
@@ -101,9 +108,22 @@ pub fn walk(
             .follow_links(options.follow_links);
         let exclude_dirs = exclude.clone();
         let root_for_filter = root.clone();
-        builder.filter_entry(move |e| match &exclude_dirs {
-            Some(set) => !set.is_match(relative(&root_for_filter, e.path())),
-            None => true,
+        let git_repositories = options.git_repositories;
+        let found = std::sync::Arc::clone(&repositories);
+        builder.filter_entry(move |e| {
+            if git_repositories
+                && e.file_name() == ".git"
+                && e.file_type().is_some_and(|t| t.is_dir())
+            {
+                if let (Some(parent), Ok(mut found)) = (e.path().parent(), found.lock()) {
+                    found.push(parent.to_path_buf());
+                }
+                return false;
+            }
+            match &exclude_dirs {
+                Some(set) => !set.is_match(relative(&root_for_filter, e.path())),
+                None => true,
+            }
         });
         // Directory listing and stat calls run on all cores: on network file systems and
         // trees of millions of small files the walk, not the scan, is the bottleneck.
@@ -114,7 +134,10 @@ pub fn walk(
             })
         });
     }
-    Ok(())
+    let mut found = repositories.lock().map(|f| f.clone()).unwrap_or_default();
+    found.sort();
+    found.dedup();
+    Ok(found)
 }
 
 fn visit(

@@ -83,6 +83,9 @@ pub enum StoreJob {
     /// An object to fetch and decode like a file.
     #[cfg(feature = "s3")]
     Object(s3::S3Object),
+    /// A blob of a git repository's history.
+    #[cfg(feature = "git")]
+    GitBlob(crate::git::GitBlob),
 }
 
 impl StoreJob {
@@ -93,6 +96,8 @@ impl StoreJob {
             StoreJob::Records(batch) => batch.location.clone(),
             #[cfg(feature = "s3")]
             StoreJob::Object(object) => object.location(),
+            #[cfg(feature = "git")]
+            StoreJob::GitBlob(blob) => blob.location(),
         }
     }
 
@@ -102,6 +107,8 @@ impl StoreJob {
             StoreJob::Records(batch) => batch.bytes,
             #[cfg(feature = "s3")]
             StoreJob::Object(object) => object.size,
+            #[cfg(feature = "git")]
+            StoreJob::GitBlob(blob) => blob.size,
         }
     }
 
@@ -111,6 +118,8 @@ impl StoreJob {
             StoreJob::Records(batch) => batch.content_hash(),
             #[cfg(feature = "s3")]
             StoreJob::Object(object) => object.content_hash(),
+            #[cfg(feature = "git")]
+            StoreJob::GitBlob(blob) => blob.content_hash(),
         }
     }
 
@@ -125,6 +134,8 @@ impl StoreJob {
             }
             #[cfg(feature = "s3")]
             StoreJob::Object(_) => {}
+            #[cfg(feature = "git")]
+            StoreJob::GitBlob(_) => {}
         }
     }
 
@@ -138,6 +149,17 @@ impl StoreJob {
             }
             #[cfg(feature = "s3")]
             StoreJob::Object(object) => object.decode(limits, sink),
+            #[cfg(feature = "git")]
+            StoreJob::GitBlob(blob) => blob.decode(limits, sink),
+        }
+    }
+
+    /// The commit a git blob is attributed to; `None` for everything else.
+    pub fn commit(&self) -> Option<&leakscope_core::CommitInfo> {
+        match self {
+            #[cfg(feature = "git")]
+            StoreJob::GitBlob(blob) => blob.commit(),
+            _ => None,
         }
     }
 }

@@ -2,10 +2,11 @@
 //! their history.
 //!
 //! A root that is a repository (a work tree, a bare or mirror clone) is listed through its
-//! object database first; its work tree is then walked with `.git` left out, and a file
-//! whose content is a blob already listed is not scanned again (its findings are those of
-//! the blob, located at the commit that introduced it). Repositories met inside a walked
-//! directory are read as history too, after the walk.
+//! object database first; it is then walked as files with the object database left out
+//! (so `.git/config` and hooks are still read), and a file whose content is a blob already
+//! listed is not scanned again (its findings are those of the blob, located at the commit
+//! that introduced it). Repositories met inside a walked directory are read as history
+//! too, after the walk.
 
 use leakscope_sources::walk::{walk, WalkItem, WalkOptions};
 use leakscope_sources::{Notice, NoticeKind};
@@ -89,8 +90,7 @@ pub fn run(roots: &[String], options: &WalkOptions, git: &GitPlan, emit: Emit<'_
     let mut job = emit.job;
     for (path, display) in repositories {
         let committed = list(&path, &display, git, &mut job, notice);
-        let work_tree = path.join(".git").exists();
-        if git.staged || !work_tree {
+        if git.staged {
             continue;
         }
         // A repository whose history cannot be read still has its work tree scanned.

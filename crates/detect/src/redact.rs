@@ -27,6 +27,7 @@ pub const LONG_DIGIT_RUN: usize = 11;
 /// and last four digits; `None` when there is none.
 fn mask_digit_runs(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
+    let hashes = hash_runs(text);
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
@@ -39,7 +40,7 @@ fn mask_digit_runs(text: &str) -> Option<String> {
         while i < bytes.len() && bytes[i].is_ascii_digit() {
             i += 1;
         }
-        if i - start >= LONG_DIGIT_RUN {
+        if i - start >= LONG_DIGIT_RUN && !inside(&hashes, start, i) {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
             o.push_str(&text[copied..start + 3]);
             o.extend(std::iter::repeat_n('*', i - start - 7));
@@ -50,6 +51,41 @@ fn mask_digit_runs(text: &str) -> Option<String> {
     let mut o = out?;
     o.push_str(&text[copied..]);
     Some(o)
+}
+
+/// Shortest run of lower-case hex digits taken for a hash (MD5 has 32, a git commit id 40).
+const HASH_RUN: usize = 32;
+
+/// Spans of `text` that are hex hashes: commit and blob ids in git locations, content
+/// hashes in file names. Digits inside them are not identifiers, and masking them would
+/// break the locations users paste into `git show`.
+fn hash_runs(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
+    if bytes.len() < HASH_RUN {
+        return runs;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'a'..=b'f') {
+            i += 1;
+        }
+        let bounded = |at: Option<&u8>| at.is_none_or(|b| !b.is_ascii_alphanumeric());
+        if i - start >= HASH_RUN
+            && bounded(start.checked_sub(1).and_then(|p| bytes.get(p)))
+            && bounded(bytes.get(i))
+        {
+            runs.push((start, i));
+        }
+        i = i.max(start + 1);
+    }
+    runs
+}
+
+/// True when `start..end` lies inside one of `runs`.
+fn inside(runs: &[(usize, usize)], start: usize, end: usize) -> bool {
+    runs.iter().any(|&(s, e)| s <= start && end <= e)
 }
 
 /// Masks detected values inside names and messages, with a cache for names that repeat.
@@ -71,6 +107,10 @@ impl Redactor {
     pub fn redact<'t>(&mut self, scanner: &mut Scanner<'_>, text: &'t str) -> Cow<'t, str> {
         self.found.clear();
         scanner.scan(text, &mut self.found);
+        if !self.found.is_empty() {
+            let hashes = hash_runs(text);
+            self.found.retain(|f| !inside(&hashes, f.start, f.end));
+        }
         let masked = if self.found.is_empty() {
             Cow::Borrowed(text)
         } else {
@@ -154,6 +194,10 @@ mod tests {
                 "mongodb://h:27017/app.users/138****5678: cannot read",
             ),
             ("redis://h:6379/0/session:42", "redis://h:6379/0/session:42"),
+            (
+                "git:leak@0b9cc636b532dcf4420ca2edf13812345678990a:13812345678.txt",
+                "git:leak@0b9cc636b532dcf4420ca2edf13812345678990a:138****5678.txt",
+            ),
             (
                 "docs/11010519491231002X_张伟.txt",
                 "docs/1101**********002X_张伟.txt",

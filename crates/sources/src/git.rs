@@ -39,7 +39,8 @@ pub struct GitOptions {
     /// Only commits reachable from these revisions (ref names, commit ids). Empty means
     /// every commit in the object database and every blob, reachable or not.
     pub refs: Vec<String>,
-    /// Only blobs that are not already in this revision's history.
+    /// Only blobs that are not already in this revision's history (of those reachable from
+    /// `refs`, or from `HEAD` when no refs are named).
     pub since_commit: Option<String>,
     /// Only what is staged in the index and not in `HEAD` (a pre-commit hook).
     pub staged: bool,
@@ -380,10 +381,16 @@ impl Lister<'_> {
         }
         self.listing.commits = nodes.len();
         // Which commits are scanned: those reachable from the named revisions, or all.
+        // With `since_commit` and no refs that is what `HEAD` added: the question a CI job
+        // on a branch asks.
         let mut selected: Option<HashSet<ObjectId>> = None;
-        if !options.refs.is_empty() {
+        let mut refs = options.refs.clone();
+        if refs.is_empty() && options.since_commit.is_some() {
+            refs.push("HEAD".into());
+        }
+        if !refs.is_empty() {
             let mut tips = Vec::new();
-            for r in &options.refs {
+            for r in &refs {
                 tips.push(self.resolve(r)?);
             }
             selected = Some(ancestors(&nodes, &tips));

@@ -22,9 +22,10 @@ pub struct WalkOptions {
     pub max_file_size: Option<u64>,
     /// Follow symbolic links.
     pub follow_links: bool,
-    /// Leave `.git` directories out of the walk and return the repositories that hold them
-    /// instead, so their history is read through the object database (as blobs, not as
-    /// compressed object files).
+    /// Leave the object databases of git repositories (and what only repeats history: refs,
+    /// reflogs, the index) out of the walk and return the repositories instead, so their
+    /// history is read as blobs, not as compressed object files. A git directory's
+    /// `config` (a remote's token) and `hooks` are still walked as files.
     pub git_repositories: bool,
 }
 
@@ -82,9 +83,65 @@ impl WalkOptions {
     }
 }
 
+/// Entries of a git directory that are not scanned as files when its history is read:
+/// the object database (read as history instead), and what only repeats history (refs,
+/// reflogs with every committer's address, the index). `config` (a remote URL with a
+/// token in it), `hooks` (a planted hook) and `info` are still scanned.
+const GIT_DIR_INTERNALS: &[&str] = &[
+    "objects",
+    "refs",
+    "logs",
+    "index",
+    "HEAD",
+    "ORIG_HEAD",
+    "FETCH_HEAD",
+    "MERGE_HEAD",
+    "packed-refs",
+    "COMMIT_EDITMSG",
+    "shallow",
+    "modules",
+    "lfs",
+];
+
+/// What the walk does with an entry of a git directory whose history is read.
+enum GitEntry {
+    /// Not a git directory's internals: walked as usual.
+    Other,
+    /// Left out (it repeats history).
+    Internal,
+    /// The object database of the repository at this path (its work tree, or the git
+    /// directory itself for a bare clone).
+    Objects(PathBuf),
+}
+
+fn git_entry(path: &Path) -> GitEntry {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return GitEntry::Other;
+    };
+    if !GIT_DIR_INTERNALS.contains(&name) {
+        return GitEntry::Other;
+    }
+    let Some(git_dir) = path.parent() else {
+        return GitEntry::Other;
+    };
+    let is_git_dir = git_dir.join("HEAD").is_file()
+        && git_dir.join("refs").is_dir()
+        && git_dir.join("objects").is_dir();
+    if !is_git_dir {
+        return GitEntry::Other;
+    }
+    if name != "objects" {
+        return GitEntry::Internal;
+    }
+    GitEntry::Objects(match git_dir.file_name() {
+        Some(n) if n == ".git" => git_dir.parent().unwrap_or(git_dir).to_path_buf(),
+        _ => git_dir.to_path_buf(),
+    })
+}
+
 /// Walks `roots`, calling `file` for every file to scan and `notice` for every problem
-/// (unreadable directories, skipped large files). Returns the git repositories whose `.git`
-/// directories were left out (with [`WalkOptions::git_repositories`]); an error only for bad
+/// (unreadable directories, skipped large files). Returns the git repositories whose object
+/// databases were left out (with [`WalkOptions::git_repositories`]); an error only for bad
 /// globs.
 pub fn walk(
     roots: &[PathBuf],
@@ -111,22 +168,23 @@ pub fn walk(
         let git_repositories = options.git_repositories;
         let found = std::sync::Arc::clone(&repositories);
         builder.filter_entry(move |e| {
-            if git_repositories
-                && e.file_name() == ".git"
-                && e.file_type().is_some_and(|t| t.is_dir())
-            {
-                if let (Some(parent), Ok(mut found)) = (e.path().parent(), found.lock()) {
-                    found.push(parent.to_path_buf());
+            if git_repositories {
+                match git_entry(e.path()) {
+                    GitEntry::Other => {}
+                    GitEntry::Internal => return false,
+                    GitEntry::Objects(repo) => {
+                        if let Ok(mut found) = found.lock() {
+                            found.push(repo);
+                        }
+                        return false;
+                    }
                 }
-                return false;
             }
             match &exclude_dirs {
                 Some(set) => !set.is_match(relative(&root_for_filter, e.path())),
                 None => true,
             }
         });
-        // Directory listing and stat calls run on all cores: on network file systems and
-        // trees of millions of small files the walk, not the scan, is the bottleneck.
         builder.build_parallel().run(|| {
             Box::new(|entry| {
                 visit(root, entry, options, include.as_ref(), &file, &notice);

@@ -9,6 +9,7 @@
 //! categories = ["pii", "secret"]
 //! min_confidence = "medium"
 //! rules = ["rules/"]                # custom rule files or directories of *.toml
+//! watchlists = ["lists/targets.txt"] # one term per line; the file name is the detector id
 //! include = ["**/*.csv"]
 //! exclude = ["node_modules", "*.iso"]
 //! max_file_size = 1073741824
@@ -58,6 +59,9 @@ pub struct ScanSection {
     pub min_confidence: Option<String>,
     #[serde(default)]
     pub rules: Vec<PathBuf>,
+    /// Watch-list files (see `watchlist`).
+    #[serde(default)]
+    pub watchlists: Vec<PathBuf>,
     #[serde(default)]
     pub include: Vec<String>,
     #[serde(default)]

@@ -12,6 +12,7 @@ mod example;
 mod names;
 mod roots;
 mod scan;
+mod watchlist;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -191,6 +192,10 @@ struct DetectorSelection {
     /// Extra rule files or directories.
     #[arg(long = "rules")]
     rule_paths: Vec<PathBuf>,
+    /// A watch-list: one term per line (any script, Latin case-insensitive, `#` comments);
+    /// its file name becomes the detector id, category `custom`. Repeatable.
+    #[arg(long = "watchlist", value_name = "FILE")]
+    watchlists: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -461,6 +466,10 @@ struct DetectorsArgs {
     /// Extra rule files or directories.
     #[arg(long = "rules")]
     rule_paths: Vec<PathBuf>,
+    /// A watch-list: one term per line (any script, Latin case-insensitive, `#` comments);
+    /// its file name becomes the detector id, category `custom`. Repeatable.
+    #[arg(long = "watchlist", value_name = "FILE")]
+    watchlists: Vec<PathBuf>,
 }
 
 fn main() {
@@ -650,6 +659,21 @@ fn build_engine(sel: &DetectorSelection, config: &Config, key: HashKey) -> Resul
         .collect();
     extra.extend(sel.rule_paths.iter().cloned());
     files.extend(load_rule_files(&extra)?);
+    let lists: Vec<PathBuf> = config
+        .scan
+        .watchlists
+        .iter()
+        .map(|p| config.resolve(p))
+        .chain(sel.watchlists.iter().cloned())
+        .collect();
+    for list in &lists {
+        let taken: Vec<&str> = files
+            .iter()
+            .flat_map(|f| f.rules.iter().map(|r| r.id.get_ref().as_str()))
+            .collect();
+        let file = watchlist::load(list, &taken)?;
+        files.push(file);
+    }
     let mut ec = EngineConfig::new(key, today());
     ec.only_detectors = sel
         .detectors

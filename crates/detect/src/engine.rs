@@ -1714,8 +1714,11 @@ fn field_value_matches(
 }
 
 /// Sorts confirmed matches by position and resolves claims on the same span: the match
-/// with context support wins, then higher confidence, then higher rule priority.
+/// with context support wins, then higher confidence, then higher rule priority. A user's
+/// own (`custom`) detector answers a different question (is this watched term here?), so
+/// its claim stands beside a built-in one on the same span instead of competing with it.
 fn resolve(engine: &Engine, confirmed: &mut Vec<Confirmed>) {
+    let custom = |c: &Confirmed| engine.rules[c.rule as usize].category == Category::Custom;
     let rank = |c: &Confirmed| {
         (
             c.supported,
@@ -1724,11 +1727,13 @@ fn resolve(engine: &Engine, confirmed: &mut Vec<Confirmed>) {
         )
     };
     confirmed.sort_by(|a, b| {
-        (a.start, a.end)
-            .cmp(&(b.start, b.end))
+        (a.start, a.end, custom(a))
+            .cmp(&(b.start, b.end, custom(b)))
             .then_with(|| rank(b).cmp(&rank(a)))
     });
-    confirmed.dedup_by(|later, kept| later.start == kept.start && later.end == kept.end);
+    confirmed.dedup_by(|later, kept| {
+        later.start == kept.start && later.end == kept.end && custom(later) == custom(kept)
+    });
 }
 
 /// True when `start..end` lies inside a longer token of hexadecimal digits of at least 16

@@ -166,6 +166,7 @@ impl Auditor {
             redaction: self.built.redaction(),
             ruleset: self.built.ruleset.clone(),
             rules: self.built.rules.clone(),
+            yara: None,
             roots: vec![access.to_string()],
             walk: WalkOptions::default(),
             git: crate::roots::GitPlan::default(),

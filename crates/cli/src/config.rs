@@ -10,6 +10,7 @@
 //! min_confidence = "medium"
 //! rules = ["rules/"]                # custom rule files or directories of *.toml
 //! watchlists = ["lists/targets.txt"] # one term per line; the file name is the detector id
+//! yara = ["builtin", "rules/yara/"]  # YARA rule files or directories run over raw bytes
 //! include = ["**/*.csv"]
 //! exclude = ["node_modules", "*.iso"]
 //! max_file_size = 1073741824
@@ -62,6 +63,9 @@ pub struct ScanSection {
     /// Watch-list files (see `watchlist`).
     #[serde(default)]
     pub watchlists: Vec<PathBuf>,
+    /// YARA rule files or directories, or `builtin` (see `yara`).
+    #[serde(default)]
+    pub yara: Vec<PathBuf>,
     #[serde(default)]
     pub include: Vec<String>,
     #[serde(default)]

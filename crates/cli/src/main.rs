@@ -13,6 +13,7 @@ mod names;
 mod roots;
 mod scan;
 mod watchlist;
+mod yara;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -254,6 +255,10 @@ struct ScanArgs {
     /// Only what is staged for the next commit (for a pre-commit hook).
     #[arg(long)]
     staged: bool,
+    /// YARA rules run over every object's raw bytes: a file, a directory of `.yar` files,
+    /// or `builtin` (generic web shells and implants). Repeatable.
+    #[arg(long = "yara", value_name = "FILE|DIR|builtin")]
+    yara: Vec<PathBuf>,
     /// Configuration file (default: ./leakscope.toml when present).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -779,7 +784,22 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         other => Some(other.parse::<Confidence>()?),
     };
     let key = hash_key()?;
-    let built = build_engine(&args.selection, &config, key)?;
+    let built = build_engine(&args.selection, &config, key.clone())?;
+    // Rules are compiled before anything is read: a mistake in one stops the command.
+    let yara_paths: Vec<PathBuf> = config
+        .scan
+        .yara
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == yara::BUILTIN {
+                p.clone()
+            } else {
+                config.resolve(p)
+            }
+        })
+        .chain(args.yara.iter().cloned())
+        .collect();
+    let yara_rules = yara::compile(&yara_paths, key)?;
     let baseline = args
         .baseline
         .clone()
@@ -855,8 +875,9 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
     let plan = scan::ScanPlan {
         engine: &built.engine,
         redaction: built.redaction(),
-        ruleset: built.ruleset.clone(),
-        rules: built.rules.clone(),
+        ruleset: scan::ruleset_with_yara(&built.ruleset, &yara_paths),
+        rules: scan::rules_with_yara(&built.rules, yara_rules.as_ref()),
+        yara: yara_rules.as_ref(),
         roots: args.paths.clone(),
         walk,
         git: roots::GitPlan {

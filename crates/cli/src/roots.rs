@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 /// How git repositories among the roots are read.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "git"), allow(dead_code))]
 pub struct GitPlan {
     /// Read history; off, repositories are walked as plain files.
     pub history: bool,

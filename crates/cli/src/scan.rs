@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use globset::GlobSet;
 use indicatif::{ProgressBar, ProgressStyle};
-use leakscope_core::{CommitInfo, Confidence, Finding, ObjectPath};
+use leakscope_core::{Category, CommitInfo, Confidence, Finding, ObjectPath};
 use leakscope_detect::{Engine, RecordField, Scanner, StreamScanner};
 use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
@@ -51,6 +51,8 @@ pub struct ScanPlan<'a> {
     pub redaction: &'a Engine,
     pub ruleset: String,
     pub rules: Vec<RuleMeta>,
+    /// YARA rules run over every object's raw bytes.
+    pub yara: Option<&'a crate::yara::Rules>,
     pub roots: Vec<String>,
     pub walk: WalkOptions,
     /// How git repositories among the roots are read.
@@ -218,6 +220,10 @@ struct ScanSink<'a, 'e> {
     object: u64,
     /// The commit of a git blob (sent with partial batches too).
     commit: Option<CommitInfo>,
+    /// YARA rules, run over each object's raw bytes.
+    yara: Option<&'a crate::yara::Rules>,
+    /// Findings of one YARA run, reused.
+    implants: Vec<Finding>,
 }
 
 /// The cells of one record (a row, a document), gathered so that the engine scans the
@@ -295,15 +301,84 @@ fn stored_of(findings: &[Out]) -> Vec<&StoredFinding> {
 }
 
 /// The printed forms of a batch of findings of the object at `location`.
-fn printed(location: &str, findings: Vec<Out>, commit: Option<&CommitInfo>) -> Vec<ReportFinding> {
+fn printed(
+    location: &str,
+    findings: Vec<Out>,
+    commit: Option<&CommitInfo>,
+    yara: Option<&crate::yara::Rules>,
+) -> Vec<ReportFinding> {
     findings
         .into_iter()
         .map(|o| {
             let mut f = ReportFinding::from_stored(location, o.stored, o.raw);
-            f.commit = commit.cloned();
+            annotate(&mut f, commit, yara);
             f
         })
         .collect()
+}
+
+/// Adds what is known about a finding beyond its row: the commit of a git blob, and the
+/// meta entries and tags of the YARA rule that matched.
+fn annotate(f: &mut ReportFinding, commit: Option<&CommitInfo>, yara: Option<&crate::yara::Rules>) {
+    f.commit = commit.cloned();
+    if f.category == Category::Implant {
+        if let Some((meta, tags)) = yara.and_then(|r| crate::yara::describe(r, &f.detector)) {
+            f.meta = Some(meta.into_iter().collect());
+            f.tags = tags;
+        }
+    }
+}
+
+/// The ruleset id with the YARA rules in it: a changed rule file rescans everything.
+pub fn ruleset_with_yara(ruleset: &str, yara: &[PathBuf]) -> String {
+    if yara.is_empty() {
+        return ruleset.to_string();
+    }
+    let mut h = blake3::Hasher::new();
+    for p in yara {
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update(&[0]);
+        let files: Vec<PathBuf> = match std::fs::read_dir(p) {
+            Ok(dir) => {
+                let mut v: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                v.sort();
+                v
+            }
+            Err(_) => vec![p.clone()],
+        };
+        for f in files {
+            if let Ok(bytes) = std::fs::read(&f) {
+                h.update(&bytes);
+            }
+        }
+    }
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    format!("{ruleset}+yara:{}", &h.finalize().to_hex()[..16])
+}
+
+/// The detector list with every YARA rule in it, for SARIF rules and reports.
+#[cfg(feature = "yara")]
+pub fn rules_with_yara(rules: &[RuleMeta], yara: Option<&crate::yara::Rules>) -> Vec<RuleMeta> {
+    let mut out = rules.to_vec();
+    for (name, meta) in yara.map(|y| y.rules().iter()).into_iter().flatten() {
+        let description = meta
+            .meta
+            .iter()
+            .find(|(k, _)| k == "description")
+            .map_or_else(|| format!("YARA rule {name}"), |(_, v)| v.clone());
+        out.push(RuleMeta {
+            id: name.clone(),
+            category: Category::Implant,
+            description,
+        });
+    }
+    out
+}
+
+/// Without YARA support the detector list is the engine's.
+#[cfg(not(feature = "yara"))]
+pub fn rules_with_yara(rules: &[RuleMeta], _yara: Option<&crate::yara::Rules>) -> Vec<RuleMeta> {
+    rules.to_vec()
 }
 
 /// A number for each object a worker starts on, unique within the process.
@@ -483,6 +558,31 @@ impl Sink for ScanSink<'_, '_> {
         if p.values.len() >= PENDING_MAX_BYTES {
             self.flush_record();
         }
+    }
+
+    fn wants_raw(&self) -> bool {
+        self.yara.is_some()
+    }
+
+    fn raw(&mut self, path: &ObjectPath, bytes: &[u8]) {
+        let Some(rules) = self.yara else { return };
+        let mut found = std::mem::take(&mut self.implants);
+        found.clear();
+        if let Err(e) = rules.scan(bytes, &mut found) {
+            self.notice(Notice {
+                path: path.to_string(),
+                kind: NoticeKind::Error,
+                message: e.to_string(),
+            });
+        }
+        if !found.is_empty() {
+            let path = path.to_string();
+            for f in found.drain(..) {
+                // Offsets of YARA matches count raw bytes of the object, not decoded text.
+                self.emit_one(f, &path, Some(0), None, None, None);
+            }
+        }
+        self.implants = found;
     }
 
     fn notice(&mut self, notice: Notice) {
@@ -795,6 +895,8 @@ fn new_sink<'a, 'e>(
         pending: PendingRecord::default(),
         owners: Vec::new(),
         commit: None,
+        yara: plan.yara,
+        implants: Vec::new(),
     }
 }
 
@@ -1063,7 +1165,7 @@ fn collect(
                     };
                     for f in rows {
                         let mut f = ReportFinding::from_stored(&location, f, None);
-                        f.commit = commit.clone();
+                        annotate(&mut f, commit.as_ref(), plan.yara);
                         report.push(f);
                     }
                 }
@@ -1087,7 +1189,7 @@ fn collect(
                     };
                     s.append_findings(blob, &stored_of(&findings))?;
                 }
-                report = printed(&location, findings, commit.as_ref());
+                report = printed(&location, findings, commit.as_ref(), plan.yara);
                 object_path = location;
             }
             Msg::Scanned {
@@ -1134,10 +1236,12 @@ fn collect(
                 if let Some(pb) = progress {
                     pb.inc(size);
                 }
-                report = printed(&location, findings, commit.as_ref());
+                report = printed(&location, findings, commit.as_ref(), plan.yara);
                 object_path = location;
             }
         }
+        // Implants lead: a web shell matters more than the identifiers beside it.
+        report.sort_by_key(|f| f.category != Category::Implant);
         for f in &report {
             match by_detector.get_mut(&f.detector) {
                 Some(n) => *n += 1,

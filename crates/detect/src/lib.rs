@@ -31,5 +31,7 @@ pub use engine::{Candidate, Engine, EngineConfig, RecordField, RuleInfo, Scanner
 pub use examples::{check_examples, ExampleFailure, ExampleReport};
 pub use redact::Redactor;
 pub use rules::{RuleError, RuleFile, RuleSpec, CATALOG_VERSION};
+#[cfg(feature = "yara")]
+pub mod yara;
 pub use stream::StreamScanner;
 pub use validators::Date;

@@ -38,6 +38,12 @@ pub struct ReportFinding {
     /// masked like any other text).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<CommitInfo>,
+    /// For a YARA finding: the rule's `meta:` entries (description, author, reference …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<BTreeMap<String, String>>,
+    /// For a YARA finding: the rule's tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl ReportFinding {
@@ -59,6 +65,8 @@ impl ReportFinding {
             value: raw.unwrap_or(f.masked),
             value_hash: f.value_hash,
             commit: None,
+            meta: None,
+            tags: Vec::new(),
         }
     }
 }

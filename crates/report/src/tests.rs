@@ -29,6 +29,8 @@ fn sample() -> Vec<ReportFinding> {
             value: "1101**********002X".into(),
             value_hash: "k1:3f9a".into(),
             commit: None,
+            meta: None,
+            tags: Vec::new(),
         },
         ReportFinding {
             detector: "cn_mobile".into(),
@@ -41,6 +43,8 @@ fn sample() -> Vec<ReportFinding> {
             value: "138****5678".into(),
             value_hash: "k1:0000".into(),
             commit: None,
+            meta: None,
+            tags: Vec::new(),
         },
     ]
 }

@@ -154,6 +154,17 @@ pub fn decode_file(fs_path: &Path, display: &str, limits: &Limits, sink: &mut dy
         Err(e) => return report_error(sink, &path, SourceError::Io(e)),
     };
     let size = file.metadata().map(|m| m.len()).ok();
+    if sink.wants_raw() && size.is_some_and(|n| n <= limits.max_object_bytes) {
+        // YARA rules need the whole object: read it once and decode from memory.
+        let mut bytes = Vec::new();
+        return match file.read_to_end(&mut bytes) {
+            Ok(_) => decode_file_bytes(fs_path, display, &bytes, limits, sink),
+            Err(e) => report_error(sink, &path, SourceError::Io(e)),
+        };
+    }
+    if sink.wants_raw() {
+        raw_too_large(sink, &path, size, limits);
+    }
     let budget = Budget::new(limits.max_total_bytes);
     // SQLite is opened by path (read-only), so it needs no copy in memory.
     let mut head = Vec::new();
@@ -204,6 +215,10 @@ pub fn decode_file_bytes(
 ) {
     let path = ObjectPath::root(display);
     let head = &bytes[..bytes.len().min(text::SNIFF_BYTES)];
+    if sink.wants_raw() && sniff_kind(display, head) == Kind::Sqlite {
+        // Opened by path below, so it never passes `decode_bytes`, which hands out bytes.
+        sink.raw(&path, bytes);
+    }
     let Some(name) = sqlite_by_path_or_name(fs_path, display, &path, head, sink) else {
         return;
     };
@@ -219,6 +234,58 @@ pub fn decode_file_bytes(
 
 /// Decodes an object given as a reader (an archive member, a stream, stdin).
 pub fn decode_reader(
+    path: &ObjectPath,
+    name: &str,
+    reader: &mut dyn Read,
+    size: Option<u64>,
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) {
+    if sink.wants_raw() {
+        if size.is_none_or(|n| n <= limits.max_object_bytes) {
+            match read_all(Vec::new(), reader, limits) {
+                Ok(bytes) => return decode_bytes(path, name, &bytes, limits, budget, sink),
+                Err(SourceError::TooLarge { .. }) => {
+                    // Found larger than announced, and already consumed: say so.
+                    return raw_too_large(sink, path, None, limits);
+                }
+                Err(SourceError::Io(e)) if archive::is_caught(&e) => return,
+                Err(e) => return report_error(sink, path, e),
+            }
+        }
+        raw_too_large(sink, path, size, limits);
+    }
+    stream_reader(path, name, reader, size, limits, budget, sink);
+}
+
+/// Archives and compressed streams: their members are handed out one by one, so the
+/// container's own bytes are not (a rule would match a stored member twice, and
+/// compressed bytes hide what rules look for).
+fn is_archive(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Zip | Kind::Tar | Kind::Gzip | Kind::Bzip2 | Kind::Xz | Kind::Zstd | Kind::SevenZ
+    )
+}
+
+/// Says that an object was too large to hold for YARA rules (it is still decoded).
+fn raw_too_large(sink: &mut dyn Sink, path: &ObjectPath, size: Option<u64>, limits: &Limits) {
+    let size = size.map_or("more than the limit of".to_string(), |n| {
+        format!("{n} bytes, over")
+    });
+    sink.notice(crate::Notice {
+        path: path.to_string(),
+        kind: crate::NoticeKind::Info,
+        message: format!(
+            "{size} {} bytes: YARA rules were not run on it",
+            limits.max_object_bytes
+        ),
+    });
+}
+
+/// Decodes an object from a reader without handing out its raw bytes.
+fn stream_reader(
     path: &ObjectPath,
     name: &str,
     reader: &mut dyn Read,
@@ -257,8 +324,16 @@ pub fn decode_bytes(
     budget: &Budget,
     sink: &mut dyn Sink,
 ) {
+    if sink.wants_raw()
+        && !is_archive(sniff_kind(
+            name,
+            &bytes[..bytes.len().min(text::SNIFF_BYTES)],
+        ))
+    {
+        sink.raw(path, bytes);
+    }
     let mut cursor = Cursor::new(bytes);
-    decode_reader(
+    stream_reader(
         path,
         name,
         &mut cursor,

@@ -133,6 +133,16 @@ pub trait Sink {
     fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str);
     /// Something the user should know about an object.
     fn notice(&mut self, notice: Notice);
+    /// Whether the sink wants each object's raw bytes (for YARA rules). Decoders then hold
+    /// every object up to [`Limits::max_object_bytes`] in memory once.
+    fn wants_raw(&self) -> bool {
+        false
+    }
+    /// The raw bytes of an object (a file, an archive or document member, an attachment, a
+    /// blob), before it is decoded. Called once per object when [`Sink::wants_raw`].
+    fn raw(&mut self, path: &ObjectPath, bytes: &[u8]) {
+        let _ = (path, bytes);
+    }
 }
 
 /// Convenience: emits a whole text in one chunk.

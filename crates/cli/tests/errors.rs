@@ -99,3 +99,28 @@ fn unknown_detector_and_scan_ids_are_usage_errors() {
         assert!(!err.contains("Query returned no rows"), "{err}");
     }
 }
+
+#[test]
+fn an_outlook_pst_is_skipped_with_a_plain_notice_and_the_scan_goes_on() {
+    let env = Env::new();
+    let mut pst = b"!BDN\x1d\x01\x00\x00SM".to_vec();
+    pst.extend(std::iter::repeat_n(0u8, 4096));
+    env.write("mail/exchange-export.pst", &pst);
+    env.write(
+        "mail/ids.txt",
+        format!("身份证 {}", resident_id(83)).as_bytes(),
+    );
+    let (code, findings, other) = env.scan_jsonl(&["mail", "--no-db"]);
+    assert_eq!(code, 1, "a skip is not an error: {other:?}");
+    assert_eq!(findings.len(), 1);
+    let skip = other
+        .iter()
+        .find(|o| o["type"] == "skip")
+        .unwrap_or_else(|| panic!("{other:?}"));
+    assert_eq!(skip["path"], "mail/exchange-export.pst");
+    let message = skip["message"].as_str().unwrap();
+    assert!(
+        message.contains("PST") && message.contains("mbox"),
+        "{message}"
+    );
+}

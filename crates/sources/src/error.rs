@@ -47,6 +47,12 @@ pub enum SourceError {
     /// A git repository or one of its objects could not be read.
     #[error("git: {detail}")]
     Git { detail: String },
+    /// A format recognised but not read.
+    #[error("{what}: not read by leakscope; {hint}")]
+    Unsupported {
+        what: &'static str,
+        hint: &'static str,
+    },
     /// Encrypted content that cannot be read without a password.
     #[error("{format} is encrypted; not scanned")]
     Encrypted { format: &'static str },

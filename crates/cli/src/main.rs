@@ -1191,7 +1191,7 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
         },
         impact: (impact.records_exposed > 0).then_some(impact),
         by_category,
-        detectors: ReportData::detector_sections(&counts, &examples),
+        detectors: ReportData::detector_sections(&counts, &examples, &store.rule_descriptions()?),
         locations: store
             .location_counts(id, args.top)?
             .into_iter()

@@ -624,6 +624,16 @@ pub fn run_with_summary(
         Some(s) => Some(s.begin_scan(&targets, &plan.ruleset)?),
         None => None,
     };
+    if let Some(s) = &store {
+        // Reports and the dashboard describe YARA rules and watch-lists from here.
+        let own: Vec<(String, Category, String)> = plan
+            .rules
+            .iter()
+            .filter(|r| matches!(r.category, Category::Implant | Category::Custom))
+            .map(|r| (r.id.clone(), r.category, r.description.clone()))
+            .collect();
+        s.record_rules(&own)?;
+    }
     let (job_tx, job_rx) = bounded::<Job>(256);
     // Few messages in flight: one message can carry all findings of a large object.
     let (msg_tx, msg_rx) = bounded::<Msg>(2);

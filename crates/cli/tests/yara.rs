@@ -157,3 +157,79 @@ fn a_rule_that_does_not_compile_stops_the_scan_with_its_location() {
     assert!(err.contains("zz_bad.yar:3:"), "{err}");
     assert!(out.stdout.is_empty(), "nothing was scanned");
 }
+
+#[test]
+fn implants_lead_the_report_and_the_dashboard_with_their_rule_descriptions() {
+    let env = Env::new();
+    env.write("rules/drill.yar", RULES.as_bytes());
+    env.write("srv/bin/agent", &planted_elf());
+    let mut ids = String::from("姓名,身份证号\n");
+    for i in 0..5 {
+        ids.push_str(&format!("王芳,{}\n", resident_id(520 + i)));
+    }
+    env.write("srv/people.csv", ids.as_bytes());
+    let db = env.dir().join("y.db");
+    let db = db.to_str().unwrap();
+    let (code, _, _) = env.scan_jsonl(&["srv", "--db", db, "--yara", "rules"]);
+    assert_eq!(code, 1);
+    // The report: the implant's section comes first, described by its rule.
+    let out = env.run(&["report", "--db", db, "--format", "json", "--out", "-"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &report["detectors"][0];
+    assert_eq!(first["id"], "planted_test_agent", "{report:#}");
+    assert_eq!(
+        first["guidance"]["what"],
+        "Harmless test file planted for the drill"
+    );
+    let html_path = env.dir().join("r.html");
+    let out = env.run(&["report", "--db", db, "--out", html_path.to_str().unwrap()]);
+    assert!(out.status.success());
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let html = &html[html.find("id=\"detectors\"").unwrap()..];
+    let implant_at = html
+        .find("Harmless test file planted for the drill")
+        .unwrap();
+    let id_at = html.find("cn_resident_id").unwrap();
+    assert!(
+        implant_at < id_at,
+        "the implant is described before the IDs"
+    );
+    // The dashboard's summary lists the implant first, with its description.
+    let server = common::serve(&env, db, &[]);
+    let (status, summary) = common::http_get(&format!("{}/api/summary", server.base), None);
+    assert_eq!(status, 200);
+    let first = &summary["detectors"][0];
+    assert_eq!(first["category"], "implant", "{summary:#}");
+    assert_eq!(
+        first["description"],
+        "Harmless test file planted for the drill"
+    );
+    // And in a real browser the implants table leads the page.
+    let Some(browser) = common::browser_or_skip() else {
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let page = common::headless(
+        &browser,
+        profile.path(),
+        &["--dump-dom".to_string()],
+        &format!("{}/", server.base),
+    );
+    let dom = String::from_utf8(page.stdout).unwrap();
+    assert!(dom.contains("data-ready=\"1\""), "the page loaded its data");
+    let section = &dom[dom.find("id=\"implant-section\"").unwrap()..];
+    let head = &section[..section.find('>').unwrap()];
+    assert!(!head.contains("hidden"), "{head}");
+    let implants = &section[..section.find("</table>").unwrap()];
+    assert!(
+        implants.contains("planted_test_agent")
+            && implants.contains("Harmless test file planted for the drill"),
+        "{implants}"
+    );
+    assert!(dom.find("id=\"implant-section\"").unwrap() < dom.find("id=\"findings\"").unwrap());
+}

@@ -185,6 +185,7 @@ impl ReportData {
     pub fn detector_sections(
         counts: &[(String, Category, Confidence, u64)],
         examples: &[leakscope_store::ExampleRow],
+        descriptions: &std::collections::HashMap<String, String>,
     ) -> Vec<DetectorSection> {
         let mut map: BTreeMap<String, DetectorSection> = BTreeMap::new();
         for (id, category, confidence, n) in counts {
@@ -195,7 +196,14 @@ impl ReportData {
                 medium: 0,
                 low: 0,
                 total: 0,
-                guidance: guidance(id, *category),
+                guidance: {
+                    // A YARA rule or watch-list says best what it looks for.
+                    let mut g = guidance(id, *category);
+                    if let Some(d) = descriptions.get(id) {
+                        g.what = d.clone();
+                    }
+                    g
+                },
                 examples: Vec::new(),
             });
             match confidence {
@@ -216,7 +224,13 @@ impl ReportData {
             }
         }
         let mut v: Vec<DetectorSection> = map.into_values().collect();
-        v.sort_by(|a, b| b.total.cmp(&a.total).then(a.id.cmp(&b.id)));
+        // Implants first: they are why a host must be isolated today.
+        v.sort_by(|a, b| {
+            (b.category == Category::Implant)
+                .cmp(&(a.category == Category::Implant))
+                .then(b.total.cmp(&a.total))
+                .then(a.id.cmp(&b.id))
+        });
         v
     }
 }

@@ -332,6 +332,9 @@ struct DetectorCount {
     category: Category,
     confidence: Confidence,
     count: u64,
+    /// What a YARA rule or watch-list says it finds, when the scan recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
 }
 
 async fn summary(
@@ -340,10 +343,18 @@ async fn summary(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let v = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;
+        let descriptions = s.rule_descriptions()?;
+        // Implants come first (the store orders them so), with their rules' descriptions.
         let counts: Vec<DetectorCount> = s
             .detector_counts(id)?
             .into_iter()
-            .map(|(detector, category, confidence, count)| DetectorCount { detector, category, confidence, count })
+            .map(|(detector, category, confidence, count)| DetectorCount {
+                description: descriptions.get(&detector).cloned(),
+                detector,
+                category,
+                confidence,
+                count,
+            })
             .collect();
         let notices: Vec<serde_json::Value> = s
             .notices(id)?

@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Schema changes from each older version: the statements that bring version `v` to
 /// `v + 1`, applied in order inside one transaction when an older database is opened.
@@ -46,6 +46,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
         DROP TABLE scans;
         ALTER TABLE scans_v3 RENAME TO scans;",
     ),
+    // Version 4 only adds the `rules` table, which the schema creates.
+    (3, ""),
 ];
 const SCHEMA: &str = include_str!("schema.sql");
 
@@ -702,14 +704,39 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Findings of a scan counted per detector, category and confidence.
+    /// Records what detectors outside the built-in catalog (YARA rules, watch-lists) say
+    /// about themselves: (detector, category, description).
+    pub fn record_rules(&self, rules: &[(String, Category, String)]) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(
+            "INSERT INTO rules (detector, category, description) VALUES (?1, ?2, ?3)
+             ON CONFLICT (detector) DO UPDATE SET category = excluded.category, description = excluded.description",
+        )?;
+        for (detector, category, description) in rules {
+            stmt.execute(rusqlite::params![detector, category.as_str(), description])?;
+        }
+        Ok(())
+    }
+
+    /// The recorded description of every detector outside the built-in catalog.
+    pub fn rule_descriptions(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT detector, description FROM rules")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Findings of a scan counted per detector, category and confidence; implants first
+    /// (a planted web shell matters before the data beside it), then the most found.
     pub fn detector_counts(
         &self,
         scan: i64,
     ) -> Result<Vec<(String, Category, Confidence, u64)>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT c.detector, c.category, c.confidence, sum(c.n) FROM objects o JOIN blob_counts c ON c.blob_id = o.blob_id
-             WHERE o.scan_id = ?1 GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+             WHERE o.scan_id = ?1 GROUP BY 1, 2, 3 ORDER BY c.category = 'implant' DESC, 4 DESC",
         )?;
         let rows = stmt.query_map([scan], |r| {
             let cat: String = r.get(1)?;

@@ -95,3 +95,12 @@ CREATE TABLE IF NOT EXISTS exposures (
     classification TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS exposures_by_target ON exposures (target);
+
+-- What a detector that is not in the built-in catalog says about itself: YARA rules and
+-- watch-lists, written by the scans that ran them, so reports and the dashboard can show
+-- a rule's description long after the rule file is gone.
+CREATE TABLE IF NOT EXISTS rules (
+    detector    TEXT PRIMARY KEY,
+    category    TEXT NOT NULL,
+    description TEXT NOT NULL
+) STRICT;

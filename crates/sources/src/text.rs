@@ -123,15 +123,16 @@ pub fn stream_text(
         TextKind::Text { encoding, bom } => {
             sink.begin_text(path, encoding.name());
             let mut decoder = encoding.new_decoder_without_bom_handling();
-            let mut out = String::with_capacity(CHUNK_BYTES + 16);
+            let mut out = String::new();
             decode_piece(&mut decoder, &head[bom..], false, &mut out, sink);
-            let mut buf = vec![0u8; CHUNK_BYTES];
+            let mut buf = vec![0u8; FIRST_READ_BYTES];
             let result = loop {
                 match read_some(reader, &mut buf) {
                     Ok(0) => break Ok(()),
                     Ok(n) => {
                         total += n as u64;
                         decode_piece(&mut decoder, &buf[..n], false, &mut out, sink);
+                        grow(&mut buf, n);
                     }
                     Err(e) => break Err(e),
                 }
@@ -146,7 +147,7 @@ pub fn stream_text(
             let mut out = String::new();
             strings.feed(head, &mut out);
             flush(&mut out, sink);
-            let mut buf = vec![0u8; CHUNK_BYTES];
+            let mut buf = vec![0u8; FIRST_READ_BYTES];
             let result = loop {
                 match read_some(reader, &mut buf) {
                     Ok(0) => break Ok(()),
@@ -154,6 +155,7 @@ pub fn stream_text(
                         total += n as u64;
                         strings.feed(&buf[..n], &mut out);
                         flush(&mut out, sink);
+                        grow(&mut buf, n);
                     }
                     Err(e) => break Err(e),
                 }
@@ -170,6 +172,17 @@ pub fn stream_text(
         }
     }
     Ok(total)
+}
+
+/// The first read of an object's rest. Most objects are small (a blob, an archive member),
+/// and a buffer of a whole chunk zeroed for each of them costs more than reading them.
+const FIRST_READ_BYTES: usize = 16 << 10;
+
+/// Doubles the read buffer, up to [`CHUNK_BYTES`], after a read that filled it.
+fn grow(buf: &mut Vec<u8>, filled: usize) {
+    if filled == buf.len() && buf.len() < CHUNK_BYTES {
+        buf.resize((buf.len() * 2).min(CHUNK_BYTES), 0);
+    }
 }
 
 fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -218,25 +231,54 @@ struct Strings {
 
 impl Strings {
     fn feed(&mut self, bytes: &[u8], out: &mut String) {
-        for &b in bytes {
-            let printable = b == b'\t' || (0x20..0x7F).contains(&b) || b >= 0x80;
-            if printable {
-                self.run.push(b);
+        let mut i = 0;
+        while i < bytes.len() {
+            // Printable ASCII in bulk: the common case in text-like binary.
+            let start = i;
+            while i < bytes.len() && (bytes[i] == b'\t' || (0x20..0x7F).contains(&bytes[i])) {
+                i += 1;
+            }
+            if i > start {
+                self.run.extend_from_slice(&bytes[start..i]);
                 if self.run.len() >= 1 << 16 {
                     self.emit(out);
                 }
-            } else {
-                self.emit(out);
+            }
+            let Some(&b) = bytes.get(i) else { break };
+            // A multi-byte character continues the run only when it is valid UTF-8:
+            // random bytes then break runs instead of being decoded, and a number is
+            // never stitched together across a byte that is not text.
+            let len = match b {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF4 => 4,
+                _ => 0,
+            };
+            match bytes.get(i..i + len) {
+                Some(seq)
+                    if len > 0
+                        && seq[1..].iter().all(|c| c & 0xC0 == 0x80)
+                        && std::str::from_utf8(seq).is_ok() =>
+                {
+                    self.run.extend_from_slice(seq);
+                    i += len;
+                    if self.run.len() >= 1 << 16 {
+                        self.emit(out);
+                    }
+                }
+                _ => {
+                    self.emit(out);
+                    i += 1;
+                }
             }
         }
     }
 
     fn emit(&mut self, out: &mut String) {
         if self.run.len() >= MIN_STRING {
-            let text = String::from_utf8_lossy(&self.run);
-            let cleaned: String = text.chars().filter(|c| *c != '\u{FFFD}').collect();
-            if cleaned.len() >= MIN_STRING {
-                out.push_str(&cleaned);
+            // Only whole valid characters were pushed, so this always succeeds.
+            if let Ok(text) = std::str::from_utf8(&self.run) {
+                out.push_str(text);
                 out.push('\n');
             }
         }
@@ -251,6 +293,20 @@ impl Strings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_keep_utf8_text_and_never_join_across_binary_bytes() {
+        let mut bytes = b"\x00\x01".to_vec();
+        bytes.extend_from_slice("身份证 11010519491231002X".as_bytes());
+        bytes.extend_from_slice(b"\x00\xff\xfe138\xff12345678\x00\xc3(\xe6\x89");
+        let mut s = Strings::default();
+        let mut out = String::new();
+        s.feed(&bytes[..20], &mut out);
+        s.feed(&bytes[20..], &mut out);
+        s.finish(&mut out);
+        assert!(out.contains("身份证 11010519491231002X"), "{out:?}");
+        assert!(!out.contains("13812345678"), "{out:?}");
+    }
 
     #[test]
     fn sniffs_encodings() {

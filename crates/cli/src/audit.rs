@@ -169,7 +169,7 @@ impl Auditor {
             yara: None,
             roots: vec![access.to_string()],
             walk: WalkOptions::default(),
-            git: crate::roots::GitPlan::default(),
+            git: crate::roots::GitOptions::default(),
             store: StoreOptions {
                 sample: Some(self.sample),
                 s3_endpoint: self.endpoint.clone(),

@@ -880,7 +880,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         yara: yara_rules.as_ref(),
         roots: args.paths.clone(),
         walk,
-        git: roots::GitPlan {
+        git: roots::GitOptions {
             history: !args.no_git_history,
             refs: args.git_refs.clone(),
             since_commit: args.since_commit.clone(),

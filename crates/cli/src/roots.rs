@@ -9,34 +9,10 @@
 //! too, after the walk.
 
 use leakscope_sources::walk::{walk, WalkItem, WalkOptions};
+pub use leakscope_sources::GitOptions;
 use leakscope_sources::{Notice, NoticeKind};
 use std::path::PathBuf;
 use std::sync::Arc;
-
-/// How git repositories among the roots are read.
-#[derive(Debug, Clone)]
-#[cfg_attr(not(feature = "git"), allow(dead_code))]
-pub struct GitPlan {
-    /// Read history; off, repositories are walked as plain files.
-    pub history: bool,
-    /// Only commits reachable from these revisions.
-    pub refs: Vec<String>,
-    /// Only blobs not already in this revision's history.
-    pub since_commit: Option<String>,
-    /// Only blobs staged in the index and not in `HEAD`.
-    pub staged: bool,
-}
-
-impl Default for GitPlan {
-    fn default() -> Self {
-        GitPlan {
-            history: true,
-            refs: Vec::new(),
-            since_commit: None,
-            staged: false,
-        }
-    }
-}
 
 /// Blob contents a repository's history already holds, to recognise committed files.
 #[cfg(feature = "git")]
@@ -63,7 +39,7 @@ pub struct Emit<'a> {
 }
 
 /// Walks the filesystem roots and lists the repositories among and under them.
-pub fn run(roots: &[String], options: &WalkOptions, git: &GitPlan, emit: Emit<'_>) {
+pub fn run(roots: &[String], options: &WalkOptions, git: &GitOptions, emit: Emit<'_>) {
     let history = git.history && cfg!(feature = "git");
     let mut options = options.clone();
     options.git_repositories = history;
@@ -149,22 +125,16 @@ fn is_repository(_path: &std::path::Path) -> bool {
 fn list(
     path: &std::path::Path,
     display: &str,
-    git: &GitPlan,
+    git: &GitOptions,
     job: &mut dyn FnMut(leakscope_sources::stores::StoreJob) -> bool,
     notice: &(dyn Fn(Notice) + Sync),
 ) -> Option<Arc<Committed>> {
-    use leakscope_sources::git::{self, GitOptions};
+    use leakscope_sources::git;
     use leakscope_sources::stores::StoreJob;
-    let options = GitOptions {
-        history: git.history,
-        refs: git.refs.clone(),
-        since_commit: git.since_commit.clone(),
-        staged: git.staged,
-    };
     let result = git::list(
         path,
         display,
-        &options,
+        git,
         &mut |blob| job(StoreJob::GitBlob(blob)),
         &mut |n| notice(n),
     );
@@ -185,7 +155,7 @@ fn list(
 fn list(
     _path: &std::path::Path,
     _display: &str,
-    _git: &GitPlan,
+    _git: &GitOptions,
     _job: &mut dyn FnMut(leakscope_sources::stores::StoreJob) -> bool,
     _notice: &(dyn Fn(Notice) + Sync),
 ) -> Option<Arc<Committed>> {

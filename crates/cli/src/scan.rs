@@ -13,7 +13,7 @@
 
 use crate::config::{allow_key, Config};
 use crate::names::Names;
-use crate::roots::{Committed, Emit, GitPlan};
+use crate::roots::{Committed, Emit, GitOptions};
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use globset::GlobSet;
@@ -56,7 +56,7 @@ pub struct ScanPlan<'a> {
     pub roots: Vec<String>,
     pub walk: WalkOptions,
     /// How git repositories among the roots are read.
-    pub git: GitPlan,
+    pub git: GitOptions,
     /// How `s3://`, `mongodb://`, `postgres://`, `mysql://` and `redis://` roots are read.
     pub store: StoreOptions,
     pub limits: Limits,

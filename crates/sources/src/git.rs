@@ -21,7 +21,7 @@
 
 use crate::archive::Budget;
 use crate::error::SourceError;
-use crate::{decode_bytes, report_skip, Limits, Notice, NoticeKind, Sink};
+use crate::{decode_bytes, report_skip, GitOptions, Limits, Notice, NoticeKind, Sink};
 use gix::hash::ObjectId;
 use leakscope_core::{CommitInfo, ObjectPath};
 use std::cell::RefCell;
@@ -29,33 +29,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-/// How git repositories are read.
-#[derive(Debug, Clone)]
-pub struct GitOptions {
-    /// Read the object database (history, deleted and dangling objects). Off, a
-    /// repository's work tree is scanned as plain files and its `.git` directory skipped.
-    pub history: bool,
-    /// Only commits reachable from these revisions (ref names, commit ids). Empty means
-    /// every commit in the object database and every blob, reachable or not.
-    pub refs: Vec<String>,
-    /// Only blobs that are not already in this revision's history (of those reachable from
-    /// `refs`, or from `HEAD` when no refs are named).
-    pub since_commit: Option<String>,
-    /// Only what is staged in the index and not in `HEAD` (a pre-commit hook).
-    pub staged: bool,
-}
-
-impl Default for GitOptions {
-    fn default() -> Self {
-        GitOptions {
-            history: true,
-            refs: Vec::new(),
-            since_commit: None,
-            staged: false,
-        }
-    }
-}
 
 /// How a directory holds a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -72,6 +72,34 @@ impl Default for Limits {
     }
 }
 
+/// How git repositories are read (by `git`, with the `git` feature; the command line
+/// carries it whether or not the feature is built).
+#[derive(Debug, Clone)]
+pub struct GitOptions {
+    /// Read the object database (history, deleted and dangling objects). Off, a
+    /// repository's work tree is scanned as plain files and its `.git` directory skipped.
+    pub history: bool,
+    /// Only commits reachable from these revisions (ref names, commit ids). Empty means
+    /// every commit in the object database and every blob, reachable or not.
+    pub refs: Vec<String>,
+    /// Only blobs that are not already in this revision's history (of those reachable from
+    /// `refs`, or from `HEAD` when no refs are named).
+    pub since_commit: Option<String>,
+    /// Only what is staged in the index and not in `HEAD` (a pre-commit hook).
+    pub staged: bool,
+}
+
+impl Default for GitOptions {
+    fn default() -> Self {
+        GitOptions {
+            history: true,
+            refs: Vec::new(),
+            since_commit: None,
+            staged: false,
+        }
+    }
+}
+
 /// Where a field value sits, for structured content.
 #[derive(Debug, Clone, Copy)]
 pub struct FieldAt<'a> {

@@ -222,6 +222,31 @@ fn decode_piece(
     }
 }
 
+/// How many bytes of text start at `bytes[i]`: 1 for printable ASCII or a tab, 2 to 4 for a
+/// valid UTF-8 character, 0 for a byte that is not text. A multi-byte character continues a
+/// run only when it is valid: random bytes then break runs instead of being decoded, and a
+/// number is never stitched together across a byte that is not text.
+fn text_step(bytes: &[u8], i: usize) -> usize {
+    let b = bytes[i];
+    if b == b'\t' || (0x20..0x7F).contains(&b) {
+        return 1;
+    }
+    let len = match b {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return 0,
+    };
+    match bytes.get(i..i + len) {
+        Some(seq)
+            if seq[1..].iter().all(|c| c & 0xC0 == 0x80) && std::str::from_utf8(seq).is_ok() =>
+        {
+            len
+        }
+        _ => 0,
+    }
+}
+
 /// Extracts printable runs (ASCII and valid UTF-8 text) from binary content across chunk
 /// boundaries, one run per output line.
 #[derive(Default)]
@@ -231,46 +256,41 @@ struct Strings {
 
 impl Strings {
     fn feed(&mut self, bytes: &[u8], out: &mut String) {
+        // Runs are tracked as ranges of `bytes` and copied only when they are long enough
+        // to keep (most runs in binary content are a few bytes), or carried over to the
+        // next chunk in `self.run`.
+        let mut start = 0;
         let mut i = 0;
         while i < bytes.len() {
-            // Printable ASCII in bulk: the common case in text-like binary.
-            let start = i;
-            while i < bytes.len() && (bytes[i] == b'\t' || (0x20..0x7F).contains(&bytes[i])) {
+            let step = text_step(bytes, i);
+            if step == 0 {
+                self.end_run(&bytes[start..i], out);
                 i += 1;
-            }
-            if i > start {
-                self.run.extend_from_slice(&bytes[start..i]);
-                if self.run.len() >= 1 << 16 {
-                    self.emit(out);
+                start = i;
+            } else {
+                i += step;
+                if self.run.len() + (i - start) >= 1 << 16 {
+                    self.end_run(&bytes[start..i], out);
+                    start = i;
                 }
             }
-            let Some(&b) = bytes.get(i) else { break };
-            // A multi-byte character continues the run only when it is valid UTF-8:
-            // random bytes then break runs instead of being decoded, and a number is
-            // never stitched together across a byte that is not text.
-            let len = match b {
-                0xC2..=0xDF => 2,
-                0xE0..=0xEF => 3,
-                0xF0..=0xF4 => 4,
-                _ => 0,
-            };
-            match bytes.get(i..i + len) {
-                Some(seq)
-                    if len > 0
-                        && seq[1..].iter().all(|c| c & 0xC0 == 0x80)
-                        && std::str::from_utf8(seq).is_ok() =>
-                {
-                    self.run.extend_from_slice(seq);
-                    i += len;
-                    if self.run.len() >= 1 << 16 {
-                        self.emit(out);
-                    }
-                }
-                _ => {
-                    self.emit(out);
-                    i += 1;
+        }
+        self.run.extend_from_slice(&bytes[start..]);
+    }
+
+    /// Ends the run made of what was carried over and `tail`.
+    fn end_run(&mut self, tail: &[u8], out: &mut String) {
+        if self.run.is_empty() {
+            if tail.len() >= MIN_STRING {
+                // Only whole valid characters make up a run, so this always succeeds.
+                if let Ok(text) = std::str::from_utf8(tail) {
+                    out.push_str(text);
+                    out.push('\n');
                 }
             }
+        } else {
+            self.run.extend_from_slice(tail);
+            self.emit(out);
         }
     }
 

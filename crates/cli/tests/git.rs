@@ -274,3 +274,35 @@ fn a_bare_mirror_is_read_as_history_and_its_config_as_a_file() {
         "{findings:#?}"
     );
 }
+
+#[test]
+fn a_damaged_pack_gives_located_errors_and_the_work_tree_is_still_scanned() {
+    let fx = fixture();
+    let pack_dir = fx.env.dir().join("leak/.git/objects/pack");
+    let pack = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(&pack).unwrap();
+    f.set_len(600).unwrap();
+    let (code, findings, other) = fx.env.scan_jsonl(&["leak", "--no-db"]);
+    assert_eq!(code, 2, "errors are in the exit code: {other:?}");
+    assert!(
+        other
+            .iter()
+            .any(|o| o["type"] == "error" && o["path"] == "git:leak"),
+        "{other:?}"
+    );
+    // The work tree is read as files when its history cannot be: the zip is found there.
+    let ids = paths_of(&findings, "cn_resident_id");
+    assert!(
+        ids.iter().any(|p| p.starts_with("leak/exports/2019.zip!/")),
+        "{ids:?} {other:#?}"
+    );
+    assert!(paths_of(&findings, "cn_mobile").contains(&"leak/notes.txt"));
+}

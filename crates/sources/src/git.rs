@@ -252,6 +252,7 @@ pub fn list(
         notice,
         job,
         stopped: false,
+        damaged: false,
     };
     if options.staged {
         lister.staged()?;
@@ -269,10 +270,13 @@ struct Lister<'a> {
     notice: &'a mut dyn FnMut(Notice),
     job: &'a mut dyn FnMut(GitBlob) -> bool,
     stopped: bool,
+    /// Some object could not be read.
+    damaged: bool,
 }
 
 impl Lister<'_> {
     fn warn(&mut self, kind: NoticeKind, message: String) {
+        self.damaged |= kind == NoticeKind::Error;
         (self.notice)(Notice {
             path: format!("git:{}", self.repo.display),
             kind,
@@ -418,7 +422,11 @@ impl Lister<'_> {
                 self.emit(*id, *size, id.to_string(), Origin::Unreachable);
             }
         }
-        self.listing.known = KnownBlobs { ids: seen_blobs };
+        // In a damaged repository a blob may be listed and yet not be readable: its
+        // work tree is then scanned whole rather than trusting the history for any file.
+        if !self.damaged {
+            self.listing.known = KnownBlobs { ids: seen_blobs };
+        }
         Ok(())
     }
 

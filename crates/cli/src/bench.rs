@@ -205,7 +205,7 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
         }
         let n = batch.len() as u64;
         let blob = store.insert_blob(&format!("synthetic-{file}"), "bench", n * 64, &batch)?;
-        store.add_object(scan, blob, &location, n * 64, 0, false)?;
+        store.add_object(scan, blob, &location, n * 64, 0, false, None)?;
         store.commit_batch()?;
         written += n;
     }

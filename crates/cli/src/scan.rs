@@ -1156,7 +1156,8 @@ fn collect(
             } => {
                 summary.objects_unchanged += 1;
                 if let (Some(s), Some(id)) = (store, scan_id) {
-                    s.add_object(id, blob, &location, size, mtime_ns, true)?;
+                    let origin = commit.as_ref().map(serde_json::to_string).transpose()?;
+                    s.add_object(id, blob, &location, size, mtime_ns, true, origin.as_deref())?;
                     if !plan.print_unchanged {
                         // Nobody reads the findings themselves: count them in the
                         // database instead of loading every row (a fast rescan).
@@ -1234,6 +1235,7 @@ fn collect(
                         }
                         None => s.insert_blob(&hash, &plan.ruleset, size, &stored)?,
                     };
+                    let origin = commit.as_ref().map(serde_json::to_string).transpose()?;
                     s.add_object(
                         id,
                         blob,
@@ -1241,6 +1243,7 @@ fn collect(
                         size,
                         if had_error { -1 } else { mtime_ns },
                         false,
+                        origin.as_deref(),
                     )?;
                 }
                 if let Some(pb) = progress {

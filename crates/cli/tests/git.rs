@@ -203,6 +203,18 @@ fn a_rescan_after_one_more_commit_reads_only_the_new_blob() {
         .find(|f| f["detector"] == "aws_access_key_id")
         .unwrap();
     assert_eq!(aws["commit"]["id"], fx.credential_commit.as_str());
+    // Read back from the database, findings keep their commits too.
+    let out = fx.env.run(&["findings", "--db", db, "--format", "jsonl"]);
+    let stored: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let aws = stored
+        .iter()
+        .find(|f| f["detector"] == "aws_access_key_id")
+        .unwrap_or_else(|| panic!("{stored:#?}"));
+    assert_eq!(aws["commit"]["id"], fx.credential_commit.as_str());
+    assert_eq!(aws["commit"]["summary"], "deploy settings");
 }
 
 #[test]

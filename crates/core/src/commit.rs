@@ -1,11 +1,11 @@
 //! The commit a piece of git history is attributed to.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The commit that first introduced a blob: printed beside every finding located in git
 /// history, so a responder sees who committed the data and when without opening the
 /// repository. The author is masked like any other text before it leaves a scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitInfo {
     /// The full commit id (hex).
     pub id: String,

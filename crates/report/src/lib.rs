@@ -78,7 +78,9 @@ impl From<leakscope_store::FindingRow> for ReportFinding {
             .strip_suffix(r.finding.member.as_str())
             .unwrap_or(&r.path)
             .to_string();
-        ReportFinding::from_stored(&location, r.finding, None)
+        let mut f = ReportFinding::from_stored(&location, r.finding, None);
+        f.commit = r.origin.and_then(|o| serde_json::from_str(&o).ok());
+        f
     }
 }
 

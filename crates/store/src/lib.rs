@@ -46,7 +46,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
         DROP TABLE scans;
         ALTER TABLE scans_v3 RENAME TO scans;",
     ),
-    // Version 4 only adds the `rules` table, which the schema creates.
+    // Version 4 adds the `rules` table (which the schema creates) and the commit of git
+    // blobs to `objects` (added after the schema runs: see `Store::prepare`).
     (3, ""),
 ];
 const SCHEMA: &str = include_str!("schema.sql");
@@ -148,6 +149,8 @@ pub struct FindingRow {
     pub path: String,
     /// The stored finding.
     pub finding: StoredFinding,
+    /// For a git blob: the commit that introduced it, as JSON (see `CommitInfo`).
+    pub origin: Option<String>,
 }
 
 /// One recorded exposure verdict.
@@ -370,6 +373,16 @@ impl Store {
                 }
             }
             tx.execute_batch(SCHEMA)?;
+            // `objects` of a version before 4 lacks `origin` (the schema's CREATE left the
+            // existing table as it was).
+            let has_origin: bool = tx.query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info('objects') WHERE name = 'origin'",
+                [],
+                |r| r.get(0),
+            )?;
+            if !has_origin {
+                tx.execute_batch("ALTER TABLE objects ADD COLUMN origin TEXT;")?;
+            }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
@@ -573,10 +586,11 @@ impl Store {
         size: u64,
         mtime_ns: i64,
         unchanged: bool,
+        origin: Option<&str>,
     ) -> Result<(), StoreError> {
         self.conn
-            .prepare_cached("INSERT INTO objects (scan_id, blob_id, location, size, mtime_ns, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(params![scan, blob, location, size as i64, mtime_ns, if unchanged { "unchanged" } else { "scanned" }])?;
+            .prepare_cached("INSERT INTO objects (scan_id, blob_id, location, size, mtime_ns, status, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+            .execute(params![scan, blob, location, size as i64, mtime_ns, if unchanged { "unchanged" } else { "scanned" }, origin])?;
         Ok(())
     }
 
@@ -992,7 +1006,7 @@ impl Store {
             return Ok(Vec::new());
         };
         let mut sql = String::from(
-            "SELECT o.location || f.member, f.member, f.detector, f.category, f.confidence, f.line, f.byte_offset, f.field, f.record, f.masked, f.value_hash
+            "SELECT o.location || f.member, f.member, f.detector, f.category, f.confidence, f.line, f.byte_offset, f.field, f.record, f.masked, f.value_hash, o.origin
              FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1",
         );
         let mut args: Vec<rusqlite::types::Value> = vec![scan.into()];
@@ -1069,6 +1083,7 @@ impl Store {
                     masked: r.get(9)?,
                     value_hash: r.get(10)?,
                 },
+                origin: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -38,8 +38,11 @@ CREATE TABLE IF NOT EXISTS objects (
     location TEXT    NOT NULL,
     size     INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
-    status   TEXT    NOT NULL CHECK (status IN ('scanned', 'unchanged'))
+    status   TEXT    NOT NULL CHECK (status IN ('scanned', 'unchanged')),
+    origin   TEXT
 ) STRICT;
+-- `origin`: for a git blob, the commit that introduced it as JSON (id, author masked, date,
+-- summary), so findings read back from the database keep it.
 CREATE INDEX IF NOT EXISTS objects_by_scan ON objects (scan_id);
 CREATE INDEX IF NOT EXISTS objects_by_location ON objects (location);
 

@@ -38,7 +38,7 @@ fn round_trip_and_incremental_lookups() {
         )
         .unwrap();
     store
-        .add_object(scan, blob, "dump/a.zip", 100, 42, false)
+        .add_object(scan, blob, "dump/a.zip", 100, 42, false, None)
         .unwrap();
     store.commit_batch().unwrap();
     store
@@ -81,7 +81,7 @@ fn round_trip_and_incremental_lookups() {
     // A second scan that sees the same blob unchanged shares its findings.
     let scan2 = store.begin_scan("[\"dump\"]", "r1").unwrap();
     store
-        .add_object(scan2, blob, "dump/a.zip", 100, 42, true)
+        .add_object(scan2, blob, "dump/a.zip", 100, 42, true, None)
         .unwrap();
     assert_eq!(store.count_findings(scan2).unwrap(), 2);
 }
@@ -138,6 +138,42 @@ fn a_version_1_database_is_migrated_through_every_version_and_keeps_its_scans() 
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_version_3_database_gains_the_commit_of_git_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    drop(Store::open(&path).unwrap());
+    {
+        // Take the database back to version 3: `objects` without `origin`, no `rules`.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE rules;
+             ALTER TABLE objects DROP COLUMN origin;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let scan = store.begin_scan("[\"repo\"]", "r").unwrap();
+    let none: &[&StoredFinding] = &[];
+    let blob = store.insert_blob("git-blob:1", "r", 10, none).unwrap();
+    store
+        .add_object(
+            scan,
+            blob,
+            "git:repo@abc:a.txt",
+            10,
+            0,
+            false,
+            Some("{\"id\":\"abc\"}"),
+        )
+        .unwrap();
+    store
+        .record_rules(&[("drill".into(), Category::Implant, "a drill".into())])
+        .unwrap();
+    assert_eq!(store.rule_descriptions().unwrap()["drill"], "a drill");
 }
 
 #[test]

@@ -578,6 +578,8 @@ impl Store {
     }
 
     /// Records that a blob was seen at `location` in `scan`.
+    // One argument per column of the row: a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_object(
         &self,
         scan: i64,

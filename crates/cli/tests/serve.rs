@@ -267,3 +267,22 @@ fn dashboard_page_applies_filters_in_a_browser() {
     assert!(shot.status.success());
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
 }
+
+#[test]
+fn malformed_query_parameters_are_answered_as_json_errors() {
+    let env = Env::new();
+    let db = scanned(&env);
+    let server = serve(&env, &db, &[]);
+    for path in [
+        "/api/summary?scan=abc",
+        "/api/findings?limit=many",
+        "/api/locations?scan=1.5",
+    ] {
+        let (status, body) = http_get(&format!("{}{path}", server.base), None);
+        assert_eq!(status, 400, "{path}: {body}");
+        let error = body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: {body}"));
+        assert!(!error.is_empty(), "{path}");
+    }
+}

@@ -99,6 +99,26 @@ fn bad_request(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
 
+/// Query parameters whose mistakes (`scan=abc`) are answered as JSON, like every other
+/// error of the API, instead of axum's plain-text rejection.
+struct ApiQuery<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for ApiQuery<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| bad_request(e.body_text()))
+    }
+}
+
 /// Builds the router (exposed for tests that drive it in process).
 pub fn router(db: PathBuf, token: Option<String>) -> Router {
     app(db, token).0
@@ -339,7 +359,7 @@ struct DetectorCount {
 
 async fn summary(
     State(state): State<AppState>,
-    Query(p): Query<ScanParam>,
+    ApiQuery(p): ApiQuery<ScanParam>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let v = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;
@@ -382,7 +402,7 @@ struct FindingParams {
 
 async fn findings(
     State(state): State<AppState>,
-    Query(p): Query<FindingParams>,
+    ApiQuery(p): ApiQuery<FindingParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let category = match p.category.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(
@@ -430,7 +450,7 @@ struct LocationParams {
 
 async fn locations(
     State(state): State<AppState>,
-    Query(p): Query<LocationParams>,
+    ApiQuery(p): ApiQuery<LocationParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = p.limit.unwrap_or(100).clamp(1, 1000);
     let v = with_store(&state, move |s| {
@@ -451,7 +471,7 @@ async fn locations(
 /// later requests get the result (kept for completed scans, which never change).
 async fn impact(
     State(state): State<AppState>,
-    Query(p): Query<ScanParam>,
+    ApiQuery(p): ApiQuery<ScanParam>,
 ) -> Result<Response, ApiError> {
     let db = state.db.clone();
     let id = with_store(&state, move |s| resolve_scan(s, p.scan)).await?;
@@ -506,7 +526,7 @@ fn start_impact(db: Arc<PathBuf>, cache: Arc<Mutex<HashMap<i64, serde_json::Valu
 
 async fn chart_detectors(
     State(state): State<AppState>,
-    Query(p): Query<ScanParam>,
+    ApiQuery(p): ApiQuery<ScanParam>,
 ) -> Result<Response, ApiError> {
     let svg = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;

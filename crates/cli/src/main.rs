@@ -799,7 +799,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         })
         .chain(args.yara.iter().cloned())
         .collect();
-    let yara_rules = yara::compile(&yara_paths, key)?;
+    let yara = yara::compile(&yara_paths, key)?;
     let baseline = args
         .baseline
         .clone()
@@ -875,9 +875,12 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
     let plan = scan::ScanPlan {
         engine: &built.engine,
         redaction: built.redaction(),
-        ruleset: scan::ruleset_with_yara(&built.ruleset, &yara_paths),
-        rules: scan::rules_with_yara(&built.rules, yara_rules.as_ref()),
-        yara: yara_rules.as_ref(),
+        ruleset: match &yara {
+            Some(y) => format!("{}+yara:{}", built.ruleset, y.fingerprint),
+            None => built.ruleset.clone(),
+        },
+        rules: scan::rules_with_yara(&built.rules, yara.as_ref().map(|y| &y.rules)),
+        yara: yara.as_ref().map(|y| &y.rules),
         roots: args.paths.clone(),
         walk,
         git: roots::GitOptions {

@@ -139,7 +139,19 @@ fn list(
         &mut |n| notice(n),
     );
     match result {
-        Ok(listing) => Some(Arc::new(listing.known)),
+        Ok(listing) => {
+            // Say what history was read: a user who expected files should see why the
+            // locations start with `git:`, and one who expected history that it was read.
+            notice(Notice {
+                path: format!("git:{display}"),
+                kind: NoticeKind::Info,
+                message: format!(
+                    "read as git history: {} commits, {} blobs to scan ({} in no commit)",
+                    listing.commits, listing.blobs, listing.unreachable
+                ),
+            });
+            Some(Arc::new(listing.known))
+        }
         Err(e) => {
             notice(Notice {
                 path: format!("git:{display}"),

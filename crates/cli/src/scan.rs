@@ -329,33 +329,6 @@ fn annotate(f: &mut ReportFinding, commit: Option<&CommitInfo>, yara: Option<&cr
     }
 }
 
-/// The ruleset id with the YARA rules in it: a changed rule file rescans everything.
-pub fn ruleset_with_yara(ruleset: &str, yara: &[PathBuf]) -> String {
-    if yara.is_empty() {
-        return ruleset.to_string();
-    }
-    let mut h = blake3::Hasher::new();
-    for p in yara {
-        h.update(p.as_os_str().as_encoded_bytes());
-        h.update(&[0]);
-        let files: Vec<PathBuf> = match std::fs::read_dir(p) {
-            Ok(dir) => {
-                let mut v: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                v.sort();
-                v
-            }
-            Err(_) => vec![p.clone()],
-        };
-        for f in files {
-            if let Ok(bytes) = std::fs::read(&f) {
-                h.update(&bytes);
-            }
-        }
-    }
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    format!("{ruleset}+yara:{}", &h.finalize().to_hex()[..16])
-}
-
 /// The detector list with every YARA rule in it, for SARIF rules and reports.
 #[cfg(feature = "yara")]
 pub fn rules_with_yara(rules: &[RuleMeta], yara: Option<&crate::yara::Rules>) -> Vec<RuleMeta> {
@@ -1254,7 +1227,9 @@ fn collect(
             }
         }
         // Implants lead: a web shell matters more than the identifiers beside it.
-        report.sort_by_key(|f| f.category != Category::Implant);
+        if plan.yara.is_some() {
+            report.sort_by_key(|f| f.category != Category::Implant);
+        }
         for f in &report {
             match by_detector.get_mut(&f.detector) {
                 Some(n) => *n += 1,

@@ -1,6 +1,8 @@
 //! Watch-lists: a plain file of terms (names, numbers, project words) becomes a detector.
 //!
-//! One term per line, in any script; `#` starts a comment line; blank lines are ignored.
+//! One term per line, in any script and in any encoding the scanner reads (UTF-8, GBK,
+//! UTF-16 with a BOM); `#` starts a comment line; blank lines are ignored. Full-width forms
+//! match their ASCII forms, as everywhere in the engine.
 //! Latin letters match case-insensitively, and a term is not found inside a longer ASCII
 //! word (`Ann` does not match `Annual`); CJK terms match wherever they occur. The detector
 //! id is the file name without its extension, the category is `custom`, and findings are
@@ -16,8 +18,16 @@ const MIN_TERM_CHARS: usize = 2;
 
 /// Reads a watch-list file into a rule file with one detector.
 pub fn load(path: &Path, taken: &[&str]) -> Result<RuleFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading watch-list {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading watch-list {}", path.display()))?;
+    // Lists are kept in whatever a desk's editor saves: UTF-8, GBK, UTF-16 with a BOM. They
+    // are decoded like any scanned text.
+    let Some((text, _)) = leakscope_sources::text::decode_all(&bytes) else {
+        bail!(
+            "watch-list {} is not text (one term per line expected)",
+            path.display()
+        );
+    };
     let id = detector_id(path);
     if taken.contains(&id.as_str()) {
         bail!(

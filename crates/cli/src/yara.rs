@@ -42,12 +42,17 @@ fn rule_files(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Compiled rules with a fingerprint of their texts.
+pub struct Compiled {
+    pub rules: Rules,
+    /// Changes whenever a rule text does: part of the ruleset id, so a changed rule file
+    /// makes the next scan read everything again instead of trusting stored results.
+    pub fingerprint: String,
+}
+
 /// Compiles the rules named by `args`; `None` when there are none.
 #[cfg(feature = "yara")]
-pub fn compile(
-    args: &[PathBuf],
-    key: leakscope_core::HashKey,
-) -> Result<Option<leakscope_detect::yara::YaraRules>> {
+pub fn compile(args: &[PathBuf], key: leakscope_core::HashKey) -> Result<Option<Compiled>> {
     use leakscope_detect::yara::{self, YaraRules, YaraSource};
     if args.is_empty() {
         return Ok(None);
@@ -68,7 +73,16 @@ pub fn compile(
     }
     let rules = YaraRules::compile(&sources, key)
         .map_err(|e| anyhow::anyhow!("usage: YARA rules do not compile: {e}"))?;
-    Ok(Some(rules))
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for s in &sources {
+        h.update(&[0]);
+        h.update(s.text.as_bytes());
+    }
+    Ok(Some(Compiled {
+        rules,
+        fingerprint: h.finalize().to_hex()[..16].to_string(),
+    }))
 }
 
 /// Compiled rules, as the scan holds them.
@@ -116,7 +130,7 @@ pub fn describe(rules: &Rules, rule: &str) -> Option<Described> {
 
 /// Without the `yara` feature a rule file is an error, not silently ignored.
 #[cfg(not(feature = "yara"))]
-pub fn compile(args: &[PathBuf], _key: leakscope_core::HashKey) -> Result<Option<Rules>> {
+pub fn compile(args: &[PathBuf], _key: leakscope_core::HashKey) -> Result<Option<Compiled>> {
     if args.is_empty() {
         return Ok(None);
     }

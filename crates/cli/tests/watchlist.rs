@@ -70,3 +70,46 @@ fn a_watch_list_that_would_match_everywhere_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("short.txt:2"), "{err}");
 }
+
+#[test]
+fn watch_lists_in_gbk_utf16_and_full_width_forms_are_read() {
+    let env = Env::new();
+    let (gbk, _, _) = encoding_rs::GBK.encode("# 名单\n欧阳娜娜\n");
+    env.write("gbk-list.txt", &gbk);
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "张伟\r\nBlue Harbor\r\n".encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    env.write("u16-list.txt", &utf16);
+    // Written with full-width digits and letters, as copied from a Chinese form.
+    env.write(
+        "wide-list.txt",
+        "１３８００１３８０００\nＰＲＯＪＥＣＴ　ＸＩＮ\n".as_bytes(),
+    );
+    env.write(
+        "data.txt",
+        "转发给欧阳娜娜和张伟 re: blue harbor\n号码 13800138000 project xin\n".as_bytes(),
+    );
+    let (_, findings, _) = env.scan_jsonl(&[
+        "data.txt",
+        "--no-db",
+        "--categories",
+        "custom",
+        "--watchlist",
+        "gbk-list.txt",
+        "--watchlist",
+        "u16-list.txt",
+        "--watchlist",
+        "wide-list.txt",
+    ]);
+    let mut got: Vec<&str> = findings
+        .iter()
+        .map(|f| f["detector"].as_str().unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        ["gbk-list", "u16-list", "u16-list", "wide-list", "wide-list"],
+        "{findings:#?}"
+    );
+}

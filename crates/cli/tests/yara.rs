@@ -233,3 +233,24 @@ fn implants_lead_the_report_and_the_dashboard_with_their_rule_descriptions() {
     );
     assert!(dom.find("id=\"implant-section\"").unwrap() < dom.find("id=\"findings\"").unwrap());
 }
+
+#[test]
+fn a_stream_too_large_for_the_rules_is_still_decoded_whole() {
+    let env = Env::new();
+    env.write("leakscope.toml", b"[limits]\nmax_object_bytes = 1048576\n");
+    // A compressed log whose size is known only once it is inflated: 2 MiB, the ID last.
+    let mut log = "GET /health 200\n".repeat(140_000).into_bytes();
+    log.extend_from_slice(format!("身份证 {}\n", resident_id(530)).as_bytes());
+    env.write("logs/app.log.gz", &common::gzip(&log));
+    let (_, findings, other) = env.scan_jsonl(&["logs", "--no-db", "--yara", "builtin"]);
+    assert!(
+        findings.iter().any(|f| f["detector"] == "cn_resident_id"),
+        "{other:?}"
+    );
+    assert!(
+        other
+            .iter()
+            .any(|o| o["type"] == "info" && o["message"].as_str().unwrap().contains("YARA")),
+        "{other:?}"
+    );
+}

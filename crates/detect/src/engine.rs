@@ -343,11 +343,15 @@ impl Engine {
                     continue;
                 }
                 let index = rules.len() as u32;
+                // Text is matched after full-width forms are folded to ASCII, so trigger
+                // words are folded the same way: a watch-list term written `１３８…` or
+                // `ＢＬＵＥ` must still be found.
+                let folded = |w: &String| w.chars().map(crate::fold::fold_char).collect::<String>();
                 for l in &spec.trigger.literals {
-                    literal_pats.push((l.clone(), index));
+                    literal_pats.push((folded(l), index));
                 }
                 for k in spec.trigger.keywords.iter().chain(&spec.words) {
-                    keyword_pats.push((k.clone(), index));
+                    keyword_pats.push((folded(k), index));
                 }
                 for c in &spec.context {
                     context_pats.push((c.clone(), index));

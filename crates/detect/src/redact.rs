@@ -27,7 +27,8 @@ pub const LONG_DIGIT_RUN: usize = 11;
 /// and last four digits; `None` when there is none.
 fn mask_digit_runs(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let hashes = hash_runs(text);
+    // Worked out on the first long run only: most names have none.
+    let mut hashes: Option<Vec<(usize, usize)>> = None;
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
@@ -40,7 +41,9 @@ fn mask_digit_runs(text: &str) -> Option<String> {
         while i < bytes.len() && bytes[i].is_ascii_digit() {
             i += 1;
         }
-        if i - start >= LONG_DIGIT_RUN && !inside(&hashes, start, i) {
+        if i - start >= LONG_DIGIT_RUN
+            && !inside(hashes.get_or_insert_with(|| hash_runs(text)), start, i)
+        {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
             o.push_str(&text[copied..start + 3]);
             o.extend(std::iter::repeat_n('*', i - start - 7));

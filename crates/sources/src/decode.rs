@@ -87,7 +87,8 @@ pub fn sniff_kind(name: &str, head: &[u8]) -> Kind {
     if head.starts_with(b"%PDF-") {
         return Kind::Pdf;
     }
-    if head.starts_with(b"!BDN") && matches!(ext, "pst" | "ost" | "") {
+    // The PST header: `!BDN`, a 4-byte CRC, then the client magic `SM` (whatever the name).
+    if head.starts_with(b"!BDN") && head.get(8..10) == Some(b"SM") {
         return Kind::Pst;
     }
     if head.starts_with(b"SQLite format 3\0") {
@@ -248,18 +249,32 @@ pub fn decode_reader(
     sink: &mut dyn Sink,
 ) {
     if sink.wants_raw() {
-        if size.is_none_or(|n| n <= limits.max_object_bytes) {
-            match read_all(Vec::new(), reader, limits) {
-                Ok(bytes) => return decode_bytes(path, name, &bytes, limits, budget, sink),
-                Err(SourceError::TooLarge { .. }) => {
-                    // Found larger than announced, and already consumed: say so.
-                    return raw_too_large(sink, path, None, limits);
+        if size.is_some_and(|n| n > limits.max_object_bytes) {
+            raw_too_large(sink, path, size, limits);
+            return stream_reader(path, name, reader, size, limits, budget, sink);
+        }
+        // The size may be unknown (a compressed stream, standard input) or wrong: read at
+        // most one byte past the limit, and decode whatever was read in every case.
+        let limit = limits.max_object_bytes;
+        let mut bytes = Vec::new();
+        match reader.take(limit + 1).read_to_end(&mut bytes) {
+            Ok(_) if bytes.len() as u64 <= limit => {
+                return decode_bytes(path, name, &bytes, limits, budget, sink);
+            }
+            Ok(_) => {
+                raw_too_large(sink, path, None, limits);
+                let mut rest = Cursor::new(bytes).chain(reader);
+                return stream_reader(path, name, &mut rest, None, limits, budget, sink);
+            }
+            Err(e) => {
+                // What was read before the break is still decoded, as when streaming.
+                if !archive::is_caught(&e) {
+                    report_error(sink, path, SourceError::Io(e));
                 }
-                Err(SourceError::Io(e)) if archive::is_caught(&e) => return,
-                Err(e) => return report_error(sink, path, e),
+                let mut read = Cursor::new(bytes);
+                return stream_reader(path, name, &mut read, None, limits, budget, sink);
             }
         }
-        raw_too_large(sink, path, size, limits);
     }
     stream_reader(path, name, reader, size, limits, budget, sink);
 }
@@ -470,7 +485,14 @@ mod tests {
         assert_eq!(sniff_kind("x", b"%PDF-1.7"), Kind::Pdf);
         assert_eq!(sniff_kind("x.csv", b"a,b\n1,2"), Kind::Csv(b','));
         assert_eq!(sniff_kind("x.txt", b"hello"), Kind::Text);
-        assert_eq!(sniff_kind("Mailbox.PST", b"!BDN\x1d\x01"), Kind::Pst);
+        assert_eq!(
+            sniff_kind("Mailbox.PST", b"!BDN\x1d\x01\x00\x00SM\x17\x00"),
+            Kind::Pst
+        );
+        assert_eq!(
+            sniff_kind("exchange.bak", b"!BDN\x1d\x01\x00\x00SM\x17\x00"),
+            Kind::Pst
+        );
         assert_eq!(sniff_kind("notes.txt", b"!BDN is a word"), Kind::Text);
         let mail = b"Received: from x\nFrom: a@b.cn\nTo: c@d.cn\nSubject: hi\n\nbody";
         assert_eq!(sniff_kind("msg", mail), Kind::Eml);

@@ -514,7 +514,7 @@ impl Lister<'_> {
                 }
             };
             for entry in &decoded.entries {
-                let name = String::from_utf8_lossy(entry.filename.as_ref());
+                let name = path_text(entry.filename.as_ref());
                 let path = if dir.is_empty() {
                     name.into_owned()
                 } else {
@@ -555,6 +555,18 @@ impl Lister<'_> {
         }
         self.listing.known = KnownBlobs { ids: head_blobs };
         Ok(())
+    }
+}
+
+/// A tree entry's name as text. Git stores bytes: UTF-8 nearly always, but a repository
+/// committed from a Chinese Windows machine can hold GBK names, which are decoded as such
+/// rather than turned into replacement characters.
+fn path_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .unwrap_or_else(|| String::from_utf8_lossy(bytes)),
     }
 }
 

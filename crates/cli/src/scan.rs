@@ -317,6 +317,39 @@ fn printed(
         .collect()
 }
 
+/// Counts findings nobody prints (see `show` in [`collect`]): per detector, in the total,
+/// and against `--fail-on`.
+fn tally(
+    findings: &[Out],
+    plan: &ScanPlan<'_>,
+    summary: &mut Summary,
+    by_detector: &mut BTreeMap<String, u64>,
+    should_fail: &mut bool,
+) {
+    // A handful of detectors per batch: counted here first, so the map is touched once
+    // per detector instead of once per finding.
+    let mut counts: Vec<(&str, u64)> = Vec::new();
+    for o in findings {
+        let f = &o.stored;
+        match counts.iter_mut().find(|c| c.0 == f.detector) {
+            Some(c) => c.1 += 1,
+            None => counts.push((&f.detector, 1)),
+        }
+        if plan.fail_on.is_some_and(|min| f.confidence >= min) {
+            *should_fail = true;
+        }
+    }
+    for (detector, n) in counts {
+        match by_detector.get_mut(detector) {
+            Some(c) => *c += n,
+            None => {
+                by_detector.insert(detector.to_string(), n);
+            }
+        }
+    }
+    summary.findings += findings.len() as u64;
+}
+
 /// Adds what is known about a finding beyond its row: the commit of a git blob, and the
 /// meta entries and tags of the YARA rule that matched.
 fn annotate(f: &mut ReportFinding, commit: Option<&CommitInfo>, yara: Option<&crate::yara::Rules>) {
@@ -1100,6 +1133,9 @@ fn collect(
     if let Some(s) = store {
         s.begin_batch()?;
     }
+    // Whether anybody reads the findings one by one: a quiet scan into the database only
+    // counts them, and builds no printed form of millions of findings.
+    let show = printer.prints_findings() || plan.write_baseline.is_some();
     for msg in rx {
         let mut report: Vec<ReportFinding> = Vec::new();
         let object_path;
@@ -1173,7 +1209,11 @@ fn collect(
                     };
                     s.append_findings(blob, &stored_of(&findings))?;
                 }
-                report = printed(&location, findings, commit.as_ref(), plan.yara);
+                if show {
+                    report = printed(&location, findings, commit.as_ref(), plan.yara);
+                } else {
+                    tally(&findings, plan, summary, &mut by_detector, should_fail);
+                }
                 object_path = location;
             }
             Msg::Scanned {
@@ -1222,7 +1262,11 @@ fn collect(
                 if let Some(pb) = progress {
                     pb.inc(size);
                 }
-                report = printed(&location, findings, commit.as_ref(), plan.yara);
+                if show {
+                    report = printed(&location, findings, commit.as_ref(), plan.yara);
+                } else {
+                    tally(&findings, plan, summary, &mut by_detector, should_fail);
+                }
                 object_path = location;
             }
         }

@@ -174,6 +174,11 @@ pub struct PrinterOptions {
 pub trait Printer: Send {
     /// All findings of one object.
     fn object(&mut self, path: &str, findings: &[ReportFinding]) -> io::Result<()>;
+    /// Whether [`Printer::object`] shows findings at all: when it does not (quiet text),
+    /// the caller need not build them.
+    fn prints_findings(&self) -> bool {
+        true
+    }
     /// A notice.
     fn notice(&mut self, notice: &ReportNotice) -> io::Result<()>;
     /// The end of the run.
@@ -217,6 +222,10 @@ impl TextPrinter {
 }
 
 impl Printer for TextPrinter {
+    fn prints_findings(&self) -> bool {
+        !self.options.quiet
+    }
+
     fn object(&mut self, path: &str, findings: &[ReportFinding]) -> io::Result<()> {
         if self.options.quiet || findings.is_empty() {
             return Ok(());

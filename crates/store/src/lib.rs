@@ -9,6 +9,7 @@
 //! in one transaction (the CLI's writer thread commits every few hundred objects or every
 //! second), which is what makes a million small files affordable.
 
+pub mod chunk;
 pub mod files;
 pub mod key;
 
@@ -17,7 +18,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Schema changes from each older version: the statements that bring version `v` to
 /// `v + 1`, applied in order inside one transaction when an older database is opened.
@@ -49,6 +50,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // Version 4 adds the `rules` table (which the schema creates) and the commit of git
     // blobs to `objects` (added after the schema runs: see `Store::prepare`).
     (3, ""),
+    // Version 5 keeps findings in chunks: `Store::prepare` re-encodes a version 4
+    // `findings` table (which needs the encoder, not SQL).
+    (4, ""),
 ];
 const SCHEMA: &str = include_str!("schema.sql");
 
@@ -59,6 +63,12 @@ pub enum StoreError {
     /// SQLite reported an error.
     #[error("findings database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A column holds a value of the wrong type (a damaged or foreign database).
+    #[error("findings database: {0}")]
+    Column(#[from] rusqlite::types::FromSqlError),
+    /// A findings chunk is damaged (see [`chunk`]).
+    #[error("findings database: {0}")]
+    Chunk(#[from] chunk::ChunkError),
     /// The file was written by a newer leakscope.
     #[error("findings database has schema version {found}, this leakscope understands up to {supported}; upgrade leakscope or use another --db")]
     NewerSchema { found: i64, supported: i64 },
@@ -132,6 +142,8 @@ impl StoredFinding {
 #[derive(Debug)]
 pub struct BlobWriter {
     id: i64,
+    /// The number of the next chunk.
+    seq: i64,
     ruleset: String,
     /// Findings per (detector, confidence, category), for the per-blob summary.
     counts: Vec<(Box<str>, Confidence, Category, i64)>,
@@ -243,6 +255,64 @@ pub struct FindingQuery {
 /// An open findings database.
 pub struct Store {
     conn: Connection,
+    /// The chunk encoder and its output buffer, reused from one chunk to the next.
+    encoder: std::cell::RefCell<(chunk::Encoder, Vec<u8>)>,
+}
+
+/// Re-encodes a version 4 `findings` table (one row per finding) as chunks, blob by blob
+/// in the order the findings were written, and drops it.
+fn migrate_findings_to_chunks(conn: &Connection) -> Result<(), StoreError> {
+    let mut read = conn.prepare(
+        "SELECT blob_id, member, detector, category, confidence, line, byte_offset, field, record, masked, value_hash
+         FROM findings ORDER BY blob_id, id",
+    )?;
+    let mut write =
+        conn.prepare("INSERT INTO finding_chunks (blob_id, seq, n, data) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut encoder = chunk::Encoder::default();
+    let mut data = Vec::new();
+    let mut batch: Vec<StoredFinding> = Vec::new();
+    let mut current: Option<(i64, i64)> = None;
+    let mut flush = |blob: (i64, i64), batch: &mut Vec<StoredFinding>| -> Result<(), StoreError> {
+        encoder.encode(batch, &mut data);
+        write.execute(params![blob.0, blob.1, batch.len() as i64, &data[..]])?;
+        batch.clear();
+        Ok(())
+    };
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let blob: i64 = r.get(0)?;
+        let category: String = r.get(3)?;
+        let confidence: String = r.get(4)?;
+        let f = StoredFinding {
+            member: r.get(1)?,
+            detector: r.get(2)?,
+            category: category.parse().unwrap_or(Category::Custom),
+            confidence: confidence.parse().unwrap_or(Confidence::Low),
+            line: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+            offset: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
+            field: r.get(7)?,
+            record: r.get(8)?,
+            masked: r.get(9)?,
+            value_hash: r.get(10)?,
+        };
+        match current {
+            Some((b, _)) if b == blob && batch.len() < chunk::MAX_FINDINGS => {}
+            Some((b, seq)) => {
+                flush((b, seq), &mut batch)?;
+                current = Some((blob, if b == blob { seq + 1 } else { 0 }));
+            }
+            None => current = Some((blob, 0)),
+        }
+        batch.push(f);
+    }
+    if let Some(at) = current {
+        flush(at, &mut batch)?;
+    }
+    drop(rows);
+    drop(read);
+    drop(write);
+    conn.execute_batch("DROP TABLE findings;")?;
+    Ok(())
 }
 
 /// Current time as RFC 3339 UTC, without a date crate: seconds since the epoch converted
@@ -313,7 +383,10 @@ impl Store {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            encoder: Default::default(),
+        })
     }
 
     /// An in-memory database (tests, `--no-db` runs that still need a session).
@@ -335,7 +408,12 @@ impl Store {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 Err(e) => return Err(e),
-                Ok(()) => return Ok(Store { conn }),
+                Ok(()) => {
+                    return Ok(Store {
+                        conn,
+                        encoder: Default::default(),
+                    })
+                }
             }
         }
     }
@@ -373,6 +451,15 @@ impl Store {
                 }
             }
             tx.execute_batch(SCHEMA)?;
+            // Findings of a version before 5, one row each, are re-encoded as chunks.
+            let old_findings: bool = tx.query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'findings'",
+                [],
+                |r| r.get(0),
+            )?;
+            if old_findings {
+                migrate_findings_to_chunks(&tx)?;
+            }
             // `objects` of a version before 4 lacks `origin` (the schema's CREATE left the
             // existing table as it was).
             let has_origin: bool = tx.query_row(
@@ -496,6 +583,7 @@ impl Store {
         )?;
         Ok(BlobWriter {
             id: self.conn.last_insert_rowid(),
+            seq: 0,
             ruleset: ruleset.to_string(),
             counts: Vec::new(),
         })
@@ -507,10 +595,6 @@ impl Store {
         blob: &mut BlobWriter,
         findings: &[F],
     ) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO findings (blob_id, member, detector, category, confidence, line, byte_offset, field, record, masked, value_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?;
         for f in findings {
             let f = f.borrow();
             // A handful of detectors per blob: a linear search beats hashing the id.
@@ -524,19 +608,16 @@ impl Store {
                     .counts
                     .push((f.detector.as_str().into(), f.confidence, f.category, 1)),
             }
-            stmt.execute(params![
-                blob.id,
-                f.member,
-                f.detector,
-                f.category.as_str(),
-                f.confidence.as_str(),
-                f.line.map(|v| v as i64),
-                f.offset.map(|v| v as i64),
-                f.field,
-                f.record,
-                f.masked,
-                f.value_hash
-            ])?;
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO finding_chunks (blob_id, seq, n, data) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut encoder = self.encoder.borrow_mut();
+        let (encoder, data) = &mut *encoder;
+        for part in findings.chunks(chunk::MAX_FINDINGS) {
+            encoder.encode(part, data);
+            stmt.execute(params![blob.id, blob.seq, part.len() as i64, &data[..]])?;
+            blob.seq += 1;
         }
         Ok(())
     }
@@ -552,8 +633,10 @@ impl Store {
         size: u64,
     ) -> Result<i64, StoreError> {
         if let Some(existing) = self.blob_by_content(content_hash, &blob.ruleset)? {
-            self.conn
-                .execute("DELETE FROM findings WHERE blob_id = ?1", params![blob.id])?;
+            self.conn.execute(
+                "DELETE FROM finding_chunks WHERE blob_id = ?1",
+                params![blob.id],
+            )?;
             self.conn
                 .execute("DELETE FROM blobs WHERE id = ?1", params![blob.id])?;
             return Ok(existing);
@@ -598,27 +681,18 @@ impl Store {
 
     /// The findings stored for a blob (an unchanged object's findings, re-reported).
     pub fn blob_findings(&self, blob: i64) -> Result<Vec<StoredFinding>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT member, detector, category, confidence, line, byte_offset, field, record, masked, value_hash
-             FROM findings WHERE blob_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([blob], |r| {
-            let category: String = r.get(2)?;
-            let confidence: String = r.get(3)?;
-            Ok(StoredFinding {
-                member: r.get(0)?,
-                detector: r.get(1)?,
-                category: category.parse().unwrap_or(Category::Custom),
-                confidence: confidence.parse().unwrap_or(Confidence::Low),
-                line: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
-                offset: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
-                field: r.get(6)?,
-                record: r.get(7)?,
-                masked: r.get(8)?,
-                value_hash: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM finding_chunks WHERE blob_id = ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([blob])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            chunk::for_each(r.get_ref(0)?.as_blob()?, |f| {
+                out.push(f.to_stored());
+                true
+            })?;
+        }
+        Ok(out)
     }
 
     /// Streams the personal-data findings of the given scans for impact counting, grouped
@@ -633,23 +707,41 @@ impl Store {
             return Ok(0);
         }
         let sql = format!(
-            "SELECT o.scan_id, o.location, coalesce(f.record, o.location || f.member), f.detector, f.value_hash
-             FROM objects o JOIN findings f ON f.blob_id = o.blob_id
-             WHERE f.category = 'pii' AND o.scan_id IN ({})
-             ORDER BY o.id, f.id",
+            "SELECT o.scan_id, o.location, c.data
+             FROM objects o JOIN finding_chunks c ON c.blob_id = o.blob_id
+             WHERE o.scan_id IN ({})
+             ORDER BY o.id, c.seq",
             vec!["?"; scans.len()].join(",")
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(scans.iter()))?;
         let mut n = 0u64;
+        let mut record = String::new();
         while let Some(r) = rows.next()? {
             let scan: i64 = r.get(0)?;
-            let location: String = r.get(1)?;
-            let record: String = r.get(2)?;
-            let detector: String = r.get(3)?;
-            let hash: String = r.get(4)?;
-            f(scan, &location, &record, &detector, &hash);
-            n += 1;
+            let location = r.get_ref(1)?.as_str()?;
+            chunk::for_each(r.get_ref(2)?.as_blob()?, |x| {
+                if x.category != Category::Pii {
+                    return true;
+                }
+                // Findings without a record count as one record per object.
+                record.clear();
+                match (x.record_base, x.record_key) {
+                    (Some(b), Some(k)) => {
+                        record.push_str(b);
+                        record.push('#');
+                        record.push_str(k);
+                    }
+                    (None, Some(k)) => record.push_str(k),
+                    _ => {
+                        record.push_str(location);
+                        record.push_str(x.member);
+                    }
+                }
+                f(scan, location, &record, x.detector, x.value_hash);
+                n += 1;
+                true
+            })?;
         }
         Ok(n)
     }
@@ -785,30 +877,31 @@ impl Store {
         let mut full = 0usize;
         let mut out = Vec::new();
         let mut stmt = self.conn.prepare(
-            "SELECT f.detector, o.location || f.member, f.line, f.field, f.masked
-             FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1 ORDER BY o.id, f.id",
+            "SELECT o.location, c.data FROM objects o JOIN finding_chunks c ON c.blob_id = o.blob_id
+             WHERE o.scan_id = ?1 ORDER BY o.id, c.seq",
         )?;
         let mut rows = stmt.query([scan])?;
-        while let Some(r) = rows.next()? {
-            let detector: String = r.get(0)?;
-            let n = have.entry(detector.clone()).or_default();
-            if *n >= per_detector {
-                continue;
-            }
-            *n += 1;
-            if *n == per_detector {
-                full += 1;
-            }
-            out.push((
-                detector,
-                r.get(1)?,
-                r.get::<_, Option<i64>>(2)?.map(|v| v as u64),
-                r.get(3)?,
-                r.get(4)?,
-            ));
-            if full >= wanted.len() {
-                break;
-            }
+        while full < wanted.len() {
+            let Some(r) = rows.next()? else { break };
+            let location = r.get_ref(0)?.as_str()?;
+            chunk::for_each(r.get_ref(1)?.as_blob()?, |f| {
+                let n = have.entry(f.detector.to_string()).or_default();
+                if *n >= per_detector {
+                    return true;
+                }
+                *n += 1;
+                if *n == per_detector {
+                    full += 1;
+                }
+                out.push((
+                    f.detector.to_string(),
+                    format!("{location}{}", f.member),
+                    f.line,
+                    f.field.map(str::to_string),
+                    f.masked.to_string(),
+                ));
+                full < wanted.len()
+            })?;
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
@@ -833,7 +926,7 @@ impl Store {
     /// Number of findings stored for a blob.
     pub fn blob_finding_count(&self, blob: i64) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM findings WHERE blob_id = ?1",
+            "SELECT coalesce(sum(n), 0) FROM finding_chunks WHERE blob_id = ?1",
             [blob],
             |r| r.get(0),
         )?)
@@ -984,7 +1077,7 @@ impl Store {
     /// defined, which the built-in catalog does not know).
     pub fn has_detector(&self, detector: &str) -> Result<bool, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM findings WHERE detector = ?1)",
+            "SELECT EXISTS (SELECT 1 FROM blob_counts WHERE detector = ?1)",
             [detector],
             |r| r.get(0),
         )?)
@@ -1007,88 +1100,63 @@ impl Store {
         }) else {
             return Ok(Vec::new());
         };
+        // Objects are narrowed in SQL (by the path prefix: an object can match if its
+        // location starts with the prefix, or is the start of it and a member path may
+        // continue it); findings are filtered as their chunks are decoded, so only the
+        // findings kept are ever copied out.
         let mut sql = String::from(
-            "SELECT o.location || f.member, f.member, f.detector, f.category, f.confidence, f.line, f.byte_offset, f.field, f.record, f.masked, f.value_hash, o.origin
-             FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1",
+            "SELECT o.location, o.origin, c.data FROM objects o JOIN finding_chunks c ON c.blob_id = o.blob_id
+             WHERE o.scan_id = ?1",
         );
         let mut args: Vec<rusqlite::types::Value> = vec![scan.into()];
-        if !q.detectors.is_empty() {
-            sql.push_str(&format!(
-                " AND f.detector IN ({})",
-                vec!["?"; q.detectors.len()].join(",")
-            ));
-            args.extend(
-                q.detectors
-                    .iter()
-                    .map(|d| rusqlite::types::Value::from(d.clone())),
-            );
-        }
-        if let Some(c) = q.category {
-            sql.push_str(" AND f.category = ?");
-            args.push(c.as_str().to_string().into());
-        }
-        if let Some(min) = q.min_confidence {
-            let allowed: Vec<&str> = [Confidence::Low, Confidence::Medium, Confidence::High]
-                .into_iter()
-                .filter(|c| *c >= min)
-                .map(|c| c.as_str())
-                .collect();
-            sql.push_str(&format!(
-                " AND f.confidence IN ({})",
-                vec!["?"; allowed.len()].join(",")
-            ));
-            args.extend(
-                allowed
-                    .iter()
-                    .map(|a| rusqlite::types::Value::from(a.to_string())),
-            );
-        }
         if let Some(prefix) = &q.path_prefix {
-            // First narrow to objects that can match (their location starts with the
-            // prefix, or is the start of it and a member path may continue it), so only
-            // those objects' findings are read.
-            let n = prefix.chars().count() as i64;
-            sql.push_str(
-                " AND o.id IN (SELECT id FROM objects WHERE scan_id = ?1 AND (substr(location, 1, ?) = ? OR substr(?, 1, length(location)) = location))
-                  AND substr(o.location || f.member, 1, ?) = ?",
-            );
-            args.push(n.into());
-            args.push(prefix.clone().into());
-            args.push(prefix.clone().into());
-            args.push(n.into());
+            sql.push_str(" AND (substr(o.location, 1, ?2) = ?3 OR substr(?3, 1, length(o.location)) = o.location)");
+            args.push((prefix.chars().count() as i64).into());
             args.push(prefix.clone().into());
         }
         // Insertion order needs no sort, so the first page of ten million findings is quick.
-        sql.push_str(" ORDER BY o.id, f.id");
-        if let Some(limit) = q.limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-            if let Some(offset) = q.offset {
-                sql.push_str(&format!(" OFFSET {offset}"));
-            }
-        }
+        sql.push_str(" ORDER BY o.id, c.seq");
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            let category: String = r.get(3)?;
-            let confidence: String = r.get(4)?;
-            Ok(FindingRow {
-                scan_id: scan,
-                path: r.get(0)?,
-                finding: StoredFinding {
-                    member: r.get(1)?,
-                    detector: r.get(2)?,
-                    category: category.parse().unwrap_or(Category::Custom),
-                    confidence: confidence.parse().unwrap_or(Confidence::Low),
-                    line: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
-                    offset: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
-                    field: r.get(7)?,
-                    record: r.get(8)?,
-                    masked: r.get(9)?,
-                    value_hash: r.get(10)?,
-                },
-                origin: r.get(11)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut skip = q.offset.unwrap_or(0);
+        let limit = q.limit.unwrap_or(u64::MAX);
+        let mut out = Vec::new();
+        let mut path = String::new();
+        while (out.len() as u64) < limit {
+            let Some(r) = rows.next()? else { break };
+            let location = r.get_ref(0)?.as_str()?;
+            let origin: Option<String> = r.get(1)?;
+            chunk::for_each(r.get_ref(2)?.as_blob()?, |f| {
+                let wanted = (q.detectors.is_empty()
+                    || q.detectors.iter().any(|d| d == f.detector))
+                    && q.category.is_none_or(|c| c == f.category)
+                    && q.min_confidence.is_none_or(|m| f.confidence >= m);
+                if !wanted {
+                    return true;
+                }
+                path.clear();
+                path.push_str(location);
+                path.push_str(f.member);
+                if q.path_prefix
+                    .as_ref()
+                    .is_some_and(|p| !path.starts_with(p.as_str()))
+                {
+                    return true;
+                }
+                if skip > 0 {
+                    skip -= 1;
+                    return true;
+                }
+                out.push(FindingRow {
+                    scan_id: scan,
+                    path: path.clone(),
+                    finding: f.to_stored(),
+                    origin: origin.clone(),
+                });
+                (out.len() as u64) < limit
+            })?;
+        }
+        Ok(out)
     }
 
     /// Notices of one scan.
@@ -1103,7 +1171,7 @@ impl Store {
     /// Counts findings of a scan (objects scanned in it and unchanged ones).
     pub fn count_findings(&self, scan: i64) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM objects o JOIN findings f ON f.blob_id = o.blob_id WHERE o.scan_id = ?1",
+            "SELECT coalesce(sum(c.n), 0) FROM objects o JOIN finding_chunks c ON c.blob_id = o.blob_id WHERE o.scan_id = ?1",
             [scan],
             |r| r.get(0),
         )?)

@@ -1,5 +1,6 @@
--- leakscope findings database, schema version 3 (version 1 lacked scans.owner; version 2
--- had no `failed` scan status).
+-- leakscope findings database, schema version 5 (version 1 lacked scans.owner; version 2
+-- had no `failed` scan status; version 3 had no `rules` and no objects.origin; version 4
+-- stored one row per finding, with every string in full).
 -- Raw identifier values are never stored: findings keep the masked value and a keyed hash.
 -- Contents are content-addressed (blobs), so the same bytes seen at two paths or in two
 -- scans are scanned once; objects record where and when a blob was seen.
@@ -46,23 +47,17 @@ CREATE TABLE IF NOT EXISTS objects (
 CREATE INDEX IF NOT EXISTS objects_by_scan ON objects (scan_id);
 CREATE INDEX IF NOT EXISTS objects_by_location ON objects (location);
 
-CREATE TABLE IF NOT EXISTS findings (
-    id         INTEGER PRIMARY KEY,
-    blob_id    INTEGER NOT NULL REFERENCES blobs (id),
-    member     TEXT    NOT NULL,
-    detector   TEXT    NOT NULL,
-    category   TEXT    NOT NULL,
-    confidence TEXT    NOT NULL,
-    line       INTEGER,
-    byte_offset INTEGER,
-    field      TEXT,
-    record     TEXT,
-    masked     TEXT    NOT NULL,
-    value_hash TEXT    NOT NULL
-) STRICT;
--- Only the blob index: every query reaches findings through objects and blobs, and each
--- extra index on findings costs a random B-tree insert per finding during a scan.
-CREATE INDEX IF NOT EXISTS findings_by_blob ON findings (blob_id);
+-- The findings of a blob, in chunks of up to 8,192 in the compact encoding of `chunk.rs`
+-- (each repeated string once per chunk, a few bytes per finding besides its masked value
+-- and hash), numbered from 0 in the order they were found. One row per finding cost the
+-- single writer thread as much CPU as the workers spent finding them.
+CREATE TABLE IF NOT EXISTS finding_chunks (
+    blob_id INTEGER NOT NULL REFERENCES blobs (id),
+    seq     INTEGER NOT NULL,
+    n       INTEGER NOT NULL,
+    data    BLOB    NOT NULL,
+    PRIMARY KEY (blob_id, seq)
+) STRICT, WITHOUT ROWID;
 
 -- Per-blob finding counts, written with the blob, so a rescan of unchanged objects reads
 -- a few rows per object instead of counting its findings.

@@ -228,3 +228,99 @@ fn latest_exposure_per_target_exposed_first() {
     assert_eq!(rows[0].classification.as_deref(), Some(r#"{"findings":3}"#));
     assert_eq!(rows[1].exposed, None);
 }
+
+#[test]
+fn a_version_4_database_keeps_its_findings_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.db");
+    let blob;
+    {
+        let store = Store::open(&path).unwrap();
+        let scan = store.begin_scan("[\"dump\"]", "r").unwrap();
+        let none: &[&StoredFinding] = &[];
+        blob = store.insert_blob("h1", "r", 10, none).unwrap();
+        store
+            .add_object(scan, blob, "/dump/a.zip", 10, 0, false, None)
+            .unwrap();
+    }
+    {
+        // Version 4 kept one row per finding, with every string in it.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "DROP TABLE finding_chunks;
+             CREATE TABLE findings (id INTEGER PRIMARY KEY, blob_id INTEGER NOT NULL, member TEXT NOT NULL,
+                detector TEXT NOT NULL, category TEXT NOT NULL, confidence TEXT NOT NULL, line INTEGER,
+                byte_offset INTEGER, field TEXT, record TEXT, masked TEXT NOT NULL, value_hash TEXT NOT NULL) STRICT;
+             INSERT INTO findings VALUES
+                (1, {blob}, '!/a.csv', 'cn_mobile', 'pii', 'high', 3, 10, '手机', '/dump/a.zip!/a.csv#line 3', '138****5678', 'k1:aa'),
+                (2, {blob}, '', 'aws_access_key_id', 'secret', 'medium', NULL, NULL, NULL, NULL, 'AKIA****', 'k1:bb'),
+                (3, {blob}, '!/b.db', 'person_name', 'pii', 'low', NULL, NULL, 'name', 'users/7', '张*', 'k1:cc');
+             PRAGMA user_version = 4;"
+        ))
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let got = store.blob_findings(blob).unwrap();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0].record.as_deref(), Some("/dump/a.zip!/a.csv#line 3"));
+    assert_eq!(got[0].field.as_deref(), Some("手机"));
+    assert_eq!(got[0].confidence, Confidence::High);
+    assert_eq!(got[1].category, Category::Secret);
+    assert_eq!((got[1].line, got[1].record.as_deref()), (None, None));
+    assert_eq!(got[2].record.as_deref(), Some("users/7"));
+    assert_eq!(got[2].masked, "张*");
+    assert_eq!(store.blob_finding_count(blob).unwrap(), 3);
+    let no_table: bool = store
+        .conn
+        .query_row(
+            "SELECT count(*) = 0 FROM sqlite_master WHERE name = 'findings'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(no_table, "the version 4 table is gone");
+}
+
+#[test]
+fn findings_are_filtered_and_paged_across_chunks() {
+    let store = Store::in_memory().unwrap();
+    let scan = store.begin_scan("[\"dump\"]", "r").unwrap();
+    store.begin_batch().unwrap();
+    let many: Vec<StoredFinding> = (0..chunk::MAX_FINDINGS + 10)
+        .map(|i| {
+            let mut f = finding(
+                if i % 2 == 0 { "cn_mobile" } else { "email" },
+                &format!("v{i}"),
+            );
+            f.line = Some(i as u64 + 1);
+            f
+        })
+        .collect();
+    let blob = store.insert_blob("h", "r", 1, &many).unwrap();
+    store
+        .add_object(scan, blob, "/dump/x.zip", 1, 0, false, None)
+        .unwrap();
+    store.commit_batch().unwrap();
+    assert_eq!(store.count_findings(scan).unwrap(), many.len() as i64);
+    let page = store
+        .findings(&FindingQuery {
+            scan_id: Some(scan),
+            detectors: vec!["email".into()],
+            offset: Some(4094),
+            limit: Some(5),
+            ..Default::default()
+        })
+        .unwrap();
+    // Odd findings only; the 4,095th of them onwards crosses into the second chunk.
+    let lines: Vec<u64> = page.iter().map(|r| r.finding.line.unwrap()).collect();
+    assert_eq!(lines, vec![8190, 8192, 8194, 8196, 8198]);
+    assert_eq!(page[0].path, "/dump/x.zip!/inner.csv");
+    let none = store
+        .findings(&FindingQuery {
+            scan_id: Some(scan),
+            path_prefix: Some("/dump/x.zip!/other".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(none.is_empty());
+}

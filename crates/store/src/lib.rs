@@ -1105,7 +1105,7 @@ impl Store {
         // continue it); findings are filtered as their chunks are decoded, so only the
         // findings kept are ever copied out.
         let mut sql = String::from(
-            "SELECT o.location, o.origin, c.data FROM objects o JOIN finding_chunks c ON c.blob_id = o.blob_id
+            "SELECT o.location, o.origin, c.id, c.n FROM objects o JOIN finding_chunks c ON c.blob_id = o.blob_id
              WHERE o.scan_id = ?1",
         );
         let mut args: Vec<rusqlite::types::Value> = vec![scan.into()];
@@ -1114,19 +1114,58 @@ impl Store {
             args.push((prefix.chars().count() as i64).into());
             args.push(prefix.clone().into());
         }
+        // Blobs without a finding of the detectors or category asked for are passed over
+        // by their counts, without reading their chunks.
+        if !q.detectors.is_empty() {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM blob_counts b WHERE b.blob_id = o.blob_id AND b.detector IN ({}))",
+                vec!["?"; q.detectors.len()].join(",")
+            ));
+            args.extend(
+                q.detectors
+                    .iter()
+                    .map(|d| rusqlite::types::Value::from(d.clone())),
+            );
+        }
+        if let Some(c) = q.category {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM blob_counts b WHERE b.blob_id = o.blob_id AND b.category = ?)");
+            args.push(c.as_str().to_string().into());
+        }
         // Insertion order needs no sort, so the first page of ten million findings is quick.
         sql.push_str(" ORDER BY o.id, c.seq");
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        // The bytes of a chunk are read only when its findings are looked at: selected
+        // with the list, they would be read for every chunk a deep page skips.
+        let mut data = self
+            .conn
+            .prepare_cached("SELECT data FROM finding_chunks WHERE id = ?1")?;
         let mut skip = q.offset.unwrap_or(0);
         let limit = q.limit.unwrap_or(u64::MAX);
         let mut out = Vec::new();
         let mut path = String::new();
+        // Without filters, a page far down skips whole chunks by their count, without
+        // reading their bytes.
+        let unfiltered = q.detectors.is_empty()
+            && q.category.is_none()
+            && q.min_confidence.is_none()
+            && q.path_prefix.is_none();
         while (out.len() as u64) < limit {
             let Some(r) = rows.next()? else { break };
+            if unfiltered {
+                let n = r.get::<_, i64>(3)? as u64;
+                if skip >= n {
+                    skip -= n;
+                    continue;
+                }
+            }
             let location = r.get_ref(0)?.as_str()?;
             let origin: Option<String> = r.get(1)?;
-            chunk::for_each(r.get_ref(2)?.as_blob()?, |f| {
+            let mut chunk_rows = data.query([r.get::<_, i64>(2)?])?;
+            let Some(chunk_row) = chunk_rows.next()? else {
+                continue;
+            };
+            chunk::for_each(chunk_row.get_ref(0)?.as_blob()?, |f| {
                 let wanted = (q.detectors.is_empty()
                     || q.detectors.iter().any(|d| d == f.detector))
                     && q.category.is_none_or(|c| c == f.category)

@@ -51,13 +51,18 @@ CREATE INDEX IF NOT EXISTS objects_by_location ON objects (location);
 -- (each repeated string once per chunk, a few bytes per finding besides its masked value
 -- and hash), numbered from 0 in the order they were found. One row per finding cost the
 -- single writer thread as much CPU as the workers spent finding them.
+-- A rowid table with a covering index, not WITHOUT ROWID: keys of an index B-tree whose
+-- rows spill onto overflow pages are read whole when compared, so every lookup of a chunk
+-- would read hundreds of kilobytes. Listings read the index, and a chunk's bytes are read
+-- by rowid only when its findings are.
 CREATE TABLE IF NOT EXISTS finding_chunks (
+    id      INTEGER PRIMARY KEY,
     blob_id INTEGER NOT NULL REFERENCES blobs (id),
     seq     INTEGER NOT NULL,
     n       INTEGER NOT NULL,
-    data    BLOB    NOT NULL,
-    PRIMARY KEY (blob_id, seq)
-) STRICT, WITHOUT ROWID;
+    data    BLOB    NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX IF NOT EXISTS finding_chunks_by_blob ON finding_chunks (blob_id, seq, n);
 
 -- Per-blob finding counts, written with the blob, so a rescan of unchanged objects reads
 -- a few rows per object instead of counting its findings.

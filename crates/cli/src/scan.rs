@@ -827,6 +827,8 @@ fn progress_bar() -> ProgressBar {
 
 fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
     let mut scanner = plan.engine.scanner();
+    // Raw values are needed only to filter by value or to show them.
+    scanner.set_keep_raw(plan.filter.active() || plan.show_values);
     let mut names = Names::new(plan.redaction);
     let reader = plan
         .db_path

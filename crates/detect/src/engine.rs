@@ -476,6 +476,7 @@ impl Engine {
             field_cache: Default::default(),
             segments: Vec::new(),
             record_text: String::new(),
+            keep_raw: true,
         }
     }
 
@@ -911,12 +912,21 @@ pub struct Scanner<'e> {
     segments: Vec<Segment>,
     /// Reused buffer holding a record's values joined by line breaks.
     record_text: String,
+    /// Whether findings carry their raw text (see [`Scanner::set_keep_raw`]).
+    keep_raw: bool,
 }
 
 impl<'e> Scanner<'e> {
     /// The engine this scanner uses.
     pub fn engine(&self) -> &'e Engine {
         self.engine
+    }
+
+    /// Whether findings carry their raw text (on by default). A scan that neither filters
+    /// by value nor shows values turns it off, and each finding's `raw` is then empty:
+    /// one copy of the value fewer per finding.
+    pub fn set_keep_raw(&mut self, keep: bool) {
+        self.keep_raw = keep;
     }
 
     /// Scans free text. Findings are appended to `out` in order of position, with byte
@@ -1045,7 +1055,7 @@ impl<'e> Scanner<'e> {
                 field: sa.facts.as_ref().map(|f| f.name.to_string()),
                 masked: mask_value(&joined, rule.mask),
                 value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
-                raw: RawValue::new(joined),
+                raw: RawValue::new(if self.keep_raw { joined } else { String::new() }),
             });
             if let Some(owners) = fields_of.as_deref_mut() {
                 owners.push(a as u32);
@@ -1215,7 +1225,7 @@ impl<'e> Scanner<'e> {
                 field,
                 masked: mask_value(raw, rule.mask),
                 value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
-                raw: RawValue::new(raw),
+                raw: RawValue::new(if self.keep_raw { raw } else { "" }),
             });
             if let Some(owners) = fields_of.as_deref_mut() {
                 owners.push(c.segment);

@@ -76,7 +76,10 @@ fn confidence_of(code: u64) -> Result<Confidence, ChunkError> {
 pub struct Encoder {
     table: Vec<u8>,
     body: Vec<u8>,
-    index: HashMap<Box<str>, u32>,
+    /// Strings of the chunk being encoded. Short keys hashed millions of times: foldhash,
+    /// not the default SipHash (the keys are our own masked strings, not an attack surface
+    /// for collisions; a chunk holds at most a few thousand).
+    index: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
     strings: u32,
 }
 

@@ -24,6 +24,7 @@ use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMe
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
+use leakscope_store::writer::{ScanTotals, ScanWriter, ScannedObject, UnchangedObject};
 use leakscope_store::{ScanOutcome, Store, StoredFinding};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
@@ -41,8 +42,6 @@ fn stopping() -> bool {
 
 /// Files up to this size are read once into memory for both hashing and decoding.
 const IN_MEMORY_BYTES: u64 = 32 << 20;
-/// Objects per database transaction.
-const BATCH_OBJECTS: usize = 500;
 
 /// Everything a scan needs, resolved from flags and configuration.
 pub struct ScanPlan<'a> {
@@ -626,20 +625,19 @@ pub fn run_with_summary(
         .map(|r| names.text(&stores::redact(r, r)))
         .collect();
     let targets = serde_json::to_string(&redacted)?;
-    let scan_id = match &store {
-        Some(s) => Some(s.begin_scan(&targets, &plan.ruleset)?),
+    // Reports and the dashboard describe YARA rules and watch-lists from what the scan
+    // records of them.
+    let own: Vec<(String, Category, String)> = plan
+        .rules
+        .iter()
+        .filter(|r| matches!(r.category, Category::Implant | Category::Custom))
+        .map(|r| (r.id.clone(), r.category, r.description.clone()))
+        .collect();
+    let mut writer = match &store {
+        Some(s) => Some(s.begin_scan_writer(&targets, &plan.ruleset, &own)?),
         None => None,
     };
-    if let Some(s) = &store {
-        // Reports and the dashboard describe YARA rules and watch-lists from here.
-        let own: Vec<(String, Category, String)> = plan
-            .rules
-            .iter()
-            .filter(|r| matches!(r.category, Category::Implant | Category::Custom))
-            .map(|r| (r.id.clone(), r.category, r.description.clone()))
-            .collect();
-        s.record_rules(&own)?;
-    }
+    let scan_id = writer.as_ref().map(ScanWriter::scan_id);
     let (job_tx, job_rx) = bounded::<Job>(256);
     // Few messages in flight: one message can carry all findings of a large object.
     let (msg_tx, msg_rx) = bounded::<Msg>(2);
@@ -758,7 +756,7 @@ pub fn run_with_summary(
         collect(
             &plan,
             store.as_ref(),
-            scan_id,
+            writer.as_mut(),
             msg_rx,
             printer.as_mut(),
             progress.as_ref(),
@@ -772,7 +770,7 @@ pub fn run_with_summary(
     }
     outcome?;
     summary.elapsed_secs = started.elapsed().as_secs_f64();
-    if let (Some(store), Some(id)) = (&store, scan_id) {
+    if let Some(writer) = writer {
         // A scan that read nothing and met errors failed as a whole (every root missing or
         // unreachable): it is recorded as such and never becomes the default scan.
         let outcome = if stopping() {
@@ -782,14 +780,15 @@ pub fn run_with_summary(
         } else {
             ScanOutcome::Completed
         };
-        store.finish_scan(
-            id,
+        writer.finish(
             outcome,
-            summary.objects_scanned,
-            summary.objects_unchanged,
-            summary.bytes_scanned,
-            summary.findings,
-            summary.errors,
+            &ScanTotals {
+                objects_scanned: summary.objects_scanned,
+                objects_unchanged: summary.objects_unchanged,
+                bytes_scanned: summary.bytes_scanned,
+                findings: summary.findings,
+                errors: summary.errors,
+            },
         )?;
     }
     printer.finish(&summary, &plan.rules)?;
@@ -1094,7 +1093,7 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 fn collect(
     plan: &ScanPlan<'_>,
     store: Option<&Store>,
-    scan_id: Option<i64>,
+    mut writer: Option<&mut ScanWriter<'_>>,
     rx: Receiver<Msg>,
     printer: &mut dyn Printer,
     progress: Option<&ProgressBar>,
@@ -1102,24 +1101,23 @@ fn collect(
     baseline: &mut Vec<String>,
     should_fail: &mut bool,
 ) -> Result<()> {
-    let mut in_batch = 0usize;
-    let mut last_commit = Instant::now();
     let mut by_detector: BTreeMap<String, u64> = BTreeMap::new();
-    // Blobs being written for objects whose findings arrive in partial batches.
-    let mut open: std::collections::HashMap<u64, leakscope_store::BlobWriter> =
-        std::collections::HashMap::new();
     // Every notice passes here, from walkers, listers and decoders alike: its path and
     // message are masked once, before they are stored or printed.
     let mut names = Names::new(plan.redaction);
-    let mut note = |n: &Notice, summary: &mut Summary, printer: &mut dyn Printer| -> Result<()> {
+    let mut note = |n: &Notice,
+                    summary: &mut Summary,
+                    printer: &mut dyn Printer,
+                    writer: &mut Option<&mut ScanWriter<'_>>|
+     -> Result<()> {
         let n = &names.notice(n.clone());
         match n.kind {
             NoticeKind::Error => summary.errors += 1,
             NoticeKind::Skip => summary.skipped += 1,
             NoticeKind::Info => {}
         }
-        if let (Some(s), Some(id)) = (store, scan_id) {
-            s.add_notice(id, &n.path, n.kind.as_str(), &n.message)?;
+        if let Some(w) = writer {
+            w.notice(&n.path, n.kind.as_str(), &n.message)?;
         }
         let r = ReportNotice {
             kind: n.kind.as_str().to_string(),
@@ -1132,9 +1130,6 @@ fn collect(
         }
         Ok(())
     };
-    if let Some(s) = store {
-        s.begin_batch()?;
-    }
     // Whether anybody reads the findings one by one: a quiet scan into the database only
     // counts them, and builds no printed form of millions of findings.
     let show = printer.prints_findings() || plan.write_baseline.is_some();
@@ -1155,7 +1150,7 @@ fn collect(
                 continue;
             }
             Msg::Notice(n) => {
-                note(&n, summary, printer)?;
+                note(&n, summary, printer, &mut writer)?;
                 continue;
             }
             Msg::Unchanged {
@@ -1166,9 +1161,15 @@ fn collect(
                 commit,
             } => {
                 summary.objects_unchanged += 1;
-                if let (Some(s), Some(id)) = (store, scan_id) {
+                if let (Some(s), Some(w)) = (store, writer.as_deref_mut()) {
                     let origin = commit.as_ref().map(serde_json::to_string).transpose()?;
-                    s.add_object(id, blob, &location, size, mtime_ns, true, origin.as_deref())?;
+                    w.unchanged(UnchangedObject {
+                        location: &location,
+                        size,
+                        mtime_ns,
+                        blob,
+                        origin: origin.as_deref(),
+                    })?;
                     if !plan.print_unchanged {
                         // Nobody reads the findings themselves: count them in the
                         // database instead of loading every row (a fast rescan).
@@ -1202,14 +1203,8 @@ fn collect(
                 findings,
                 commit,
             } => {
-                if let (Some(s), Some(id)) = (store, scan_id) {
-                    let blob = match open.entry(object) {
-                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                            s.begin_blob(&format!("pending:{id}:{object}"), &plan.ruleset)?,
-                        ),
-                    };
-                    s.append_findings(blob, &stored_of(&findings))?;
+                if let Some(w) = writer.as_deref_mut() {
+                    w.partial(object, &stored_of(&findings))?;
                 }
                 if show {
                     report = printed(&location, findings, commit.as_ref(), plan.yara);
@@ -1231,35 +1226,19 @@ fn collect(
                 summary.objects_scanned += 1;
                 summary.bytes_scanned += size;
                 for n in &notices {
-                    note(n, summary, printer)?;
+                    note(n, summary, printer, &mut writer)?;
                 }
-                let had_error = notices.iter().any(|n| n.kind == NoticeKind::Error);
-                if let (Some(s), Some(id)) = (store, scan_id) {
-                    // An object with errors is recorded under a content hash that never
-                    // matches, so the next run scans it again instead of trusting a
-                    // partial result.
-                    let hash = match (&content_hash, had_error) {
-                        (Some(h), false) => h.clone(),
-                        _ => format!("incomplete:{location}:{}", leakscope_store::now_rfc3339()),
-                    };
-                    let stored = stored_of(&findings);
-                    let blob = match open.remove(&object) {
-                        Some(mut blob) => {
-                            s.append_findings(&mut blob, &stored)?;
-                            s.finish_blob(blob, &hash, size)?
-                        }
-                        None => s.insert_blob(&hash, &plan.ruleset, size, &stored)?,
-                    };
+                if let Some(w) = writer.as_deref_mut() {
                     let origin = commit.as_ref().map(serde_json::to_string).transpose()?;
-                    s.add_object(
-                        id,
-                        blob,
-                        &location,
+                    let object_record = ScannedObject {
+                        location: &location,
                         size,
-                        if had_error { -1 } else { mtime_ns },
-                        false,
-                        origin.as_deref(),
-                    )?;
+                        mtime_ns,
+                        content_hash: content_hash.as_deref(),
+                        complete: !notices.iter().any(|n| n.kind == NoticeKind::Error),
+                        origin: origin.as_deref(),
+                    };
+                    w.scanned(object, object_record, &stored_of(&findings))?;
                 }
                 if let Some(pb) = progress {
                     pb.inc(size);
@@ -1304,18 +1283,6 @@ fn collect(
                 summary.findings
             ));
         }
-        in_batch += 1;
-        if let Some(s) = store {
-            if in_batch >= BATCH_OBJECTS || last_commit.elapsed() > Duration::from_secs(1) {
-                s.commit_batch()?;
-                s.begin_batch()?;
-                in_batch = 0;
-                last_commit = Instant::now();
-            }
-        }
-    }
-    if let Some(s) = store {
-        s.commit_batch()?;
     }
     summary.by_detector = by_detector;
     Ok(())

@@ -12,6 +12,7 @@
 pub mod chunk;
 pub mod files;
 pub mod key;
+pub mod writer;
 
 use leakscope_core::{Category, Confidence, Finding};
 use rusqlite::{params, Connection, OptionalExtension};

@@ -1,0 +1,191 @@
+//! The seam between a running scan and the findings database: begin a scan, record each
+//! object with its findings (in partial batches while a large object is still being read),
+//! record notices, and finish with the totals.
+//!
+//! The scan's collector thread drives one [`ScanWriter`]. It decides nothing about SQL: the
+//! writer owns the transactions (many objects per commit, and at least one commit a
+//! second, so a crash loses little and readers see progress), the blobs still being
+//! written, and the content-addressed reuse of blobs.
+
+use crate::{BlobWriter, ScanOutcome, Store, StoreError, StoredFinding};
+use leakscope_core::Category;
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Objects per transaction, at most.
+const BATCH_OBJECTS: usize = 500;
+
+/// Longest time between two commits.
+const BATCH_TIME: Duration = Duration::from_secs(1);
+
+/// What a scan knows of an object it has just read.
+#[derive(Debug, Clone, Copy)]
+pub struct ScannedObject<'a> {
+    /// Where the object is (masked).
+    pub location: &'a str,
+    pub size: u64,
+    pub mtime_ns: i64,
+    /// The content hash, when the object was hashed.
+    pub content_hash: Option<&'a str>,
+    /// False when reading it met an error: the result is partial, and the next scan must
+    /// read it again instead of trusting it.
+    pub complete: bool,
+    /// For a git blob, the commit that introduced it, as JSON.
+    pub origin: Option<&'a str>,
+}
+
+/// An object found unchanged since an earlier scan, whose findings are the blob's.
+#[derive(Debug, Clone, Copy)]
+pub struct UnchangedObject<'a> {
+    pub location: &'a str,
+    pub size: u64,
+    pub mtime_ns: i64,
+    /// The blob recorded for it before.
+    pub blob: i64,
+    pub origin: Option<&'a str>,
+}
+
+/// A scan's totals, recorded when it finishes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanTotals {
+    pub objects_scanned: u64,
+    pub objects_unchanged: u64,
+    pub bytes_scanned: u64,
+    pub findings: u64,
+    pub errors: u64,
+}
+
+/// One scan being recorded (see the module documentation).
+pub struct ScanWriter<'s> {
+    store: &'s Store,
+    scan: i64,
+    ruleset: String,
+    /// Blobs of objects whose findings arrived in partial batches, by the scan's object
+    /// number.
+    open: HashMap<u64, BlobWriter>,
+    in_batch: usize,
+    last_commit: Instant,
+}
+
+impl Store {
+    /// Begins recording a scan of `targets` (JSON text, masked) under `ruleset`, with what
+    /// the detectors outside the built-in catalog say about themselves (see
+    /// [`Store::record_rules`]).
+    pub fn begin_scan_writer(
+        &self,
+        targets: &str,
+        ruleset: &str,
+        rules: &[(String, Category, String)],
+    ) -> Result<ScanWriter<'_>, StoreError> {
+        let scan = self.begin_scan(targets, ruleset)?;
+        self.record_rules(rules)?;
+        self.begin_batch()?;
+        Ok(ScanWriter {
+            store: self,
+            scan,
+            ruleset: ruleset.to_string(),
+            open: HashMap::new(),
+            in_batch: 0,
+            last_commit: Instant::now(),
+        })
+    }
+}
+
+impl ScanWriter<'_> {
+    /// The id of the scan being recorded.
+    pub fn scan_id(&self) -> i64 {
+        self.scan
+    }
+
+    /// Records a notice (its path and message masked by the caller).
+    pub fn notice(&mut self, location: &str, kind: &str, message: &str) -> Result<(), StoreError> {
+        self.store.add_notice(self.scan, location, kind, message)
+    }
+
+    /// Records findings of object number `object` that is still being read.
+    pub fn partial<F: Borrow<StoredFinding>>(
+        &mut self,
+        object: u64,
+        findings: &[F],
+    ) -> Result<(), StoreError> {
+        let blob = match self.open.entry(object) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                self.store
+                    .begin_blob(&format!("pending:{}:{object}", self.scan), &self.ruleset)?,
+            ),
+        };
+        self.store.append_findings(blob, findings)?;
+        self.end_object()
+    }
+
+    /// Records object number `object`, read to its end, with its last findings (those not
+    /// sent as partial batches).
+    pub fn scanned<F: Borrow<StoredFinding>>(
+        &mut self,
+        object: u64,
+        o: ScannedObject<'_>,
+        findings: &[F],
+    ) -> Result<(), StoreError> {
+        // An object with errors is recorded under a content hash that never matches, so
+        // the next run scans it again instead of trusting a partial result.
+        let hash = match (o.content_hash, o.complete) {
+            (Some(h), true) => h.to_string(),
+            _ => format!("incomplete:{}:{}", o.location, crate::now_rfc3339()),
+        };
+        let blob = match self.open.remove(&object) {
+            Some(mut blob) => {
+                self.store.append_findings(&mut blob, findings)?;
+                self.store.finish_blob(blob, &hash, o.size)?
+            }
+            None => self
+                .store
+                .insert_blob(&hash, &self.ruleset, o.size, findings)?,
+        };
+        self.store.add_object(
+            self.scan,
+            blob,
+            o.location,
+            o.size,
+            if o.complete { o.mtime_ns } else { -1 },
+            false,
+            o.origin,
+        )?;
+        self.end_object()
+    }
+
+    /// Records an object found unchanged.
+    pub fn unchanged(&mut self, o: UnchangedObject<'_>) -> Result<(), StoreError> {
+        self.store.add_object(
+            self.scan, o.blob, o.location, o.size, o.mtime_ns, true, o.origin,
+        )?;
+        self.end_object()
+    }
+
+    /// Commits when the batch is full or old enough.
+    fn end_object(&mut self) -> Result<(), StoreError> {
+        self.in_batch += 1;
+        if self.in_batch >= BATCH_OBJECTS || self.last_commit.elapsed() > BATCH_TIME {
+            self.store.commit_batch()?;
+            self.store.begin_batch()?;
+            self.in_batch = 0;
+            self.last_commit = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Commits what is left and records how the scan ended, with its totals.
+    pub fn finish(self, outcome: ScanOutcome, t: &ScanTotals) -> Result<(), StoreError> {
+        self.store.commit_batch()?;
+        self.store.finish_scan(
+            self.scan,
+            outcome,
+            t.objects_scanned,
+            t.objects_unchanged,
+            t.bytes_scanned,
+            t.findings,
+            t.errors,
+        )
+    }
+}

@@ -154,8 +154,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     if !config.bind.ip().is_loopback() && config.token.is_none() {
         return Err(ServeError::TokenRequired(config.bind));
     }
-    // Fail early with a clear message when the database is missing or unreadable.
-    Store::open_reader(&config.db)?;
+    // Fail early with a clear message when the database is missing or unreadable. Opened
+    // once for writing first, so that a database of an older schema version is migrated
+    // before the read-only connections of the requests use it; a file we may not write
+    // (read-only media) is served as it is.
+    if Store::open_existing(&config.db).is_err() {
+        Store::open_reader(&config.db)?;
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|source| ServeError::Listen {

@@ -473,6 +473,11 @@ impl Store {
             }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
+            if old_findings {
+                // The chunks take less than half the pages the rows did; the file gives the
+                // rest back now rather than keeping it free for later scans.
+                conn.execute_batch("VACUUM")?;
+            }
         }
         // On only now: a migration rebuilds tables that others reference.
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -324,3 +324,88 @@ fn findings_are_filtered_and_paged_across_chunks() {
         .unwrap();
     assert!(none.is_empty());
 }
+
+#[test]
+fn a_scan_writer_records_partial_batches_objects_and_totals() {
+    use writer::{ScanTotals, ScannedObject, UnchangedObject};
+    let store = Store::in_memory().unwrap();
+    let rules = [(
+        "drill".to_string(),
+        Category::Implant,
+        "a drill".to_string(),
+    )];
+    let mut w = store.begin_scan_writer("[\"dump\"]", "r", &rules).unwrap();
+    let scan = w.scan_id();
+    // A large object: two partial batches, then the rest with the object itself.
+    w.partial(7, &[finding("cn_mobile", "138****0001")])
+        .unwrap();
+    w.partial(7, &[finding("cn_mobile", "138****0002")])
+        .unwrap();
+    let big = ScannedObject {
+        location: "/dump/big.txt",
+        size: 100,
+        mtime_ns: 5,
+        content_hash: Some("h-big"),
+        complete: true,
+        origin: None,
+    };
+    w.scanned(7, big, &[finding("email", "a***@x.cn")]).unwrap();
+    // An object read with an error: recorded, but never reused by content or mtime.
+    let broken = ScannedObject {
+        location: "/dump/broken.zip",
+        content_hash: Some("h-broken"),
+        complete: false,
+        ..big
+    };
+    w.scanned(8, broken, &[finding("cn_mobile", "138****0003")])
+        .unwrap();
+    let blob = store.blob_by_content("h-big", "r").unwrap().unwrap();
+    w.unchanged(UnchangedObject {
+        location: "/dump/copy.txt",
+        size: 100,
+        mtime_ns: 9,
+        blob,
+        origin: None,
+    })
+    .unwrap();
+    w.notice("/dump/broken.zip", "error", "truncated").unwrap();
+    let totals = ScanTotals {
+        objects_scanned: 2,
+        objects_unchanged: 1,
+        bytes_scanned: 200,
+        findings: 7,
+        errors: 1,
+    };
+    w.finish(ScanOutcome::Completed, &totals).unwrap();
+
+    let masked: Vec<String> = store
+        .blob_findings(blob)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.masked)
+        .collect();
+    assert_eq!(masked, ["138****0001", "138****0002", "a***@x.cn"]);
+    assert!(store.blob_by_content("h-broken", "r").unwrap().is_none());
+    assert!(store
+        .unchanged_blob("/dump/broken.zip", 100, -1, "r")
+        .unwrap()
+        .is_some_and(|b| b != blob));
+    assert_eq!(
+        store
+            .unchanged_blob("/dump/broken.zip", 100, 5, "r")
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.count_findings(scan).unwrap(), 7);
+    let row = &store.scans().unwrap()[0];
+    assert_eq!(
+        (
+            row.status.as_str(),
+            row.objects_scanned,
+            row.objects_skipped
+        ),
+        ("completed", 2, 1)
+    );
+    assert_eq!(store.notices(scan).unwrap().len(), 1);
+    assert_eq!(store.rule_descriptions().unwrap()["drill"], "a drill");
+}

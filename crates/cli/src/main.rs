@@ -1,7 +1,8 @@
 //! The `leakscope` binary: argument parsing and glue between the library crates.
 //!
 //! Exit codes: 0 nothing found (at or above `--fail-on`), 1 findings, 2 an error stopped
-//! part of the scan (a corrupt object, an unreadable file, a bad argument).
+//! part of the scan (a corrupt object, an unreadable file, a bad argument), 141 the output
+//! was closed by its reader.
 
 mod accuracy;
 mod audit;
@@ -487,6 +488,17 @@ fn main() {
     }));
     let code = match run(Cli::parse()) {
         Ok(code) => code,
+        // The reader of the output went away (`leakscope findings | head`): there is
+        // nobody left to tell, so no message; the status is the one a process killed by
+        // SIGPIPE has (128 + 13), never "nothing found", since the output was cut short.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            141
+        }
         Err(e) => {
             eprintln!("leakscope: error: {e:#}");
             2
@@ -980,7 +992,6 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
         limit: args.limit,
         offset: None,
     };
-    let rows = store.findings(&q)?;
     let (out, is_tty) = open_output(None)?;
     let mut printer = leakscope_report::printer(
         format,
@@ -990,12 +1001,13 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
             quiet: false,
         },
     );
-    let mut by_object: Vec<(String, Vec<ReportFinding>)> = Vec::new();
-    let mut summary = leakscope_report::Summary {
-        scan_id: rows.first().map(|r| r.scan_id),
-        ..Default::default()
-    };
-    for r in rows {
+    let mut summary = leakscope_report::Summary::default();
+    // Findings stream from the database and are printed an object at a time: the
+    // findings of the current object are all that is held.
+    let mut object: Option<(String, Vec<ReportFinding>)> = None;
+    let mut failed: Option<std::io::Error> = None;
+    store.for_each_finding(&q, |r| {
+        summary.scan_id.get_or_insert(r.scan_id);
         let root = r
             .path
             .strip_suffix(r.finding.member.as_str())
@@ -1004,13 +1016,24 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
         let f = ReportFinding::from(r);
         *summary.by_detector.entry(f.detector.clone()).or_default() += 1;
         summary.findings += 1;
-        match by_object.last_mut() {
+        match &mut object {
             Some((p, v)) if *p == root => v.push(f),
-            _ => by_object.push((root, vec![f])),
+            _ => {
+                if let Some((p, fs)) = object.replace((root, vec![f])) {
+                    if let Err(e) = printer.object(&p, &fs) {
+                        failed = Some(e);
+                        return false;
+                    }
+                }
+            }
         }
+        true
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
     }
-    for (p, fs) in &by_object {
-        printer.object(p, fs)?;
+    if let Some((p, fs)) = object {
+        printer.object(&p, &fs)?;
     }
     let metas: Vec<RuleMeta> = RuleFile::builtin()?
         .iter()

@@ -52,3 +52,37 @@ fn colours_follow_the_flag() {
     let bad = env.run(&["scan", "one.txt", "--no-db", "--color", "sometimes"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_findings_quietly_with_the_sigpipe_status() {
+    let env = Env::new();
+    // Enough findings that their printed form overflows any pipe buffer.
+    let text: String = (0..5000)
+        .map(|i| format!("身份证 {}\n", resident_id(i)))
+        .collect();
+    env.write("ids.txt", text.as_bytes());
+    let scan = env.run(&["scan", "ids.txt", "--no-progress", "-q"]);
+    assert_eq!(scan.status.code(), Some(1));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_leakscope"))
+        .args(["findings", "--format", "jsonl"])
+        .env("LEAKSCOPE_HOME", env.home.path())
+        .current_dir(env.dir())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, as `head -1` would, then close the pipe.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.contains("cn_resident_id"), "{first}");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(141));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1100,11 +1100,27 @@ impl Store {
 
     /// Findings of one scan (default: the latest), filtered.
     pub fn findings(&self, q: &FindingQuery) -> Result<Vec<FindingRow>, StoreError> {
+        let mut out = Vec::new();
+        self.for_each_finding(q, |row| {
+            out.push(row);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Hands the findings of [`Store::findings`] to `sink` one at a time, in order, without
+    /// holding them: a command that prints ten million findings keeps one chunk in memory.
+    /// Stops early when `sink` returns false.
+    pub fn for_each_finding(
+        &self,
+        q: &FindingQuery,
+        mut sink: impl FnMut(FindingRow) -> bool,
+    ) -> Result<(), StoreError> {
         let Some(scan) = (match q.scan_id {
             Some(s) => Some(s),
             None => self.latest_scan()?,
         }) else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         // Objects are narrowed in SQL (by the path prefix: an object can match if its
         // location starts with the prefix, or is the start of it and a member path may
@@ -1148,7 +1164,8 @@ impl Store {
             .prepare_cached("SELECT data FROM finding_chunks WHERE id = ?1")?;
         let mut skip = q.offset.unwrap_or(0);
         let limit = q.limit.unwrap_or(u64::MAX);
-        let mut out = Vec::new();
+        let mut taken = 0u64;
+        let mut stopped = false;
         let mut path = String::new();
         // Without filters, a page far down skips whole chunks by their count, without
         // reading their bytes.
@@ -1156,7 +1173,7 @@ impl Store {
             && q.category.is_none()
             && q.min_confidence.is_none()
             && q.path_prefix.is_none();
-        while (out.len() as u64) < limit {
+        while taken < limit && !stopped {
             let Some(r) = rows.next()? else { break };
             if unfiltered {
                 let n = r.get::<_, i64>(3)? as u64;
@@ -1192,16 +1209,17 @@ impl Store {
                     skip -= 1;
                     return true;
                 }
-                out.push(FindingRow {
+                taken += 1;
+                stopped = !sink(FindingRow {
                     scan_id: scan,
                     path: path.clone(),
                     finding: f.to_stored(),
                     origin: origin.clone(),
                 });
-                (out.len() as u64) < limit
+                !stopped && taken < limit
             })?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Notices of one scan.

@@ -316,10 +316,10 @@ fn printed(
         .collect()
 }
 
-/// Counts findings nobody prints (see `show` in [`collect`]): per detector, in the total,
-/// and against `--fail-on`.
-fn tally(
-    findings: &[Out],
+/// Counts a batch of findings (detector and confidence of each): per detector, in the
+/// total, and against `--fail-on`. Printed and unprinted findings are counted here alike.
+fn tally<'f>(
+    findings: impl Iterator<Item = (&'f str, Confidence)>,
     plan: &ScanPlan<'_>,
     summary: &mut Summary,
     by_detector: &mut BTreeMap<String, u64>,
@@ -328,13 +328,14 @@ fn tally(
     // A handful of detectors per batch: counted here first, so the map is touched once
     // per detector instead of once per finding.
     let mut counts: Vec<(&str, u64)> = Vec::new();
-    for o in findings {
-        let f = &o.stored;
-        match counts.iter_mut().find(|c| c.0 == f.detector) {
+    let mut total = 0u64;
+    for (detector, confidence) in findings {
+        total += 1;
+        match counts.iter_mut().find(|c| c.0 == detector) {
             Some(c) => c.1 += 1,
-            None => counts.push((&f.detector, 1)),
+            None => counts.push((detector, 1)),
         }
-        if plan.fail_on.is_some_and(|min| f.confidence >= min) {
+        if plan.fail_on.is_some_and(|min| confidence >= min) {
             *should_fail = true;
         }
     }
@@ -346,7 +347,7 @@ fn tally(
             }
         }
     }
-    summary.findings += findings.len() as u64;
+    summary.findings += total;
 }
 
 /// Adds what is known about a finding beyond its row: the commit of a git blob, and the
@@ -1209,7 +1210,10 @@ fn collect(
                 if show {
                     report = printed(&location, findings, commit.as_ref(), plan.yara);
                 } else {
-                    tally(&findings, plan, summary, &mut by_detector, should_fail);
+                    let each = findings
+                        .iter()
+                        .map(|o| (o.stored.detector.as_str(), o.stored.confidence));
+                    tally(each, plan, summary, &mut by_detector, should_fail);
                 }
                 object_path = location;
             }
@@ -1246,7 +1250,10 @@ fn collect(
                 if show {
                     report = printed(&location, findings, commit.as_ref(), plan.yara);
                 } else {
-                    tally(&findings, plan, summary, &mut by_detector, should_fail);
+                    let each = findings
+                        .iter()
+                        .map(|o| (o.stored.detector.as_str(), o.stored.confidence));
+                    tally(each, plan, summary, &mut by_detector, should_fail);
                 }
                 object_path = location;
             }
@@ -1255,21 +1262,11 @@ fn collect(
         if plan.yara.is_some() {
             report.sort_by_key(|f| f.category != Category::Implant);
         }
-        for f in &report {
-            match by_detector.get_mut(&f.detector) {
-                Some(n) => *n += 1,
-                None => {
-                    by_detector.insert(f.detector.clone(), 1);
-                }
-            }
-            if plan.fail_on.is_some_and(|min| f.confidence >= min) {
-                *should_fail = true;
-            }
-            if plan.write_baseline.is_some() {
-                baseline.push(fingerprint(f));
-            }
+        let each = report.iter().map(|f| (f.detector.as_str(), f.confidence));
+        tally(each, plan, summary, &mut by_detector, should_fail);
+        if plan.write_baseline.is_some() {
+            baseline.extend(report.iter().map(fingerprint));
         }
-        summary.findings += report.len() as u64;
         if !report.is_empty() {
             match progress {
                 Some(pb) => pb.suspend(|| printer.object(&object_path, &report))?,

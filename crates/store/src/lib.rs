@@ -732,17 +732,9 @@ impl Store {
                 }
                 // Findings without a record count as one record per object.
                 record.clear();
-                match (x.record_base, x.record_key) {
-                    (Some(b), Some(k)) => {
-                        record.push_str(b);
-                        record.push('#');
-                        record.push_str(k);
-                    }
-                    (None, Some(k)) => record.push_str(k),
-                    _ => {
-                        record.push_str(location);
-                        record.push_str(x.member);
-                    }
+                if !x.write_record(&mut record) {
+                    record.push_str(location);
+                    record.push_str(x.member);
                 }
                 f(scan, location, &record, x.detector, x.value_hash);
                 n += 1;
@@ -891,7 +883,10 @@ impl Store {
             let Some(r) = rows.next()? else { break };
             let location = r.get_ref(0)?.as_str()?;
             chunk::for_each(r.get_ref(1)?.as_blob()?, |f| {
-                let n = have.entry(f.detector.to_string()).or_default();
+                if !have.contains_key(f.detector) {
+                    have.insert(f.detector.to_string(), 0);
+                }
+                let n = have.get_mut(f.detector).expect("inserted above");
                 if *n >= per_detector {
                     return true;
                 }

@@ -1137,6 +1137,8 @@ fn collect(
     for msg in rx {
         let mut report: Vec<ReportFinding> = Vec::new();
         let object_path;
+        // Findings just read (not those of an unchanged object), with their commit.
+        let mut fresh: Option<(Vec<Out>, Option<CommitInfo>)> = None;
         match msg {
             Msg::Walked(size) => {
                 if let Some(pb) = progress {
@@ -1207,14 +1209,7 @@ fn collect(
                 if let Some(w) = writer.as_deref_mut() {
                     w.partial(object, &stored_of(&findings))?;
                 }
-                if show {
-                    report = printed(&location, findings, commit.as_ref(), plan.yara);
-                } else {
-                    let each = findings
-                        .iter()
-                        .map(|o| (o.stored.detector.as_str(), o.stored.confidence));
-                    tally(each, plan, summary, &mut by_detector, should_fail);
-                }
+                fresh = Some((findings, commit));
                 object_path = location;
             }
             Msg::Scanned {
@@ -1247,15 +1242,18 @@ fn collect(
                 if let Some(pb) = progress {
                     pb.inc(size);
                 }
-                if show {
-                    report = printed(&location, findings, commit.as_ref(), plan.yara);
-                } else {
-                    let each = findings
-                        .iter()
-                        .map(|o| (o.stored.detector.as_str(), o.stored.confidence));
-                    tally(each, plan, summary, &mut by_detector, should_fail);
-                }
+                fresh = Some((findings, commit));
                 object_path = location;
+            }
+        }
+        if let Some((findings, commit)) = fresh {
+            if show {
+                report = printed(&object_path, findings, commit.as_ref(), plan.yara);
+            } else {
+                let each = findings
+                    .iter()
+                    .map(|o| (o.stored.detector.as_str(), o.stored.confidence));
+                tally(each, plan, summary, &mut by_detector, should_fail);
             }
         }
         // Implants lead: a web shell matters more than the identifiers beside it.

@@ -8,11 +8,13 @@
 //! runs an ordinary sampled scan through the same credential-free access the probe used,
 //! then counts findings and distinct people in it.
 
-use crate::scan::{self, Filter, ScanPlan};
+use crate::filter::Filter;
+use crate::scan::{self, ScanPlan};
 use crate::{build_engine, db_path, hash_key, AuditArgs, BuiltEngine};
 use anyhow::{bail, Context, Result};
+use leakscope_core::DetectorInfo;
 use leakscope_exposure::{Exposure, ProbeConfig, Target};
-use leakscope_report::{Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
+use leakscope_report::{Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_sources::stores::StoreOptions;
 use leakscope_sources::walk::WalkOptions;
 use leakscope_sources::Limits;
@@ -165,7 +167,8 @@ impl Auditor {
             engine: &self.built.engine,
             redaction: self.built.redaction(),
             ruleset: self.built.ruleset.clone(),
-            rules: self.built.rules.clone(),
+            detectors: self.built.detectors.clone(),
+            catalog: scan::catalog_of(&self.built.detectors),
             yara: None,
             roots: vec![access.to_string()],
             walk: WalkOptions::default(),
@@ -187,11 +190,15 @@ impl Auditor {
             fail_on: None,
             write_baseline: None,
             print_unchanged: false,
+            config_file: None,
         };
         let (_, summary) = scan::run_with_summary(plan, Box::new(NoticesToStderr))?;
         let store = self.store.as_ref().context("findings database")?;
         let impact = match summary.scan_id {
-            Some(id) => Some(store.impact(&[id], leakscope_impact::DEFAULT_EXACT_LIMIT)?),
+            Some(id) => {
+                let linking = scan::catalog_of(&self.built.detectors).linking();
+                Some(store.impact(&[id], leakscope_impact::ImpactConfig::new(linking))?)
+            }
             None => None,
         };
         let classification = Classification {
@@ -284,7 +291,7 @@ impl Printer for NoticesToStderr {
         Ok(())
     }
 
-    fn finish(&mut self, _summary: &Summary, _rules: &[RuleMeta]) -> std::io::Result<()> {
+    fn finish(&mut self, _summary: &Summary, _detectors: &[DetectorInfo]) -> std::io::Result<()> {
         Ok(())
     }
 }

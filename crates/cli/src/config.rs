@@ -48,6 +48,9 @@ pub struct Config {
     /// Directory the file was read from; relative paths in it are resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The file read, if any (the summary names it).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,6 +134,7 @@ impl Config {
             anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
         })?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.source = Some(path.to_path_buf());
         Ok(config)
     }
 

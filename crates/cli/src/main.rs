@@ -10,6 +10,7 @@ mod bench;
 mod config;
 mod corpus;
 mod example;
+mod filter;
 mod names;
 mod roots;
 mod scan;
@@ -19,9 +20,10 @@ mod yara;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use config::Config;
+use leakscope_core::DetectorInfo;
 use leakscope_core::{Category, Confidence, HashKey};
 use leakscope_detect::{Date, Engine, EngineConfig, RuleFile, CATALOG_VERSION};
-use leakscope_report::{Format, PrinterOptions, ReportFinding, RuleMeta};
+use leakscope_report::{Format, PrinterOptions, ReportFinding};
 use leakscope_sources::stores::StoreOptions;
 use leakscope_sources::walk::WalkOptions;
 use leakscope_sources::Limits;
@@ -220,9 +222,13 @@ struct ScanArgs {
     /// Only the summary and errors (text format).
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Lowest confidence that makes the exit code 1: low, medium, high, or never.
+    /// Lowest severity that makes the exit code 1: critical, high, medium, low, or never.
     #[arg(long, default_value = "low")]
     fail_on: String,
+    /// Most results in SARIF output (GitHub code scanning takes 25,000 per run); the most
+    /// severe are kept.
+    #[arg(long, value_name = "N")]
+    max_results: Option<usize>,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     threads: Option<usize>,
@@ -266,8 +272,9 @@ struct ScanArgs {
     /// Suppress findings listed in this baseline file.
     #[arg(long)]
     baseline: Option<PathBuf>,
-    /// Write the fingerprints of this scan's findings to a baseline file.
-    #[arg(long)]
+    /// Write this scan's findings (location, detector, masked value, fingerprint) to a
+    /// baseline file that can be reviewed and passed to --baseline.
+    #[arg(long, conflicts_with = "show_values")]
     write_baseline: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
@@ -653,7 +660,8 @@ struct BuiltEngine {
     /// Every detector at every confidence, when the scan's own engine is narrower: names
     /// (paths, fields, notices) are masked with it whatever the scan looks for.
     full: Option<Engine>,
-    rules: Vec<RuleMeta>,
+    /// The detectors the engine runs, described.
+    detectors: Vec<DetectorInfo>,
     /// An id that changes whenever the results could.
     ruleset: String,
 }
@@ -741,21 +749,15 @@ fn build_engine(sel: &DetectorSelection, config: &Config, key: HashKey) -> Resul
     } else {
         None
     };
-    let mut metas = Vec::new();
+    let enabled: std::collections::HashSet<String> =
+        engine.rules().into_iter().map(|r| r.id).collect();
+    let detectors: Vec<DetectorInfo> = leakscope_detect::catalog::catalog(&files)?
+        .into_iter()
+        .filter(|d| enabled.contains(&d.id))
+        .collect();
     let mut hasher = blake3::Hasher::new();
     hasher.update(CATALOG_VERSION.as_bytes());
     for f in &files {
-        for r in &f.rules {
-            if engine.rules().iter().any(|i| &i.id == r.id.get_ref())
-                && !metas.iter().any(|m: &RuleMeta| &m.id == r.id.get_ref())
-            {
-                metas.push(RuleMeta {
-                    id: r.id.get_ref().clone(),
-                    category: f.category_of(r).unwrap_or(Category::Custom),
-                    description: r.description.clone(),
-                });
-            }
-        }
         if !f.origin.starts_with("builtin:") {
             hasher.update(f.source.as_bytes());
         }
@@ -769,7 +771,7 @@ fn build_engine(sel: &DetectorSelection, config: &Config, key: HashKey) -> Resul
     Ok(BuiltEngine {
         engine,
         full,
-        rules: metas,
+        detectors,
         ruleset,
     })
 }
@@ -793,7 +795,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
     let format: Format = args.format.parse().map_err(anyhow::Error::msg)?;
     let fail_on = match args.fail_on.as_str() {
         "never" => None,
-        other => Some(other.parse::<Confidence>()?),
+        other => Some(other.parse::<leakscope_core::Severity>()?),
     };
     let key = hash_key()?;
     let built = build_engine(&args.selection, &config, key.clone())?;
@@ -865,8 +867,12 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         PrinterOptions {
             color: format == Format::Text && args.color.enabled(is_tty),
             quiet: args.quiet,
+            // SARIF locations are relative to where the scan runs (the checkout in CI).
+            base: std::env::current_dir().ok(),
+            max_results: args.max_results,
         },
     );
+    let detectors = scan::detectors_with_yara(&built.detectors, yara.as_ref().map(|y| &y.rules));
     let db_path = if args.no_db {
         None
     } else {
@@ -891,7 +897,8 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
             Some(y) => format!("{}+yara:{}", built.ruleset, y.fingerprint),
             None => built.ruleset.clone(),
         },
-        rules: scan::rules_with_yara(&built.rules, yara.as_ref().map(|y| &y.rules)),
+        catalog: scan::catalog_of(&detectors),
+        detectors,
         yara: yara.as_ref().map(|y| &y.rules),
         roots: args.paths.clone(),
         walk,
@@ -911,6 +918,7 @@ fn cmd_scan(args: ScanArgs) -> Result<i32> {
         fail_on,
         write_baseline: args.write_baseline.clone(),
         print_unchanged: !(args.quiet && format == Format::Text) || args.write_baseline.is_some(),
+        config_file: config.source.clone(),
     };
     let (code, summary) = scan::run_with_summary(plan, printer)?;
     if let Some(path) = &args.output {
@@ -998,9 +1006,11 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
         out,
         PrinterOptions {
             color: format == Format::Text && args.color.enabled(is_tty),
-            quiet: false,
+            base: std::env::current_dir().ok(),
+            ..Default::default()
         },
     );
+    let catalog = leakscope_report::detector_catalog(&store)?;
     let mut summary = leakscope_report::Summary::default();
     // Findings stream from the database and are printed an object at a time: the
     // findings of the current object are all that is held.
@@ -1013,8 +1023,14 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
             .strip_suffix(r.finding.member.as_str())
             .unwrap_or(&r.path)
             .to_string();
-        let f = ReportFinding::from(r);
+        let f = ReportFinding::from_row(r, &catalog);
         *summary.by_detector.entry(f.detector.clone()).or_default() += 1;
+        *summary.by_severity.entry(f.severity).or_default() += 1;
+        match f.category {
+            Category::Secret => summary.secrets += 1,
+            Category::Implant => summary.implants += 1,
+            _ => {}
+        }
         summary.findings += 1;
         match &mut object {
             Some((p, v)) if *p == root => v.push(f),
@@ -1035,17 +1051,17 @@ fn cmd_findings(args: FindingsArgs) -> Result<i32> {
     if let Some((p, fs)) = object {
         printer.object(&p, &fs)?;
     }
-    let metas: Vec<RuleMeta> = RuleFile::builtin()?
-        .iter()
-        .flat_map(|f| {
-            f.rules.iter().map(move |r| RuleMeta {
-                id: r.id.get_ref().clone(),
-                category: f.category_of(r).unwrap_or(Category::Custom),
-                description: r.description.clone(),
-            })
-        })
+    let detectors: Vec<DetectorInfo> = summary
+        .by_detector
+        .keys()
+        .map(|id| catalog.get(id, Category::Custom))
         .collect();
-    printer.finish(&summary, &metas)?;
+    for d in &detectors {
+        summary
+            .detectors
+            .insert(d.id.clone(), (d.label().to_string(), d.severity));
+    }
+    printer.finish(&summary, &detectors)?;
     Ok(0)
 }
 
@@ -1137,7 +1153,14 @@ fn compute_impact(
     scans: &[i64],
     exact_limit: usize,
 ) -> Result<leakscope_impact::ImpactReport> {
-    Ok(store.impact(scans, exact_limit)?)
+    let linking = leakscope_report::detector_catalog(store)?.linking();
+    Ok(store.impact(
+        scans,
+        leakscope_impact::ImpactConfig {
+            exact_limit,
+            linking,
+        },
+    )?)
 }
 
 fn print_impact(scans: &[i64], r: &leakscope_impact::ImpactReport) {
@@ -1217,7 +1240,11 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
         },
         impact: (impact.records_exposed > 0).then_some(impact),
         by_category,
-        detectors: ReportData::detector_sections(&counts, &examples, &store.rule_descriptions()?),
+        detectors: ReportData::detector_sections(
+            &counts,
+            &examples,
+            &leakscope_report::detector_catalog(&store)?,
+        ),
         locations: store
             .location_counts(id, args.top)?
             .into_iter()

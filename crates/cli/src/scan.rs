@@ -11,22 +11,22 @@
 //! whether its content hash was (a moved or copied file). Either way its stored findings
 //! are reported again and it is not decoded. An interrupted scan resumes the same way.
 
-use crate::config::{allow_key, Config};
+use crate::filter::BaselineEntry;
+pub use crate::filter::Filter;
 use crate::names::Names;
 use crate::roots::{Committed, Emit, GitOptions};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use crossbeam_channel::{bounded, Receiver, Sender};
-use globset::GlobSet;
 use indicatif::{ProgressBar, ProgressStyle};
-use leakscope_core::{Category, CommitInfo, Confidence, Finding, ObjectPath};
+use leakscope_core::{Category, CommitInfo, DetectorInfo, Finding, ObjectPath, Severity};
 use leakscope_detect::{Engine, RecordField, Scanner, StreamScanner};
-use leakscope_report::{fingerprint, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
+use leakscope_report::{Catalog, Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
 use leakscope_store::writer::{ScanTotals, ScanWriter, ScannedObject, UnchangedObject};
 use leakscope_store::{ScanOutcome, Store, StoredFinding};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,7 +49,10 @@ pub struct ScanPlan<'a> {
     /// Every detector at every confidence: masks names on their way out (see [`Names`]).
     pub redaction: &'a Engine,
     pub ruleset: String,
-    pub rules: Vec<RuleMeta>,
+    /// Every detector the scan runs, described (YARA rules included).
+    pub detectors: Vec<DetectorInfo>,
+    /// The same, looked up by id.
+    pub catalog: Catalog,
     /// YARA rules run over every object's raw bytes.
     pub yara: Option<&'a crate::yara::Rules>,
     pub roots: Vec<String>,
@@ -64,81 +67,21 @@ pub struct ScanPlan<'a> {
     pub db_path: Option<PathBuf>,
     pub filter: Filter,
     pub progress: bool,
-    pub fail_on: Option<Confidence>,
+    /// The exit code is 1 when a finding of this severity or worse is reported.
+    pub fail_on: Option<Severity>,
     pub write_baseline: Option<PathBuf>,
     /// Whether the findings of unchanged objects are printed one by one (otherwise only
     /// counted, which keeps a rescan fast).
     pub print_unchanged: bool,
+    /// The configuration file read, for the summary.
+    pub config_file: Option<PathBuf>,
 }
 
-/// Findings that are not reported: allowlisted values and paths, and the baseline.
-#[derive(Default)]
-pub struct Filter {
-    pub values: HashSet<String>,
-    pub paths: Option<GlobSet>,
-    pub baseline: HashSet<String>,
-}
-
-impl Filter {
-    /// Builds the filter from the configuration and an optional baseline file.
-    pub fn new(config: &Config, baseline: Option<&Path>) -> Result<Filter> {
-        let values = config
-            .allowlist
-            .values
-            .iter()
-            .map(|v| allow_key(v))
-            .collect();
-        let paths = if config.allowlist.paths.is_empty() {
-            None
-        } else {
-            let mut b = globset::GlobSetBuilder::new();
-            for g in &config.allowlist.paths {
-                b.add(globset::Glob::new(g).with_context(|| format!("allowlist path glob `{g}`"))?);
-            }
-            Some(b.build()?)
-        };
-        let baseline = match baseline {
-            None => HashSet::new(),
-            Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("reading baseline {}", p.display()))?;
-                let doc: serde_json::Value = serde_json::from_str(&text)
-                    .with_context(|| format!("baseline {} is not JSON", p.display()))?;
-                doc["fingerprints"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            }
-        };
-        Ok(Filter {
-            values,
-            paths,
-            baseline,
-        })
-    }
-
-    /// True when any allowlist or baseline is set (otherwise nothing is ever dropped).
-    fn active(&self) -> bool {
-        !self.values.is_empty() || self.paths.is_some() || !self.baseline.is_empty()
-    }
-
-    fn drops(&self, raw: Option<&str>, report: &ReportFinding) -> bool {
-        if let Some(raw) = raw {
-            if !self.values.is_empty() && self.values.contains(&allow_key(raw)) {
-                return true;
-            }
-        }
-        if let Some(set) = &self.paths {
-            let root = report.path.split("!/").next().unwrap_or(&report.path);
-            if set.is_match(&report.path) || set.is_match(root) {
-                return true;
-            }
-        }
-        !self.baseline.is_empty() && self.baseline.contains(&fingerprint(report))
+impl ScanPlan<'_> {
+    /// Whether a finding of `detector` makes the scan fail (`--fail-on`).
+    fn fails(&self, detector: &str, category: Category) -> bool {
+        self.fail_on
+            .is_some_and(|min| self.catalog.severity(detector, category) >= min)
     }
 }
 
@@ -204,6 +147,7 @@ struct ScanSink<'a, 'e> {
     location: &'a str,
     show_values: bool,
     filter: &'a Filter,
+    catalog: &'a Catalog,
     text: Option<(String, StreamScanner)>,
     buf: Vec<Finding>,
     out: Vec<Out>,
@@ -304,22 +248,22 @@ fn printed(
     location: &str,
     findings: Vec<Out>,
     commit: Option<&CommitInfo>,
-    yara: Option<&crate::yara::Rules>,
+    plan: &ScanPlan<'_>,
 ) -> Vec<ReportFinding> {
     findings
         .into_iter()
         .map(|o| {
-            let mut f = ReportFinding::from_stored(location, o.stored, o.raw);
-            annotate(&mut f, commit, yara);
+            let mut f = ReportFinding::from_stored(location, o.stored, o.raw, &plan.catalog);
+            annotate(&mut f, commit, plan.yara);
             f
         })
         .collect()
 }
 
-/// Counts a batch of findings (detector and confidence of each): per detector, in the
+/// Counts a batch of findings (detector and category of each): per detector, in the
 /// total, and against `--fail-on`. Printed and unprinted findings are counted here alike.
 fn tally<'f>(
-    findings: impl Iterator<Item = (&'f str, Confidence)>,
+    findings: impl Iterator<Item = (&'f str, Category)>,
     plan: &ScanPlan<'_>,
     summary: &mut Summary,
     by_detector: &mut BTreeMap<String, u64>,
@@ -327,19 +271,19 @@ fn tally<'f>(
 ) {
     // A handful of detectors per batch: counted here first, so the map is touched once
     // per detector instead of once per finding.
-    let mut counts: Vec<(&str, u64)> = Vec::new();
+    let mut counts: Vec<(&str, Category, u64)> = Vec::new();
     let mut total = 0u64;
-    for (detector, confidence) in findings {
+    for (detector, category) in findings {
         total += 1;
         match counts.iter_mut().find(|c| c.0 == detector) {
-            Some(c) => c.1 += 1,
-            None => counts.push((detector, 1)),
-        }
-        if plan.fail_on.is_some_and(|min| confidence >= min) {
-            *should_fail = true;
+            Some(c) => c.2 += 1,
+            None => counts.push((detector, category, 1)),
         }
     }
-    for (detector, n) in counts {
+    for (detector, category, n) in counts {
+        if plan.fails(detector, category) {
+            *should_fail = true;
+        }
         match by_detector.get_mut(detector) {
             Some(c) => *c += n,
             None => {
@@ -362,29 +306,46 @@ fn annotate(f: &mut ReportFinding, commit: Option<&CommitInfo>, yara: Option<&cr
     }
 }
 
-/// The detector list with every YARA rule in it, for SARIF rules and reports.
+/// The detector list with every YARA rule in it, for SARIF rules and reports. A YARA
+/// rule's `meta:` may give its `severity` and `description`; implants are critical unless
+/// the rule says otherwise.
 #[cfg(feature = "yara")]
-pub fn rules_with_yara(rules: &[RuleMeta], yara: Option<&crate::yara::Rules>) -> Vec<RuleMeta> {
-    let mut out = rules.to_vec();
+pub fn detectors_with_yara(
+    detectors: &[DetectorInfo],
+    yara: Option<&crate::yara::Rules>,
+) -> Vec<DetectorInfo> {
+    let mut out = detectors.to_vec();
     for (name, meta) in yara.map(|y| y.rules().iter()).into_iter().flatten() {
-        let description = meta
-            .meta
-            .iter()
-            .find(|(k, _)| k == "description")
-            .map_or_else(|| format!("YARA rule {name}"), |(_, v)| v.clone());
-        out.push(RuleMeta {
-            id: name.clone(),
-            category: Category::Implant,
-            description,
-        });
+        let get = |key: &str| meta.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        let description = get("description")
+            .cloned()
+            .unwrap_or_else(|| format!("YARA rule {name}"));
+        let mut info =
+            leakscope_detect::catalog::default_info(name, Category::Implant, &description);
+        if let Some(sev) = get("severity").and_then(|s| s.parse().ok()) {
+            info.severity = sev;
+        }
+        out.push(info);
     }
     out
 }
 
+/// The built-in catalog with `detectors` (what a scan runs) over it.
+pub fn catalog_of(detectors: &[DetectorInfo]) -> Catalog {
+    let mut catalog = Catalog::builtin();
+    for d in detectors {
+        catalog.insert(d.clone());
+    }
+    catalog
+}
+
 /// Without YARA support the detector list is the engine's.
 #[cfg(not(feature = "yara"))]
-pub fn rules_with_yara(rules: &[RuleMeta], _yara: Option<&crate::yara::Rules>) -> Vec<RuleMeta> {
-    rules.to_vec()
+pub fn detectors_with_yara(
+    detectors: &[DetectorInfo],
+    _yara: Option<&crate::yara::Rules>,
+) -> Vec<DetectorInfo> {
+    detectors.to_vec()
 }
 
 /// A number for each object a worker starts on, unique within the process.
@@ -490,7 +451,8 @@ impl ScanSink<'_, '_> {
             stored.field = Some(self.names.name(&field));
         }
         if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
-            let report = ReportFinding::from_stored(self.location, stored.clone(), None);
+            let report =
+                ReportFinding::from_stored(self.location, stored.clone(), None, self.catalog);
             if self.filter.drops(Some(raw_value.expose()), &report) {
                 return;
             }
@@ -529,7 +491,8 @@ impl Sink for ScanSink<'_, '_> {
 
     fn end_text(&mut self) {
         if let Some((path, stream)) = self.text.take() {
-            stream.finish(self.scanner, &mut self.buf);
+            let ignored = stream.finish(self.scanner, &mut self.buf);
+            self.filter.ignored_inline(ignored);
             self.emit_text_findings(&path);
         }
     }
@@ -608,6 +571,45 @@ impl ScanSink<'_, '_> {
     }
 }
 
+/// Scans with more findings than this are not counted for people in the summary: reading
+/// them back would add seconds to every large scan (`leakscope impact` counts them).
+const SUMMARY_IMPACT_MAX_FINDINGS: u64 = 1_000_000;
+
+/// Adds to the counts of a finished scan what the summary leads with: severities, secrets,
+/// implants, people, suppressed findings and the configuration file.
+fn complete_summary(
+    summary: &mut Summary,
+    plan: &ScanPlan<'_>,
+    store: Option<&Store>,
+) -> Result<()> {
+    for (id, n) in &summary.by_detector {
+        let info = plan.catalog.get(id, Category::Custom);
+        *summary.by_severity.entry(info.severity).or_default() += n;
+        match info.category {
+            Category::Secret => summary.secrets += n,
+            Category::Implant => summary.implants += n,
+            _ => {}
+        }
+        summary
+            .detectors
+            .insert(id.clone(), (info.label().to_string(), info.severity));
+    }
+    summary.suppressed = plan.filter.suppressed();
+    summary.config = plan.config_file.as_ref().map(|p| p.display().to_string());
+    if let (Some(store), Some(id)) = (store, summary.scan_id) {
+        if summary.findings <= SUMMARY_IMPACT_MAX_FINDINGS {
+            let linking = plan.catalog.linking();
+            let r = store.impact(&[id], leakscope_impact::ImpactConfig::new(linking))?;
+            summary.people = Some(leakscope_report::People {
+                distinct: r.distinct_people,
+                records: r.records_exposed,
+                estimated: r.mode != "exact",
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Runs the scan and returns the exit code and the totals.
 pub fn run_with_summary(
     plan: ScanPlan<'_>,
@@ -626,16 +628,10 @@ pub fn run_with_summary(
         .map(|r| names.text(&stores::redact(r, r)))
         .collect();
     let targets = serde_json::to_string(&redacted)?;
-    // Reports and the dashboard describe YARA rules and watch-lists from what the scan
-    // records of them.
-    let own: Vec<(String, Category, String)> = plan
-        .rules
-        .iter()
-        .filter(|r| matches!(r.category, Category::Implant | Category::Custom))
-        .map(|r| (r.id.clone(), r.category, r.description.clone()))
-        .collect();
+    // Reports and the dashboard rank and describe detectors (YARA rules and watch-lists
+    // too) from what the scan records of them.
     let mut writer = match &store {
-        Some(s) => Some(s.begin_scan_writer(&targets, &plan.ruleset, &own)?),
+        Some(s) => Some(s.begin_scan_writer(&targets, &plan.ruleset, &plan.detectors)?),
         None => None,
     };
     let scan_id = writer.as_ref().map(ScanWriter::scan_id);
@@ -652,7 +648,7 @@ pub fn run_with_summary(
         scan_id,
         ..Default::default()
     };
-    let mut baseline_out: Vec<String> = Vec::new();
+    let mut baseline_out: Vec<BaselineEntry> = Vec::new();
     let mut should_fail = false;
     let outcome: Result<()> = std::thread::scope(|scope| {
         // Walker.
@@ -792,13 +788,10 @@ pub fn run_with_summary(
             },
         )?;
     }
-    printer.finish(&summary, &plan.rules)?;
+    complete_summary(&mut summary, &plan, store.as_ref())?;
+    printer.finish(&summary, &plan.detectors)?;
     if let Some(path) = &plan.write_baseline {
-        baseline_out.sort();
-        baseline_out.dedup();
-        let doc = serde_json::json!({ "tool": "leakscope", "fingerprints": baseline_out });
-        std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")
-            .with_context(|| format!("writing baseline {}", path.display()))?;
+        crate::filter::write_baseline(path, baseline_out)?;
     }
     if stopping() {
         eprintln!("leakscope: interrupted; run the same command again to resume (finished objects are skipped)");
@@ -905,6 +898,7 @@ fn new_sink<'a, 'e>(
         location,
         show_values: plan.show_values,
         filter: &plan.filter,
+        catalog: &plan.catalog,
         text: None,
         buf: Vec::new(),
         out: Vec::new(),
@@ -1099,7 +1093,7 @@ fn collect(
     printer: &mut dyn Printer,
     progress: Option<&ProgressBar>,
     summary: &mut Summary,
-    baseline: &mut Vec<String>,
+    baseline: &mut Vec<BaselineEntry>,
     should_fail: &mut bool,
 ) -> Result<()> {
     let mut by_detector: BTreeMap<String, u64> = BTreeMap::new();
@@ -1176,8 +1170,8 @@ fn collect(
                     if !plan.print_unchanged {
                         // Nobody reads the findings themselves: count them in the
                         // database instead of loading every row (a fast rescan).
-                        for (detector, confidence, n) in s.blob_finding_counts(blob)? {
-                            if plan.fail_on.is_some_and(|min| confidence >= min) {
+                        for (detector, _, n) in s.blob_finding_counts(blob)? {
+                            if plan.fails(&detector, Category::Custom) {
                                 *should_fail = true;
                             }
                             *by_detector.entry(detector).or_default() += n;
@@ -1190,7 +1184,7 @@ fn collect(
                         Vec::new()
                     };
                     for f in rows {
-                        let mut f = ReportFinding::from_stored(&location, f, None);
+                        let mut f = ReportFinding::from_stored(&location, f, None, &plan.catalog);
                         annotate(&mut f, commit.as_ref(), plan.yara);
                         report.push(f);
                     }
@@ -1248,11 +1242,11 @@ fn collect(
         }
         if let Some((findings, commit)) = fresh {
             if show {
-                report = printed(&object_path, findings, commit.as_ref(), plan.yara);
+                report = printed(&object_path, findings, commit.as_ref(), plan);
             } else {
                 let each = findings
                     .iter()
-                    .map(|o| (o.stored.detector.as_str(), o.stored.confidence));
+                    .map(|o| (o.stored.detector.as_str(), o.stored.category));
                 tally(each, plan, summary, &mut by_detector, should_fail);
             }
         }
@@ -1260,10 +1254,10 @@ fn collect(
         if plan.yara.is_some() {
             report.sort_by_key(|f| f.category != Category::Implant);
         }
-        let each = report.iter().map(|f| (f.detector.as_str(), f.confidence));
+        let each = report.iter().map(|f| (f.detector.as_str(), f.category));
         tally(each, plan, summary, &mut by_detector, should_fail);
         if plan.write_baseline.is_some() {
-            baseline.extend(report.iter().map(fingerprint));
+            baseline.extend(report.iter().map(BaselineEntry::of));
         }
         if !report.is_empty() {
             match progress {

@@ -9,6 +9,7 @@
 //! [`RawValue::expose`], which makes every such place easy to find in review.
 
 pub mod commit;
+pub mod detector;
 pub mod finding;
 pub mod hash;
 pub mod location;
@@ -16,6 +17,7 @@ pub mod mask;
 pub mod store_url;
 
 pub use commit::CommitInfo;
+pub use detector::{DetectorInfo, Guidance, Severity};
 pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, ValueHash};
 pub use location::ObjectPath;

@@ -19,6 +19,7 @@
 //! assert_eq!(findings[0].masked, "1101**********002X");
 //! ```
 
+pub mod catalog;
 pub mod engine;
 pub mod examples;
 pub mod fold;

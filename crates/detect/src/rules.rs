@@ -62,6 +62,26 @@ pub struct RuleSpec {
     /// One sentence saying what the detector finds.
     #[serde(default)]
     pub description: String,
+    /// The name people see (`Resident ID number`). Detector-level fields (`name`,
+    /// `severity`, `link_rank`, `what`, `why`, `action`) are written once per id, on any one
+    /// of its rules; see [`crate::catalog`].
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How serious one finding is: `critical`, `high`, `medium` or `low`.
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// For detectors whose values identify one person: rank among them, 1 strongest.
+    #[serde(default)]
+    pub link_rank: Option<u8>,
+    /// Remediation: what the value is, for people.
+    #[serde(default)]
+    pub what: Option<String>,
+    /// Remediation: why its exposure matters.
+    #[serde(default)]
+    pub why: Option<String>,
+    /// Remediation: what to do.
+    #[serde(default)]
+    pub action: Option<String>,
     /// Regular expression (Rust `regex` syntax). A capture group named `v` marks the value
     /// inside a larger match; otherwise the whole match is the value.
     #[serde(default)]

@@ -25,6 +25,8 @@ pub struct StreamScanner {
     /// Findings starting before this whole-text offset were already reported.
     reported_until: usize,
     scratch: Vec<Finding>,
+    /// Findings dropped for an inline ignore, each counted once.
+    ignored: u64,
 }
 
 impl StreamScanner {
@@ -40,6 +42,7 @@ impl StreamScanner {
             base_lines: 0,
             reported_until: 0,
             scratch: Vec::new(),
+            ignored: 0,
         }
     }
 
@@ -60,9 +63,11 @@ impl StreamScanner {
         self.scan_buffer(scanner, false, out);
     }
 
-    /// Ends the text and appends the remaining findings.
-    pub fn finish(mut self, scanner: &mut Scanner<'_>, out: &mut Vec<Finding>) {
+    /// Ends the text and appends the remaining findings. Returns how many findings of the
+    /// whole text were dropped because their line says `leakscope:ignore`.
+    pub fn finish(mut self, scanner: &mut Scanner<'_>, out: &mut Vec<Finding>) -> u64 {
         self.scan_buffer(scanner, true, out);
+        self.ignored
     }
 
     fn scan_buffer(&mut self, scanner: &mut Scanner<'_>, last: bool, out: &mut Vec<Finding>) {
@@ -75,6 +80,11 @@ impl StreamScanner {
         } else {
             floor_char(&self.buffer, self.buffer.len() - self.overlap)
         };
+        // Ignored findings are counted by the rule that reports findings: once, in the scan
+        // where they become final.
+        let is_final =
+            |start: usize| self.base + start >= self.reported_until && (start < limit || last);
+        self.ignored += scanner.ignored().iter().filter(|s| is_final(**s)).count() as u64;
         for mut f in self.scratch.drain(..) {
             let global = self.base + f.start;
             if global < self.reported_until || (f.start >= limit && !last) {

@@ -4,8 +4,9 @@
 //! record** (the same row, document, CSV line or chat line). Raw values never appear: only
 //! keyed hashes, so counting happens without the identifiers themselves.
 //!
-//! **Linking.** Identifiers that denote one person ([`LINKING_DETECTORS`]: resident ID,
-//! passport, HK/TW ID, mobile, e-mail, IMSI, IMEI, bank card) found in the same record are
+//! **Linking.** Identifiers that denote one person ([`ImpactConfig::linking`], from the
+//! detectors' rule data: resident ID, passport, HK/TW ID, mobile, e-mail, IMSI, IMEI, bank
+//! card in the built-in catalog) found in the same record are
 //! joined into one person with a union-find, across records, files and stores: an ID
 //! number, a phone and a name in one row count once, and the same phone in another store
 //! joins that person again. Names, addresses, landlines, IP addresses and coordinates are
@@ -25,19 +26,6 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-/// Detectors whose values identify one person, in order of strength.
-pub const LINKING_DETECTORS: &[&str] = &[
-    "cn_resident_id",
-    "cn_passport",
-    "hk_id",
-    "tw_id",
-    "cn_mobile",
-    "email",
-    "imsi",
-    "imei",
-    "bank_card",
-];
-
 /// Distinct hashes plus records counted exactly by default: about 4 million entries fit
 /// in roughly 300 MB, so a report on ten million findings stays within its memory budget;
 /// beyond that the sketches take over.
@@ -47,16 +35,21 @@ pub const DEFAULT_EXACT_LIMIT: usize = 4_000_000;
 pub const HLL_PRECISION: u8 = 14;
 
 /// Settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ImpactConfig {
     /// Most distinct hashes plus records tracked exactly before switching to sketches.
     pub exact_limit: usize,
+    /// Detectors whose values identify one person, strongest first (the detectors with a
+    /// `link_rank` in their rule data). Only these join records into people.
+    pub linking: Vec<String>,
 }
 
-impl Default for ImpactConfig {
-    fn default() -> Self {
+impl ImpactConfig {
+    /// The default limit with the given linking detectors.
+    pub fn new(linking: Vec<String>) -> Self {
         ImpactConfig {
             exact_limit: DEFAULT_EXACT_LIMIT,
+            linking,
         }
     }
 }
@@ -177,7 +170,7 @@ impl ImpactCounter {
         if !acc.stores.iter().any(|s| s == obs.store) {
             acc.stores.push(obs.store.to_string());
         }
-        if let Some(rank) = LINKING_DETECTORS.iter().position(|d| *d == obs.detector) {
+        if let Some(rank) = self.config.linking.iter().position(|d| d == obs.detector) {
             // Domain-separate by detector: equal digits of different kinds are different.
             acc.strong.push((rank, value ^ h64(obs.detector)));
         }
@@ -322,7 +315,7 @@ impl ImpactCounter {
                 } else {
                     d.sketch.as_mut().map_or(0, |s| s.count().round() as u64)
                 },
-                links_people: LINKING_DETECTORS.contains(&id.as_str()),
+                links_people: self.config.linking.contains(id),
             })
             .collect();
         ImpactReport {

@@ -11,9 +11,15 @@ fn obs<'a>(store: &'a str, record: &'a str, detector: &'a str, value: &'a str) -
     }
 }
 
+/// The default limit with the built-in catalog's linking detectors.
+fn config() -> ImpactConfig {
+    let catalog = leakscope_detect::catalog::builtin().expect("built-in rules parse");
+    ImpactConfig::new(leakscope_detect::catalog::linking(&catalog))
+}
+
 #[test]
 fn one_row_is_one_person_and_links_cross_stores() {
-    let mut c = ImpactCounter::new(ImpactConfig::default());
+    let mut c = ImpactCounter::new(config());
     // Store A: row 1 has ID, phone and name of person P; row 2 has another person Q.
     c.add(obs("A", "a#1", "cn_resident_id", "id-P"));
     c.add(obs("A", "a#1", "cn_mobile", "m-P"));
@@ -47,7 +53,7 @@ fn one_row_is_one_person_and_links_cross_stores() {
 
 #[test]
 fn shared_names_never_merge_people() {
-    let mut c = ImpactCounter::new(ImpactConfig::default());
+    let mut c = ImpactCounter::new(config());
     for i in 0..100 {
         let rec = format!("r{i}");
         let id = format!("id{i}");
@@ -59,7 +65,7 @@ fn shared_names_never_merge_people() {
 
 #[test]
 fn chains_link_transitively() {
-    let mut c = ImpactCounter::new(ImpactConfig::default());
+    let mut c = ImpactCounter::new(config());
     c.add(obs("S", "r1", "cn_resident_id", "id1"));
     c.add(obs("S", "r1", "cn_mobile", "m1"));
     c.add(obs("S", "r2", "cn_mobile", "m1"));
@@ -74,6 +80,7 @@ fn sketches_stay_within_the_stated_error() {
     let n = 200_000u64;
     let mut c = ImpactCounter::new(ImpactConfig {
         exact_limit: 10_000,
+        linking: config().linking,
     });
     for i in 0..n {
         let rec = format!("rec{i}");

@@ -4,39 +4,15 @@
 //! paging long tables. The file makes no network request and opens by double click.
 //! Values are masked as stored; raw values never reach a report.
 
+use crate::Catalog;
 use crate::ReportNotice;
-use leakscope_core::{Category, Confidence};
+use leakscope_core::{Category, Confidence, Guidance, Severity};
 use leakscope_impact::ImpactReport;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 const TEMPLATE: &str = include_str!("../templates/report.html");
-const GUIDANCE: &str = include_str!("../guidance.toml");
-
-/// Remediation text for one detector.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-pub struct Guidance {
-    /// What the identifier is.
-    pub what: String,
-    /// Why its exposure matters.
-    pub why: String,
-    /// What to do.
-    pub action: String,
-}
-
-/// The guidance for `detector`, falling back to its category's default.
-pub fn guidance(detector: &str, category: Category) -> Guidance {
-    let table: toml::Table = toml::from_str(GUIDANCE).expect("guidance.toml is valid (tested)");
-    let entry = table.get(detector).cloned().or_else(|| {
-        table
-            .get("default")
-            .and_then(|d| d.get(category.as_str()))
-            .cloned()
-    });
-    entry.and_then(|v| v.try_into().ok()).unwrap_or_default()
-}
-
 /// One scan run in a report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanInfo {
@@ -128,8 +104,12 @@ pub struct Example {
 pub struct DetectorSection {
     /// Detector id.
     pub id: String,
+    /// Display name.
+    pub name: String,
     /// Category.
     pub category: Category,
+    /// How serious one finding is.
+    pub severity: Severity,
     /// Findings per confidence.
     pub high: u64,
     /// Medium-confidence findings.
@@ -181,30 +161,33 @@ pub struct ReportData {
 }
 
 impl ReportData {
-    /// Builds per-detector sections from counts and examples.
+    /// Builds per-detector sections from counts and examples, most severe first.
     pub fn detector_sections(
         counts: &[(String, Category, Confidence, u64)],
         examples: &[leakscope_store::ExampleRow],
-        descriptions: &std::collections::HashMap<String, String>,
+        catalog: &Catalog,
     ) -> Vec<DetectorSection> {
         let mut map: BTreeMap<String, DetectorSection> = BTreeMap::new();
         for (id, category, confidence, n) in counts {
-            let s = map.entry(id.clone()).or_insert_with(|| DetectorSection {
-                id: id.clone(),
-                category: *category,
-                high: 0,
-                medium: 0,
-                low: 0,
-                total: 0,
-                guidance: {
-                    // A YARA rule or watch-list says best what it looks for.
-                    let mut g = guidance(id, *category);
-                    if let Some(d) = descriptions.get(id) {
-                        g.what = d.clone();
-                    }
-                    g
-                },
-                examples: Vec::new(),
+            let s = map.entry(id.clone()).or_insert_with(|| {
+                let info = catalog.get(id, *category);
+                let mut guidance = info.guidance.clone();
+                // A YARA rule or watch-list says best what it looks for.
+                if !catalog_describes(&info.guidance, &info.description) {
+                    guidance.what = info.description.clone();
+                }
+                DetectorSection {
+                    id: id.clone(),
+                    name: info.label().to_string(),
+                    category: *category,
+                    severity: info.severity,
+                    high: 0,
+                    medium: 0,
+                    low: 0,
+                    total: 0,
+                    guidance,
+                    examples: Vec::new(),
+                }
             });
             match confidence {
                 Confidence::High => s.high += n,
@@ -224,14 +207,32 @@ impl ReportData {
             }
         }
         let mut v: Vec<DetectorSection> = map.into_values().collect();
-        // Implants first: they are why a host must be isolated today.
+        // The most severe first (implants and keys are why a host or account must be
+        // handled today), then the most found.
         v.sort_by(|a, b| {
-            (b.category == Category::Implant)
-                .cmp(&(a.category == Category::Implant))
+            b.severity
+                .cmp(&a.severity)
+                .then((b.category == Category::Implant).cmp(&(a.category == Category::Implant)))
                 .then(b.total.cmp(&a.total))
                 .then(a.id.cmp(&b.id))
         });
         v
+    }
+}
+
+/// Whether a detector's guidance already says what it is in its own words, rather than
+/// its category's generic sentence (which a rule's description says better).
+fn catalog_describes(guidance: &Guidance, description: &str) -> bool {
+    description.is_empty() || {
+        let generic = [
+            leakscope_core::Category::Pii,
+            leakscope_core::Category::Secret,
+            leakscope_core::Category::Implant,
+            leakscope_core::Category::Custom,
+        ]
+        .iter()
+        .any(|c| leakscope_detect::catalog::category_default(*c).1.what == guidance.what);
+        !generic
     }
 }
 
@@ -316,24 +317,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_builtin_detector_has_guidance_and_the_file_parses() {
-        let table: toml::Table = toml::from_str(GUIDANCE).unwrap();
-        for (k, v) in &table {
-            if k == "default" {
-                continue;
-            }
-            let g: Guidance = v.clone().try_into().unwrap();
-            assert!(
-                !g.what.is_empty() && !g.why.is_empty() && !g.action.is_empty(),
-                "{k}"
-            );
-        }
-        assert!(guidance("cn_resident_id", Category::Pii)
-            .why
-            .contains("PIPL"));
-        assert!(guidance("unknown_custom", Category::Custom)
-            .action
-            .contains("rule"));
+    fn sections_lead_with_the_most_severe_and_use_display_names() {
+        let counts = vec![
+            ("ipv4".to_string(), Category::Pii, Confidence::High, 157_000),
+            (
+                "private_key".to_string(),
+                Category::Secret,
+                Confidence::High,
+                1,
+            ),
+            ("drill".to_string(), Category::Implant, Confidence::High, 2),
+        ];
+        let mut catalog = Catalog::builtin();
+        catalog.insert(leakscope_detect::catalog::default_info(
+            "drill",
+            Category::Implant,
+            "A drill rule",
+        ));
+        let v = ReportData::detector_sections(&counts, &[], &catalog);
+        let ids: Vec<&str> = v.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["drill", "private_key", "ipv4"]);
+        assert_eq!(v[1].name, "Private key");
+        assert!(v[1].guidance.action.contains("Revoke") || !v[1].guidance.action.is_empty());
+        assert_eq!(v[0].guidance.what, "A drill rule", "a rule's own words");
+        assert!(v[2].guidance.why.len() > 10);
     }
 
     #[test]

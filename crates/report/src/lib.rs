@@ -5,10 +5,18 @@
 //! (`docs/output-formats.md`): fields are added, never renamed or removed. Serializable
 //! wire types live here and nowhere else.
 
+mod csv;
 pub mod html;
-mod sarif;
+mod json;
+mod jsonl;
+pub mod sarif;
+mod text;
 
-use leakscope_core::{Category, CommitInfo, Confidence};
+pub use crate::csv::CSV_HEADER;
+pub use text::{bytes, counted, summary_text, thousands};
+
+use leakscope_core::{Category, CommitInfo, Confidence, DetectorInfo, Severity};
+pub use leakscope_detect::catalog::Catalog;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -22,6 +30,8 @@ pub struct ReportFinding {
     pub category: Category,
     /// Confidence.
     pub confidence: Confidence,
+    /// How serious the finding is, from the detector's rule data.
+    pub severity: Severity,
     /// Full location.
     pub path: String,
     /// 1-based line in the decoded text.
@@ -53,9 +63,11 @@ impl ReportFinding {
         location: &str,
         f: leakscope_store::StoredFinding,
         raw: Option<String>,
+        catalog: &Catalog,
     ) -> Self {
         ReportFinding {
             path: format!("{location}{}", f.member),
+            severity: catalog.severity(&f.detector, f.category),
             detector: f.detector,
             category: f.category,
             confidence: f.confidence,
@@ -69,19 +81,37 @@ impl ReportFinding {
             tags: Vec::new(),
         }
     }
-}
 
-impl From<leakscope_store::FindingRow> for ReportFinding {
-    fn from(r: leakscope_store::FindingRow) -> Self {
+    /// The printed form of a finding read back from the database with its location.
+    pub fn from_row(r: leakscope_store::FindingRow, catalog: &Catalog) -> Self {
         let location = r
             .path
             .strip_suffix(r.finding.member.as_str())
             .unwrap_or(&r.path)
             .to_string();
-        let mut f = ReportFinding::from_stored(&location, r.finding, None);
+        let mut f = ReportFinding::from_stored(&location, r.finding, None, catalog);
         f.commit = r.origin.and_then(|o| serde_json::from_str(&o).ok());
         f
     }
+}
+
+/// The detectors a database knows: the built-in catalog overlaid with what its scans
+/// recorded about the detectors they ran (YARA rules, watch-lists, user rules).
+pub fn detector_catalog(
+    store: &leakscope_store::Store,
+) -> Result<Catalog, leakscope_store::StoreError> {
+    let mut catalog = Catalog::builtin();
+    for d in store.recorded_detectors()? {
+        match d.info {
+            Some(info) => catalog.insert(info),
+            // Recorded before detectors carried a severity: the category decides.
+            None if !catalog.contains(&d.id) => catalog.insert(
+                leakscope_detect::catalog::default_info(&d.id, d.category, &d.description),
+            ),
+            None => {}
+        }
+    }
+    Ok(catalog)
 }
 
 /// A notice as printed.
@@ -117,17 +147,52 @@ pub struct Summary {
     pub elapsed_secs: f64,
     /// Findings per detector.
     pub by_detector: BTreeMap<String, u64>,
+    /// Findings per severity (`critical`, `high`, `medium`, `low`).
+    pub by_severity: BTreeMap<Severity, u64>,
+    /// Findings of credentials (category `secret`).
+    pub secrets: u64,
+    /// Findings of implants (YARA rules).
+    pub implants: u64,
+    /// Distinct people exposed, when the scan was recorded (see `leakscope impact`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<People>,
+    /// Findings left out on purpose, by reason.
+    pub suppressed: Suppressed,
+    /// The configuration file read, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// Display name and severity of each detector counted, for the text summary.
+    #[serde(skip)]
+    pub detectors: BTreeMap<String, (String, Severity)>,
 }
 
-/// What a detector is, for SARIF rule metadata.
-#[derive(Debug, Clone)]
-pub struct RuleMeta {
-    /// Detector id.
-    pub id: String,
-    /// Category.
-    pub category: Category,
-    /// One-sentence description.
-    pub description: String,
+/// People counted for a summary.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct People {
+    /// Distinct people.
+    pub distinct: u64,
+    /// Records (rows, documents, lines) holding personal data.
+    pub records: u64,
+    /// `true` when counted with sketches (about 0.8% error) rather than exactly.
+    pub estimated: bool,
+}
+
+/// Findings that matched but were left out, by the reason.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Suppressed {
+    /// Listed in the baseline.
+    pub baseline: u64,
+    /// Matched an `[allowlist]` entry of the configuration.
+    pub allowlist: u64,
+    /// On a line carrying a `leakscope:ignore` comment.
+    pub inline: u64,
+}
+
+impl Suppressed {
+    /// All suppressed findings.
+    pub fn total(&self) -> u64 {
+        self.baseline + self.allowlist + self.inline
+    }
 }
 
 /// Output format names accepted on the command line.
@@ -162,12 +227,16 @@ impl std::str::FromStr for Format {
 }
 
 /// Printer settings.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PrinterOptions {
     /// ANSI colours (text format, on a terminal).
     pub color: bool,
     /// Print no per-finding lines, only the summary (text format).
     pub quiet: bool,
+    /// The directory SARIF locations are relative to (the checkout root in CI).
+    pub base: Option<std::path::PathBuf>,
+    /// The most SARIF results in a run (GitHub's 25,000 by default).
+    pub max_results: Option<usize>,
 }
 
 /// A sink for scan results.
@@ -182,7 +251,7 @@ pub trait Printer: Send {
     /// A notice.
     fn notice(&mut self, notice: &ReportNotice) -> io::Result<()>;
     /// The end of the run.
-    fn finish(&mut self, summary: &Summary, rules: &[RuleMeta]) -> io::Result<()>;
+    fn finish(&mut self, summary: &Summary, detectors: &[DetectorInfo]) -> io::Result<()>;
 }
 
 /// Builds the printer for a format.
@@ -192,170 +261,21 @@ pub fn printer(
     options: PrinterOptions,
 ) -> Box<dyn Printer> {
     match format {
-        Format::Text => Box::new(TextPrinter { out, options }),
-        Format::Jsonl => Box::new(JsonlPrinter { out }),
-        Format::Json => Box::new(JsonPrinter {
+        Format::Text => Box::new(text::TextPrinter::new(out, options)),
+        Format::Jsonl => Box::new(jsonl::JsonlPrinter { out }),
+        Format::Json => Box::new(json::JsonPrinter {
             out,
             all: Collected::default(),
         }),
-        Format::Csv => Box::new(CsvPrinter {
-            out: csv::Writer::from_writer(out),
+        Format::Csv => Box::new(crate::csv::CsvPrinter {
+            out: ::csv::Writer::from_writer(out),
             header: false,
         }),
-        Format::Sarif => Box::new(sarif::SarifPrinter::new(out)),
-    }
-}
-
-struct TextPrinter {
-    out: Box<dyn Write + Send>,
-    options: PrinterOptions,
-}
-
-impl TextPrinter {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.options.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-}
-
-impl Printer for TextPrinter {
-    fn prints_findings(&self) -> bool {
-        !self.options.quiet
-    }
-
-    fn object(&mut self, path: &str, findings: &[ReportFinding]) -> io::Result<()> {
-        if self.options.quiet || findings.is_empty() {
-            return Ok(());
-        }
-        // Group by full path (members of one archive print under each member).
-        let mut groups: BTreeMap<&str, Vec<&ReportFinding>> = BTreeMap::new();
-        for f in findings {
-            groups.entry(f.path.as_str()).or_default().push(f);
-        }
-        let _ = path;
-        for (p, fs) in groups {
-            let header = self.paint("1;35", p);
-            writeln!(self.out, "{header}")?;
-            if let Some(c) = fs.first().and_then(|f| f.commit.as_ref()) {
-                let line = format!("  commit {} {} {}: {}", c.id, c.date, c.author, c.summary);
-                writeln!(self.out, "{}", self.paint("2", &line))?;
-            }
-            for f in fs {
-                let loc = match (f.line, f.offset) {
-                    (Some(l), Some(o)) => format!("{l}:{o}"),
-                    (Some(l), None) => format!("{l}"),
-                    _ => "-".to_string(),
-                };
-                let conf = match f.confidence {
-                    Confidence::High => self.paint("1;31", "high"),
-                    Confidence::Medium => self.paint("33", "medium"),
-                    Confidence::Low => self.paint("2", "low"),
-                };
-                let field = f
-                    .field
-                    .as_deref()
-                    .map(|x| format!("  [{x}]"))
-                    .unwrap_or_default();
-                let det = self.paint("36", &f.detector);
-                writeln!(
-                    self.out,
-                    "  {loc:>10}  {det:<24} {conf:<6}  {}{field}",
-                    f.value
-                )?;
-            }
-            writeln!(self.out)?;
-        }
-        Ok(())
-    }
-
-    fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
-        if self.options.quiet && n.kind != "error" {
-            return Ok(());
-        }
-        let tag = match n.kind.as_str() {
-            "error" => self.paint("1;31", "error"),
-            "skip" => self.paint("33", "skipped"),
-            _ => self.paint("2", "note"),
-        };
-        writeln!(self.out, "{tag}: {}: {}", n.path, n.message)
-    }
-
-    fn finish(&mut self, s: &Summary, _rules: &[RuleMeta]) -> io::Result<()> {
-        writeln!(self.out, "{}", summary_text(s))?;
-        self.out.flush()
-    }
-}
-
-/// `n` and the noun, singular for one (`1 object`, `2 objects`).
-pub fn counted(n: u64, singular: &str, plural: &str) -> String {
-    format!("{n} {}", if n == 1 { singular } else { plural })
-}
-
-/// The closing summary as the text format prints it. The command line also writes it to
-/// the terminal when the results go to a file, so that a scan never ends silently.
-pub fn summary_text(s: &Summary) -> String {
-    let by: Vec<String> = s
-        .by_detector
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    let mut text = format!(
-        "{} in {} scanned ({} unchanged and skipped), {:.1} MB in {:.1}s; {}, {} skipped",
-        counted(s.findings, "finding", "findings"),
-        counted(s.objects_scanned, "object", "objects"),
-        s.objects_unchanged,
-        s.bytes_scanned as f64 / 1e6,
-        s.elapsed_secs,
-        counted(s.errors, "error", "errors"),
-        s.skipped,
-    );
-    if !by.is_empty() {
-        text.push_str(&format!("\n  by detector: {}", by.join(", ")));
-    }
-    if let Some(id) = s.scan_id {
-        text.push_str(&format!("\n  recorded as scan {id}"));
-    }
-    text
-}
-
-struct JsonlPrinter {
-    out: Box<dyn Write + Send>,
-}
-
-impl Printer for JsonlPrinter {
-    fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
-        for f in findings {
-            serde_json::to_writer(&mut self.out, f)?;
-            self.out.write_all(b"\n")?;
-        }
-        Ok(())
-    }
-
-    fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, n)?;
-        self.out.write_all(b"\n")
-    }
-
-    fn finish(&mut self, s: &Summary, _rules: &[RuleMeta]) -> io::Result<()> {
-        #[derive(Serialize)]
-        struct Tagged<'a> {
-            #[serde(rename = "type")]
-            kind: &'static str,
-            #[serde(flatten)]
-            summary: &'a Summary,
-        }
-        serde_json::to_writer(
-            &mut self.out,
-            &Tagged {
-                kind: "summary",
-                summary: s,
-            },
-        )?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+        Format::Sarif => Box::new(sarif::SarifPrinter::new(
+            out,
+            options.base,
+            options.max_results,
+        )),
     }
 }
 
@@ -375,93 +295,6 @@ impl Collected {
     fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
         self.notices.push(n.clone());
         Ok(())
-    }
-}
-
-struct JsonPrinter {
-    out: Box<dyn Write + Send>,
-    all: Collected,
-}
-
-impl Printer for JsonPrinter {
-    fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
-        self.all.object(findings)
-    }
-
-    fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
-        self.all.notice(n)
-    }
-
-    fn finish(&mut self, s: &Summary, _rules: &[RuleMeta]) -> io::Result<()> {
-        let doc = serde_json::json!({
-            "tool": "leakscope",
-            "version": env!("CARGO_PKG_VERSION"),
-            "summary": s,
-            "findings": self.all.findings,
-            "notices": self.all.notices,
-        });
-        serde_json::to_writer_pretty(&mut self.out, &doc)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
-    }
-}
-
-/// The columns of `--format csv`, in order.
-pub const CSV_HEADER: [&str; 9] = [
-    "detector",
-    "category",
-    "confidence",
-    "path",
-    "line",
-    "offset",
-    "field",
-    "value",
-    "value_hash",
-];
-
-struct CsvPrinter {
-    out: csv::Writer<Box<dyn Write + Send>>,
-    header: bool,
-}
-
-impl CsvPrinter {
-    fn ensure_header(&mut self) -> io::Result<()> {
-        if !self.header {
-            self.out.write_record(CSV_HEADER)?;
-            self.header = true;
-        }
-        Ok(())
-    }
-}
-
-impl Printer for CsvPrinter {
-    fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
-        self.ensure_header()?;
-        for f in findings {
-            let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
-            self.out.write_record([
-                f.detector.as_str(),
-                f.category.as_str(),
-                f.confidence.as_str(),
-                &f.path,
-                &opt(f.line),
-                &opt(f.offset),
-                f.field.as_deref().unwrap_or(""),
-                &f.value,
-                &f.value_hash,
-            ])?;
-        }
-        Ok(())
-    }
-
-    fn notice(&mut self, _n: &ReportNotice) -> io::Result<()> {
-        // CSV carries findings only; notices go to the text summary on stderr.
-        Ok(())
-    }
-
-    fn finish(&mut self, _s: &Summary, _rules: &[RuleMeta]) -> io::Result<()> {
-        self.ensure_header()?;
-        self.out.flush()
     }
 }
 

@@ -1,36 +1,84 @@
-//! SARIF 2.1.0 output, built with `serde-sarif`'s typed builders.
+//! SARIF 2.1.0 output, built with `serde-sarif`'s typed builders, in the subset GitHub code
+//! scanning accepts.
+//!
+//! What GitHub's SARIF documentation asks for, and how it is met here:
+//! - file locations relative to the checkout with a `uriBaseId` (`%SRCROOT%`, declared in
+//!   `originalUriBaseIds`); a path outside the base stays an absolute `file:` URI and a
+//!   store location (`s3://…`) stays as it is;
+//! - a region with `startLine` on every result: the line when the finding has one, else 1
+//!   (a table cell, a document field, a binary);
+//! - a container member is not a file GitHub can open: the result points at the container
+//!   and names the member (and its line) in the message and in `properties.member`;
+//! - rules with `name`, short and full descriptions, `help` (text and Markdown),
+//!   `defaultConfiguration.level`, and `properties.security-severity` from the detector's
+//!   severity, plus `tags` and `precision`;
+//! - at most 25,000 results per run (GitHub's limit), the most severe kept; a capped run
+//!   says so in a notification and in `properties`.
 
-use crate::{fingerprint, Collected, Printer, ReportFinding, ReportNotice, RuleMeta, Summary};
-use leakscope_core::Confidence;
+use crate::{fingerprint, Collected, Printer, ReportFinding, ReportNotice, Summary};
+use leakscope_core::location::MEMBER_SEPARATOR;
+use leakscope_core::{Confidence, DetectorInfo, Severity};
+use serde_json::json;
 use serde_sarif::sarif;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The most results GitHub code scanning accepts in one run.
+pub const GITHUB_MAX_RESULTS: usize = 25_000;
+
+/// The base id relative locations are resolved against.
+const SRCROOT: &str = "%SRCROOT%";
 
 pub(crate) struct SarifPrinter {
     out: Box<dyn Write + Send>,
     all: Collected,
+    base: Option<PathBuf>,
+    max_results: usize,
 }
 
 impl SarifPrinter {
-    pub(crate) fn new(out: Box<dyn Write + Send>) -> Self {
+    pub(crate) fn new(
+        out: Box<dyn Write + Send>,
+        base: Option<PathBuf>,
+        max_results: Option<usize>,
+    ) -> Self {
         SarifPrinter {
             out,
             all: Collected::default(),
+            base,
+            max_results: max_results.unwrap_or(GITHUB_MAX_RESULTS),
         }
     }
 }
 
-fn level(c: Confidence) -> sarif::ResultLevel {
-    match c {
-        Confidence::High => sarif::ResultLevel::Error,
-        Confidence::Medium => sarif::ResultLevel::Warning,
-        Confidence::Low => sarif::ResultLevel::Note,
+fn level(s: Severity) -> sarif::ResultLevel {
+    match s {
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium => sarif::ResultLevel::Warning,
+        Severity::Low => sarif::ResultLevel::Note,
     }
 }
 
-/// SARIF artifact locations are URIs: container members keep the `!/` notation, which is
-/// valid in a URI reference; spaces and other reserved characters are percent-encoded.
-fn uri(path: &str) -> String {
+fn level_name(s: Severity) -> &'static str {
+    match level(s) {
+        sarif::ResultLevel::Error => "error",
+        sarif::ResultLevel::Warning => "warning",
+        _ => "note",
+    }
+}
+
+/// GitHub's `precision` from a finding's confidence.
+fn precision(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
+}
+
+/// Percent-encodes a path for a URI reference; `/` stays a separator.
+fn encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
@@ -42,17 +90,179 @@ fn uri(path: &str) -> String {
             | b'.'
             | b'~'
             | b'/'
-            | b'!'
-            | b':'
             | b'@'
             | b'+'
-            | b'='
-            | b'<'
-            | b'>' => out.push(b as char),
+            | b'=' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
-    out.replace('<', "%3C").replace('>', "%3E")
+    out
+}
+
+/// Where a finding is, as SARIF wants it: the artifact URI, its base id when relative,
+/// and the member inside it when the artifact is a container.
+#[derive(Debug, PartialEq, Eq)]
+struct Artifact {
+    uri: String,
+    base_id: Option<&'static str>,
+    member: Option<String>,
+}
+
+/// Splits `path` into the outermost artifact and the member inside it, and makes a file
+/// path relative to `base` when it lies under it.
+fn artifact(path: &str, base: Option<&Path>) -> Artifact {
+    let (outer, member) = match path.split_once(MEMBER_SEPARATOR) {
+        Some((o, m)) => (o, Some(m.to_string())),
+        None => (path, None),
+    };
+    // Store and git locations are URIs of their own kind; they cannot be made relative.
+    let is_uri = outer.contains("://") || outer.starts_with("git:");
+    if is_uri {
+        return Artifact {
+            uri: outer.to_string(),
+            base_id: None,
+            member,
+        };
+    }
+    let p = Path::new(outer);
+    let relative: Option<PathBuf> = if p.is_absolute() {
+        base.and_then(|b| p.strip_prefix(b).ok())
+            .map(Path::to_path_buf)
+    } else {
+        Some(p.components().filter(|c| c.as_os_str() != ".").collect())
+    };
+    match relative {
+        Some(rel) if !rel.as_os_str().is_empty() => Artifact {
+            uri: encode(&rel.to_string_lossy().replace('\\', "/")),
+            base_id: Some(SRCROOT),
+            member,
+        },
+        _ => Artifact {
+            uri: format!("file://{}", encode(&outer.replace('\\', "/"))),
+            base_id: None,
+            member,
+        },
+    }
+}
+
+fn text(s: &str) -> sarif::MultiformatMessageString {
+    sarif::MultiformatMessageString::builder()
+        .text(s.to_string())
+        .build()
+}
+
+fn rule(d: &DetectorInfo) -> sarif::ReportingDescriptor {
+    let help_text = format!(
+        "{}\n\nWhy it matters: {}\n\nWhat to do: {}",
+        d.guidance.what, d.guidance.why, d.guidance.action
+    );
+    let help_markdown = format!(
+        "**{}** ({} severity)\n\n{}\n\n**Why it matters.** {}\n\n**What to do.** {}",
+        d.label(),
+        d.severity,
+        d.guidance.what,
+        d.guidance.why,
+        d.guidance.action
+    );
+    let mut help = text(&help_text);
+    help.markdown = Some(help_markdown);
+    let short = if d.name.is_empty() {
+        d.id.clone()
+    } else {
+        d.name.clone()
+    };
+    let full = if d.description.is_empty() {
+        d.guidance.what.clone()
+    } else {
+        d.description.clone()
+    };
+    let mut props = BTreeMap::new();
+    props.insert(
+        "security-severity".to_string(),
+        json!(d.severity.security_score()),
+    );
+    props.insert(
+        "tags".to_string(),
+        json!(["security", d.category.as_str(), d.severity.as_str()]),
+    );
+    props.insert("category".to_string(), json!(d.category.as_str()));
+    props.insert("severity".to_string(), json!(d.severity.as_str()));
+    let mut r = sarif::ReportingDescriptor::builder()
+        .id(d.id.clone())
+        .name(d.id.clone())
+        .short_description(text(&short))
+        .full_description(text(&full))
+        .help(help)
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(props)
+                .build(),
+        )
+        .build();
+    r.default_configuration = Some(
+        sarif::ReportingConfiguration::builder()
+            .level(json!(level_name(d.severity)))
+            .build(),
+    );
+    r
+}
+
+impl SarifPrinter {
+    fn result(&self, f: &ReportFinding, rule_index: Option<i64>) -> sarif::Result {
+        let a = artifact(&f.path, self.base.as_deref());
+        let mut location = sarif::ArtifactLocation::builder().uri(a.uri).build();
+        location.uri_base_id = a.base_id.map(str::to_string);
+        // The line belongs to the artifact only when the finding is not inside a member.
+        let own_line = if a.member.is_none() { f.line } else { None };
+        let mut region = sarif::Region::builder().build();
+        region.start_line = Some(own_line.unwrap_or(1).max(1) as i64);
+        let physical = sarif::PhysicalLocation::builder()
+            .artifact_location(location)
+            .region(region)
+            .build();
+        let mut fingerprints = BTreeMap::new();
+        fingerprints.insert("leakscope/v1".to_string(), fingerprint(f));
+        let mut whereabouts = String::new();
+        if let Some(m) = &a.member {
+            whereabouts.push_str(&format!(" in member `{m}`"));
+            if let Some(l) = f.line {
+                whereabouts.push_str(&format!(" line {l}"));
+            }
+        }
+        if let Some(x) = &f.field {
+            whereabouts.push_str(&format!(" in field `{x}`"));
+        }
+        let mut props = BTreeMap::new();
+        props.insert("severity".to_string(), json!(f.severity.as_str()));
+        props.insert("confidence".to_string(), json!(f.confidence.as_str()));
+        props.insert("precision".to_string(), json!(precision(f.confidence)));
+        props.insert("valueHash".to_string(), json!(f.value_hash));
+        if let Some(m) = &a.member {
+            props.insert("member".to_string(), json!(m));
+        }
+        if let Some(x) = &f.field {
+            props.insert("field".to_string(), json!(x));
+        }
+        let mut result = sarif::Result::builder()
+            .rule_id(f.detector.clone())
+            .message(&format!(
+                "{} ({} severity, {} confidence){whereabouts}: {}",
+                f.detector, f.severity, f.confidence, f.value
+            ))
+            .locations(vec![sarif::Location::builder()
+                .physical_location(physical)
+                .build()])
+            .level(level(f.severity))
+            .partial_fingerprints(fingerprints)
+            .properties(
+                sarif::PropertyBag::builder()
+                    .additional_properties(props)
+                    .build(),
+            )
+            .build();
+        result.rule_index = rule_index;
+        result
+    }
 }
 
 impl Printer for SarifPrinter {
@@ -64,72 +274,38 @@ impl Printer for SarifPrinter {
         self.all.notice(n)
     }
 
-    fn finish(&mut self, _s: &Summary, rules: &[RuleMeta]) -> io::Result<()> {
+    fn finish(&mut self, _s: &Summary, detectors: &[DetectorInfo]) -> io::Result<()> {
         let mut index: BTreeMap<&str, i64> = BTreeMap::new();
         let mut descriptors = Vec::new();
-        for r in rules {
-            if index.contains_key(r.id.as_str()) {
+        for d in detectors {
+            if index.contains_key(d.id.as_str()) {
                 continue;
             }
-            index.insert(&r.id, descriptors.len() as i64);
-            let mut props = BTreeMap::new();
-            props.insert(
-                "category".to_string(),
-                serde_json::Value::String(r.category.as_str().to_string()),
-            );
-            descriptors.push(
-                sarif::ReportingDescriptor::builder()
-                    .id(r.id.clone())
-                    .name(r.id.clone())
-                    .short_description(&r.description)
-                    .properties(
-                        sarif::PropertyBag::builder()
-                            .additional_properties(props)
-                            .build(),
-                    )
-                    .build(),
-            );
+            index.insert(&d.id, descriptors.len() as i64);
+            descriptors.push(rule(d));
         }
-        let results: Vec<sarif::Result> = self
-            .all
-            .findings
+        // Over the cap, the most severe and most certain findings are the ones kept.
+        let total = self.all.findings.len();
+        let mut order: Vec<usize> = (0..total).collect();
+        if total > self.max_results {
+            order.sort_by(|a, b| {
+                let (fa, fb) = (&self.all.findings[*a], &self.all.findings[*b]);
+                fb.severity
+                    .cmp(&fa.severity)
+                    .then(fb.confidence.cmp(&fa.confidence))
+                    .then(a.cmp(b))
+            });
+            order.truncate(self.max_results);
+            order.sort_unstable();
+        }
+        let results: Vec<sarif::Result> = order
             .iter()
-            .map(|f| {
-                let mut region = sarif::Region::builder().build();
-                region.start_line = f.line.map(|l| l as i64);
-                region.byte_offset = f.offset.map(|o| o as i64);
-                let location = sarif::Location::builder()
-                    .physical_location(
-                        sarif::PhysicalLocation::builder()
-                            .artifact_location(
-                                sarif::ArtifactLocation::builder().uri(uri(&f.path)).build(),
-                            )
-                            .region(region)
-                            .build(),
-                    )
-                    .build();
-                let mut fingerprints = BTreeMap::new();
-                fingerprints.insert("leakscope/v1".to_string(), fingerprint(f));
-                let field = f
-                    .field
-                    .as_deref()
-                    .map(|x| format!(" in field `{x}`"))
-                    .unwrap_or_default();
-                let mut result = sarif::Result::builder()
-                    .rule_id(f.detector.clone())
-                    .message(&format!(
-                        "{} ({}){field}: {}",
-                        f.detector, f.confidence, f.value
-                    ))
-                    .locations(vec![location])
-                    .level(level(f.confidence))
-                    .partial_fingerprints(fingerprints)
-                    .build();
-                result.rule_index = index.get(f.detector.as_str()).copied();
-                result
+            .map(|i| {
+                let f = &self.all.findings[*i];
+                self.result(f, index.get(f.detector.as_str()).copied())
             })
             .collect();
-        let notifications: Vec<sarif::Notification> = self
+        let mut notifications: Vec<sarif::Notification> = self
             .all
             .notices
             .iter()
@@ -137,10 +313,22 @@ impl Printer for SarifPrinter {
             .map(|n| {
                 sarif::Notification::builder()
                     .message(&format!("{}: {}", n.path, n.message))
-                    .level(serde_json::json!("error"))
+                    .level(json!("error"))
                     .build()
             })
             .collect();
+        let capped = total > results.len();
+        if capped {
+            notifications.push(
+                sarif::Notification::builder()
+                    .message(&format!(
+                        "{total} findings; the {} most severe are included (GitHub code scanning takes at most {GITHUB_MAX_RESULTS} per run; see --max-results, or use --format jsonl for all)",
+                        results.len()
+                    ))
+                    .level(json!("warning"))
+                    .build(),
+            );
+        }
         let invocation = sarif::Invocation::builder()
             .execution_successful(self.all.notices.iter().all(|n| n.kind != "error"))
             .tool_execution_notifications(notifications)
@@ -148,20 +336,182 @@ impl Printer for SarifPrinter {
         let driver = sarif::ToolComponent::builder()
             .name("leakscope")
             .version(env!("CARGO_PKG_VERSION").to_string())
+            .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+            .information_uri(env!("CARGO_PKG_REPOSITORY").to_string())
             .rules(descriptors)
             .build();
-        let run = sarif::Run::builder()
+        let mut run_props = BTreeMap::new();
+        run_props.insert("findings".to_string(), json!(total));
+        run_props.insert("resultsIncluded".to_string(), json!(results.len()));
+        run_props.insert("capped".to_string(), json!(capped));
+        let mut run = sarif::Run::builder()
             .tool(sarif::Tool::builder().driver(driver).build())
             .results(results)
             .invocations(vec![invocation])
+            .properties(
+                sarif::PropertyBag::builder()
+                    .additional_properties(run_props)
+                    .build(),
+            )
             .build();
+        if let Some(base) = &self.base {
+            let mut uri = format!("file://{}", encode(&base.to_string_lossy()));
+            if !uri.ends_with('/') {
+                uri.push('/');
+            }
+            let mut bases = BTreeMap::new();
+            bases.insert(
+                SRCROOT.to_string(),
+                sarif::ArtifactLocation::builder().uri(uri).build(),
+            );
+            run.original_uri_base_ids = Some(bases);
+        }
         let doc = sarif::Sarif::builder()
             .version(sarif::Version::V2_1_0.to_string())
             .schema("https://json.schemastore.org/sarif-2.1.0.json".to_string())
             .runs(vec![run])
             .build();
-        serde_json::to_writer_pretty(&mut self.out, &doc)?;
+        serde_json::to_writer(&mut self.out, &doc)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
+    }
+}
+
+/// What GitHub code scanning checks when a SARIF file is uploaded, as listed in its SARIF
+/// documentation (required properties and limits), returned as readable problems. Empty
+/// when the document would be accepted. Tests run it on real output; the JSON schema alone
+/// accepts documents GitHub rejects.
+pub fn github_problems(doc: &serde_json::Value) -> Vec<String> {
+    let mut p = Vec::new();
+    if doc["version"] != "2.1.0" {
+        p.push("version is not 2.1.0".to_string());
+    }
+    let Some(runs) = doc["runs"].as_array() else {
+        return vec!["no runs".to_string()];
+    };
+    if runs.is_empty() || runs.len() > 20 {
+        p.push(format!("{} runs (1 to 20 allowed)", runs.len()));
+    }
+    for (ri, run) in runs.iter().enumerate() {
+        let driver = &run["tool"]["driver"];
+        if driver["name"].as_str().is_none_or(str::is_empty) {
+            p.push(format!("run {ri}: tool.driver.name missing"));
+        }
+        let absolute = |v: &serde_json::Value| v.as_str().is_some_and(|u| u.contains("://"));
+        if !absolute(&driver["informationUri"]) {
+            p.push(format!(
+                "run {ri}: tool.driver.informationUri is not an absolute URI"
+            ));
+        }
+        let rules = driver["rules"].as_array().cloned().unwrap_or_default();
+        if rules.len() > 25_000 {
+            p.push(format!("run {ri}: {} rules (25,000 allowed)", rules.len()));
+        }
+        let mut rule_ids = Vec::new();
+        for r in &rules {
+            let id = r["id"].as_str().unwrap_or("");
+            rule_ids.push(id.to_string());
+            for key in ["shortDescription", "fullDescription", "help"] {
+                if r[key]["text"].as_str().is_none_or(str::is_empty) {
+                    p.push(format!("rule {id}: {key}.text missing"));
+                }
+            }
+            let score = r["properties"]["security-severity"]
+                .as_str()
+                .and_then(|s| s.parse::<f64>().ok());
+            if !score.is_some_and(|s| (0.0..=10.0).contains(&s)) {
+                p.push(format!(
+                    "rule {id}: properties.security-severity is not a score 0-10"
+                ));
+            }
+            if r["properties"]["tags"]
+                .as_array()
+                .is_some_and(|t| t.len() > 20)
+            {
+                p.push(format!("rule {id}: more than 20 tags"));
+            }
+        }
+        let bases = &run["originalUriBaseIds"];
+        let results = run["results"].as_array().cloned().unwrap_or_default();
+        if results.len() > GITHUB_MAX_RESULTS {
+            p.push(format!(
+                "run {ri}: {} results ({GITHUB_MAX_RESULTS} allowed)",
+                results.len()
+            ));
+        }
+        for (i, r) in results.iter().enumerate() {
+            let mut bad = |what: &str| p.push(format!("run {ri} result {i}: {what}"));
+            let rule_id = r["ruleId"].as_str().unwrap_or("");
+            if !rule_ids.iter().any(|id| id == rule_id) {
+                bad("ruleId names no rule of the run");
+            }
+            if r["message"]["text"].as_str().is_none_or(str::is_empty) {
+                bad("message.text missing");
+            }
+            if r["partialFingerprints"]
+                .as_object()
+                .is_none_or(|o| o.is_empty())
+            {
+                bad("no partialFingerprints");
+            }
+            let locations = r["locations"].as_array().cloned().unwrap_or_default();
+            if locations.is_empty() || locations.len() > 1_000 {
+                bad("needs 1 to 1,000 locations");
+            }
+            for l in &locations {
+                let phys = &l["physicalLocation"];
+                let art = &phys["artifactLocation"];
+                let uri = art["uri"].as_str().unwrap_or("");
+                if uri.is_empty() {
+                    bad("artifactLocation.uri missing");
+                }
+                if uri.contains("!/") {
+                    bad("uri points inside a container");
+                }
+                if !uri.contains("://") {
+                    match art["uriBaseId"].as_str() {
+                        // GitHub resolves `%SRCROOT%` to the checkout even undeclared.
+                        Some(id) if id == SRCROOT || bases.get(id).is_some() => {}
+                        Some(_) => bad("uriBaseId not declared in originalUriBaseIds"),
+                        None => bad("relative uri without uriBaseId"),
+                    }
+                }
+                if !phys["region"].is_null()
+                    && !phys["region"]["startLine"].as_i64().is_some_and(|l| l >= 1)
+                {
+                    bad("region without startLine");
+                }
+            }
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_relative_with_members_apart() {
+        let base = Path::new("/work/repo");
+        let a = artifact("/work/repo/dump/a.zip!/in/b.csv", Some(base));
+        assert_eq!(a.uri, "dump/a.zip");
+        assert_eq!(a.base_id, Some(SRCROOT));
+        assert_eq!(a.member.as_deref(), Some("in/b.csv"));
+        assert_eq!(
+            artifact("./notes with space.txt", Some(base)).uri,
+            "notes%20with%20space.txt"
+        );
+        let outside = artifact("/etc/x.conf", Some(base));
+        assert_eq!(
+            (outside.uri.as_str(), outside.base_id),
+            ("file:///etc/x.conf", None)
+        );
+        let s3 = artifact("s3://bucket/key.csv", Some(base));
+        assert_eq!((s3.uri.as_str(), s3.base_id), ("s3://bucket/key.csv", None));
+        assert_eq!(
+            artifact("数据/名单.csv", None).uri,
+            "%E6%95%B0%E6%8D%AE/%E5%90%8D%E5%8D%95.csv"
+        );
     }
 }

@@ -22,6 +22,7 @@ fn sample() -> Vec<ReportFinding> {
             detector: "cn_resident_id".into(),
             category: Category::Pii,
             confidence: Confidence::High,
+            severity: Severity::Critical,
             path: "exports/2019.zip!/police/records.csv".into(),
             line: Some(12),
             offset: Some(3456),
@@ -36,6 +37,7 @@ fn sample() -> Vec<ReportFinding> {
             detector: "cn_mobile".into(),
             category: Category::Pii,
             confidence: Confidence::Medium,
+            severity: Severity::High,
             path: "notes with space.txt".into(),
             line: None,
             offset: None,
@@ -50,33 +52,30 @@ fn sample() -> Vec<ReportFinding> {
 }
 
 fn render(format: Format) -> String {
+    render_with(format, PrinterOptions::default(), &sample())
+}
+
+fn render_with(format: Format, options: PrinterOptions, findings: &[ReportFinding]) -> String {
     let buf = Shared::default();
-    let mut p = printer(format, Box::new(buf.clone()), PrinterOptions::default());
-    p.object("x", &sample()).unwrap();
+    let mut p = printer(format, Box::new(buf.clone()), options);
+    p.object("x", findings).unwrap();
     p.notice(&ReportNotice {
         kind: "error".into(),
         path: "bad.zip".into(),
         message: "corrupt zip".into(),
     })
     .unwrap();
-    let rules = vec![
-        RuleMeta {
-            id: "cn_resident_id".into(),
-            category: Category::Pii,
-            description: "PRC resident ID".into(),
-        },
-        RuleMeta {
-            id: "cn_mobile".into(),
-            category: Category::Pii,
-            description: "mobile".into(),
-        },
+    let catalog = Catalog::builtin();
+    let detectors = vec![
+        catalog.get("cn_resident_id", Category::Pii),
+        catalog.get("cn_mobile", Category::Pii),
     ];
     p.finish(
         &Summary {
-            findings: 2,
+            findings: findings.len() as u64,
             ..Default::default()
         },
-        &rules,
+        &detectors,
     )
     .unwrap();
     let bytes = buf.0.lock().unwrap().clone();
@@ -115,7 +114,7 @@ fn jsonl_matches_the_public_contract() {
 #[test]
 fn csv_has_a_header() {
     let out = render(Format::Csv);
-    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let mut r = ::csv::Reader::from_reader(out.as_bytes());
     assert_eq!(
         r.headers().unwrap().iter().collect::<Vec<_>>(),
         CSV_HEADER.to_vec()
@@ -145,13 +144,127 @@ fn sarif_validates_against_the_schema() {
     assert_eq!(results[0]["level"], "error");
     assert_eq!(
         results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "exports/2019.zip!/police/records.csv"
+        "exports/2019.zip"
     );
+    assert_eq!(results[0]["properties"]["member"], "police/records.csv");
     assert_eq!(
         results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "notes%20with%20space.txt"
     );
     assert!(results[0]["partialFingerprints"]["leakscope/v1"].is_string());
+    let problems = sarif::github_problems(&doc);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let rule = &doc["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["properties"]["security-severity"], "9.5");
+    assert!(rule["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .contains("What to do"));
+}
+
+#[test]
+fn sarif_is_capped_most_severe_first_and_says_so() {
+    let mut many = Vec::new();
+    for i in 0..30 {
+        let mut f = sample().remove(1);
+        f.line = Some(i + 1);
+        many.push(f);
+    }
+    many.push(sample().remove(0));
+    let options = PrinterOptions {
+        max_results: Some(10),
+        ..Default::default()
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&render_with(Format::Sarif, options, &many)).unwrap();
+    let run = &doc["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10);
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "cn_resident_id"),
+        "the critical one is kept"
+    );
+    assert_eq!(run["properties"]["capped"], true);
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(notes.iter().any(|n| n["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("31 findings")));
+}
+
+#[test]
+fn the_github_check_catches_what_github_rejects() {
+    let mut doc: serde_json::Value = serde_json::from_str(&render(Format::Sarif)).unwrap();
+    let loc = &mut doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    loc["artifactLocation"]["uriBaseId"] = serde_json::Value::Null;
+    loc["region"]["startLine"] = serde_json::Value::Null;
+    doc["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["security-severity"] =
+        serde_json::json!("high");
+    let problems = sarif::github_problems(&doc);
+    assert!(
+        problems.iter().any(|p| p.contains("without uriBaseId")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("startLine")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("security-severity")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn the_summary_leads_with_severity_people_and_secrets() {
+    let mut s = Summary {
+        findings: 1_234_567,
+        secrets: 3,
+        objects_scanned: 1,
+        bytes_scanned: 5 * 1024 * 1024,
+        people: Some(People {
+            distinct: 2_000,
+            records: 2_500,
+            estimated: false,
+        }),
+        suppressed: Suppressed {
+            baseline: 6_736,
+            ..Default::default()
+        },
+        config: Some("leakscope.toml".into()),
+        ..Default::default()
+    };
+    s.by_severity.insert(Severity::Critical, 3);
+    s.by_severity.insert(Severity::Low, 1_234_564);
+    s.by_detector.insert("ipv4".into(), 1_234_564);
+    s.by_detector.insert("private_key".into(), 3);
+    s.detectors
+        .insert("ipv4".into(), ("IPv4 address".into(), Severity::Low));
+    s.detectors.insert(
+        "private_key".into(),
+        ("Private key".into(), Severity::Critical),
+    );
+    let text = summary_text(&s);
+    assert!(
+        text.starts_with("1,234,567 findings: critical 3, low 1,234,564"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2,000 distinct people in 2,500 records, 3 secrets"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  critical: Private key 3\n  low:      IPv4 address 1,234,564"),
+        "{text}"
+    );
+    assert!(text.contains("suppressed: 6,736 by the baseline"), "{text}");
+    assert!(
+        text.contains("1 object scanned") && text.contains("5.0 MiB"),
+        "{text}"
+    );
+    assert!(text.contains("configuration: leakscope.toml"), "{text}");
 }
 
 #[test]

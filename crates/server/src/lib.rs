@@ -357,9 +357,13 @@ struct DetectorCount {
     category: Category,
     confidence: Confidence,
     count: u64,
-    /// What a YARA rule or watch-list says it finds, when the scan recorded it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
+    /// The detector's display name.
+    name: String,
+    /// How serious one finding is.
+    severity: leakscope_core::Severity,
+    /// What the detector finds (a YARA rule's or watch-list's own words).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    description: String,
 }
 
 async fn summary(
@@ -368,19 +372,25 @@ async fn summary(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let v = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;
-        let descriptions = s.rule_descriptions()?;
-        // Implants come first (the store orders them so), with their rules' descriptions.
-        let counts: Vec<DetectorCount> = s
+        let catalog = leakscope_report::detector_catalog(s)?;
+        // The most severe first, then implants, then the most found.
+        let mut counts: Vec<DetectorCount> = s
             .detector_counts(id)?
             .into_iter()
-            .map(|(detector, category, confidence, count)| DetectorCount {
-                description: descriptions.get(&detector).cloned(),
-                detector,
-                category,
-                confidence,
-                count,
+            .map(|(detector, category, confidence, count)| {
+                let info = catalog.get(&detector, category);
+                DetectorCount {
+                    name: info.label().to_string(),
+                    severity: info.severity,
+                    description: info.description,
+                    detector,
+                    category,
+                    confidence,
+                    count,
+                }
             })
             .collect();
+        counts.sort_by(|a, b| b.severity.cmp(&a.severity));
         let notices: Vec<serde_json::Value> = s
             .notices(id)?
             .into_iter()
@@ -440,7 +450,11 @@ async fn findings(
         let mut rows = s.findings(&q)?;
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let out: Vec<leakscope_report::ReportFinding> = rows.into_iter().map(Into::into).collect();
+        let catalog = leakscope_report::detector_catalog(s)?;
+        let out: Vec<leakscope_report::ReportFinding> = rows
+            .into_iter()
+            .map(|r| leakscope_report::ReportFinding::from_row(r, &catalog))
+            .collect();
         Ok(serde_json::json!({ "scan": id, "offset": offset, "limit": limit, "more": more, "findings": out }))
     })
     .await?;
@@ -508,7 +522,8 @@ async fn impact(
 fn start_impact(db: Arc<PathBuf>, cache: Arc<Mutex<HashMap<i64, serde_json::Value>>>, id: i64) {
     tokio::task::spawn_blocking(move || {
         let result = Store::open_reader(&db).and_then(|s| {
-            let report = s.impact(&[id], leakscope_impact::DEFAULT_EXACT_LIMIT)?;
+            let linking = leakscope_report::detector_catalog(&s)?.linking();
+            let report = s.impact(&[id], leakscope_impact::ImpactConfig::new(linking))?;
             let completed = s
                 .scans()?
                 .iter()

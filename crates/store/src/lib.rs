@@ -14,12 +14,12 @@ pub mod files;
 pub mod key;
 pub mod writer;
 
-use leakscope_core::{Category, Confidence, Finding};
+use leakscope_core::{Category, Confidence, DetectorInfo, Finding};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Schema changes from each older version: the statements that bring version `v` to
 /// `v + 1`, applied in order inside one transaction when an older database is opened.
@@ -54,8 +54,24 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // Version 5 keeps findings in chunks: `Store::prepare` re-encodes a version 4
     // `findings` table (which needs the encoder, not SQL).
     (4, ""),
+    // Version 6 records every detector a scan ran with its display name, severity and
+    // guidance (`rules.info`, added after the schema runs: see `Store::prepare`).
+    (5, ""),
 ];
 const SCHEMA: &str = include_str!("schema.sql");
+
+/// A detector as a scan recorded it (see [`Store::recorded_detectors`]).
+#[derive(Debug, Clone)]
+pub struct RecordedDetector {
+    /// Detector id.
+    pub id: String,
+    /// Category.
+    pub category: Category,
+    /// One sentence saying what it finds.
+    pub description: String,
+    /// Everything else, when the database is of version 6 or later.
+    pub info: Option<DetectorInfo>,
+}
 
 /// Errors from the findings database.
 #[derive(Debug, thiserror::Error)]
@@ -471,6 +487,15 @@ impl Store {
             if !has_origin {
                 tx.execute_batch("ALTER TABLE objects ADD COLUMN origin TEXT;")?;
             }
+            // `rules` of a version before 6 lacks `info`.
+            let has_info: bool = tx.query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info('rules') WHERE name = 'info'",
+                [],
+                |r| r.get(0),
+            )?;
+            if !has_info {
+                tx.execute_batch("ALTER TABLE rules ADD COLUMN info TEXT;")?;
+            }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             if old_findings {
@@ -749,7 +774,7 @@ impl Store {
     pub fn impact(
         &self,
         scans: &[i64],
-        exact_limit: usize,
+        config: leakscope_impact::ImpactConfig,
     ) -> Result<leakscope_impact::ImpactReport, StoreError> {
         let mut targets: Vec<(i64, Vec<String>)> = Vec::new();
         for id in scans {
@@ -767,8 +792,7 @@ impl Store {
                 })
                 .unwrap_or_else(|| location.to_string())
         };
-        let mut counter =
-            leakscope_impact::ImpactCounter::new(leakscope_impact::ImpactConfig { exact_limit });
+        let mut counter = leakscope_impact::ImpactCounter::new(config);
         self.for_each_pii_finding(scans, |scan, location, record, detector, hash| {
             let store = store_of(scan, location);
             counter.add(leakscope_impact::Observation {
@@ -810,27 +834,52 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Records what detectors outside the built-in catalog (YARA rules, watch-lists) say
-    /// about themselves: (detector, category, description).
-    pub fn record_rules(&self, rules: &[(String, Category, String)]) -> Result<(), StoreError> {
+    /// Records what the detectors a scan ran say about themselves (display name, severity,
+    /// link rank, guidance), so that reports and the dashboard can rank and explain a YARA
+    /// rule or watch-list long after its file is gone.
+    pub fn record_detectors(&self, detectors: &[DetectorInfo]) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(
-            "INSERT INTO rules (detector, category, description) VALUES (?1, ?2, ?3)
-             ON CONFLICT (detector) DO UPDATE SET category = excluded.category, description = excluded.description",
+            "INSERT INTO rules (detector, category, description, info) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (detector) DO UPDATE SET category = excluded.category,
+                 description = excluded.description, info = excluded.info",
         )?;
-        for (detector, category, description) in rules {
-            stmt.execute(rusqlite::params![detector, category.as_str(), description])?;
+        for d in detectors {
+            // Plain strings and enums: serialising cannot fail.
+            let info = serde_json::to_string(d).unwrap_or_default();
+            stmt.execute(rusqlite::params![
+                d.id,
+                d.category.as_str(),
+                d.description,
+                info
+            ])?;
         }
         Ok(())
     }
 
-    /// The recorded description of every detector outside the built-in catalog.
-    pub fn rule_descriptions(
-        &self,
-    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-        let mut stmt = self
+    /// Every recorded detector. A database written before version 6 knows only the
+    /// category and description of YARA rules and watch-lists: such rows come back
+    /// without `info`, for the caller to complete with its category's defaults.
+    pub fn recorded_detectors(&self) -> Result<Vec<RecordedDetector>, StoreError> {
+        // A read-only database of version 5 has no `info` column and cannot be migrated.
+        let with_info = self
             .conn
-            .prepare("SELECT detector, description FROM rules")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            .prepare("SELECT detector, category, description, info FROM rules");
+        let mut stmt = match with_info {
+            Ok(stmt) => stmt,
+            Err(_) => self
+                .conn
+                .prepare("SELECT detector, category, description, NULL FROM rules")?,
+        };
+        let rows = stmt.query_map([], |r| {
+            let category: String = r.get(1)?;
+            let info: Option<String> = r.get(3)?;
+            Ok(RecordedDetector {
+                id: r.get(0)?,
+                category: category.parse().unwrap_or(Category::Custom),
+                description: r.get(2)?,
+                info: info.and_then(|i| serde_json::from_str(&i).ok()),
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -1,6 +1,6 @@
--- leakscope findings database, schema version 5 (version 1 lacked scans.owner; version 2
+-- leakscope findings database, schema version 6 (version 1 lacked scans.owner; version 2
 -- had no `failed` scan status; version 3 had no `rules` and no objects.origin; version 4
--- stored one row per finding, with every string in full).
+-- stored one row per finding, with every string in full; version 5 had no rules.info).
 -- Raw identifier values are never stored: findings keep the masked value and a keyed hash.
 -- Contents are content-addressed (blobs), so the same bytes seen at two paths or in two
 -- scans are scanned once; objects record where and when a blob was seen.
@@ -99,11 +99,13 @@ CREATE TABLE IF NOT EXISTS exposures (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS exposures_by_target ON exposures (target);
 
--- What a detector that is not in the built-in catalog says about itself: YARA rules and
--- watch-lists, written by the scans that ran them, so reports and the dashboard can show
--- a rule's description long after the rule file is gone.
+-- What each detector a scan ran says about itself (`info`: JSON with its display name,
+-- severity, link rank and guidance), so reports and the dashboard can rank and explain a
+-- YARA rule or watch-list long after the rule file is gone. Versions before 6 recorded
+-- only YARA rules and watch-lists, without `info`.
 CREATE TABLE IF NOT EXISTS rules (
     detector    TEXT PRIMARY KEY,
     category    TEXT NOT NULL,
-    description TEXT NOT NULL
+    description TEXT NOT NULL,
+    info        TEXT
 ) STRICT;

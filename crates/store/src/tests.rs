@@ -170,10 +170,23 @@ fn a_version_3_database_gains_the_commit_of_git_objects() {
             Some("{\"id\":\"abc\"}"),
         )
         .unwrap();
-    store
-        .record_rules(&[("drill".into(), Category::Implant, "a drill".into())])
-        .unwrap();
-    assert_eq!(store.rule_descriptions().unwrap()["drill"], "a drill");
+    store.record_detectors(&[drill()]).unwrap();
+    let recorded = store.recorded_detectors().unwrap();
+    assert_eq!(recorded[0].description, "a drill");
+    assert_eq!(recorded[0].info, Some(drill()));
+}
+
+/// A YARA rule as the catalog describes it.
+fn drill() -> DetectorInfo {
+    DetectorInfo {
+        id: "drill".into(),
+        name: "Drill".into(),
+        category: Category::Implant,
+        severity: leakscope_core::Severity::Critical,
+        link_rank: None,
+        description: "a drill".into(),
+        guidance: Default::default(),
+    }
 }
 
 #[test]
@@ -255,6 +268,9 @@ fn a_version_4_database_keeps_its_findings_in_chunks() {
                 (1, {blob}, '!/a.csv', 'cn_mobile', 'pii', 'high', 3, 10, '手机', '/dump/a.zip!/a.csv#line 3', '138****5678', 'k1:aa'),
                 (2, {blob}, '', 'aws_access_key_id', 'secret', 'medium', NULL, NULL, NULL, NULL, 'AKIA****', 'k1:bb'),
                 (3, {blob}, '!/b.db', 'person_name', 'pii', 'low', NULL, NULL, 'name', 'users/7', '张*', 'k1:cc');
+             DROP TABLE rules;
+             CREATE TABLE rules (detector TEXT PRIMARY KEY, category TEXT NOT NULL, description TEXT NOT NULL) STRICT;
+             INSERT INTO rules VALUES ('drill', 'implant', 'a drill');
              PRAGMA user_version = 4;"
         ))
         .unwrap();
@@ -279,6 +295,14 @@ fn a_version_4_database_keeps_its_findings_in_chunks() {
         )
         .unwrap();
     assert!(no_table, "the version 4 table is gone");
+    // Rules recorded before version 6 keep their description and gain room for the rest.
+    let recorded = store.recorded_detectors().unwrap();
+    assert_eq!(
+        (recorded[0].description.as_str(), recorded[0].info.as_ref()),
+        ("a drill", None)
+    );
+    store.record_detectors(&[drill()]).unwrap();
+    assert_eq!(store.recorded_detectors().unwrap()[0].info, Some(drill()));
 }
 
 #[test]
@@ -329,11 +353,7 @@ fn findings_are_filtered_and_paged_across_chunks() {
 fn a_scan_writer_records_partial_batches_objects_and_totals() {
     use writer::{ScanTotals, ScannedObject, UnchangedObject};
     let store = Store::in_memory().unwrap();
-    let rules = [(
-        "drill".to_string(),
-        Category::Implant,
-        "a drill".to_string(),
-    )];
+    let rules = [drill()];
     let mut w = store.begin_scan_writer("[\"dump\"]", "r", &rules).unwrap();
     let scan = w.scan_id();
     // A large object: two partial batches, then the rest with the object itself.
@@ -407,5 +427,5 @@ fn a_scan_writer_records_partial_batches_objects_and_totals() {
         ("completed", 2, 1)
     );
     assert_eq!(store.notices(scan).unwrap().len(), 1);
-    assert_eq!(store.rule_descriptions().unwrap()["drill"], "a drill");
+    assert_eq!(store.recorded_detectors().unwrap()[0].info, Some(drill()));
 }

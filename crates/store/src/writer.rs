@@ -8,7 +8,7 @@
 //! written, and the content-addressed reuse of blobs.
 
 use crate::{BlobWriter, ScanOutcome, Store, StoreError, StoredFinding};
-use leakscope_core::Category;
+use leakscope_core::DetectorInfo;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -70,16 +70,15 @@ pub struct ScanWriter<'s> {
 
 impl Store {
     /// Begins recording a scan of `targets` (JSON text, masked) under `ruleset`, with what
-    /// the detectors outside the built-in catalog say about themselves (see
-    /// [`Store::record_rules`]).
+    /// its detectors say about themselves (see [`Store::record_detectors`]).
     pub fn begin_scan_writer(
         &self,
         targets: &str,
         ruleset: &str,
-        rules: &[(String, Category, String)],
+        detectors: &[DetectorInfo],
     ) -> Result<ScanWriter<'_>, StoreError> {
         let scan = self.begin_scan(targets, ruleset)?;
-        self.record_rules(rules)?;
+        self.record_detectors(detectors)?;
         self.begin_batch()?;
         Ok(ScanWriter {
             store: self,

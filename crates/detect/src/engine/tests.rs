@@ -591,3 +591,34 @@ fn a_near_id_that_no_rule_defines_is_a_located_error() {
     assert!(err.to_string().contains("`cn_mobil`"), "{err}");
     assert_eq!((err.origin.as_str(), err.line), ("mine.toml", 2));
 }
+
+#[test]
+fn inline_ignore_drops_only_its_own_line_and_streams_count_once() {
+    let engine = engine();
+    let text = "aws_key = AKIAZ3MSJV4WWNKWW5FG # leakscope:ignore (test fixture)\n\
+                手机 13812345678\n\
+                // leakscope:ignore\n\
+                other = AKIAZ3MSJV4WWNKWW5FH\n";
+    let found = scan(&engine, text);
+    let ids: Vec<&str> = found.iter().map(|f| f.detector.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["cn_mobile", "aws_access_key_id"],
+        "the marker covers its own line only"
+    );
+    let mut scanner = engine.scanner();
+    let mut out = Vec::new();
+    scanner.scan(text, &mut out);
+    assert_eq!(scanner.ignored().len(), 1);
+    // Streamed in small pieces with a long filler, the ignored finding is counted once
+    // even though overlapping scans see it more than once.
+    let filler = "x".repeat(700 << 10);
+    let long = format!("{filler}\n{text}{filler}\n{text}");
+    let mut stream = StreamScanner::new(&scanner);
+    let mut out = Vec::new();
+    for piece in long.as_bytes().chunks(4096) {
+        stream.push(&mut scanner, std::str::from_utf8(piece).unwrap(), &mut out);
+    }
+    let ignored = stream.finish(&mut scanner, &mut out);
+    assert_eq!((ignored, out.len()), (2, 4));
+}

@@ -382,11 +382,20 @@ fn exit_codes_follow_fail_on() {
     );
     let (code, findings, _) = env.scan_jsonl(&["--no-db", "clean.txt"]);
     assert_eq!((code, findings.len()), (0, 0));
-    env.write("weak.txt", b"x 6222021234567890128 y\n");
-    let (code, _, _) = env.scan_jsonl(&["--no-db", "weak.txt"]);
-    assert_eq!(code, 1);
+    // An IP address is a low-severity finding, a bank card a critical one.
+    env.write("weak.txt", b"login from 58.30.12.77 today\n");
+    let (code, found, _) = env.scan_jsonl(&["--no-db", "weak.txt"]);
+    assert_eq!((code, found[0]["severity"].as_str()), (1, Some("low")));
     let (code, _, _) = env.scan_jsonl(&["--no-db", "--fail-on", "high", "weak.txt"]);
-    assert_eq!(code, 0, "a medium finding does not fail --fail-on high");
+    assert_eq!(
+        code, 0,
+        "a low-severity finding does not fail --fail-on high"
+    );
+    env.write("card.txt", b"x 6222021234567890128 y\n");
+    let (code, _, _) = env.scan_jsonl(&["--no-db", "--fail-on", "critical", "card.txt"]);
+    assert_eq!(code, 1, "a bank card is critical");
+    let (code, _, _) = env.scan_jsonl(&["--no-db", "--fail-on", "severe", "card.txt"]);
+    assert_eq!(code, 2, "an unknown severity is a usage error");
     let (code, _, _) = env.scan_jsonl(&["--no-db", "missing-file.txt"]);
     assert_eq!(code, 2);
 }

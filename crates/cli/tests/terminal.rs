@@ -21,9 +21,10 @@ fn results_in_a_file_still_leave_a_summary_on_the_terminal() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("1 finding in 1 object scanned"),
+        stderr.starts_with("1 finding: critical 1\n"),
         "singular counts: {stderr}"
     );
+    assert!(stderr.contains("1 object scanned"), "{stderr}");
     assert!(stderr.contains("results written to out.jsonl"), "{stderr}");
     assert!(out.stdout.is_empty());
     let written = std::fs::read_to_string(env.dir().join("out.jsonl")).unwrap();

@@ -271,7 +271,11 @@ pub fn summary_text(s: &Summary) -> String {
             .iter()
             .map(|(name, n)| format!("{name} {}", thousands(*n)))
             .collect();
-        text.push_str(&format!("\n  {:<9} {}", format!("{sev}:"), parts.join(", ")));
+        text.push_str(&format!(
+            "\n  {:<9} {}",
+            format!("{sev}:"),
+            parts.join(", ")
+        ));
     }
     let sup = s.suppressed;
     if sup.total() > 0 {

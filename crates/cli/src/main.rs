@@ -415,8 +415,8 @@ struct ReportArgs {
     /// Rows in the "where" table.
     #[arg(long, default_value_t = 1000)]
     top: usize,
-    /// Masked examples per detector.
-    #[arg(long, default_value_t = 5)]
+    /// Masked examples per detector (shown ten to a page).
+    #[arg(long, default_value_t = 50)]
     examples: usize,
 }
 
@@ -1222,6 +1222,15 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
         *by_category.entry(cat.as_str().to_string()).or_insert(0u64) += n;
     }
     let impact = compute_impact(&store, &[id], leakscope_impact::DEFAULT_EXACT_LIMIT)?;
+    let catalog = leakscope_report::detector_catalog(&store)?;
+    let detectors = ReportData::detector_sections(&counts, &examples, &catalog);
+    let exposures: Vec<leakscope_report::html::ExposureInfo> = store
+        .latest_exposures()?
+        .into_iter()
+        .map(leakscope_report::html::ExposureInfo::from_row)
+        .collect();
+    let impact = (impact.records_exposed > 0).then_some(impact);
+    let executive = leakscope_report::html::Executive::of(&detectors, impact.as_ref(), &exposures);
     let data = ReportData {
         title: "leakscope report".into(),
         generated_at: leakscope_store::now_rfc3339(),
@@ -1238,7 +1247,8 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
             findings: row.findings,
             errors: row.errors,
         },
-        impact: (impact.records_exposed > 0).then_some(impact),
+        executive,
+        impact,
         by_category,
         detectors: ReportData::detector_sections(
             &counts,
@@ -1265,11 +1275,7 @@ fn cmd_report(args: ReportArgs) -> Result<i32> {
                 message,
             })
             .collect(),
-        exposures: store
-            .latest_exposures()?
-            .into_iter()
-            .map(leakscope_report::html::ExposureInfo::from_row)
-            .collect(),
+        exposures,
     };
     let text = match args.format.as_str() {
         "html" => render_html(&data).context("rendering the report")?,

@@ -55,13 +55,41 @@ fn report_shows_numbers_tables_charts_and_pages_in_a_browser() {
     let dom = headless(&browser, profile.path(), &["--dump-dom".to_string()], &url);
     let dom = String::from_utf8(dom.stdout).unwrap();
     assert!(dom.contains("<svg class=\"chart\""), "charts are drawn");
+    // Numbers as people read them: with thousands separators.
+    let thousands = |v: &serde_json::Value| leakscope_report::thousands(v.as_u64().unwrap());
     assert_eq!(
         element_text(&dom, "distinct-people"),
-        impact["impact"]["distinct_people"].to_string()
+        thousands(&impact["impact"]["distinct_people"])
     );
     assert_eq!(
         element_text(&dom, "records-exposed"),
-        impact["impact"]["records_exposed"].to_string()
+        thousands(&impact["impact"]["records_exposed"])
+    );
+    assert!(
+        element_text(&dom, "distinct-people").contains(','),
+        "a separator"
+    );
+    // The executive summary leads: an overall risk, a headline, and what to act on first,
+    // most severe first.
+    let exec = dom.find("id=\"executive\"").expect("an executive summary");
+    assert!(exec < dom.find("id=\"detectors\"").unwrap());
+    assert_eq!(element_text(&dom, "overall-risk"), "critical risk");
+    assert!(element_text(&dom, "headline").contains("distinct people"));
+    let top = &dom[dom.find("id=\"top-risks\"").unwrap()..];
+    let first = &top[..top.find("</li>").unwrap()];
+    assert!(
+        first.contains("(critical)"),
+        "the first risk is a critical one: {first}"
+    );
+    // Detector sections lead with the most severe and use display names.
+    let sections = &dom[dom.find("id=\"detectors\"").unwrap()..];
+    let first_section = &sections[..sections.find("</h3>").unwrap()];
+    assert!(first_section.contains("sev-critical"), "{first_section}");
+    assert!(dom.contains("Resident ID number"), "display names");
+    // The drill-down names the files and tables that expose people.
+    assert!(
+        dom.contains("id=\"impact-places\""),
+        "people per file and table"
     );
     assert!(
         dom.contains("What to do") && dom.contains("PIPL"),

@@ -31,9 +31,15 @@ fn api_serves_masked_filtered_findings_and_clean_errors() {
     let (status, scans) = http_get(&format!("{}/api/scans", server.base), None);
     assert_eq!(status, 200);
     assert_eq!(scans.as_array().unwrap().len(), 1);
+    assert!(
+        scans[0]["targets"].is_array(),
+        "targets are a list, not JSON in a string"
+    );
     let (_, all) = http_get(&format!("{}/api/findings", server.base), None);
     let n_all = all["findings"].as_array().unwrap().len();
     assert!(n_all >= 6, "{all:#}");
+    assert_eq!(all["total"], n_all, "the total is given");
+    assert!(all["findings"][0]["severity"].is_string());
     let (_, ids) = http_get(
         &format!("{}/api/findings?detector=cn_resident_id", server.base),
         None,
@@ -51,6 +57,10 @@ fn api_serves_masked_filtered_findings_and_clean_errors() {
     );
     assert_eq!(page["findings"].as_array().unwrap().len(), 2);
     assert_eq!(page["more"], true);
+    assert_eq!(
+        page["total"], n_all,
+        "a page knows the total of the listing"
+    );
     let (_, pref) = http_get(
         &format!("{}/api/findings?path_prefix=s/notes", server.base),
         None,
@@ -201,6 +211,21 @@ fn dashboard_page_applies_filters_in_a_browser() {
         "header plus the two resident ids"
     );
     assert!(!tbody.contains("cn_mobile") && !tbody.contains("email"));
+    assert!(dom.contains("1–2 of 2 findings"), "totals are shown");
+    assert!(
+        dom.contains("scan 1 · "),
+        "scans are named by id, date and target"
+    );
+    let (status, svg) = http_get(
+        &format!("{}/api/charts/detectors.svg?category=secret", server.base),
+        None,
+    );
+    assert_eq!(status, 200);
+    let svg = svg.as_str().unwrap_or_default().to_string();
+    assert!(
+        svg.contains("<svg") && !svg.contains("Mobile number"),
+        "the chart follows the filters: {svg}"
+    );
     assert!(dom.contains("expose 3 distinct people"), "impact is shown");
     assert!(
         dom.contains("id=\"detector-chart\""),

@@ -61,6 +61,9 @@ pub struct Observation<'a> {
     pub store: &'a str,
     /// The record key, unique across the scan.
     pub record: &'a str,
+    /// What holds the record, for the drill-down: a file, an archive member, a table or a
+    /// collection.
+    pub place: &'a str,
     /// Detector id.
     pub detector: &'a str,
     /// Keyed hash of the normalised value.
@@ -91,6 +94,20 @@ struct PerDetector {
     sketch: Option<Sketch>,
 }
 
+/// Places (files, tables, collections) counted for the drill-down at most: beyond, new
+/// places are not broken out (a dump of millions of small files).
+pub const MAX_PLACES: usize = 100_000;
+
+/// Places listed in a report, the most people first.
+pub const PLACES_LISTED: usize = 500;
+
+/// Per-place counters, exact mode only.
+#[derive(Default)]
+struct PerPlace {
+    records: u64,
+    nodes: HashSet<u32>,
+}
+
 /// Per-store counters.
 #[derive(Default)]
 struct PerStore {
@@ -114,11 +131,13 @@ pub struct ImpactCounter {
     people_sketch: Sketch,
     weak_only_records: u64,
     current: Option<RecordAcc>,
+    places: HashMap<String, PerPlace>,
 }
 
 /// The observations of the record being read.
 struct RecordAcc {
     record: u64,
+    place: String,
     stores: Vec<String>,
     strong: Vec<(usize, u64)>,
 }
@@ -138,6 +157,7 @@ impl ImpactCounter {
             people_sketch: sketch(),
             weak_only_records: 0,
             current: None,
+            places: HashMap::new(),
         }
     }
 
@@ -164,6 +184,7 @@ impl ImpactCounter {
         }
         let acc = self.current.get_or_insert_with(|| RecordAcc {
             record,
+            place: obs.place.to_string(),
             stores: Vec::new(),
             strong: Vec::new(),
         });
@@ -203,6 +224,9 @@ impl ImpactCounter {
         if self.exact {
             self.records.insert(acc.record);
         }
+        if self.exact && (self.places.len() < MAX_PLACES || self.places.contains_key(&acc.place)) {
+            self.places.entry(acc.place.clone()).or_default().records += 1;
+        }
         if acc.strong.is_empty() {
             self.weak_only_records += 1;
             return;
@@ -232,6 +256,9 @@ impl ImpactCounter {
                 st.nodes.insert(first);
             }
         }
+        if let Some(place) = self.places.get_mut(&acc.place) {
+            place.nodes.insert(first);
+        }
         let tracked = self.node_of.len()
             + self.records.len()
             + self
@@ -256,6 +283,9 @@ impl ImpactCounter {
             s.records = HashSet::new();
             s.nodes = HashSet::new();
         }
+        // Per-place counts are exact or absent: sketches per file would cost more memory
+        // than the exact sets they replace.
+        self.places = HashMap::new();
     }
 
     /// Finishes counting.
@@ -304,6 +334,28 @@ impl ImpactCounter {
                 distinct_people: people,
             });
         }
+        let places = std::mem::take(&mut self.places);
+        let mut by_place: Vec<PlaceImpact> = places
+            .into_iter()
+            .map(|(place, p)| {
+                let mut roots = HashSet::new();
+                for n in p.nodes {
+                    roots.insert(self.find(n));
+                }
+                PlaceImpact {
+                    place,
+                    records_exposed: p.records,
+                    distinct_people: roots.len() as u64,
+                }
+            })
+            .collect();
+        by_place.sort_by(|a, b| {
+            b.distinct_people
+                .cmp(&a.distinct_people)
+                .then(b.records_exposed.cmp(&a.records_exposed))
+                .then(a.place.cmp(&b.place))
+        });
+        by_place.truncate(PLACES_LISTED);
         let by_identifier = self
             .detectors
             .iter_mut()
@@ -334,8 +386,20 @@ impl ImpactCounter {
             records_with_only_weak_identifiers: self.weak_only_records,
             by_identifier,
             by_store,
+            by_place,
         }
     }
+}
+
+/// Impact within one place: a file, an archive member, a table or a collection.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlaceImpact {
+    /// The place.
+    pub place: String,
+    /// Records with personal data in it.
+    pub records_exposed: u64,
+    /// Distinct people with a record in it.
+    pub distinct_people: u64,
 }
 
 /// Distinct values of one identifier type.
@@ -379,6 +443,8 @@ pub struct ImpactReport {
     pub by_identifier: Vec<IdentifierImpact>,
     /// Per store.
     pub by_store: Vec<StoreImpact>,
+    /// The places exposing the most people (exact counts only; empty when estimated).
+    pub by_place: Vec<PlaceImpact>,
 }
 
 impl ImpactReport {

@@ -6,6 +6,8 @@ fn obs<'a>(store: &'a str, record: &'a str, detector: &'a str, value: &'a str) -
     Observation {
         store,
         record,
+        // The record's file: what precedes `#` in these fixtures.
+        place: record.split('#').next().unwrap_or(record),
         detector,
         value_hash: value,
     }
@@ -40,6 +42,13 @@ fn one_row_is_one_person_and_links_cross_stores() {
     let b = r.by_store.iter().find(|s| s.store == "B").unwrap();
     assert_eq!((a.records_exposed, a.distinct_people), (2, 2));
     assert_eq!((b.records_exposed, b.distinct_people), (3, 2));
+    // The drill-down by place (here each store is one file) agrees.
+    let places: Vec<(&str, u64, u64)> = r
+        .by_place
+        .iter()
+        .map(|p| (p.place.as_str(), p.records_exposed, p.distinct_people))
+        .collect();
+    assert_eq!(places, [("b", 3, 2), ("a", 2, 2)]);
     let names = r
         .by_identifier
         .iter()

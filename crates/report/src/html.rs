@@ -135,6 +135,119 @@ pub struct LocationRow {
     pub detectors: String,
 }
 
+/// What a data-protection officer reads first: the overall risk, who is affected, and the
+/// few things to act on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Executive {
+    /// The overall risk: critical when a store holding findings answers without
+    /// credentials, else the severity of the most severe finding (`none` without any).
+    pub risk: String,
+    /// One sentence saying what the scan found.
+    pub headline: String,
+    /// Findings per severity, most severe first (`[severity, count]`).
+    pub by_severity: Vec<(Severity, u64)>,
+    /// Credentials found.
+    pub secrets: u64,
+    /// Implant matches.
+    pub implants: u64,
+    /// Audited stores that answered without credentials.
+    pub exposed_stores: u64,
+    /// The things to act on first, most severe first.
+    pub top_risks: Vec<String>,
+}
+
+impl Executive {
+    /// Summarises the other parts of a report.
+    pub fn of(
+        detectors: &[DetectorSection],
+        impact: Option<&ImpactReport>,
+        exposures: &[ExposureInfo],
+    ) -> Self {
+        let mut by: BTreeMap<Severity, u64> = BTreeMap::new();
+        let (mut secrets, mut implants) = (0, 0);
+        for d in detectors {
+            *by.entry(d.severity).or_default() += d.total;
+            match d.category {
+                Category::Secret => secrets += d.total,
+                Category::Implant => implants += d.total,
+                _ => {}
+            }
+        }
+        let exposed: Vec<&ExposureInfo> = exposures
+            .iter()
+            .filter(|e| e.exposed == Some(true))
+            .collect();
+        let findings: u64 = by.values().sum();
+        let risk = if !exposed.is_empty() && findings > 0 {
+            "critical".to_string()
+        } else {
+            by.keys()
+                .next_back()
+                .map_or_else(|| "none".to_string(), |s| s.as_str().to_string())
+        };
+        let mut top_risks = Vec::new();
+        for e in &exposed {
+            let people = e
+                .distinct_people
+                .map(|p| format!(" (its sample alone exposes {} people)", crate::thousands(p)))
+                .unwrap_or_default();
+            top_risks.push(format!(
+                "{} {} answers without credentials{people}: close it to the public first.",
+                e.service, e.target
+            ));
+        }
+        // Detectors are already ranked most severe first.
+        for d in detectors.iter().filter(|d| d.severity >= Severity::High) {
+            if top_risks.len() >= 6 {
+                break;
+            }
+            top_risks.push(format!(
+                "{} × {} ({}): {}",
+                crate::thousands(d.total),
+                d.name,
+                d.severity,
+                d.guidance.action
+            ));
+        }
+        let people = match impact {
+            Some(i) if i.distinct_people > 0 => format!(
+                "{}{} distinct people in {} records",
+                if i.mode == "exact" { "" } else { "about " },
+                crate::thousands(i.distinct_people),
+                crate::thousands(i.records_exposed)
+            ),
+            _ => "no identifiable people".to_string(),
+        };
+        let headline = format!(
+            "{} findings expose {people}; {} credentials{}{}.",
+            crate::thousands(findings),
+            crate::thousands(secrets),
+            if implants > 0 {
+                format!(" and {} implant matches", crate::thousands(implants))
+            } else {
+                String::new()
+            },
+            if exposed.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} audited stores answer without credentials",
+                    exposed.len()
+                )
+            },
+        );
+        Executive {
+            risk,
+            headline,
+            by_severity: by.into_iter().rev().collect(),
+            secrets,
+            implants,
+            exposed_stores: exposed.len() as u64,
+            top_risks,
+        }
+    }
+}
+
 /// The content of a report, serialisable for `--format json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportData {
@@ -146,6 +259,8 @@ pub struct ReportData {
     pub version: String,
     /// The scan reported on.
     pub scan: ScanInfo,
+    /// The executive summary.
+    pub executive: Executive,
     /// People counts.
     pub impact: Option<ImpactReport>,
     /// Findings per category.
@@ -209,10 +324,15 @@ impl ReportData {
         let mut v: Vec<DetectorSection> = map.into_values().collect();
         // The most severe first (implants and keys are why a host or account must be
         // handled today), then the most found.
+        let urgency = |c: Category| match c {
+            Category::Implant => 0,
+            Category::Secret => 1,
+            _ => 2,
+        };
         v.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
-                .then((b.category == Category::Implant).cmp(&(a.category == Category::Implant)))
+                .then(urgency(a.category).cmp(&urgency(b.category)))
                 .then(b.total.cmp(&a.total))
                 .then(a.id.cmp(&b.id))
         });
@@ -283,10 +403,26 @@ pub fn bar_chart(title: &str, items: &[(String, u64)], color: &str) -> String {
     svg
 }
 
+/// A location as HTML that wraps at separators (`/`, `!`, `.`, `_`) rather than inside a
+/// name.
+fn wrap_path(path: &str) -> minijinja::Value {
+    let mut out = String::with_capacity(path.len() + 16);
+    for c in path.chars() {
+        out.push_str(&esc(c.encode_utf8(&mut [0; 4])));
+        if matches!(c, '/' | '!' | '.' | '_' | '#' | '-') {
+            out.push_str("<wbr>");
+        }
+    }
+    minijinja::Value::from_safe_string(out)
+}
+
 /// Renders the report as one HTML document.
 pub fn render_html(data: &ReportData) -> Result<String, minijinja::Error> {
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    // Counts are read by people: 1,234,567.
+    env.add_filter("n", |v: u64| crate::thousands(v));
+    env.add_filter("path", |v: String| wrap_path(&v));
     env.add_template("report.html", TEMPLATE)?;
     let categories: Vec<(String, u64)> = data
         .by_category
@@ -297,7 +433,7 @@ pub fn render_html(data: &ReportData) -> Result<String, minijinja::Error> {
         .detectors
         .iter()
         .take(20)
-        .map(|d| (d.id.clone(), d.total))
+        .map(|d| (format!("{} ({})", d.name, d.severity), d.total))
         .collect();
     let people: Vec<(String, u64)> = data
         .impact
@@ -306,7 +442,7 @@ pub fn render_html(data: &ReportData) -> Result<String, minijinja::Error> {
         .unwrap_or_default();
     let charts = minijinja::context! {
         categories => minijinja::Value::from_safe_string(bar_chart("Findings by category", &categories, "#b03a2e")),
-        detectors => minijinja::Value::from_safe_string(bar_chart("Findings by detector", &detectors, "#1f618d")),
+        detectors => minijinja::Value::from_safe_string(bar_chart("Findings by detector, most severe first", &detectors, "#1f618d")),
         identifiers => minijinja::Value::from_safe_string(bar_chart("Distinct values by identifier", &people, "#117a65")),
     };
     env.get_template("report.html")?.render(minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(data)), charts => charts })

@@ -296,7 +296,8 @@ struct ScanOut {
     started_at: String,
     finished_at: Option<String>,
     status: String,
-    targets: String,
+    /// The scanned targets (files, directories, store URLs without credentials).
+    targets: Vec<String>,
     objects_scanned: i64,
     objects_unchanged: i64,
     bytes_scanned: i64,
@@ -313,7 +314,9 @@ async fn scans(State(state): State<AppState>) -> Result<Json<Vec<ScanOut>>, ApiE
                 started_at: r.started_at,
                 finished_at: r.finished_at,
                 status: r.status,
-                targets: r.targets,
+                // Stored as JSON text; served as the list it is.
+                targets: serde_json::from_str(&r.targets)
+                    .unwrap_or_else(|_| vec![r.targets.clone()]),
                 objects_scanned: r.objects_scanned,
                 objects_unchanged: r.objects_skipped,
                 bytes_scanned: r.bytes_scanned,
@@ -415,38 +418,56 @@ struct FindingParams {
     offset: Option<u64>,
 }
 
+impl FindingParams {
+    /// The query these parameters ask for in scan `id` (all of it: no page yet). A
+    /// category or confidence that is not one is a 400 naming the accepted values.
+    fn query(&self, id: i64) -> Result<FindingQuery, ApiError> {
+        let category = match self.category.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(
+                c.parse::<Category>()
+                    .map_err(|e| bad_request(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let min_confidence = match self.min_confidence.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(
+                c.parse::<Confidence>()
+                    .map_err(|e| bad_request(e.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(FindingQuery {
+            scan_id: Some(id),
+            detectors: self
+                .detector
+                .iter()
+                .filter(|d| !d.is_empty())
+                .cloned()
+                .collect(),
+            category,
+            min_confidence,
+            path_prefix: self.path_prefix.clone().filter(|x| !x.is_empty()),
+            limit: None,
+            offset: None,
+        })
+    }
+}
+
 async fn findings(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<FindingParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let category = match p.category.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            c.parse::<Category>()
-                .map_err(|e| bad_request(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let min_confidence = match p.min_confidence.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            c.parse::<Confidence>()
-                .map_err(|e| bad_request(e.to_string()))?,
-        ),
-        None => None,
-    };
+    // Parameters are checked before the database is touched.
+    p.query(0)?;
     let limit = p.limit.unwrap_or(100).clamp(1, MAX_PAGE);
     let offset = p.offset.unwrap_or(0);
     let v = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;
-        let q = FindingQuery {
-            scan_id: Some(id),
-            detectors: p.detector.into_iter().filter(|d| !d.is_empty()).collect(),
-            category,
-            min_confidence,
-            path_prefix: p.path_prefix.filter(|x| !x.is_empty()),
-            // One more row than asked tells whether a next page exists.
-            limit: Some(limit + 1),
-            offset: Some(offset),
-        };
+        let mut q = p.query(id)?;
+        let total = s.count_matching(&q)?;
+        // One more row than asked tells whether a next page exists.
+        q.limit = Some(limit + 1);
+        q.offset = Some(offset);
         let mut rows = s.findings(&q)?;
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
@@ -455,7 +476,7 @@ async fn findings(
             .into_iter()
             .map(|r| leakscope_report::ReportFinding::from_row(r, &catalog))
             .collect();
-        Ok(serde_json::json!({ "scan": id, "offset": offset, "limit": limit, "more": more, "findings": out }))
+        Ok(serde_json::json!({ "scan": id, "offset": offset, "limit": limit, "total": total, "more": more, "findings": out }))
     })
     .await?;
     Ok(Json(v))
@@ -546,16 +567,36 @@ fn start_impact(db: Arc<PathBuf>, cache: Arc<Mutex<HashMap<i64, serde_json::Valu
 
 async fn chart_detectors(
     State(state): State<AppState>,
-    ApiQuery(p): ApiQuery<ScanParam>,
+    ApiQuery(p): ApiQuery<FindingParams>,
 ) -> Result<Response, ApiError> {
+    p.query(0)?;
     let svg = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;
-        let mut totals: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-        for (d, _, _, n) in s.detector_counts(id)? {
-            *totals.entry(d).or_default() += n;
+        // The chart shows what the findings table shows: the same filters apply.
+        let q = p.query(id)?;
+        let catalog = leakscope_report::detector_catalog(s)?;
+        let mut totals: std::collections::BTreeMap<String, (leakscope_core::Severity, u64)> =
+            std::collections::BTreeMap::new();
+        for (d, category, confidence, n) in s.detector_counts(id)? {
+            let wanted = (q.detectors.is_empty() || q.detectors.contains(&d))
+                && q.category.is_none_or(|c| c == category)
+                && q.min_confidence.is_none_or(|m| confidence >= m);
+            if wanted {
+                let info = catalog.get(&d, category);
+                totals
+                    .entry(info.label().to_string())
+                    .or_insert((info.severity, 0))
+                    .1 += n;
+            }
         }
-        let mut items: Vec<(String, u64)> = totals.into_iter().collect();
-        items.sort_by_key(|item| std::cmp::Reverse(item.1));
+        let mut ranked: Vec<(String, (leakscope_core::Severity, u64))> =
+            totals.into_iter().collect();
+        // The most severe first, as everywhere else.
+        ranked.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(b.1 .1.cmp(&a.1 .1)));
+        let mut items: Vec<(String, u64)> = ranked
+            .into_iter()
+            .map(|(name, (sev, n))| (format!("{name} ({sev})"), n))
+            .collect();
         items.truncate(20);
         Ok(leakscope_report::html::bar_chart(
             "Findings by detector",

@@ -732,7 +732,7 @@ impl Store {
     pub fn for_each_pii_finding(
         &self,
         scans: &[i64],
-        mut f: impl FnMut(i64, &str, &str, &str, &str),
+        mut f: impl FnMut(i64, &str, &str, &str, &str, &str),
     ) -> Result<u64, StoreError> {
         if scans.is_empty() {
             return Ok(0);
@@ -757,11 +757,14 @@ impl Store {
                 }
                 // Findings without a record count as one record per object.
                 record.clear();
-                if !x.write_record(&mut record) {
+                let place = if x.write_record(&mut record) {
+                    place_of(&record)
+                } else {
                     record.push_str(location);
                     record.push_str(x.member);
-                }
-                f(scan, location, &record, x.detector, x.value_hash);
+                    &record
+                };
+                f(scan, location, &record, place, x.detector, x.value_hash);
                 n += 1;
                 true
             })?;
@@ -793,11 +796,12 @@ impl Store {
                 .unwrap_or_else(|| location.to_string())
         };
         let mut counter = leakscope_impact::ImpactCounter::new(config);
-        self.for_each_pii_finding(scans, |scan, location, record, detector, hash| {
+        self.for_each_pii_finding(scans, |scan, location, record, place, detector, hash| {
             let store = store_of(scan, location);
             counter.add(leakscope_impact::Observation {
                 store: &store,
                 record,
+                place,
                 detector,
                 value_hash: hash,
             });
@@ -1275,6 +1279,84 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many findings [`Store::for_each_finding`] would yield for `q` without its
+    /// limit and offset: the total a paged listing shows. Objects wholly under the path
+    /// prefix are counted from their per-blob counts; only an object the prefix reaches
+    /// into (one member of an archive) has its chunks read.
+    pub fn count_matching(&self, q: &FindingQuery) -> Result<u64, StoreError> {
+        let Some(scan) = (match q.scan_id {
+            Some(s) => Some(s),
+            None => self.latest_scan()?,
+        }) else {
+            return Ok(0);
+        };
+        let mut filter = String::new();
+        let mut args: Vec<rusqlite::types::Value> = vec![scan.into()];
+        if !q.detectors.is_empty() {
+            filter.push_str(&format!(
+                " AND b.detector IN ({})",
+                vec!["?"; q.detectors.len()].join(",")
+            ));
+            args.extend(q.detectors.iter().map(|d| d.clone().into()));
+        }
+        if let Some(c) = q.category {
+            filter.push_str(" AND b.category = ?");
+            args.push(c.as_str().to_string().into());
+        }
+        if let Some(min) = q.min_confidence {
+            let allowed: Vec<&str> = [Confidence::Low, Confidence::Medium, Confidence::High]
+                .into_iter()
+                .filter(|c| *c >= min)
+                .map(Confidence::as_str)
+                .collect();
+            filter.push_str(&format!(
+                " AND b.confidence IN ({})",
+                vec!["?"; allowed.len()].join(",")
+            ));
+            args.extend(allowed.into_iter().map(|a| a.to_string().into()));
+        }
+        let mut whole = format!(
+            "SELECT coalesce(sum(b.n), 0) FROM objects o JOIN blob_counts b ON b.blob_id = o.blob_id WHERE o.scan_id = ?1{filter}"
+        );
+        if let Some(prefix) = &q.path_prefix {
+            whole.push_str(&format!(
+                " AND substr(o.location, 1, {}) = ?",
+                prefix.chars().count()
+            ));
+            args.push(prefix.clone().into());
+        }
+        let mut total: i64 =
+            self.conn
+                .query_row(&whole, rusqlite::params_from_iter(args), |r| r.get(0))?;
+        if let Some(prefix) = &q.path_prefix {
+            // Objects the prefix reaches into: their members are matched one by one.
+            let mut stmt = self.conn.prepare(
+                "SELECT o.location, c.data FROM objects o JOIN finding_chunks c ON c.blob_id = o.blob_id
+                 WHERE o.scan_id = ?1 AND length(o.location) < length(?2)
+                   AND substr(?2, 1, length(o.location)) = o.location",
+            )?;
+            let mut rows = stmt.query(rusqlite::params![scan, prefix])?;
+            let mut path = String::new();
+            while let Some(r) = rows.next()? {
+                let location = r.get_ref(0)?.as_str()?;
+                chunk::for_each(r.get_ref(1)?.as_blob()?, |f| {
+                    path.clear();
+                    path.push_str(location);
+                    path.push_str(f.member);
+                    if path.starts_with(prefix.as_str())
+                        && (q.detectors.is_empty() || q.detectors.iter().any(|d| d == f.detector))
+                        && q.category.is_none_or(|c| c == f.category)
+                        && q.min_confidence.is_none_or(|m| f.confidence >= m)
+                    {
+                        total += 1;
+                    }
+                    true
+                })?;
+            }
+        }
+        Ok(total as u64)
+    }
+
     /// Counts findings of a scan (objects scanned in it and unchanged ones).
     pub fn count_findings(&self, scan: i64) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(
@@ -1287,6 +1369,15 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// What holds a record, from its key: the file of a line (`a.txt#line 3`), the table of
+/// a row (`db.sqlite!/users/7`), the collection of a document.
+fn place_of(record: &str) -> &str {
+    match record.rfind('#') {
+        Some(i) => &record[..i],
+        None => record.rfind('/').map_or(record, |i| &record[..i]),
+    }
+}
 
 /// Whether SQLite reported that another connection holds the lock.
 fn is_busy(e: &rusqlite::Error) -> bool {

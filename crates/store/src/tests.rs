@@ -306,6 +306,67 @@ fn a_version_4_database_keeps_its_findings_in_chunks() {
 }
 
 #[test]
+fn totals_match_what_listings_yield() {
+    let store = Store::in_memory().unwrap();
+    let scan = store.begin_scan("[\"dump\"]", "r").unwrap();
+    store.begin_batch().unwrap();
+    let mut a = finding("cn_mobile", "138****0001");
+    a.member = "!/in/a.csv".into();
+    let mut b = finding("email", "a***@x.org");
+    b.member = "!/in/b.csv".into();
+    b.confidence = Confidence::Low;
+    let blob = store
+        .insert_blob("h1", "r", 1, &[a.clone(), b.clone(), a.clone()])
+        .unwrap();
+    store
+        .add_object(scan, blob, "/dump/x.zip", 1, 0, false, None)
+        .unwrap();
+    let blob2 = store.insert_blob("h2", "r", 1, &[b.clone()]).unwrap();
+    store
+        .add_object(scan, blob2, "/dump/y.txt", 1, 0, false, None)
+        .unwrap();
+    store.commit_batch().unwrap();
+    let queries = [
+        FindingQuery::default(),
+        FindingQuery {
+            detectors: vec!["email".into()],
+            ..Default::default()
+        },
+        FindingQuery {
+            min_confidence: Some(Confidence::Medium),
+            ..Default::default()
+        },
+        FindingQuery {
+            path_prefix: Some("/dump/x".into()),
+            ..Default::default()
+        },
+        FindingQuery {
+            path_prefix: Some("/dump/x.zip!/in/b".into()),
+            ..Default::default()
+        },
+        FindingQuery {
+            path_prefix: Some("/nowhere".into()),
+            ..Default::default()
+        },
+    ];
+    for q in queries {
+        let mut listed = 0u64;
+        store
+            .for_each_finding(&q, |_| {
+                listed += 1;
+                true
+            })
+            .unwrap();
+        assert_eq!(
+            store.count_matching(&q).unwrap(),
+            listed,
+            "{:?}",
+            q.path_prefix
+        );
+    }
+}
+
+#[test]
 fn findings_are_filtered_and_paged_across_chunks() {
     let store = Store::in_memory().unwrap();
     let scan = store.begin_scan("[\"dump\"]", "r").unwrap();

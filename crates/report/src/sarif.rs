@@ -477,7 +477,7 @@ pub fn github_problems(doc: &serde_json::Value) -> Vec<String> {
                     }
                 }
                 if !phys["region"].is_null()
-                    && !phys["region"]["startLine"].as_i64().is_some_and(|l| l >= 1)
+                    && phys["region"]["startLine"].as_i64().is_none_or(|l| l < 1)
                 {
                     bad("region without startLine");
                 }

@@ -393,7 +393,7 @@ async fn summary(
                 }
             })
             .collect();
-        counts.sort_by(|a, b| b.severity.cmp(&a.severity));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.severity));
         let notices: Vec<serde_json::Value> = s
             .notices(id)?
             .into_iter()

@@ -109,7 +109,9 @@ fn identifiers_in_names_keys_headers_tables_and_errors_never_reach_an_artifact()
     for format in ["html", "json"] {
         let out = env.run(&["report", "--db", db, "--format", format, "--out", "-"]);
         assert_eq!(out.status.code(), Some(0), "report --format {format}");
-        leaks(&format!("report --format {format}"), &out.stdout);
+        // Break opportunities in paths (`<wbr>`) would hide an identifier from the search.
+        let text = String::from_utf8_lossy(&out.stdout).replace("<wbr>", "");
+        leaks(&format!("report --format {format}"), text.as_bytes());
     }
     let scans = env.run(&["scans", "--db", db]);
     leaks("scans", &scans.stdout);

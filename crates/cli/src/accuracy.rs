@@ -15,8 +15,8 @@
 //! forms folded, separators dropped, letters upper-cased). Values repeated in one file are
 //! counted once, so each figure is about distinct values per file.
 
-use crate::corpus::{id_check, luhn_complete, Rng};
 use anyhow::{bail, Context, Result};
+use leakscope_generate::corpus::{id_check, luhn_complete, Rng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;

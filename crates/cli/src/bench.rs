@@ -2,9 +2,9 @@
 //!
 //! Figures go to `docs/benchmarks.md`; they are measured here, never asserted by tests.
 
-use crate::corpus::Generator;
 use anyhow::{Context, Result};
 use leakscope_detect::{Engine, RuleFile};
+use leakscope_generate::corpus::Generator;
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -163,7 +163,7 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
     let store = Store::open(db)?;
     let scan = store.begin_scan("[\"synthetic\"]", "bench")?;
     let key = HashKey::insecure_test_key();
-    let mut rng = crate::corpus::Rng::new(seed);
+    let mut rng = leakscope_generate::corpus::Rng::new(seed);
     let per_file = 30_000u64;
     let files = findings.div_ceil(per_file);
     let t = Instant::now();
@@ -231,7 +231,7 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
 /// free-text note and a timestamp), about 250 bytes each.
 pub fn records(count: u64, format: &str, seed: u64) -> Result<()> {
     use std::io::Write;
-    let mut g = crate::corpus::Generator::new(seed);
+    let mut g = leakscope_generate::corpus::Generator::new(seed);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     if !matches!(format, "csv" | "jsonl") {

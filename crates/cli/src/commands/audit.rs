@@ -8,9 +8,11 @@
 //! runs an ordinary sampled scan through the same credential-free access the probe used,
 //! then counts findings and distinct people in it.
 
+use super::{db_path, hash_key};
+use crate::args::AuditArgs;
+use crate::engine::{build_engine, BuiltEngine};
 use crate::filter::Filter;
 use crate::scan::{self, ScanPlan};
-use crate::{build_engine, db_path, hash_key, AuditArgs, BuiltEngine};
 use anyhow::{bail, Context, Result};
 use leakscope_core::DetectorInfo;
 use leakscope_exposure::{Exposure, ProbeConfig, Target};

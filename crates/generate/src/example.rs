@@ -5,16 +5,50 @@
 //! with this command, and the end-to-end tests and benchmarks use it too.
 
 use crate::corpus::{Generator, Rng, BULK_KINDS};
-use anyhow::{Context, Result};
+use base64::Engine as _;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why a dataset could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GenerateError {
+    /// Writing a file or directory failed.
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Building an archive failed.
+    #[error("building an archive: {0}")]
+    Archive(#[from] std::io::Error),
+    /// Building a zip archive failed.
+    #[error("building a zip archive: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    /// Writing a JSON example failed.
+    #[error("writing JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Building the SQLite example failed.
+    #[error("building the SQLite example: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+type Result<T> = std::result::Result<T, GenerateError>;
+
+/// Attaches the path to an IO error.
+fn at(path: &Path) -> impl FnOnce(std::io::Error) -> GenerateError + '_ {
+    move |source| GenerateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 fn write(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        std::fs::create_dir_all(parent).map_err(at(parent))?;
     }
-    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(&path, bytes).map_err(at(&path))
 }
 
 fn zip_bytes(members: &[(&str, Vec<u8>)]) -> Result<Vec<u8>> {
@@ -71,7 +105,7 @@ pub fn generate(dir: &Path, mib: usize, seed: u64) -> Result<()> {
 fn generate_part(dir: &Path, mib: usize, seed: u64) -> Result<()> {
     let mut g = Generator::new(seed);
     let mut rng = Rng::new(seed ^ 0x5eed);
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(at(dir))?;
 
     // The bulk of the size: chat, logs, exports and decoy-heavy tables in the shares of
     // `BULK_KINDS`. The other files take about 100 KiB.
@@ -221,7 +255,7 @@ fn generate_part(dir: &Path, mib: usize, seed: u64) -> Result<()> {
 
     // Mail with an attachment.
     let attachment = format!("姓名,手机\n{},{}\n", g.name(), g.mobile());
-    let b64 = base64_encode(attachment.as_bytes());
+    let b64 = base64_lines(attachment.as_bytes());
     let mbox = format!(
         "From ops@example.com Mon Jan  1 00:00:00 2024\nFrom: Ops <ops@example.com>\nTo: li.lei@example.cn\nSubject: 名单\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n请核对，报案人手机 {}。\n--b1\nContent-Type: text/csv; name=\"list.csv\"\nContent-Disposition: attachment; filename=\"list.csv\"\nContent-Transfer-Encoding: base64\n\n{b64}\n--b1--\n",
         g.mobile()
@@ -230,7 +264,9 @@ fn generate_part(dir: &Path, mib: usize, seed: u64) -> Result<()> {
 
     // An SQLite database file.
     let db_path = dir.join("db/customers.sqlite");
-    std::fs::create_dir_all(db_path.parent().expect("has parent"))?;
+    if let Some(parent) = db_path.parent() {
+        std::fs::create_dir_all(parent).map_err(at(parent))?;
+    }
     let _ = std::fs::remove_file(&db_path);
     let conn = rusqlite::Connection::open(&db_path)?;
     conn.execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, mobile TEXT, card_no TEXT);")?;
@@ -267,9 +303,8 @@ fn generate_part(dir: &Path, mib: usize, seed: u64) -> Result<()> {
     Ok(())
 }
 
-/// Standard base64 with line breaks every 76 characters, as MIME writes it.
-fn base64_encode(data: &[u8]) -> String {
-    use base64::Engine as _;
+/// Base64 in lines of 76 characters, as MIME bodies are written.
+fn base64_lines(data: &[u8]) -> String {
     let flat = base64::engine::general_purpose::STANDARD.encode(data);
     flat.as_bytes()
         .chunks(76)

@@ -5,8 +5,10 @@
 //! (`docs/output-formats.md`): fields are added, never renamed or removed. Serializable
 //! wire types live here and nowhere else.
 
+pub mod audit;
 mod csv;
 pub mod html;
+pub mod impact;
 mod json;
 mod jsonl;
 pub mod sarif;

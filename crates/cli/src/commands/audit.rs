@@ -16,48 +16,14 @@ use crate::scan::{self, ScanPlan};
 use anyhow::{bail, Context, Result};
 use leakscope_core::DetectorInfo;
 use leakscope_exposure::{Exposure, ProbeConfig, Target};
+use leakscope_report::audit::{write_verdict, Classification, Verdict};
 use leakscope_report::{Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_sources::stores::StoreOptions;
 use leakscope_sources::walk::WalkOptions;
 use leakscope_sources::Limits;
 use leakscope_store::Store;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// What a sampled scan of an exposed store found.
-#[derive(Debug, Serialize)]
-struct Classification {
-    /// The scan whose findings these are (`leakscope findings --scan N`).
-    scan_id: Option<i64>,
-    /// At most this many objects, documents or rows were read per prefix, collection or
-    /// table.
-    sample: u64,
-    /// Objects or record batches read.
-    objects: u64,
-    /// Findings in the sample.
-    findings: u64,
-    /// Records (documents, rows, lines) in the sample that hold personal data.
-    records_exposed: u64,
-    /// Distinct people in the sample, linked by strong identifiers.
-    distinct_people: u64,
-    /// Distinct values per identifier type.
-    distinct_identifiers: BTreeMap<String, u64>,
-    /// Findings per detector.
-    by_detector: BTreeMap<String, u64>,
-    /// Objects or collections that could not be read.
-    errors: u64,
-}
-
-/// One output record: the verdict, and the classification when one was made.
-#[derive(Serialize)]
-struct AuditRecord<'a> {
-    #[serde(flatten)]
-    exposure: &'a Exposure,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    classification: Option<&'a Classification>,
-}
 
 /// Shared state of one audit run.
 struct Auditor {
@@ -141,7 +107,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<i32> {
             (Some(access), true) => Some(auditor.classify(access, row)?),
             _ => None,
         };
-        print(&args.format, &verdict, classification.as_ref())?;
+        print(args.format == "jsonl", &verdict, classification.as_ref())?;
     }
     Ok(if unknown_any {
         2
@@ -228,52 +194,17 @@ impl Auditor {
     }
 }
 
-fn print(format: &str, verdict: &Exposure, classification: Option<&Classification>) -> Result<()> {
-    if format == "jsonl" {
-        let record = AuditRecord {
-            exposure: verdict,
-            classification,
-        };
-        println!("{}", serde_json::to_string(&record)?);
-        return Ok(());
-    }
-    let word = match verdict.exposed {
-        Some(true) => "EXPOSED",
-        Some(false) => "protected",
-        None => "unknown",
+/// Writes one target's record through the report crate's audit format.
+fn print(jsonl: bool, verdict: &Exposure, classification: Option<&Classification>) -> Result<()> {
+    let v = Verdict {
+        kind: "exposure",
+        target: verdict.target.clone(),
+        service: verdict.service.as_str().to_string(),
+        exposed: verdict.exposed,
+        evidence: verdict.evidence.clone(),
     };
-    println!(
-        "{:<9} {:<8} {}  {}",
-        word,
-        verdict.service.as_str(),
-        verdict.target,
-        verdict.evidence
-    );
-    if let Some(c) = classification {
-        let identifiers: Vec<String> = c
-            .distinct_identifiers
-            .iter()
-            .map(|(d, n)| format!("{d} {n}"))
-            .collect();
-        println!(
-            "{:<18} sample of at most {} per collection/table/prefix: {} objects, {} findings, {} records with personal data, {} distinct people{}{}",
-            "",
-            c.sample,
-            c.objects,
-            c.findings,
-            c.records_exposed,
-            c.distinct_people,
-            if identifiers.is_empty() {
-                String::new()
-            } else {
-                format!(" (distinct: {})", identifiers.join(", "))
-            },
-            match c.scan_id {
-                Some(id) => format!("; details: leakscope findings --scan {id}"),
-                None => String::new(),
-            }
-        );
-    }
+    let mut out = std::io::stdout().lock();
+    write_verdict(&mut out, jsonl, &v, classification)?;
     Ok(())
 }
 

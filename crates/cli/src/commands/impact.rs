@@ -4,6 +4,7 @@ use super::{db_path, known_scan};
 use crate::args::ImpactArgs;
 use anyhow::{bail, Result};
 use leakscope_store::Store;
+use std::io::Write;
 
 /// Chooses the scans an impact count covers.
 fn impact_scans(store: &Store, args: &ImpactArgs) -> Result<Vec<i64>> {
@@ -30,14 +31,16 @@ pub(crate) fn run(args: ImpactArgs) -> Result<i32> {
         bail!("no scans recorded; run `leakscope scan` first");
     }
     let report = compute_impact(&store, &scans, args.exact_limit)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format.as_str() {
-        "json" => println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "scans": scans, "impact": report }))?
-        ),
-        "text" => print_impact(&scans, &report),
+        "json" => leakscope_report::impact::write_json(&mut out, &scans, &report)?,
+        "text" => {
+            let catalog = leakscope_report::detector_catalog(&store)?;
+            leakscope_report::impact::write_text(&mut out, &scans, &report, &catalog)?
+        }
         other => bail!("unknown format `{other}` (text, json)"),
     }
+    out.flush()?;
     Ok(0)
 }
 
@@ -55,42 +58,4 @@ pub(crate) fn compute_impact(
             linking,
         },
     )?)
-}
-
-fn print_impact(scans: &[i64], r: &leakscope_impact::ImpactReport) {
-    let ids: Vec<String> = scans.iter().map(|s| s.to_string()).collect();
-    let mode = if r.mode == "exact" {
-        "exact counts".to_string()
-    } else {
-        format!(
-            "estimated, ±{:.1}% standard error",
-            r.relative_error * 100.0
-        )
-    };
-    println!("Impact of scan {} ({mode})", ids.join(", "));
-    println!("  records exposed:  {:>12}", r.records_exposed);
-    println!(
-        "  distinct people:  {:>12}   (linked by ID numbers, phones, e-mail, IMSI, cards)",
-        r.distinct_people
-    );
-    println!(
-        "  records with only names, addresses or other shared identifiers: {}",
-        r.records_with_only_weak_identifiers
-    );
-    println!();
-    println!("  {:<28} {:>12} {:>12}", "identifier", "distinct", "found");
-    for d in &r.by_identifier {
-        println!(
-            "  {:<28} {:>12} {:>12}",
-            d.detector, d.distinct, d.occurrences
-        );
-    }
-    println!();
-    println!("  {:<40} {:>12} {:>12}", "store", "records", "people");
-    for s in &r.by_store {
-        println!(
-            "  {:<40} {:>12} {:>12}",
-            s.store, s.records_exposed, s.distinct_people
-        );
-    }
 }

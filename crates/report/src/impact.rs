@@ -54,15 +54,17 @@ pub fn write_text(
             if d.links_people { "yes" } else { "no" }
         )?;
     }
+    // Numbers first and names last: a path of any length or script (CJK characters are
+    // two columns wide) cannot push the columns out of line.
     writeln!(out)?;
-    writeln!(out, "  {:<48} {:>12} {:>12}", "store", "records", "people")?;
+    writeln!(out, "  {:>12} {:>12}  store", "records", "people")?;
     for s in &r.by_store {
         writeln!(
             out,
-            "  {:<48} {:>12} {:>12}",
-            s.store,
+            "  {:>12} {:>12}  {}",
             thousands(s.records_exposed),
-            thousands(s.distinct_people)
+            thousands(s.distinct_people),
+            s.store
         )?;
     }
     if !r.by_place.is_empty() {
@@ -70,16 +72,16 @@ pub fn write_text(
         writeln!(out)?;
         writeln!(
             out,
-            "  {:<48} {:>12} {:>12}",
-            "file, table or collection (most people first)", "records", "people"
+            "  {:>12} {:>12}  file, table or collection (most people first)",
+            "records", "people"
         )?;
         for p in r.by_place.iter().take(SHOWN) {
             writeln!(
                 out,
-                "  {:<48} {:>12} {:>12}",
-                p.place,
+                "  {:>12} {:>12}  {}",
                 thousands(p.records_exposed),
-                thousands(p.distinct_people)
+                thousands(p.distinct_people),
+                p.place
             )?;
         }
         if r.by_place.len() > SHOWN {

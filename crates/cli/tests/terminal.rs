@@ -87,3 +87,42 @@ fn a_reader_that_goes_away_ends_findings_quietly_with_the_sigpipe_status() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn text_output_is_in_path_order_whatever_the_threads() {
+    let env = Env::new();
+    for i in 0..40 {
+        // Sizes vary so that workers finish out of order.
+        let filler = "x".repeat((40 - i) * 2_000);
+        env.write(
+            &format!("d/f{i:02}.txt"),
+            format!("{filler}\n身份证 {}\n", resident_id(200 + i as u32)).as_bytes(),
+        );
+    }
+    let run = |threads: &str| {
+        let out = env.run(&[
+            "scan",
+            "d",
+            "--no-db",
+            "--no-progress",
+            "--color",
+            "never",
+            "-j",
+            threads,
+        ]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let headings: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("d/"))
+            .map(str::to_string)
+            .collect();
+        headings
+    };
+    let one = run("1");
+    let four = run("4");
+    assert_eq!(one.len(), 40);
+    assert_eq!(one, four, "the same order with one thread and with four");
+    let mut sorted = one.clone();
+    sorted.sort();
+    assert_eq!(one, sorted, "in path order");
+}

@@ -11,12 +11,23 @@ const MOST_SEVERE_SHOWN: usize = 10;
 /// How many of those may come from one detector.
 const PER_DETECTOR_SHOWN: usize = 2;
 
+/// Findings held back to print in path order: workers finish objects in whatever order, and
+/// output a person reads (or a diff compares) should not depend on it. Beyond this many,
+/// what is held is printed in order and the rest streams as it comes, so memory stays
+/// bounded on a dump with millions of findings.
+const SORTED_FINDINGS: usize = 100_000;
+
 pub(crate) struct TextPrinter {
     out: Box<dyn Write + Send>,
     options: PrinterOptions,
     /// The first findings of the highest severity seen, repeated before the summary so a
     /// private key is not lost among thousands of phone numbers above it.
     most_severe: Vec<Remembered>,
+    /// Objects held back for path order (see [`SORTED_FINDINGS`]), and their findings.
+    held: Vec<(String, Vec<ReportFinding>)>,
+    held_findings: usize,
+    /// Set once the hold overflowed: everything after streams.
+    streaming: bool,
 }
 
 impl TextPrinter {
@@ -25,7 +36,32 @@ impl TextPrinter {
             out,
             options,
             most_severe: Vec::new(),
+            held: Vec::new(),
+            held_findings: 0,
+            streaming: false,
         }
+    }
+
+    /// Prints what is held, in path order. Batches of one object keep their order (the
+    /// sort is stable) and print as one.
+    fn release(&mut self) -> io::Result<()> {
+        let mut held = std::mem::take(&mut self.held);
+        self.held_findings = 0;
+        held.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut i = 0;
+        while i < held.len() {
+            let mut j = i + 1;
+            while j < held.len() && held[j].0 == held[i].0 {
+                j += 1;
+            }
+            let mut all = std::mem::take(&mut held[i].1);
+            for batch in &mut held[i + 1..j] {
+                all.append(&mut batch.1);
+            }
+            self.print_object(&all)?;
+            i = j;
+        }
+        Ok(())
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -108,9 +144,46 @@ impl Printer for TextPrinter {
         !self.options.quiet
     }
 
-    fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
+    fn object(&mut self, path: &str, findings: &[ReportFinding]) -> io::Result<()> {
         if self.options.quiet || findings.is_empty() {
             return Ok(());
+        }
+        if self.streaming {
+            return self.print_object(findings);
+        }
+        self.held.push((path.to_string(), findings.to_vec()));
+        self.held_findings += findings.len();
+        if self.held_findings > SORTED_FINDINGS {
+            self.release()?;
+            self.streaming = true;
+        }
+        Ok(())
+    }
+
+    fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
+        if self.options.quiet && n.kind != "error" {
+            return Ok(());
+        }
+        let tag = match n.kind.as_str() {
+            "error" => self.paint("1;31", "error"),
+            "skip" => self.paint("33", "skipped"),
+            _ => self.paint("2", "note"),
+        };
+        writeln!(self.out, "{tag}: {}: {}", n.path, n.message)
+    }
+
+    fn finish(&mut self, s: &Summary, _detectors: &[DetectorInfo]) -> io::Result<()> {
+        self.release()?;
+        self.print_tail(s)
+    }
+}
+
+impl TextPrinter {
+    /// Prints the findings of one object under their member or record headings.
+    fn print_object(&mut self, findings: &[ReportFinding]) -> io::Result<()> {
+        // Remembered in print order, so the list does not depend on which worker was first.
+        for f in findings {
+            self.remember(f);
         }
         // Grouped by member or record, in the order the object yielded them (rows in
         // table order, lines in file order).
@@ -121,9 +194,6 @@ impl Printer for TextPrinter {
                 Some((_, v)) => v.push(f),
                 None => groups.push((h, vec![f])),
             }
-        }
-        for f in findings {
-            self.remember(f);
         }
         for (h, fs) in groups {
             let header = self.paint("1;35", h);
@@ -157,19 +227,8 @@ impl Printer for TextPrinter {
         Ok(())
     }
 
-    fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
-        if self.options.quiet && n.kind != "error" {
-            return Ok(());
-        }
-        let tag = match n.kind.as_str() {
-            "error" => self.paint("1;31", "error"),
-            "skip" => self.paint("33", "skipped"),
-            _ => self.paint("2", "note"),
-        };
-        writeln!(self.out, "{tag}: {}: {}", n.path, n.message)
-    }
-
-    fn finish(&mut self, s: &Summary, _detectors: &[DetectorInfo]) -> io::Result<()> {
+    /// The most severe findings again, then the summary.
+    fn print_tail(&mut self, s: &Summary) -> io::Result<()> {
         if let Some(top) = self.most_severe.first().map(|m| m.severity) {
             let title = format!("Most severe findings ({top}):");
             writeln!(self.out, "{}", self.paint("1", &title))?;

@@ -248,3 +248,59 @@ fn inline_ignores_drop_their_line_and_are_counted() {
 fn thousands(n: usize) -> String {
     leakscope_report::thousands(n as u64)
 }
+
+#[test]
+fn sarif_of_50_mib_of_generated_data_is_accepted_by_github() {
+    let env = Env::new();
+    let data = env.dir().join("data");
+    let out = env.run(&["generate", data.to_str().unwrap(), "--mib", "50"]);
+    assert!(out.status.success());
+    let out = env.run(&[
+        "scan",
+        "data",
+        "--no-db",
+        "--no-progress",
+        "--format",
+        "sarif",
+        "-o",
+        "big.sarif",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(env.dir().join("big.sarif")).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let problems = leakscope_report::sarif::github_problems(&doc);
+    assert!(
+        problems.is_empty(),
+        "{:#?}",
+        &problems[..problems.len().min(20)]
+    );
+    let run = &doc["runs"][0];
+    assert_eq!(
+        run["results"].as_array().unwrap().len(),
+        25_000,
+        "GitHub's cap"
+    );
+    assert_eq!(run["properties"]["capped"], true);
+    assert!(run["properties"]["findings"].as_u64().unwrap() > 100_000);
+    // The most severe are kept: no low-severity result while critical ones were dropped.
+    let levels: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["properties"]["severity"].as_str().unwrap())
+        .collect();
+    assert!(
+        levels.iter().all(|l| *l == "critical" || *l == "high"),
+        "most severe kept"
+    );
+    // GitHub takes files up to 10 MB gzipped.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &bytes).unwrap();
+    let compressed = gz.finish().unwrap().len();
+    assert!(compressed < 10_000_000, "{compressed} bytes gzipped");
+}

@@ -17,6 +17,9 @@ pub enum MaskStyle {
     /// Keep scheme, user and host of a URI, hide the password
     /// (`mongodb://admin:****@db.internal:27017/app`).
     Uri,
+    /// A coordinate pair as its numbers only, to one decimal (about 10 km):
+    /// `31.2***,121.4***`, whatever labels or keys surrounded them in the text.
+    Coordinates,
 }
 
 impl MaskStyle {
@@ -28,6 +31,7 @@ impl MaskStyle {
             "email" => Some(MaskStyle::Email),
             "block" => Some(MaskStyle::Block),
             "uri" => Some(MaskStyle::Uri),
+            "coordinates" => Some(MaskStyle::Coordinates),
             _ => None,
         }
     }
@@ -45,6 +49,7 @@ pub fn mask_value(value: &str, style: MaskStyle) -> String {
     }
     let chars: Vec<char> = value.chars().collect();
     match style {
+        MaskStyle::Coordinates => mask_coordinates(value).unwrap_or_else(|| mask_ends(&chars)),
         MaskStyle::Ends => mask_ends(&chars),
         MaskStyle::FirstChar => {
             let mut out = String::new();
@@ -122,9 +127,55 @@ fn mask_ends(chars: &[char]) -> String {
     out
 }
 
+/// The decimal numbers of a coordinate pair, each cut after its first decimal; `None`
+/// unless there are exactly two.
+fn mask_coordinates(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut numbers = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = if i > 0 && bytes[i - 1] == b'-' {
+                i - 1
+            } else {
+                i
+            };
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit() {
+                numbers.push(format!("{}***", &value[start..i + 2]));
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    (numbers.len() == 2).then(|| numbers.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_lose_their_labels_and_precision() {
+        for (text, masked) in [
+            (
+                "\"lat\": 31.230416, \"lng\": 121.473701",
+                "31.2***,121.4***",
+            ),
+            ("纬度：39.9042，经度：116.4074", "39.9***,116.4***"),
+            ("-33.8688, 151.2093", "-33.8***,151.2***"),
+        ] {
+            assert_eq!(mask_value(text, MaskStyle::Coordinates), masked);
+        }
+        // Not a pair: masked like any value, never shown whole.
+        assert_ne!(mask_value("31.2304", MaskStyle::Coordinates), "31.2304");
+    }
 
     #[test]
     fn spec_examples() {

@@ -25,7 +25,7 @@ pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
 
 /// Version of the built-in catalog. Part of the incremental-rescan key: when it changes,
 /// previously scanned objects are scanned again.
-pub const CATALOG_VERSION: &str = concat!("builtin-", env!("CARGO_PKG_VERSION"), "-r1");
+pub const CATALOG_VERSION: &str = concat!("builtin-", env!("CARGO_PKG_VERSION"), "-r2");
 
 /// One rule file as written.
 #[derive(Debug, Clone, Deserialize)]

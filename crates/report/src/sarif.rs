@@ -33,6 +33,10 @@ const SRCROOT: &str = "%SRCROOT%";
 pub(crate) struct SarifPrinter {
     out: Box<dyn Write + Send>,
     all: Collected,
+    /// Findings seen, kept or not.
+    seen: usize,
+    /// The order each kept finding arrived in (parallel to `all.findings`).
+    arrival: Vec<usize>,
     base: Option<PathBuf>,
     max_results: usize,
 }
@@ -46,6 +50,8 @@ impl SarifPrinter {
         SarifPrinter {
             out,
             all: Collected::default(),
+            seen: 0,
+            arrival: Vec::new(),
             base,
             max_results: max_results.unwrap_or(GITHUB_MAX_RESULTS),
         }
@@ -265,9 +271,45 @@ impl SarifPrinter {
     }
 }
 
+impl SarifPrinter {
+    /// Keeps the `max_results` most severe and most certain findings, in path order. Ties
+    /// are broken by path and position, not by arrival, so the same data gives the same
+    /// results whichever worker finished first.
+    fn keep_most_severe(&mut self) {
+        let findings = std::mem::take(&mut self.all.findings);
+        let arrival = std::mem::take(&mut self.arrival);
+        let mut kept: Vec<(usize, ReportFinding)> = arrival.into_iter().zip(findings).collect();
+        if kept.len() > self.max_results {
+            kept.sort_by(|(a, fa), (b, fb)| {
+                fb.severity
+                    .cmp(&fa.severity)
+                    .then(fb.confidence.cmp(&fa.confidence))
+                    .then(fa.path.cmp(&fb.path))
+                    .then(fa.offset.cmp(&fb.offset))
+                    .then(a.cmp(b))
+            });
+            kept.truncate(self.max_results);
+        }
+        // Path order; within an object, the order it yielded its findings.
+        kept.sort_by(|(a, fa), (b, fb)| fa.path.cmp(&fb.path).then(a.cmp(b)));
+        for (a, f) in kept {
+            self.arrival.push(a);
+            self.all.findings.push(f);
+        }
+    }
+}
+
 impl Printer for SarifPrinter {
     fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
-        self.all.object(findings)
+        self.all.object(findings)?;
+        self.arrival.extend(self.seen..self.seen + findings.len());
+        self.seen += findings.len();
+        // Only the results that can make the cut are kept: memory stays at about twice
+        // the cap whatever the number of findings.
+        if self.all.findings.len() >= self.max_results.saturating_mul(2).max(1024) {
+            self.keep_most_severe();
+        }
+        Ok(())
     }
 
     fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
@@ -284,26 +326,13 @@ impl Printer for SarifPrinter {
             index.insert(&d.id, descriptors.len() as i64);
             descriptors.push(rule(d));
         }
-        // Over the cap, the most severe and most certain findings are the ones kept.
-        let total = self.all.findings.len();
-        let mut order: Vec<usize> = (0..total).collect();
-        if total > self.max_results {
-            order.sort_by(|a, b| {
-                let (fa, fb) = (&self.all.findings[*a], &self.all.findings[*b]);
-                fb.severity
-                    .cmp(&fa.severity)
-                    .then(fb.confidence.cmp(&fa.confidence))
-                    .then(a.cmp(b))
-            });
-            order.truncate(self.max_results);
-            order.sort_unstable();
-        }
-        let results: Vec<sarif::Result> = order
+        self.keep_most_severe();
+        let total = self.seen;
+        let results: Vec<sarif::Result> = self
+            .all
+            .findings
             .iter()
-            .map(|i| {
-                let f = &self.all.findings[*i];
-                self.result(f, index.get(f.detector.as_str()).copied())
-            })
+            .map(|f| self.result(f, index.get(f.detector.as_str()).copied()))
             .collect();
         let mut notifications: Vec<sarif::Notification> = self
             .all

@@ -75,30 +75,7 @@ fn the_summary_reaches_the_terminal_with_people_when_results_go_to_a_file() {
 fn sarif_of_the_bundled_example_meets_githubs_requirements() {
     let env = Env::new();
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/leak-dump");
-    let out = env.run(&[
-        "scan",
-        example.to_str().unwrap(),
-        "--no-db",
-        "--no-progress",
-        "--format",
-        "sarif",
-        "-o",
-        "example.sarif",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(env.dir().join("example.sarif")).unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let problems = leakscope_report::sarif::github_problems(&doc);
-    assert!(
-        problems.is_empty(),
-        "{:#?}",
-        &problems[..problems.len().min(20)]
-    );
+    let doc = sarif_for_github(&env, example.to_str().unwrap(), "example.sarif");
     let run = &doc["runs"][0];
     let results = run["results"].as_array().unwrap();
     assert!(results.len() > 5_000);
@@ -245,6 +222,36 @@ fn inline_ignores_drop_their_line_and_are_counted() {
     );
 }
 
+/// Scans `target` to a SARIF file and returns the document, which must meet GitHub's
+/// documented requirements.
+fn sarif_for_github(env: &Env, target: &str, file: &str) -> serde_json::Value {
+    let out = env.run(&[
+        "scan",
+        target,
+        "--no-db",
+        "--no-progress",
+        "--format",
+        "sarif",
+        "-o",
+        file,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(env.dir().join(file)).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let problems = leakscope_report::sarif::github_problems(&doc);
+    assert!(
+        problems.is_empty(),
+        "{:#?}",
+        &problems[..problems.len().min(20)]
+    );
+    doc
+}
+
 fn thousands(n: usize) -> String {
     leakscope_report::thousands(n as u64)
 }
@@ -255,30 +262,8 @@ fn sarif_of_50_mib_of_generated_data_is_accepted_by_github() {
     let data = env.dir().join("data");
     let out = env.run(&["generate", data.to_str().unwrap(), "--mib", "50"]);
     assert!(out.status.success());
-    let out = env.run(&[
-        "scan",
-        "data",
-        "--no-db",
-        "--no-progress",
-        "--format",
-        "sarif",
-        "-o",
-        "big.sarif",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let doc = sarif_for_github(&env, "data", "big.sarif");
     let bytes = std::fs::read(env.dir().join("big.sarif")).unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    let problems = leakscope_report::sarif::github_problems(&doc);
-    assert!(
-        problems.is_empty(),
-        "{:#?}",
-        &problems[..problems.len().min(20)]
-    );
     let run = &doc["runs"][0];
     assert_eq!(
         run["results"].as_array().unwrap().len(),

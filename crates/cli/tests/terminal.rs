@@ -1,8 +1,9 @@
 //! What reaches the terminal: the summary when results go to a file, colours on request
-//! and never by surprise, counts with the right plural.
+//! and never by surprise, counts with the right plural, rows under one heading, files in
+//! path order, masks that show no keys.
 
 mod common;
-use common::{resident_id, Env};
+use common::{resident_id, sqlite, Env};
 
 #[test]
 fn results_in_a_file_still_leave_a_summary_on_the_terminal() {
@@ -125,4 +126,63 @@ fn text_output_is_in_path_order_whatever_the_threads() {
     let mut sorted = one.clone();
     sorted.sort();
     assert_eq!(one, sorted, "in path order");
+}
+
+#[test]
+fn table_rows_print_under_one_heading_with_their_cells() {
+    let env = Env::new();
+    let rows = [("张伟", resident_id(300)), ("李娜", resident_id(301))];
+    let rows: Vec<(&str, &str)> = rows.iter().map(|(n, id)| (*n, id.as_str())).collect();
+    sqlite(env.dir(), "people.db", &rows);
+    let out = env.run(&[
+        "scan",
+        "people.db",
+        "--no-db",
+        "--no-progress",
+        "--color",
+        "never",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let headings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("people.db"))
+        .collect();
+    assert_eq!(
+        headings,
+        ["people.db!/people/1", "people.db!/people/2"],
+        "{text}"
+    );
+    assert!(
+        text.contains("[real_name]") && text.contains("[id_card]"),
+        "{text}"
+    );
+    // Sizes in the same binary units as the progress bar.
+    assert!(
+        text.contains(" KiB in ") || text.contains(" B in "),
+        "{text}"
+    );
+}
+
+#[test]
+fn coordinate_masks_show_numbers_not_keys() {
+    let env = Env::new();
+    env.write(
+        "track.txt",
+        b"pos {\"lat\": 31.230416, \"lng\": 121.473701}\n",
+    );
+    let out = env.run(&[
+        "scan",
+        "track.txt",
+        "--no-db",
+        "--no-progress",
+        "--color",
+        "never",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("31.2***,121.4***"), "{text}");
+    assert!(!text.contains("\"lat"), "{text}");
+    assert!(
+        !text.contains("230416") && !text.contains("473701"),
+        "{text}"
+    );
 }

@@ -101,12 +101,14 @@ pub struct Filter {
     baseline: HashSet<String>,
     /// Counts by reason: allowlist, baseline, inline ignore. Workers share the filter.
     counts: [AtomicU64; 3],
+    /// What the filter drops, as one hash (see [`Filter::fingerprint`]).
+    fingerprint: Option<String>,
 }
 
 impl Filter {
     /// Builds the filter from the configuration and an optional baseline file.
     pub fn new(config: &Config, baseline: Option<&Path>) -> Result<Filter> {
-        let values = config
+        let values: HashSet<String> = config
             .allowlist
             .values
             .iter()
@@ -125,12 +127,35 @@ impl Filter {
             None => HashSet::new(),
             Some(p) => read_baseline(p)?,
         };
+        let fingerprint = {
+            let mut parts: Vec<String> = values.iter().cloned().collect();
+            parts.extend(config.allowlist.paths.iter().map(|g| format!("path:{g}")));
+            parts.extend(baseline.iter().map(|f| format!("baseline:{f}")));
+            parts.sort();
+            (!parts.is_empty()).then(|| {
+                let mut h = blake3::Hasher::new();
+                for p in &parts {
+                    h.update(p.as_bytes());
+                    h.update(&[0]);
+                }
+                h.finalize().to_hex()[..16].to_string()
+            })
+        };
         Ok(Filter {
             values,
             paths,
             baseline,
             counts: Default::default(),
+            fingerprint,
         })
+    }
+
+    /// A hash of everything the filter drops, `None` when it drops nothing. Findings are
+    /// filtered before they are stored, so it is part of the ruleset that keys rescans: an
+    /// object scanned under another allowlist or baseline is scanned again rather than its
+    /// stored findings reused.
+    pub fn fingerprint(&self) -> Option<&str> {
+        self.fingerprint.as_deref()
     }
 
     /// True when any allowlist or baseline is set (otherwise nothing is ever dropped).

@@ -252,6 +252,45 @@ fn sarif_for_github(env: &Env, target: &str, file: &str) -> serde_json::Value {
     doc
 }
 
+#[test]
+fn a_new_baseline_applies_to_objects_already_recorded() {
+    let env = Env::new();
+    dump(&env);
+    let db = env.home.path().join("b.db");
+    let db = db.to_str().unwrap();
+    let first = env.run(&[
+        "scan",
+        "dump",
+        "--db",
+        db,
+        "--no-progress",
+        "-q",
+        "--write-baseline",
+        "base.json",
+    ]);
+    assert_eq!(first.status.code(), Some(1));
+    // The same unchanged files, now with the baseline: its findings are not reported.
+    let out = env.run(&[
+        "scan",
+        "dump",
+        "--db",
+        db,
+        "--no-progress",
+        "-q",
+        "--baseline",
+        "base.json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let summary = String::from_utf8(out.stdout).unwrap();
+    assert!(summary.starts_with("0 findings\n"), "{summary}");
+    assert!(summary.contains("suppressed: "), "{summary}");
+}
+
 fn thousands(n: usize) -> String {
     leakscope_report::thousands(n as u64)
 }

@@ -310,7 +310,10 @@ pub fn summary_text(s: &Summary) -> String {
     if s.implants > 0 {
         facts.push(counted(s.implants, "implant", "implants"));
     }
-    text.push_str(&format!("\n  {}", facts.join(", ")));
+    // Nothing found: no people and no secrets to mention.
+    if s.findings > 0 {
+        text.push_str(&format!("\n  {}", facts.join(", ")));
+    }
     // One line per severity, most severe first, each listing its detectors by count.
     for sev in Severity::DESCENDING {
         let mut here: Vec<(&str, u64)> = s

@@ -115,9 +115,15 @@ pub(crate) fn run(args: ScanArgs) -> Result<i32> {
     let plan = scan::ScanPlan {
         engine: &built.engine,
         redaction: built.redaction(),
-        ruleset: match &yara {
-            Some(y) => format!("{}+yara:{}", built.ruleset, y.fingerprint),
-            None => built.ruleset.clone(),
+        ruleset: {
+            let mut ruleset = built.ruleset.clone();
+            if let Some(y) = &yara {
+                ruleset.push_str(&format!("+yara:{}", y.fingerprint));
+            }
+            if let Some(f) = filter.fingerprint() {
+                ruleset.push_str(&format!("+filter:{f}"));
+            }
+            ruleset
         },
         catalog: scan::catalog_of(&detectors),
         detectors,

@@ -124,3 +124,31 @@ fn an_outlook_pst_is_skipped_with_a_plain_notice_and_the_scan_goes_on() {
         "{message}"
     );
 }
+
+/// A user's plain build (`cargo build --release`, the README's first command) is the whole
+/// tool: every store driver, Parquet, git history and YARA are default features.
+#[test]
+fn a_plain_build_has_every_source() {
+    let manifest: toml::Table = toml::from_str(include_str!("../Cargo.toml")).unwrap();
+    let default: Vec<&str> = manifest["features"]["default"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    for feature in ["stores", "parquet", "git", "yara"] {
+        assert!(
+            default.contains(&feature),
+            "{feature} is not in a plain build"
+        );
+    }
+    let stores: Vec<&str> = manifest["features"]["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    for store in ["mongodb", "sql", "s3"] {
+        assert!(stores.contains(&store), "{store}");
+    }
+}

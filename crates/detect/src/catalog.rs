@@ -93,9 +93,13 @@ pub fn catalog(files: &[RuleFile]) -> Result<Vec<DetectorInfo>, RuleError> {
     Ok(out)
 }
 
-/// The built-in catalog.
+/// The built-in catalog, parsed once per process (the dashboard asks for it per request).
 pub fn builtin() -> Result<Vec<DetectorInfo>, RuleError> {
-    catalog(&RuleFile::builtin()?)
+    static BUILTIN: std::sync::OnceLock<Result<Vec<DetectorInfo>, RuleError>> =
+        std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| catalog(&RuleFile::builtin()?))
+        .clone()
 }
 
 /// Adds what one rule says about its detector; a second rule of the same id may repeat a

@@ -212,6 +212,18 @@ fn dashboard_page_applies_filters_in_a_browser() {
     );
     assert!(!tbody.contains("cn_mobile") && !tbody.contains("email"));
     assert!(dom.contains("1–2 of 2 findings"), "totals are shown");
+    // An executive summary: the overall risk, then people and the most severe first.
+    assert!(dom.contains(">critical risk<"), "the overall risk is shown");
+    let cards = &dom[dom.find("id=\"cards\"").unwrap()..];
+    let (people, critical, findings) = (
+        cards.find("id=\"c-people\"").unwrap(),
+        cards.find("id=\"c-critical\"").unwrap(),
+        cards.find("id=\"c-findings\"").unwrap(),
+    );
+    assert!(
+        people < critical && critical < findings,
+        "cards in a fixed order"
+    );
     assert!(
         dom.contains("scan 1 · "),
         "scans are named by id, date and target"

@@ -167,6 +167,33 @@ fn one_scan_finds_deleted_credentials_nested_archives_and_unreachable_objects_at
 }
 
 #[test]
+fn sarif_of_history_points_at_files_in_the_checkout_with_their_commit() {
+    let fx = fixture();
+    let out = fx.env.run(&[
+        "scan",
+        "leak",
+        "--no-db",
+        "--no-progress",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = leakscope_report::sarif::github_problems(&doc);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let aws = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "aws_access_key_id")
+        .expect("the deleted credential");
+    let location = &aws["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "leak/deploy/prod.env");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    assert_eq!(aws["properties"]["commit"], fx.credential_commit.as_str());
+}
+
+#[test]
 fn a_rescan_after_one_more_commit_reads_only_the_new_blob() {
     let fx = fixture();
     let db = fx.env.dir().join("f.db");

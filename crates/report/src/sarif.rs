@@ -112,6 +112,27 @@ struct Artifact {
     uri: String,
     base_id: Option<&'static str>,
     member: Option<String>,
+    /// For a location in git history: the commit (`unreachable` or `staged` when none).
+    commit: Option<String>,
+}
+
+/// Splits `git:<repo>@<commit>:<path>` into its parts. The commit is hexadecimal,
+/// `unreachable` or `staged`, which tells the separating `@` from one in the repository
+/// path.
+fn split_git(outer: &str) -> Option<(&str, &str, &str)> {
+    let rest = outer.strip_prefix("git:")?;
+    for (at, _) in rest.match_indices('@') {
+        let after = &rest[at + 1..];
+        if let Some((commit, path)) = after.split_once(':') {
+            let is_commit = (commit.len() >= 7 && commit.bytes().all(|b| b.is_ascii_hexdigit()))
+                || commit == "unreachable"
+                || commit == "staged";
+            if is_commit {
+                return Some((&rest[..at], commit, path));
+            }
+        }
+    }
+    None
 }
 
 /// Splits `path` into the outermost artifact and the member inside it, and makes a file
@@ -121,13 +142,20 @@ fn artifact(path: &str, base: Option<&Path>) -> Artifact {
         Some((o, m)) => (o, Some(m.to_string())),
         None => (path, None),
     };
-    // Store and git locations are URIs of their own kind; they cannot be made relative.
-    let is_uri = outer.contains("://") || outer.starts_with("git:");
-    if is_uri {
+    // A file in git history is the file in the checkout, at the commit that introduced it.
+    if let Some((repo, commit, file)) = split_git(outer) {
+        let mut a = artifact(&format!("{repo}/{file}"), base);
+        a.member = member;
+        a.commit = Some(commit.to_string());
+        return a;
+    }
+    // Store locations are URIs of their own kind; they cannot be made relative.
+    if outer.contains("://") {
         return Artifact {
             uri: outer.to_string(),
             base_id: None,
             member,
+            commit: None,
         };
     }
     let p = Path::new(outer);
@@ -142,11 +170,13 @@ fn artifact(path: &str, base: Option<&Path>) -> Artifact {
             uri: encode(&rel.to_string_lossy().replace('\\', "/")),
             base_id: Some(SRCROOT),
             member,
+            commit: None,
         },
         _ => Artifact {
             uri: format!("file://{}", encode(&outer.replace('\\', "/"))),
             base_id: None,
             member,
+            commit: None,
         },
     }
 }
@@ -245,6 +275,9 @@ impl SarifPrinter {
         props.insert("valueHash".to_string(), json!(f.value_hash));
         if let Some(m) = &a.member {
             props.insert("member".to_string(), json!(m));
+        }
+        if let Some(c) = &a.commit {
+            props.insert("commit".to_string(), json!(c));
         }
         if let Some(x) = &f.field {
             props.insert("field".to_string(), json!(x));
@@ -536,6 +569,18 @@ mod tests {
             (outside.uri.as_str(), outside.base_id),
             ("file:///etc/x.conf", None)
         );
+        let git = artifact("git:.@3f1c2a9b:src/app.ini", Some(base));
+        assert_eq!(
+            (git.uri.as_str(), git.base_id),
+            ("src/app.ini", Some(SRCROOT))
+        );
+        assert_eq!(git.commit.as_deref(), Some("3f1c2a9b"));
+        let nested = artifact(
+            "git:/work/repo/leak@unreachable:9ae0c1d2e3!/a.csv",
+            Some(base),
+        );
+        assert_eq!(nested.uri, "leak/9ae0c1d2e3");
+        assert_eq!(nested.member.as_deref(), Some("a.csv"));
         let s3 = artifact("s3://bucket/key.csv", Some(base));
         assert_eq!((s3.uri.as_str(), s3.base_id), ("s3://bucket/key.csv", None));
         assert_eq!(

@@ -44,7 +44,7 @@ pub fn limits() -> Limits {
 /// panics of third-party parsers on purpose (`catch_unwind` around them turns one into a
 /// located notice), and those are not crashes. A panic nothing catches still unwinds out
 /// of the target and ends the run.
-fn panics_unwind() {
+pub fn panics_unwind() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
 }

@@ -721,7 +721,7 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         Some(m) => MaskStyle::from_name(m).ok_or_else(|| {
             file.error_at(
                 spec,
-                format!("unknown mask `{m}` (ends, first_char, email, block, uri)"),
+                format!("unknown mask `{m}` (ends, first_char, email, block, uri, coordinates)"),
             )
         })?,
     };

@@ -107,7 +107,7 @@ pub struct RuleSpec {
     /// `lower`, `trim`.
     #[serde(default)]
     pub normalize: Option<String>,
-    /// How the value is masked: `ends`, `first_char`, `email`, `block`, `uri`.
+    /// How the value is masked: `ends`, `first_char`, `email`, `block`, `uri`, `coordinates`.
     #[serde(default)]
     pub mask: Option<String>,
     /// Confidence of a valid match before context: `low`, `medium`, `high`.

@@ -313,6 +313,9 @@ fn malformed_query_parameters_are_answered_as_json_errors() {
     for path in [
         "/api/summary?scan=abc",
         "/api/findings?limit=many",
+        "/api/findings?limit=5000",
+        "/api/findings?limit=0",
+        "/api/locations?limit=100000",
         "/api/locations?scan=1.5",
     ] {
         let (status, body) = http_get(&format!("{}{path}", server.base), None);

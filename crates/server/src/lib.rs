@@ -459,7 +459,16 @@ async fn findings(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     // Parameters are checked before the database is touched.
     p.query(0)?;
-    let limit = p.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    // A page larger than the API serves is refused, not quietly shortened.
+    let limit = match p.limit {
+        None => 100,
+        Some(l @ 1..=MAX_PAGE) => l,
+        Some(l) => {
+            return Err(bad_request(format!(
+                "limit {l}: a page holds 1 to {MAX_PAGE} findings"
+            )))
+        }
+    };
     let offset = p.offset.unwrap_or(0);
     let v = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;
@@ -492,7 +501,11 @@ async fn locations(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<LocationParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = match p.limit {
+        None => 100,
+        Some(l @ 1..=1000) => l,
+        Some(l) => return Err(bad_request(format!("limit {l}: 1 to 1000 locations"))),
+    };
     let v = with_store(&state, move |s| {
         let id = resolve_scan(s, p.scan)?;
         let rows: Vec<serde_json::Value> = s

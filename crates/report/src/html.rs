@@ -445,7 +445,13 @@ pub fn render_html(data: &ReportData) -> Result<String, minijinja::Error> {
         detectors => minijinja::Value::from_safe_string(bar_chart("Findings by detector, most severe first", &detectors, "#1f618d")),
         identifiers => minijinja::Value::from_safe_string(bar_chart("Distinct values by identifier", &people, "#117a65")),
     };
-    env.get_template("report.html")?.render(minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(data)), charts => charts })
+    // Display names for tables that carry detector ids (the impact counts).
+    let names: BTreeMap<String, String> = data
+        .detectors
+        .iter()
+        .map(|d| (d.id.clone(), d.name.clone()))
+        .collect();
+    env.get_template("report.html")?.render(minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(data)), charts => charts, names => names })
 }
 
 #[cfg(test)]

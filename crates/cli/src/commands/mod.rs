@@ -33,6 +33,7 @@ pub(crate) fn data_dir() -> Result<PathBuf> {
         .context("no home directory found; set LEAKSCOPE_HOME")
 }
 
+/// The findings database: `--db`, or `findings.db` in the data directory.
 pub(crate) fn db_path(db: &DbArgs) -> Result<PathBuf> {
     match &db.db {
         Some(p) => Ok(p.clone()),
@@ -40,12 +41,14 @@ pub(crate) fn db_path(db: &DbArgs) -> Result<PathBuf> {
     }
 }
 
+/// The installation's hash key, created on first use (owner-only file).
 pub(crate) fn hash_key() -> Result<HashKey> {
     Ok(leakscope_store::key::load_or_create(
         &data_dir()?.join("hash.key"),
     )?)
 }
 
+/// Today's date (UTC), for the validators that refuse dates in the future.
 pub(crate) fn today() -> Date {
     let (y, m, d) = leakscope_store::today_utc();
     Date::new(y as u32, m, d).unwrap_or(Date {
@@ -55,6 +58,8 @@ pub(crate) fn today() -> Date {
     })
 }
 
+/// Where results go: the file given, or standard output; and whether that is a terminal
+/// (for `--color auto`).
 pub(crate) fn open_output(path: Option<&Path>) -> Result<(Box<dyn Write + Send>, bool)> {
     match path {
         Some(p) => {

@@ -1112,7 +1112,7 @@ fn collect(
             NoticeKind::Info => {}
         }
         if let Some(w) = writer {
-            w.notice(&n.path, n.kind.as_str(), &n.message)?;
+            w.notice(&n.path, n.kind, &n.message)?;
         }
         let r = ReportNotice {
             kind: n.kind.as_str().to_string(),

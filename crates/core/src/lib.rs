@@ -14,6 +14,7 @@ pub mod finding;
 pub mod hash;
 pub mod location;
 pub mod mask;
+pub mod notice;
 pub mod store_url;
 
 pub use commit::CommitInfo;
@@ -22,4 +23,5 @@ pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, ValueHash};
 pub use location::ObjectPath;
 pub use mask::{mask_value, MaskStyle};
+pub use notice::NoticeKind;
 pub use store_url::{s3_listed_key, StoreKind, StoreUrl, StoreUrlError};

@@ -1053,14 +1053,14 @@ impl Store {
         &self,
         scan: i64,
         location: &str,
-        kind: &str,
+        kind: leakscope_core::NoticeKind,
         message: &str,
     ) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
                 "INSERT INTO notices (scan_id, location, kind, message) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![scan, location, kind, message])?;
+            .execute(params![scan, location, kind.as_str(), message])?;
         Ok(())
     }
 

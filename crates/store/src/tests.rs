@@ -449,7 +449,12 @@ fn a_scan_writer_records_partial_batches_objects_and_totals() {
         origin: None,
     })
     .unwrap();
-    w.notice("/dump/broken.zip", "error", "truncated").unwrap();
+    w.notice(
+        "/dump/broken.zip",
+        leakscope_core::NoticeKind::Error,
+        "truncated",
+    )
+    .unwrap();
     let totals = ScanTotals {
         objects_scanned: 2,
         objects_unchanged: 1,

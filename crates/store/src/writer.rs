@@ -8,7 +8,7 @@
 //! written, and the content-addressed reuse of blobs.
 
 use crate::{BlobWriter, ScanOutcome, Store, StoreError, StoredFinding};
-use leakscope_core::DetectorInfo;
+use leakscope_core::{DetectorInfo, NoticeKind};
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -98,7 +98,12 @@ impl ScanWriter<'_> {
     }
 
     /// Records a notice (its path and message masked by the caller).
-    pub fn notice(&mut self, location: &str, kind: &str, message: &str) -> Result<(), StoreError> {
+    pub fn notice(
+        &mut self,
+        location: &str,
+        kind: NoticeKind,
+        message: &str,
+    ) -> Result<(), StoreError> {
         self.store.add_notice(self.scan, location, kind, message)
     }
 

@@ -239,6 +239,11 @@ fn dashboard_page_applies_filters_in_a_browser() {
         "the chart follows the filters: {svg}"
     );
     assert!(dom.contains("expose 3 distinct people"), "impact is shown");
+    let impact = &dom[dom.find("id=\"impact\"").unwrap()..];
+    assert!(
+        impact.contains("Resident ID number"),
+        "identifiers by display name"
+    );
     assert!(
         dom.contains("id=\"detector-chart\""),
         "the chart is on the page"

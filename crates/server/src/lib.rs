@@ -556,18 +556,27 @@ async fn impact(
 fn start_impact(db: Arc<PathBuf>, cache: Arc<Mutex<HashMap<i64, serde_json::Value>>>, id: i64) {
     tokio::task::spawn_blocking(move || {
         let result = Store::open_reader(&db).and_then(|s| {
-            let linking = leakscope_report::detector_catalog(&s)?.linking();
-            let report = s.impact(&[id], leakscope_impact::ImpactConfig::new(linking))?;
+            let catalog = leakscope_report::detector_catalog(&s)?;
+            let report = s.impact(
+                &[id],
+                leakscope_impact::ImpactConfig::new(catalog.linking()),
+            )?;
             let completed = s
                 .scans()?
                 .iter()
                 .any(|r| r.id == id && r.status == "completed");
-            Ok((report, completed))
+            // Display names of the identifiers counted, for the page's table.
+            let names: std::collections::BTreeMap<String, String> = report
+                .by_identifier
+                .iter()
+                .map(|d| (d.detector.clone(), catalog.label(&d.detector).to_string()))
+                .collect();
+            Ok((report, completed, names))
         });
         if let Ok(mut c) = cache.lock() {
             match result {
-                Ok((report, completed)) => {
-                    c.insert(id, serde_json::json!({ "scan": id, "status": "ready", "complete_scan": completed, "impact": report }));
+                Ok((report, completed, names)) => {
+                    c.insert(id, serde_json::json!({ "scan": id, "status": "ready", "complete_scan": completed, "impact": report, "names": names }));
                 }
                 Err(e) => {
                     eprintln!("leakscope serve: impact of scan {id} failed: {e}");

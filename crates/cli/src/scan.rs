@@ -582,18 +582,7 @@ fn complete_summary(
     plan: &ScanPlan<'_>,
     store: Option<&Store>,
 ) -> Result<()> {
-    for (id, n) in &summary.by_detector {
-        let info = plan.catalog.get(id, Category::Custom);
-        *summary.by_severity.entry(info.severity).or_default() += n;
-        match info.category {
-            Category::Secret => summary.secrets += n,
-            Category::Implant => summary.implants += n,
-            _ => {}
-        }
-        summary
-            .detectors
-            .insert(id.clone(), (info.label().to_string(), info.severity));
-    }
+    summary.rank(&plan.catalog);
     summary.suppressed = plan.filter.suppressed();
     summary.config = plan.config_file.as_ref().map(|p| p.display().to_string());
     if let (Some(store), Some(id)) = (store, summary.scan_id) {

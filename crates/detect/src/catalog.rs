@@ -47,7 +47,12 @@ pub fn category_default(category: Category) -> (Severity, Guidance) {
 /// A detector with its category's defaults and the given description: how YARA rules and
 /// watch-lists, which have no rule-level metadata, enter the catalog.
 pub fn default_info(id: &str, category: Category, description: &str) -> DetectorInfo {
-    let (severity, guidance) = category_default(category);
+    let (severity, mut guidance) = category_default(category);
+    // A rule says best what it looks for: its own description, over the category's
+    // generic sentence.
+    if !description.is_empty() {
+        guidance.what = description.to_string();
+    }
     DetectorInfo {
         id: id.to_string(),
         name: String::new(),
@@ -149,8 +154,8 @@ fn merge(file: &RuleFile, spec: &RuleSpec, info: &mut DetectorInfo) -> Result<()
 
 /// The ids of detectors whose values identify one person, strongest first: what impact
 /// links records by.
-pub fn linking(catalog: &[DetectorInfo]) -> Vec<String> {
-    let mut linked: Vec<&DetectorInfo> = catalog.iter().filter(|d| d.links_people()).collect();
+pub fn linking<'a>(catalog: impl IntoIterator<Item = &'a DetectorInfo>) -> Vec<String> {
+    let mut linked: Vec<&DetectorInfo> = catalog.into_iter().filter(|d| d.links_people()).collect();
     linked.sort_by_key(|d| d.link_rank);
     linked.into_iter().map(|d| d.id.clone()).collect()
 }
@@ -207,8 +212,7 @@ impl Catalog {
 
     /// The linking detectors, strongest first (see [`linking`]).
     pub fn linking(&self) -> Vec<String> {
-        let all: Vec<DetectorInfo> = self.by_id.values().cloned().collect();
-        linking(&all)
+        linking(self.by_id.values())
     }
 }
 

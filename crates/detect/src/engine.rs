@@ -477,7 +477,6 @@ impl Engine {
             segments: Vec::new(),
             record_text: String::new(),
             keep_raw: true,
-            ignored: Vec::new(),
         }
     }
 
@@ -894,11 +893,6 @@ impl CompiledRule {
     }
 }
 
-/// Written on a line (in a comment, usually), drops the findings of that line: the way to
-/// mark a test fixture or a documented example in place, as other secret scanners' inline
-/// allow comments do.
-pub const IGNORE_MARKER: &str = "leakscope:ignore";
-
 /// Per-thread scanning state bound to one [`Engine`].
 pub struct Scanner<'e> {
     engine: &'e Engine,
@@ -920,8 +914,6 @@ pub struct Scanner<'e> {
     record_text: String,
     /// Whether findings carry their raw text (see [`Scanner::set_keep_raw`]).
     keep_raw: bool,
-    /// Starts of the findings the last [`Scanner::scan`] dropped for an inline ignore.
-    ignored: Vec<usize>,
 }
 
 impl<'e> Scanner<'e> {
@@ -939,44 +931,10 @@ impl<'e> Scanner<'e> {
 
     /// Scans free text. Findings are appended to `out` in order of position, with byte
     /// offsets and 1-based line numbers relative to `text`.
-    ///
-    /// A finding on a line that carries [`IGNORE_MARKER`] (`leakscope:ignore`, usually in a
-    /// comment) is dropped; [`Scanner::ignored`] lists where.
     pub fn scan(&mut self, text: &str, out: &mut Vec<Finding>) {
         self.segments.clear();
         self.push_segment(None, 0, text.len());
-        let first = out.len();
         self.scan_segments(text, out, None);
-        self.ignored.clear();
-        // One fast search decides whether any line is marked; most texts have none.
-        if out.len() > first
-            && memchr::memmem::find(text.as_bytes(), IGNORE_MARKER.as_bytes()).is_some()
-        {
-            let bytes = text.as_bytes();
-            let mut kept = first;
-            for i in first..out.len() {
-                let start = out[i].start.min(bytes.len());
-                let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |p| p + 1);
-                let line_end =
-                    memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
-                let marked =
-                    memchr::memmem::find(&bytes[line_start..line_end], IGNORE_MARKER.as_bytes())
-                        .is_some();
-                if marked {
-                    self.ignored.push(out[i].start);
-                } else {
-                    out.swap(kept, i);
-                    kept += 1;
-                }
-            }
-            out.truncate(kept);
-        }
-    }
-
-    /// Where the findings dropped by the last [`Scanner::scan`] for an inline ignore
-    /// started (byte offsets in that text).
-    pub fn ignored(&self) -> &[usize] {
-        &self.ignored
     }
 
     /// Scans the value of a named field (a CSV column, JSON key, database column). The field

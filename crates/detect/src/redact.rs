@@ -197,6 +197,11 @@ mod tests {
                 "mongodb://h:27017/app.users/138****5678: cannot read",
             ),
             ("redis://h:6379/0/session:42", "redis://h:6379/0/session:42"),
+            // The inline-ignore marker is for scanned text, never for masking names.
+            (
+                "dump/13812345678 leakscope:ignore.txt",
+                "dump/138****5678 leakscope:ignore.txt",
+            ),
             (
                 "git:leak@0b9cc636b532dcf4420ca2edf13812345678990a:13812345678.txt",
                 "git:leak@0b9cc636b532dcf4420ca2edf13812345678990a:138****5678.txt",

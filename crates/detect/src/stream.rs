@@ -80,14 +80,18 @@ impl StreamScanner {
         } else {
             floor_char(&self.buffer, self.buffer.len() - self.overlap)
         };
-        // Ignored findings are counted by the rule that reports findings: once, in the scan
-        // where they become final.
-        let is_final =
-            |start: usize| self.base + start >= self.reported_until && (start < limit || last);
-        self.ignored += scanner.ignored().iter().filter(|s| is_final(**s)).count() as u64;
+        // One fast search decides whether any line of the buffer is marked; most have none.
+        let marked =
+            memchr::memmem::find(self.buffer.as_bytes(), IGNORE_MARKER.as_bytes()).is_some();
         for mut f in self.scratch.drain(..) {
             let global = self.base + f.start;
             if global < self.reported_until || (f.start >= limit && !last) {
+                continue;
+            }
+            // Counted here, where a finding becomes final, so a finding seen by two
+            // overlapping scans is counted once.
+            if marked && on_marked_line(&self.buffer, f.start) {
+                self.ignored += 1;
                 continue;
             }
             f.start += self.base;
@@ -106,6 +110,21 @@ impl StreamScanner {
         self.base += keep_from;
         self.buffer.drain(..keep_from);
     }
+}
+
+/// Written on a line (in a comment, usually), drops the findings of that line in a text
+/// stream: the way to mark a test fixture or a documented example in place, as other secret
+/// scanners' inline allow comments do. Only the text of scanned objects honours it; the
+/// masking of names and messages (`Scanner::scan` through the redactor) never does.
+pub const IGNORE_MARKER: &str = "leakscope:ignore";
+
+/// Whether the line holding byte `start` of `text` carries [`IGNORE_MARKER`].
+fn on_marked_line(text: &str, start: usize) -> bool {
+    let bytes = text.as_bytes();
+    let start = start.min(bytes.len());
+    let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |p| p + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
+    memchr::memmem::find(&bytes[line_start..line_end], IGNORE_MARKER.as_bytes()).is_some()
 }
 
 /// Least number of new bytes gathered before a scan (besides the overlap).

@@ -286,11 +286,7 @@ impl ReportData {
         for (id, category, confidence, n) in counts {
             let s = map.entry(id.clone()).or_insert_with(|| {
                 let info = catalog.get(id, *category);
-                let mut guidance = info.guidance.clone();
-                // A YARA rule or watch-list says best what it looks for.
-                if !catalog_describes(&info.guidance, &info.description) {
-                    guidance.what = info.description.clone();
-                }
+                let guidance = info.guidance.clone();
                 DetectorSection {
                     id: id.clone(),
                     name: info.label().to_string(),
@@ -337,22 +333,6 @@ impl ReportData {
                 .then(a.id.cmp(&b.id))
         });
         v
-    }
-}
-
-/// Whether a detector's guidance already says what it is in its own words, rather than
-/// its category's generic sentence (which a rule's description says better).
-fn catalog_describes(guidance: &Guidance, description: &str) -> bool {
-    description.is_empty() || {
-        let generic = [
-            leakscope_core::Category::Pii,
-            leakscope_core::Category::Secret,
-            leakscope_core::Category::Implant,
-            leakscope_core::Category::Custom,
-        ]
-        .iter()
-        .any(|c| leakscope_detect::catalog::category_default(*c).1.what == guidance.what);
-        !generic
     }
 }
 

@@ -168,6 +168,28 @@ pub struct Summary {
     pub detectors: BTreeMap<String, (String, Severity)>,
 }
 
+impl Summary {
+    /// Completes the counts per detector with what the summary leads with: findings per
+    /// severity, secrets, implants, and each detector's display name and severity. Returns
+    /// the detectors counted, for the printers' rule lists.
+    pub fn rank(&mut self, catalog: &Catalog) -> Vec<DetectorInfo> {
+        let mut counted = Vec::with_capacity(self.by_detector.len());
+        for (id, n) in &self.by_detector {
+            let info = catalog.get(id, Category::Custom);
+            *self.by_severity.entry(info.severity).or_default() += n;
+            match info.category {
+                Category::Secret => self.secrets += n,
+                Category::Implant => self.implants += n,
+                _ => {}
+            }
+            self.detectors
+                .insert(id.clone(), (info.label().to_string(), info.severity));
+            counted.push(info);
+        }
+        counted
+    }
+}
+
 /// People counted for a summary.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct People {

@@ -4,7 +4,6 @@
 use super::{db_path, known_detectors, known_scan, open_output};
 use crate::args::FindingsArgs;
 use anyhow::Result;
-use leakscope_core::{Category, DetectorInfo};
 use leakscope_report::{Format, PrinterOptions, ReportFinding};
 use leakscope_store::{FindingQuery, Store};
 
@@ -49,12 +48,6 @@ pub(crate) fn run(args: FindingsArgs) -> Result<i32> {
             .to_string();
         let f = ReportFinding::from_row(r, &catalog);
         *summary.by_detector.entry(f.detector.clone()).or_default() += 1;
-        *summary.by_severity.entry(f.severity).or_default() += 1;
-        match f.category {
-            Category::Secret => summary.secrets += 1,
-            Category::Implant => summary.implants += 1,
-            _ => {}
-        }
         summary.findings += 1;
         match &mut object {
             Some((p, v)) if *p == root => v.push(f),
@@ -75,16 +68,7 @@ pub(crate) fn run(args: FindingsArgs) -> Result<i32> {
     if let Some((p, fs)) = object {
         printer.object(&p, &fs)?;
     }
-    let detectors: Vec<DetectorInfo> = summary
-        .by_detector
-        .keys()
-        .map(|id| catalog.get(id, Category::Custom))
-        .collect();
-    for d in &detectors {
-        summary
-            .detectors
-            .insert(d.id.clone(), (d.label().to_string(), d.severity));
-    }
+    let detectors = summary.rank(&catalog);
     printer.finish(&summary, &detectors)?;
     Ok(0)
 }

@@ -75,11 +75,23 @@ impl HashKey {
     /// Keyed hash of a normalised value, domain-separated by the detector's hash domain so
     /// that equal digit strings of different kinds do not collide.
     pub fn hash(&self, domain: &str, normalized: &str) -> ValueHash {
-        let mut hasher = blake3::Hasher::new_keyed(&self.0);
-        hasher.update(domain.as_bytes());
-        hasher.update(&[0u8]);
-        hasher.update(normalized.as_bytes());
-        let digest = hasher.finalize();
+        // The one-shot form over one buffer gives the same digest as feeding the parts to
+        // an incremental hasher, at about half the instructions for the short values that
+        // identifiers are (the incremental hasher's set-up dominates there).
+        const INLINE: usize = 192;
+        let len = domain.len() + 1 + normalized.len();
+        let digest = if len <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..domain.len()].copy_from_slice(domain.as_bytes());
+            buf[domain.len() + 1..len].copy_from_slice(normalized.as_bytes());
+            blake3::keyed_hash(&self.0, &buf[..len])
+        } else {
+            let mut hasher = blake3::Hasher::new_keyed(&self.0);
+            hasher.update(domain.as_bytes());
+            hasher.update(&[0u8]);
+            hasher.update(normalized.as_bytes());
+            hasher.finalize()
+        };
         let mut text = String::with_capacity(HASH_PREFIX.len() + HASH_BYTES * 2);
         text.push_str(HASH_PREFIX);
         push_hex(&mut text, &digest.as_bytes()[..HASH_BYTES]);
@@ -153,6 +165,29 @@ mod tests {
         assert_eq!(a.as_str().len(), 3 + 32);
         let other = HashKey::from_bytes([7; 32]);
         assert_ne!(a, other.hash("cn_mobile", "13812345678"));
+    }
+
+    /// Stored hashes outlive releases (baselines, findings databases): the short-value
+    /// and long-value paths must give the digest of the incremental form, pinned here.
+    #[test]
+    fn digest_is_stable_for_short_and_long_values() {
+        let key = HashKey::insecure_test_key();
+        let reference = |domain: &str, value: &str| {
+            let mut hasher = blake3::Hasher::new_keyed(&key.0);
+            hasher.update(domain.as_bytes());
+            hasher.update(&[0u8]);
+            hasher.update(value.as_bytes());
+            let mut text = String::from("k1:");
+            push_hex(&mut text, &hasher.finalize().as_bytes()[..16]);
+            text
+        };
+        for value in ["", "13812345678", &"x".repeat(187), &"y".repeat(188), &"z".repeat(4000)] {
+            assert_eq!(key.hash("cn_mobile", value).as_str(), reference("cn_mobile", value));
+        }
+        assert_eq!(
+            key.hash("cn_mobile", "13812345678").as_str(),
+            "k1:a031cc16d4d4cba0fccac925034a755e"
+        );
     }
 
     #[test]

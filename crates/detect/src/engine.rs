@@ -150,6 +150,73 @@ impl TokenTrigger {
     }
 }
 
+/// Token rules indexed by the run lengths that fire them, so a digit cluster is offered
+/// only to the rules its lengths can satisfy instead of to every token rule (dense text
+/// has a digit cluster every few dozen bytes: timestamps, amounts, counters).
+#[derive(Debug, Clone)]
+struct TokenDispatch {
+    /// Per length 0..=63: bit `i` set when token rule `i` fires on a digit run that long.
+    by_run: [u64; 64],
+    /// The same for digit runs starting with `0`.
+    by_zero_run: [u64; 64],
+    /// The same for letter-and-digit runs.
+    by_alnum: [u64; 64],
+    /// Token rules whose length condition is a joined group, or that have none: offered
+    /// every cluster.
+    always: u64,
+}
+
+impl TokenDispatch {
+    /// `None` when there are more token rules than bits: every rule is then tried.
+    fn new(rules: &[CompiledRule], token_rules: &[u32]) -> Option<TokenDispatch> {
+        if token_rules.len() > 64 {
+            return None;
+        }
+        let mut d = TokenDispatch {
+            by_run: [0; 64],
+            by_zero_run: [0; 64],
+            by_alnum: [0; 64],
+            always: 0,
+        };
+        for (i, &r) in token_rules.iter().enumerate() {
+            let t = rules[r as usize].token.as_ref().expect("token rules have a trigger");
+            let bit = 1u64 << i;
+            if !t.has_length_condition || t.joined_min > 0 {
+                d.always |= bit;
+            }
+            for len in 0..64 {
+                if t.run_mask & (1 << len) != 0 {
+                    d.by_run[len] |= bit;
+                }
+                if t.zero_run_mask & (1 << len) != 0 {
+                    d.by_zero_run[len] |= bit;
+                }
+                if t.alnum_mask & (1 << len) != 0 {
+                    d.by_alnum[len] |= bit;
+                }
+            }
+        }
+        Some(d)
+    }
+
+    /// The token rules (bits over `Engine::token_rules`) worth testing for `f`.
+    fn offered(&self, f: &ClusterFeatures) -> u64 {
+        let mut bits = self.always;
+        for (mask, table) in [
+            (f.run_mask, &self.by_run),
+            (f.zero_run_mask, &self.by_zero_run),
+            (f.alnum_mask, &self.by_alnum),
+        ] {
+            let mut m = mask;
+            while m != 0 {
+                bits |= table[m.trailing_zeros() as usize];
+                m &= m - 1;
+            }
+        }
+        bits
+    }
+}
+
 /// How a rule's matches are found.
 #[derive(Debug)]
 enum Matcher {
@@ -281,6 +348,8 @@ pub struct Engine {
     /// when the trigger is a case-sensitive literal.
     trigger_owners: Vec<Vec<(u32, Option<String>)>>,
     token_rules: Vec<u32>,
+    /// Which token rules a cluster's features can fire (see [`TokenDispatch`]).
+    token_dispatch: Option<TokenDispatch>,
     max_token_before: usize,
     context_ac: Option<AhoCorasick>,
     context_rules: Vec<Vec<u32>>,
@@ -371,7 +440,15 @@ impl Engine {
             }
         }
         let (trigger_ac, trigger_owners) = build_trigger_ac(&literal_pats, &keyword_pats);
-        let (context_ac, context_rules) = build_ac(&context_pats, true);
+        let (context_words, context_rules) = dedup_words(&context_pats, true);
+        let context_ac = (!context_words.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&context_words)
+                .expect("context words are plain literals")
+        });
         let negative_ac = if negative_words.is_empty() {
             None
         } else {
@@ -389,6 +466,7 @@ impl Engine {
             .filter(|(_, r)| r.token.is_some())
             .map(|(i, _)| i as u32)
             .collect();
+        let token_dispatch = TokenDispatch::new(&rules, &token_rules);
         let max_token_before = token_rules
             .iter()
             .map(|&i| rules[i as usize].before)
@@ -418,6 +496,7 @@ impl Engine {
             trigger_ac,
             trigger_owners,
             token_rules,
+            token_dispatch,
             max_token_before,
             context_ac,
             context_rules,
@@ -469,6 +548,7 @@ impl Engine {
             engine: self,
             folded: Folded::default(),
             candidates: Vec::new(),
+            merge: MergeScratch::default(),
             confirmed: Vec::new(),
             caches,
             captures,
@@ -575,10 +655,9 @@ fn build_trigger_ac(
     (Some(ac), owners)
 }
 
-fn build_ac(
-    pats: &[(String, u32)],
-    case_insensitive: bool,
-) -> (Option<AhoCorasick>, Vec<Vec<u32>>) {
+/// Distinct words (lower-cased when the search ignores ASCII case) and, per word, the rules
+/// that gave it.
+fn dedup_words(pats: &[(String, u32)], case_insensitive: bool) -> (Vec<String>, Vec<Vec<u32>>) {
     let mut words: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<u32>> = Vec::new();
     for (p, r) in pats {
@@ -599,16 +678,7 @@ fn build_ac(
             }
         }
     }
-    if words.is_empty() {
-        return (None, owners);
-    }
-    let ac = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(case_insensitive)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&words)
-        .expect("trigger words are plain literals");
-    (Some(ac), owners)
+    (words, owners)
 }
 
 fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleError> {
@@ -898,6 +968,8 @@ pub struct Scanner<'e> {
     engine: &'e Engine,
     folded: Folded,
     candidates: Vec<Candidate>,
+    /// Buffers for merging candidate windows.
+    merge: MergeScratch,
     confirmed: Vec<Confirmed>,
     /// One regex cache per rule (`None` for watch lists), so searches never touch the
     /// regex's shared pool.
@@ -989,7 +1061,7 @@ impl<'e> Scanner<'e> {
         }];
         let mut cands = Vec::new();
         collect_candidates(self.engine, &folded, &segments, &mut cands);
-        merge_candidates(&mut cands);
+        merge_candidates(&mut cands, &mut self.merge, self.engine.rules.len());
         cands
     }
 
@@ -1110,7 +1182,7 @@ impl<'e> Scanner<'e> {
     /// Merges the queued candidate windows and runs each through confirmation, adding the
     /// values kept to `self.confirmed`.
     fn confirm_candidates(&mut self, text: &str) {
-        merge_candidates(&mut self.candidates);
+        merge_candidates(&mut self.candidates, &mut self.merge, self.engine.rules.len());
         for cand in &self.candidates {
             let r = cand.rule as usize;
             confirm(
@@ -1349,21 +1421,30 @@ fn scan_clusters(
         while j < n {
             let c = bytes[j];
             if c.is_ascii_digit() {
-                if run == 0 {
-                    zero_start = c == b'0' && (j == 0 || !bytes[j - 1].is_ascii_alphabetic());
-                }
-                run += 1;
-                joined += 1;
-                alnum += 1;
+                // A whole run at once: the run before it, if any, was ended by the byte
+                // that precedes this one.
+                zero_start = c == b'0' && (j == 0 || !bytes[j - 1].is_ascii_alphabetic());
+                let from = j;
                 j += 1;
+                while j < n && bytes[j].is_ascii_digit() {
+                    j += 1;
+                }
+                let len = (j - from) as u32;
+                run += len;
+                joined += len;
+                alnum += len;
                 continue;
             }
             if c.is_ascii_alphabetic() {
                 f.letter = true;
                 end_run(&mut f, &mut run, zero_start);
                 end_joined(&mut f, &mut joined, &mut joiners);
-                alnum += 1;
+                let from = j;
                 j += 1;
+                while j < n && bytes[j].is_ascii_alphabetic() {
+                    j += 1;
+                }
+                alnum += (j - from) as u32;
                 continue;
             }
             let prev = bytes[j - 1];
@@ -1415,7 +1496,18 @@ fn scan_clusters(
             .saturating_sub(engine.max_token_before.min(8))
             .max(seg.start);
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
-        for &r in &engine.token_rules {
+        let mut offered = engine
+            .token_dispatch
+            .as_ref()
+            .map_or(u64::MAX, |d| d.offered(&f));
+        for (i, &r) in engine.token_rules.iter().enumerate() {
+            if i < 64 {
+                if offered & 1 == 0 {
+                    offered >>= 1;
+                    continue;
+                }
+                offered >>= 1;
+            }
             let rule = &engine.rules[r as usize];
             if rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before)) {
                 let start = floor_char(text, s.saturating_sub(rule.before).max(seg.start));
@@ -1478,20 +1570,71 @@ fn next_digit(bytes: &[u8], mut from: usize) -> Option<usize> {
         .map(|p| from + p)
 }
 
-/// Sorts candidates and merges overlapping windows of the same rule, so each rule's
-/// pattern runs at most once over any byte.
-fn merge_candidates(cands: &mut Vec<Candidate>) {
-    cands.sort_unstable();
-    let mut w = 0usize;
-    for r in 0..cands.len() {
-        if w > 0 && cands[w - 1].rule == cands[r].rule && cands[r].start <= cands[w - 1].end {
-            cands[w - 1].end = cands[w - 1].end.max(cands[r].end);
-        } else {
-            cands[w] = cands[r];
-            w += 1;
+/// Reused buffers of [`merge_candidates`].
+#[derive(Debug, Default)]
+struct MergeScratch {
+    /// Candidates grouped by rule.
+    grouped: Vec<Candidate>,
+    /// Per rule: where its group starts in `grouped`.
+    offsets: Vec<usize>,
+}
+
+/// Orders candidates by rule and window and merges overlapping windows of the same rule,
+/// so each rule's pattern runs at most once over any byte.
+///
+/// The prefilter emits each rule's windows in order of position from each of its passes
+/// (trigger words, then digit clusters), so a counting sort by rule leaves every group
+/// sorted or made of two sorted runs: a full comparison sort of all candidates, once a
+/// twentieth of the engine's time on dense text, is needed only for the rare group that
+/// is out of order.
+fn merge_candidates(cands: &mut Vec<Candidate>, scratch: &mut MergeScratch, rules: usize) {
+    if cands.len() < 2 {
+        return;
+    }
+    let MergeScratch { grouped, offsets } = scratch;
+    offsets.clear();
+    offsets.resize(rules + 1, 0);
+    for c in cands.iter() {
+        offsets[c.rule as usize + 1] += 1;
+    }
+    for r in 0..rules {
+        offsets[r + 1] += offsets[r];
+    }
+    grouped.clear();
+    grouped.resize(
+        cands.len(),
+        Candidate {
+            rule: 0,
+            start: 0,
+            end: 0,
+            segment: 0,
+        },
+    );
+    // `offsets[r]` is used as the next free slot of group `r`, so after the pass it holds
+    // where group `r + 1` starts; the group bounds are recovered from that shift below.
+    for c in cands.iter() {
+        let slot = &mut offsets[c.rule as usize];
+        grouped[*slot] = *c;
+        *slot += 1;
+    }
+    let mut from = 0usize;
+    for r in 0..rules {
+        let to = offsets[r];
+        let group = &mut grouped[from..to];
+        if !group.is_sorted() {
+            group.sort_unstable();
+        }
+        from = to;
+    }
+    cands.clear();
+    for c in grouped.iter() {
+        match cands.last_mut() {
+            Some(last) if last.rule == c.rule && c.start <= last.end => {
+                last.end = last.end.max(c.end);
+            }
+            _ => cands.push(*c),
         }
     }
-    cands.truncate(w);
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
@@ -1529,7 +1672,7 @@ fn confirm(
     match &rule.matcher {
         Matcher::Words => {
             if boundary_ok(rule.boundary, text, cand.start, cand.end) {
-                accept(engine, rule, cand, text, cand.start, cand.end, seg, out);
+                accept(engine, rule, cand, text, (cand.start, cand.end), seg, out);
             }
         }
         Matcher::Pattern { regex, value_group } => {
@@ -1560,7 +1703,7 @@ fn confirm(
                     (m_start + base, m_end + base, v_start + base, v_end + base);
                 let ok = v_end > v_start
                     && boundary_ok(rule.boundary, text, v_start, v_end)
-                    && accept(engine, rule, cand, text, v_start, v_end, seg, out);
+                    && accept(engine, rule, cand, text, (v_start, v_end), seg, out);
                 pos = if m_end == m_start {
                     ceil_char(text, m_end + 1)
                 } else if ok {
@@ -1605,8 +1748,7 @@ fn accept(
     rule: &CompiledRule,
     cand: Candidate,
     text: &str,
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
     seg: &Segment,
     out: &mut Vec<Confirmed>,
 ) -> bool {
@@ -1723,7 +1865,7 @@ fn field_value_matches(
             end,
             segment,
         };
-        accept(engine, rule, cand, text, start, end, seg, out);
+        accept(engine, rule, cand, text, (start, end), seg, out);
     }
 }
 

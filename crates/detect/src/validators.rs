@@ -717,7 +717,10 @@ pub fn coordinates(value: &str) -> Option<(&str, &str)> {
     let (Ok(lat), Ok(lng)) = (lat_text.parse::<f64>(), lng_text.parse::<f64>()) else {
         return None;
     };
-    (decimals_ok && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !(lat == 0.0 && lng == 0.0))
+    // Both numbers under one degree is a point in the Gulf of Guinea ("null island"): in
+    // data it is an offset, an error or a fraction, not where someone is.
+    let null_island = lat.abs() < 1.0 && lng.abs() < 1.0;
+    (decimals_ok && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !null_island)
         .then_some((lat_text, lng_text))
 }
 

@@ -211,6 +211,8 @@ fn ipv4_mac_gps_plate_vectors() {
     assert!(!gps("91.0000,10.0000"));
     assert!(!gps("31.23,121.47"));
     assert!(!gps("0.0000,0.0000"));
+    assert!(!gps("0.0001234, 0.0005678"));
+    assert!(gps("0.5123,100.2345"));
     assert!(cn_license_plate("京A12345"));
     assert!(cn_license_plate("沪A·D12345"));
     assert!(cn_license_plate("粤B 8X7Y6"));

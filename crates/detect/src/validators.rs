@@ -1616,9 +1616,18 @@ fn address(value: &str, min_levels: usize) -> Check {
             }
             // No province name: start two characters before the first city or county marker,
             // the usual length of a city name, unless the value starts later.
-            let first_marker = value
-                .char_indices()
-                .find(|(_, c)| *c == '市' || *c == '县' || *c == '州');
+            // `州` right before `市` ends a city's own name (福州市, 杭州市); the city marker
+            // is the `市`, and starting two characters before the `州` would take in the
+            // word before the address (住福州市…).
+            let mut chars = value.char_indices().peekable();
+            let mut first_marker = None;
+            while let Some((i, c)) = chars.next() {
+                let city_name = c == '州' && chars.peek().is_some_and(|(_, n)| *n == '市');
+                if (c == '市' || c == '县' || c == '州') && !city_name {
+                    first_marker = Some((i, c));
+                    break;
+                }
+            }
             match first_marker {
                 Some((i, _)) => value[..i].char_indices().rev().nth(1).map_or(0, |(j, _)| j),
                 None => 0,

@@ -298,6 +298,15 @@ fn name_and_address_vectors() {
         Check::Narrow(s, e) => assert_eq!(&b[s..e], b),
         other => panic!("{other:?}"),
     }
+    for (text, address) in [
+        ("住福州市鼓楼区五四路158号", "福州市鼓楼区五四路158号"),
+        ("在杭州市西湖区文三路100号", "杭州市西湖区文三路100号"),
+    ] {
+        match cn_address(text) {
+            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
     assert_eq!(cn_address("我们知道这条路很长"), Check::Reject);
 }
 

@@ -181,8 +181,17 @@ mod tests {
             push_hex(&mut text, &hasher.finalize().as_bytes()[..16]);
             text
         };
-        for value in ["", "13812345678", &"x".repeat(187), &"y".repeat(188), &"z".repeat(4000)] {
-            assert_eq!(key.hash("cn_mobile", value).as_str(), reference("cn_mobile", value));
+        for value in [
+            "",
+            "13812345678",
+            &"x".repeat(187),
+            &"y".repeat(188),
+            &"z".repeat(4000),
+        ] {
+            assert_eq!(
+                key.hash("cn_mobile", value).as_str(),
+                reference("cn_mobile", value)
+            );
         }
         assert_eq!(
             key.hash("cn_mobile", "13812345678").as_str(),

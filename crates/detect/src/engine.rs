@@ -179,7 +179,10 @@ impl TokenDispatch {
             always: 0,
         };
         for (i, &r) in token_rules.iter().enumerate() {
-            let t = rules[r as usize].token.as_ref().expect("token rules have a trigger");
+            let t = rules[r as usize]
+                .token
+                .as_ref()
+                .expect("token rules have a trigger");
             let bit = 1u64 << i;
             if !t.has_length_condition || t.joined_min > 0 {
                 d.always |= bit;
@@ -1182,7 +1185,11 @@ impl<'e> Scanner<'e> {
     /// Merges the queued candidate windows and runs each through confirmation, adding the
     /// values kept to `self.confirmed`.
     fn confirm_candidates(&mut self, text: &str) {
-        merge_candidates(&mut self.candidates, &mut self.merge, self.engine.rules.len());
+        merge_candidates(
+            &mut self.candidates,
+            &mut self.merge,
+            self.engine.rules.len(),
+        );
         for cand in &self.candidates {
             let r = cand.rule as usize;
             confirm(

@@ -279,7 +279,9 @@ fn name_and_address_vectors() {
     assert_eq!(cn_person_name("王的人"), Check::Reject);
     // Everyday words that start with a surname character, met in prose beside identifiers
     // (`紧急联系人 陈静 (母亲)`, `位置: 纬度 30.27…`), are not names.
-    for word in ["母亲", "位置", "申请", "范围", "楼层", "门口", "东西", "第一"] {
+    for word in [
+        "母亲", "位置", "申请", "范围", "楼层", "门口", "东西", "第一",
+    ] {
         assert_eq!(cn_person_name(word), Check::Reject, "{word}");
     }
     assert_eq!(cn_person_name("高峰"), Check::Narrow(0, 6));

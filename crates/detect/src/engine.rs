@@ -1625,8 +1625,7 @@ fn merge_candidates(cands: &mut Vec<Candidate>, scratch: &mut MergeScratch, rule
         *slot += 1;
     }
     let mut from = 0usize;
-    for r in 0..rules {
-        let to = offsets[r];
+    for &to in offsets.iter().take(rules) {
         let group = &mut grouped[from..to];
         if !group.is_sorted() {
             group.sort_unstable();

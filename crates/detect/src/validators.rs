@@ -1475,6 +1475,23 @@ pub fn cn_person_name(value: &str) -> Check {
     }) {
         v = &v[..cut];
     }
+    // A transliterated name (Uyghur, Tibetan, foreign: 买买提·艾力) joins its parts with `·`
+    // and follows no surname list; two or three parts of Chinese characters make one.
+    if v.contains('·') {
+        let mut parts = v.split('·');
+        let part_ok = |p: &str| {
+            // Transliterations use 不, 都 and 地 (阿不都), so only function characters that
+            // never spell a sound rule a part out.
+            (1..=8).contains(&p.chars().count())
+                && !p.chars().any(|c| "的了是在们这个和与或".contains(c))
+        };
+        let count = v.split('·').count();
+        return if (2..=3).contains(&count) && parts.all(part_ok) {
+            Check::Narrow(trimmed_start, trimmed_start + v.len())
+        } else {
+            Check::Reject
+        };
+    }
     let surname_len = match v.char_indices().nth(2) {
         Some((two, _)) if CN_COMPOUND_SURNAMES.contains(&&v[..two]) => 2,
         None if v.chars().count() == 2 && CN_COMPOUND_SURNAMES.contains(&v) => 2,

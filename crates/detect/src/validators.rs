@@ -947,6 +947,7 @@ const AFTER_NAME_WORDS: &[&str] = &[
 /// more often than names found after a label.
 const COMMON_WORDS: &[&str] = &[
     "方式",
+    "曾用名",
     "方法",
     "方面",
     "方案",

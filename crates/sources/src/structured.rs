@@ -152,6 +152,7 @@ fn csv_text(
     let mut record = csv::StringRecord::new();
     // Columns where a spreadsheet program wrote long numbers in scientific notation.
     let mut damaged: Vec<String> = Vec::new();
+    let mut last_line = 0u64;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -169,14 +170,33 @@ fn csv_text(
                 break;
             }
         }
-        let pos = record
+        let mut pos = record
             .position()
             .map(|p| (p.byte() as usize, p.line()))
             .unwrap_or((locator.cursor, 0));
+        // With CRLF line ends (Windows and spreadsheet exports) the reader stops at the `\r`,
+        // and the next record's position is the `\n` still on the line before: the record
+        // starts after it. Left as it was, a file's first data row got the header's line,
+        // and so the header's record id, and the two rows were linked as one record.
+        while let Some(b) = text.as_bytes().get(pos.0) {
+            match b {
+                b'\n' => pos.1 += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            pos.0 += 1;
+        }
         if pos.0 > locator.cursor && pos.0 <= text.len() {
             locator.cursor = pos.0;
         }
-        let record_id = format!("{path}#line {}", pos.1);
+        // Line ends the reader knows but that count no lines (a bare `\r`, old Mac files)
+        // leave rows on one line: the record's byte offset tells them apart then.
+        let record_id = if pos.1 > last_line {
+            format!("{path}#line {}", pos.1)
+        } else {
+            format!("{path}#byte {}", pos.0)
+        };
+        last_line = last_line.max(pos.1);
         match &header {
             None => {
                 // A first row holding values (an export without a header) names no columns.
@@ -573,7 +593,59 @@ pub fn parquet(path: &ObjectPath, bytes: &[u8], sink: &mut dyn Sink) -> Result<(
 
 #[cfg(test)]
 mod header_tests {
-    use super::is_data_row;
+    use super::{csv_text, is_data_row};
+    use crate::{FieldAt, Notice, ObjectPath, Sink};
+
+    /// Records each cell's field, record id and line.
+    struct Cells(Vec<(String, String, Option<u64>)>);
+
+    impl Sink for Cells {
+        fn begin_text(&mut self, _: &ObjectPath, _: &'static str) {}
+        fn text_chunk(&mut self, _: &str) {}
+        fn end_text(&mut self) {}
+        fn field(&mut self, _: &ObjectPath, at: FieldAt<'_>, _: &str) {
+            self.0
+                .push((at.field.to_string(), at.record.to_string(), at.line));
+        }
+        fn notice(&mut self, n: Notice) {
+            panic!("unexpected notice {n:?}");
+        }
+    }
+
+    #[test]
+    fn each_row_is_its_own_record_whatever_the_line_ends() {
+        for text in [
+            "曾用名,电话\n张三,13812345678\n\n李四,13912345678\n",
+            "曾用名,电话\r\n张三,13812345678\r\n\r\n李四,13912345678\r\n",
+            "曾用名,电话\r张三,13812345678\r\r李四,13912345678\r",
+        ] {
+            let mut sink = Cells(Vec::new());
+            csv_text(&ObjectPath::root("a.csv"), text, b',', &mut sink).unwrap();
+            let records: Vec<&str> = sink.0.iter().map(|c| c.1.as_str()).collect();
+            let lines: Vec<Option<u64>> = sink.0.iter().map(|c| c.2).collect();
+            if text.contains('\n') {
+                assert_eq!(
+                    records,
+                    [
+                        "a.csv#line 1",
+                        "a.csv#line 1",
+                        "a.csv#line 2",
+                        "a.csv#line 2",
+                        "a.csv#line 4",
+                        "a.csv#line 4"
+                    ],
+                    "{text:?}"
+                );
+                assert_eq!(lines, [1, 1, 2, 2, 4, 4].map(Some), "{text:?}");
+            } else {
+                // Bare `\r` line ends count no lines, but the rows stay apart.
+                assert_eq!(records[0], records[1]);
+                assert_eq!(records[2], records[3]);
+                assert_ne!(records[1], records[2]);
+                assert_ne!(records[3], records[4]);
+            }
+        }
+    }
 
     #[test]
     fn first_rows_of_values_are_not_headers() {

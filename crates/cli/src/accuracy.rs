@@ -235,9 +235,14 @@ impl Labeller {
     }
 
     fn ipv4(&mut self) -> String {
+        // A host's public or private address: never loopback (127/8), which is nobody's.
+        let first = match 1 + self.rng.below(222) {
+            127 => 128,
+            n => n,
+        };
         let v = format!(
             "{}.{}.{}.{}",
-            1 + self.rng.below(222),
+            first,
             self.rng.below(256),
             self.rng.below(256),
             1 + self.rng.below(254)
@@ -388,6 +393,24 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         csv.push('\n');
     }
     write("people.csv", csv.as_bytes())?;
+
+    // A hotel register exported on Windows: CRLF line ends, and a header cell that starts
+    // with a surname character (曾用名, "former name").
+    l.file = "checkin_windows.csv".into();
+    let mut csv = String::from("入住时间,姓名,曾用名,证件号码,手机,房号\r\n");
+    for _ in 0..rows / 2 {
+        let row = [
+            l.rng.timestamp(),
+            l.name(),
+            l.name(),
+            l.resident_id(),
+            l.mobile(),
+            format!("{}", 800 + l.rng.below(400)),
+        ];
+        csv.push_str(&row.join(","));
+        csv.push_str("\r\n");
+    }
+    write("checkin_windows.csv", csv.as_bytes())?;
 
     l.file = "no_header.csv".into();
     let mut csv = String::new();

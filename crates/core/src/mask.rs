@@ -43,49 +43,46 @@ const MAX_STARS: usize = 12;
 /// Masks `value` according to `style`. Never returns the input unchanged for inputs longer
 /// than one character.
 pub fn mask_value(value: &str, style: MaskStyle) -> String {
-    if style == MaskStyle::Ends && value.is_ascii() {
-        // The common case (digits, keys) without collecting characters first.
-        return mask_ends_ascii(value);
-    }
-    let chars: Vec<char> = value.chars().collect();
     match style {
-        MaskStyle::Coordinates => mask_coordinates(value).unwrap_or_else(|| mask_ends(&chars)),
-        MaskStyle::Ends => mask_ends(&chars),
+        MaskStyle::Coordinates => mask_coordinates(value).unwrap_or_else(|| mask_ends(value)),
+        MaskStyle::Ends => mask_ends(value),
         MaskStyle::FirstChar => {
-            let mut out = String::new();
-            if let Some(first) = chars.first() {
-                out.push(*first);
+            let mut chars = value.chars();
+            let mut out = String::with_capacity(value.len());
+            if let Some(first) = chars.next() {
+                out.push(first);
             }
-            out.extend(std::iter::repeat_n(
-                '*',
-                chars.len().saturating_sub(1).max(1),
-            ));
+            out.extend(std::iter::repeat_n('*', chars.count().max(1)));
             out
         }
         MaskStyle::Email => match value.rfind('@') {
             Some(at) => {
-                let local: Vec<char> = value[..at].chars().collect();
-                let keep = local.len().min(2).min(local.len().saturating_sub(1));
-                let mut out: String = local[..keep].iter().collect();
-                out.extend(std::iter::repeat_n(
-                    '*',
-                    (local.len() - keep).clamp(1, MAX_STARS),
-                ));
+                let local = &value[..at];
+                let n = local.chars().count();
+                let keep = n.min(2).min(n.saturating_sub(1));
+                let mut out = String::with_capacity(value.len() + MAX_STARS);
+                out.push_str(&local[..char_offset(local, keep)]);
+                out.extend(std::iter::repeat_n('*', (n - keep).clamp(1, MAX_STARS)));
                 out.push_str(&value[at..]);
                 out
             }
-            None => mask_ends(&chars),
+            None => mask_ends(value),
         },
-        MaskStyle::Uri => mask_uri(value).unwrap_or_else(|| mask_ends(&chars)),
+        MaskStyle::Uri => mask_uri(value).unwrap_or_else(|| mask_ends(value)),
         MaskStyle::Block => {
             let first_line = value.lines().next().unwrap_or("");
-            let label: String = first_line.chars().take(40).collect();
+            let label = &first_line[..char_offset(first_line, 40)];
             format!(
                 "{label}…[{} chars hidden]",
-                chars.len().saturating_sub(label.chars().count())
+                value.chars().count().saturating_sub(label.chars().count())
             )
         }
     }
+}
+
+/// Byte offset of the `n`th character of `s` (its length when `s` is shorter).
+fn char_offset(s: &str, n: usize) -> usize {
+    s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
 }
 
 fn mask_uri(value: &str) -> Option<String> {
@@ -106,24 +103,17 @@ fn ends_kept(n: usize) -> (usize, usize) {
     }
 }
 
-fn mask_ends_ascii(value: &str) -> String {
-    let n = value.len();
+/// [`MaskStyle::Ends`] for any text, sliced in place (this runs once per finding, and
+/// names and addresses are not ASCII).
+fn mask_ends(value: &str) -> String {
+    let n = value.chars().count();
     let (lead, trail) = ends_kept(n);
     let stars = (n - lead - trail).clamp(1, MAX_STARS);
-    let mut out = String::with_capacity(lead + stars + trail);
-    out.push_str(&value[..lead]);
+    let (lead_end, trail_start) = (char_offset(value, lead), char_offset(value, n - trail));
+    let mut out = String::with_capacity(lead_end + stars + value.len() - trail_start);
+    out.push_str(&value[..lead_end]);
     out.extend(std::iter::repeat_n('*', stars));
-    out.push_str(&value[n - trail..]);
-    out
-}
-
-fn mask_ends(chars: &[char]) -> String {
-    let n = chars.len();
-    let (lead, trail) = ends_kept(n);
-    let hidden = n - lead - trail;
-    let mut out: String = chars[..lead].iter().collect();
-    out.extend(std::iter::repeat_n('*', hidden.clamp(1, MAX_STARS)));
-    out.extend(&chars[n - trail..]);
+    out.push_str(&value[trail_start..]);
     out
 }
 

@@ -35,6 +35,10 @@ pub const CONTEXT_AFTER: usize = 16;
 /// a negative word further away usually labels something else).
 pub const NEGATIVE_BEFORE: usize = 32;
 
+/// Bytes before a match in which a negative-context word, followed only by separators,
+/// labels the value itself.
+pub const NEGATIVE_LABEL: usize = 16;
+
 /// Bytes before a match searched for a rule's `reject_before` words.
 pub const REJECT_BEFORE: usize = 16;
 
@@ -1792,6 +1796,12 @@ fn accept(
     if rule.negative_applies && !supported && seg.facts.as_ref().is_some_and(|f| f.negative) {
         return false;
     }
+    // So does a value right after such a label in text (`订单号：6222…`, `tracking 4512…`):
+    // the label names it. Further away the word may label a neighbour, and only lowers the
+    // confidence (below).
+    if rule.negative_applies && !supported && labelled_negative(engine, text, seg, start) {
+        return false;
+    }
     let mut confidence = rule.confidence;
     if supported {
         confidence = confidence.raised();
@@ -1827,6 +1837,21 @@ fn has_context(
     [before, after].iter().any(|region| {
         ac.find_iter(*region)
             .any(|m| engine.context_rules[m.pattern().as_usize()].contains(&rule))
+    })
+}
+
+/// True when a negative-context word ends within [`NEGATIVE_LABEL`] bytes before `start`,
+/// with nothing but separators between them: the word labels the value.
+fn labelled_negative(engine: &Engine, text: &str, seg: &Segment, start: usize) -> bool {
+    let Some(ac) = &engine.negative_ac else {
+        return false;
+    };
+    let from = floor_char(text, start.saturating_sub(NEGATIVE_LABEL).max(seg.start));
+    let before = &text[from..start];
+    ac.find_iter(before).any(|m| {
+        before[m.end()..]
+            .chars()
+            .all(|c| c.is_whitespace() || ":：=#号'\"".contains(c) || c.is_ascii_punctuation())
     })
 }
 

@@ -159,8 +159,17 @@ fn context_and_negative_words_move_confidence() {
     assert_eq!(plain[0].confidence, Confidence::Medium);
     let ctx = scan(&engine, "银行卡号 6222021234567890128");
     assert_eq!(ctx[0].confidence, Confidence::High);
-    let neg = scan(&engine, "订单号 6222021234567890128");
+    let neg = scan(&engine, "订单号 20240315 备注 6222021234567890128");
     assert_eq!(neg[0].confidence, Confidence::Low);
+    // Right after the word, the word labels the value: an order number, a digest.
+    assert!(scan(&engine, "订单号 6222021234567890128").is_empty());
+    assert!(scan(&engine, "订单号：6222021234567890128").is_empty());
+    assert!(scan(&engine, "sha=510014360831272f76143fd2").is_empty());
+    // A context word of the rule outweighs it.
+    assert_eq!(
+        scan(&engine, "订单号 银行卡 6222021234567890128")[0].confidence,
+        Confidence::Medium
+    );
 }
 
 #[test]

@@ -447,15 +447,7 @@ impl Engine {
             }
         }
         let (trigger_ac, trigger_owners) = build_trigger_ac(&literal_pats, &keyword_pats);
-        let (context_words, context_rules) = dedup_words(&context_pats, true);
-        let context_ac = (!context_words.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&context_words)
-                .expect("context words are plain literals")
-        });
+        let (context_ac, context_rules) = build_ac(&context_pats, true);
         let negative_ac = if negative_words.is_empty() {
             None
         } else {
@@ -662,9 +654,10 @@ fn build_trigger_ac(
     (Some(ac), owners)
 }
 
-/// Distinct words (lower-cased when the search ignores ASCII case) and, per word, the rules
-/// that gave it.
-fn dedup_words(pats: &[(String, u32)], case_insensitive: bool) -> (Vec<String>, Vec<Vec<u32>>) {
+fn build_ac(
+    pats: &[(String, u32)],
+    case_insensitive: bool,
+) -> (Option<AhoCorasick>, Vec<Vec<u32>>) {
     let mut words: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<u32>> = Vec::new();
     for (p, r) in pats {
@@ -685,7 +678,16 @@ fn dedup_words(pats: &[(String, u32)], case_insensitive: bool) -> (Vec<String>, 
             }
         }
     }
-    (words, owners)
+    if words.is_empty() {
+        return (None, owners);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(case_insensitive)
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&words)
+        .expect("trigger words are plain literals");
+    (Some(ac), owners)
 }
 
 fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleError> {
@@ -1507,17 +1509,11 @@ fn scan_clusters(
             .saturating_sub(engine.max_token_before.min(8))
             .max(seg.start);
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
-        let mut offered = engine
-            .token_dispatch
-            .as_ref()
-            .map_or(u64::MAX, |d| d.offered(&f));
+        // With a dispatch table there are at most 64 token rules, one bit each.
+        let offered = engine.token_dispatch.as_ref().map(|d| d.offered(&f));
         for (i, &r) in engine.token_rules.iter().enumerate() {
-            if i < 64 {
-                if offered & 1 == 0 {
-                    offered >>= 1;
-                    continue;
-                }
-                offered >>= 1;
+            if offered.is_some_and(|bits| bits & (1u64 << i) == 0) {
+                continue;
             }
             let rule = &engine.rules[r as usize];
             if rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before)) {
@@ -1796,17 +1792,23 @@ fn accept(
     if rule.negative_applies && !supported && seg.facts.as_ref().is_some_and(|f| f.negative) {
         return false;
     }
-    // So does a value right after such a label in text (`订单号：6222…`, `tracking 4512…`):
-    // the label names it. Further away the word may label a neighbour, and only lowers the
-    // confidence (below).
-    if rule.negative_applies && !supported && labelled_negative(engine, text, seg, start) {
+    let negative = if rule.negative_applies {
+        negative_context(engine, text, seg, start)
+    } else {
+        Negative::None
+    };
+    // So does a value right after such a word in text (`订单号：6222…`, `sha=5100…`): the
+    // word labels it. Further away the word may label a neighbour, and only lowers the
+    // confidence.
+    if negative == Negative::Label && !supported {
         return false;
     }
     let mut confidence = rule.confidence;
     if supported {
         confidence = confidence.raised();
     }
-    if rule.negative_applies && has_negative(engine, text, seg, start) {
+    let negative_field = seg.facts.as_ref().is_some_and(|f| f.negative);
+    if rule.negative_applies && (negative_field || negative != Negative::None) {
         confidence = confidence.lowered();
     }
     out.push(Confirmed {
@@ -1840,28 +1842,38 @@ fn has_context(
     })
 }
 
-/// True when a negative-context word ends within [`NEGATIVE_LABEL`] bytes before `start`,
-/// with nothing but separators between them: the word labels the value.
-fn labelled_negative(engine: &Engine, text: &str, seg: &Segment, start: usize) -> bool {
-    let Some(ac) = &engine.negative_ac else {
-        return false;
-    };
-    let from = floor_char(text, start.saturating_sub(NEGATIVE_LABEL).max(seg.start));
-    let before = &text[from..start];
-    ac.find_iter(before).any(|m| {
-        before[m.end()..]
-            .chars()
-            .all(|c| c.is_whitespace() || ":：=#号'\"".contains(c) || c.is_ascii_punctuation())
-    })
+/// What the negative-context words just before a value say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Negative {
+    /// None within [`NEGATIVE_BEFORE`] bytes.
+    None,
+    /// One is near: the text around is about orders, hashes or versions.
+    Near,
+    /// One ends within [`NEGATIVE_LABEL`] bytes with only spaces and punctuation after it:
+    /// it labels the value itself.
+    Label,
 }
 
-fn has_negative(engine: &Engine, text: &str, seg: &Segment, start: usize) -> bool {
+/// One search of the negative-context words before `start` (within the segment).
+fn negative_context(engine: &Engine, text: &str, seg: &Segment, start: usize) -> Negative {
     let Some(ac) = &engine.negative_ac else {
-        return false;
+        return Negative::None;
     };
-    let before =
-        &text[floor_char(text, start.saturating_sub(NEGATIVE_BEFORE).max(seg.start))..start];
-    seg.facts.as_ref().is_some_and(|f| f.negative) || ac.is_match(before)
+    let from = floor_char(text, start.saturating_sub(NEGATIVE_BEFORE).max(seg.start));
+    let before = &text[from..start];
+    let mut found = Negative::None;
+    for m in ac.find_iter(before) {
+        let between = &before[m.end()..];
+        let labels = between.len() <= NEGATIVE_LABEL
+            && between
+                .chars()
+                .all(|c| c.is_whitespace() || c.is_ascii_punctuation() || "：号".contains(c));
+        if labels {
+            return Negative::Label;
+        }
+        found = Negative::Near;
+    }
+    found
 }
 
 /// Rules with `field_value = true` check a whole field value whose name matches.

@@ -1456,6 +1456,10 @@ fn common_word(v: &str) -> bool {
         .contains(v)
 }
 
+/// Middle dots that join the parts of a transliterated name: the standard `·` and the
+/// look-alikes that input methods and fonts substitute for it.
+const NAME_DOTS: &[char] = &['·', '•', '・', '‧'];
+
 /// Characters that never appear in a given name, so a capture containing them is not a name.
 const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但";
 
@@ -1464,7 +1468,7 @@ const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地�
 pub fn cn_person_name(value: &str) -> Check {
     let trimmed_start = value.len() - value.trim_start().len();
     let mut v = value.trim();
-    if v.chars().any(|c| !is_han(c) && c != '·') {
+    if v.chars().any(|c| !is_han(c) && !NAME_DOTS.contains(&c)) {
         return Check::Reject;
     }
     // Cut at the first word that begins a new field. Most characters start none of those
@@ -1476,18 +1480,18 @@ pub fn cn_person_name(value: &str) -> Check {
     }) {
         v = &v[..cut];
     }
-    // A transliterated name (Uyghur, Tibetan, foreign: 买买提·艾力) joins its parts with `·`
-    // and follows no surname list; two or three parts of Chinese characters make one.
-    if v.contains('·') {
-        let mut parts = v.split('·');
+    // A transliterated name (Uyghur, Tibetan, foreign: 买买提·艾力) joins its parts with a
+    // middle dot and follows no surname list; two or three parts of Chinese characters
+    // make one.
+    if v.contains(NAME_DOTS) {
+        // Transliterations use 不, 都 and 地 (阿不都), so only function characters that never
+        // spell a sound rule a part out.
         let part_ok = |p: &str| {
-            // Transliterations use 不, 都 and 地 (阿不都), so only function characters that
-            // never spell a sound rule a part out.
             (1..=8).contains(&p.chars().count())
                 && !p.chars().any(|c| "的了是在们这个和与或".contains(c))
         };
-        let count = v.split('·').count();
-        return if (2..=3).contains(&count) && parts.all(part_ok) {
+        let parts = v.matches(NAME_DOTS).count() + 1;
+        return if (2..=3).contains(&parts) && v.split(NAME_DOTS).all(part_ok) {
             Check::Narrow(trimmed_start, trimmed_start + v.len())
         } else {
             Check::Reject

@@ -289,6 +289,8 @@ fn name_and_address_vectors() {
     assert_eq!(cn_person_name("买买提·艾力性别男"), Check::Narrow(0, 17));
     assert_eq!(cn_person_name("·艾力"), Check::Reject);
     assert_eq!(cn_person_name("买买提·"), Check::Reject);
+    assert_eq!(cn_person_name("买买提•艾力"), Check::Narrow(0, 18));
+    assert_eq!(cn_person_name("买买提·艾力·江·古"), Check::Reject);
     assert_eq!(cn_person_name("是的·好的"), Check::Reject);
     assert_eq!(cn_person_name("张"), Check::Reject);
     assert!(en_person_name("John Smith"));

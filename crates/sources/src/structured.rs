@@ -591,26 +591,49 @@ pub fn parquet(path: &ObjectPath, bytes: &[u8], sink: &mut dyn Sink) -> Result<(
     Ok(())
 }
 
+/// A sink for this module's tests that keeps every cell.
 #[cfg(test)]
-mod header_tests {
-    use super::{csv_text, is_data_row};
+mod test_sink {
     use crate::{FieldAt, Notice, ObjectPath, Sink};
 
-    /// Records each cell's field, record id and line.
-    struct Cells(Vec<(String, String, Option<u64>)>);
+    /// One cell handed to the sink.
+    #[derive(Debug)]
+    pub(super) struct Cell {
+        pub(super) path: String,
+        pub(super) field: String,
+        pub(super) record: String,
+        pub(super) line: Option<u64>,
+        pub(super) value: String,
+    }
+
+    /// Keeps the cells; a notice fails the test.
+    #[derive(Debug, Default)]
+    pub(super) struct Cells(pub(super) Vec<Cell>);
 
     impl Sink for Cells {
         fn begin_text(&mut self, _: &ObjectPath, _: &'static str) {}
         fn text_chunk(&mut self, _: &str) {}
         fn end_text(&mut self) {}
-        fn field(&mut self, _: &ObjectPath, at: FieldAt<'_>, _: &str) {
-            self.0
-                .push((at.field.to_string(), at.record.to_string(), at.line));
+        fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str) {
+            self.0.push(Cell {
+                path: path.to_string(),
+                field: at.field.to_string(),
+                record: at.record.to_string(),
+                line: at.line,
+                value: value.to_string(),
+            });
         }
         fn notice(&mut self, n: Notice) {
             panic!("unexpected notice {n:?}");
         }
     }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::test_sink::Cells;
+    use super::{csv_text, is_data_row};
+    use crate::ObjectPath;
 
     #[test]
     fn each_row_is_its_own_record_whatever_the_line_ends() {
@@ -619,10 +642,10 @@ mod header_tests {
             "曾用名,电话\r\n张三,13812345678\r\n\r\n李四,13912345678\r\n",
             "曾用名,电话\r张三,13812345678\r\r李四,13912345678\r",
         ] {
-            let mut sink = Cells(Vec::new());
+            let mut sink = Cells::default();
             csv_text(&ObjectPath::root("a.csv"), text, b',', &mut sink).unwrap();
-            let records: Vec<&str> = sink.0.iter().map(|c| c.1.as_str()).collect();
-            let lines: Vec<Option<u64>> = sink.0.iter().map(|c| c.2).collect();
+            let records: Vec<&str> = sink.0.iter().map(|c| c.record.as_str()).collect();
+            let lines: Vec<Option<u64>> = sink.0.iter().map(|c| c.line).collect();
             if text.contains('\n') {
                 assert_eq!(
                     records,
@@ -637,6 +660,17 @@ mod header_tests {
                     "{text:?}"
                 );
                 assert_eq!(lines, [1, 1, 2, 2, 4, 4].map(Some), "{text:?}");
+                // Header cells go out unnamed; the rows' cells under their column.
+                let first = &sink.0[2];
+                assert_eq!(
+                    (
+                        first.path.as_str(),
+                        first.field.as_str(),
+                        first.value.as_str()
+                    ),
+                    ("a.csv", "曾用名", "张三")
+                );
+                assert_eq!(sink.0[0].field, "");
             } else {
                 // Bare `\r` line ends count no lines, but the rows stay apart.
                 assert_eq!(records[0], records[1]);
@@ -662,20 +696,14 @@ mod parquet_tests {
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::writer::SerializedFileWriter;
     use std::sync::Arc;
+    use test_sink::Cells;
 
-    struct Fields(Vec<(String, String, String)>);
-
-    impl Sink for Fields {
-        fn begin_text(&mut self, _: &ObjectPath, _: &'static str) {}
-        fn text_chunk(&mut self, _: &str) {}
-        fn end_text(&mut self) {}
-        fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str) {
-            self.0
-                .push((path.to_string(), at.field.to_string(), value.to_string()));
-        }
-        fn notice(&mut self, n: Notice) {
-            panic!("unexpected notice {n:?}");
-        }
+    /// (path, field, value) of each cell.
+    fn fields(sink: &Cells) -> Vec<(String, String, String)> {
+        sink.0
+            .iter()
+            .map(|c| (c.path.clone(), c.field.clone(), c.value.clone()))
+            .collect()
     }
 
     /// A two-row file of names and ID numbers, its pages compressed with `codec`.
@@ -719,14 +747,13 @@ mod parquet_tests {
             Compression::LZ4_RAW,
             Compression::BROTLI(BrotliLevel::default()),
         ] {
-            let mut sink = Fields(Vec::new());
+            let mut sink = Cells::default();
             parquet(&ObjectPath::root("p.parquet"), &people(codec), &mut sink)
                 .unwrap_or_else(|e| panic!("{codec:?}: {e}"));
+            let cells = fields(&sink);
             assert!(
-                sink.0
-                    .contains(&("p.parquet!/row/2".into(), "name".into(), "李四".into())),
-                "{codec:?}: {:?}",
-                sink.0
+                cells.contains(&("p.parquet!/row/2".into(), "name".into(), "李四".into())),
+                "{codec:?}: {cells:?}"
             );
         }
     }
@@ -734,25 +761,23 @@ mod parquet_tests {
     #[test]
     fn parquet_rows_become_fields() {
         let buf = people(parquet::basic::Compression::SNAPPY);
-        let mut sink = Fields(Vec::new());
+        let mut sink = Cells::default();
         parquet(&ObjectPath::root("p.parquet"), &buf, &mut sink).unwrap();
+        let cells = fields(&sink);
         assert!(
-            sink.0.contains(&(
+            cells.contains(&(
                 "p.parquet!/row/1".into(),
                 "id_card".into(),
                 "11010519491231002X".into()
             )),
-            "{:?}",
-            sink.0
+            "{cells:?}"
         );
-        assert!(sink
-            .0
-            .contains(&("p.parquet!/row/2".into(), "name".into(), "李四".into())));
+        assert!(cells.contains(&("p.parquet!/row/2".into(), "name".into(), "李四".into())));
         let truncated = &buf[..buf.len() / 2];
         assert!(parquet(
             &ObjectPath::root("p.parquet"),
             truncated,
-            &mut Fields(Vec::new())
+            &mut Cells::default()
         )
         .is_err());
     }

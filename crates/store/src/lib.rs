@@ -454,60 +454,80 @@ impl Store {
             });
         }
         if version < SCHEMA_VERSION {
-            let tx = conn.unchecked_transaction()?;
-            let has_scans: bool = tx.query_row(
-                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'scans'",
-                [],
-                |r| r.get(0),
-            )?;
-            if has_scans {
-                for (from, sql) in MIGRATIONS {
-                    if *from >= version.max(1) {
-                        tx.execute_batch(sql)?;
-                    }
-                }
-            }
-            tx.execute_batch(SCHEMA)?;
-            // Findings of a version before 5, one row each, are re-encoded as chunks.
-            let old_findings: bool = tx.query_row(
-                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'findings'",
-                [],
-                |r| r.get(0),
-            )?;
-            if old_findings {
-                migrate_findings_to_chunks(&tx)?;
-            }
-            // `objects` of a version before 4 lacks `origin` (the schema's CREATE left the
-            // existing table as it was).
-            let has_origin: bool = tx.query_row(
-                "SELECT count(*) > 0 FROM pragma_table_info('objects') WHERE name = 'origin'",
-                [],
-                |r| r.get(0),
-            )?;
-            if !has_origin {
-                tx.execute_batch("ALTER TABLE objects ADD COLUMN origin TEXT;")?;
-            }
-            // `rules` of a version before 6 lacks `info`.
-            let has_info: bool = tx.query_row(
-                "SELECT count(*) > 0 FROM pragma_table_info('rules') WHERE name = 'info'",
-                [],
-                |r| r.get(0),
-            )?;
-            if !has_info {
-                tx.execute_batch("ALTER TABLE rules ADD COLUMN info TEXT;")?;
-            }
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            tx.commit()?;
-            if old_findings {
-                // The chunks take less than half the pages the rows did; the file gives the
-                // rest back now rather than keeping it free for later scans.
-                conn.execute_batch("VACUUM")?;
-            }
+            Store::upgrade(conn)?;
         }
         // On only now: a migration rebuilds tables that others reference.
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Store::reap_dead_scans(conn)?;
         Ok(())
+    }
+
+    /// Brings the database to [`SCHEMA_VERSION`], reading its version again under the
+    /// write lock (a no-op when another connection got there first).
+    fn upgrade(conn: &Connection) -> Result<(), StoreError> {
+        // The write lock is taken before the version is read again: another process may
+        // have created or migrated the database since the caller read it, and a deferred
+        // transaction would then replay migrations on tables that already have them.
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let rewrote_findings = version < SCHEMA_VERSION && Store::migrate(&tx, version)?;
+        tx.commit()?;
+        if rewrote_findings {
+            // The chunks take less than half the pages the rows did; the file gives the
+            // rest back now rather than keeping it free for later scans.
+            conn.execute_batch("VACUUM")?;
+        }
+        Ok(())
+    }
+
+    /// Brings a database of `version` (0 for a new file) to [`SCHEMA_VERSION`] inside the
+    /// caller's write transaction. Says whether findings of a version before 5 were
+    /// re-encoded (the file then has many free pages).
+    fn migrate(tx: &Connection, version: i64) -> Result<bool, StoreError> {
+        let has_scans: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'scans'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_scans {
+            for (from, sql) in MIGRATIONS {
+                if *from >= version.max(1) {
+                    tx.execute_batch(sql)?;
+                }
+            }
+        }
+        tx.execute_batch(SCHEMA)?;
+        // Findings of a version before 5, one row each, are re-encoded as chunks.
+        let old_findings: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'findings'",
+            [],
+            |r| r.get(0),
+        )?;
+        if old_findings {
+            migrate_findings_to_chunks(tx)?;
+        }
+        // `objects` of a version before 4 lacks `origin` (the schema's CREATE left the
+        // existing table as it was).
+        let has_origin: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('objects') WHERE name = 'origin'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_origin {
+            tx.execute_batch("ALTER TABLE objects ADD COLUMN origin TEXT;")?;
+        }
+        // `rules` of a version before 6 lacks `info`.
+        let has_info: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('rules') WHERE name = 'info'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_info {
+            tx.execute_batch("ALTER TABLE rules ADD COLUMN info TEXT;")?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        Ok(old_findings)
     }
 
     /// Marks interrupted the scans still `running` whose process is gone (killed, or the

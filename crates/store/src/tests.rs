@@ -212,6 +212,26 @@ fn key_is_created_once_with_owner_only_mode() {
 }
 
 #[test]
+fn an_upgrade_that_lost_the_race_to_create_the_database_changes_nothing() {
+    // A second process read version 0 before the first one created the schema; its
+    // upgrade, run after, must see the finished tables rather than migrate them again
+    // (which failed with "duplicate column name: owner").
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("findings.db");
+    let first = Store::open(&path).unwrap();
+    let late = Connection::open(&path).unwrap();
+    late.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    Store::upgrade(&late).unwrap();
+    let version: i64 = late
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    drop(first);
+    Store::open(&path).unwrap();
+}
+
+#[test]
 fn dates_are_civil() {
     assert_eq!(civil_from_days(0), (1970, 1, 1));
     assert_eq!(civil_from_days(19_723), (2024, 1, 1));

@@ -188,8 +188,16 @@ impl Labeller {
         let (city, district, roads) = *self.rng.pick(PLACES);
         let road = *self.rng.pick(roads);
         let number = 1 + self.rng.below(400);
-        let v = match self.rng.below(3) {
+        let v = match self.rng.below(4) {
             0 => format!("{city}{district}{road}{number}号"),
+            // An estate or office block named without its road.
+            3 => format!(
+                "{city}{district}{}{}{}{}室",
+                self.rng.pick(ESTATES),
+                1 + self.rng.below(30),
+                self.rng.pick(&["栋", "幢", "号楼", "座"]),
+                101 + self.rng.below(1800)
+            ),
             1 => format!(
                 "{city}{district}{road}{number}号{}{}栋{}单元{}室",
                 self.rng.pick(ESTATES),
@@ -663,6 +671,23 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     let body = serde_json::json!({ "code": 0, "data": { "list": users } });
     write("api_users.json", serde_json::to_string(&body)?.as_bytes())?;
+
+    // What `mongoexport` writes by default: one extended-JSON document per line, in a file
+    // named `.json`.
+    l.file = "members_export.json".into();
+    let mut lines = String::new();
+    for i in 0..rows / 2 {
+        let (lat, lng) = l.gps();
+        let doc = serde_json::json!({
+            "_id": { "$oid": format!("65a1{:020x}", i) },
+            "profile": { "name": l.name(), "idNo": l.resident_id() },
+            "contact": { "tel": l.plain_mobile(), "address": l.address() },
+            "lastLogin": { "lat": lat.parse::<f64>()?, "lng": lng.parse::<f64>()?, "orderNo": l.order_no() },
+        });
+        lines.push_str(&serde_json::to_string(&doc)?);
+        lines.push('\n');
+    }
+    write("members_export.json", lines.as_bytes())?;
 
     l.file = "contacts_en.csv".into();
     let mut csv = String::from("full_name,email,phone,company\n");

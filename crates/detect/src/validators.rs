@@ -90,6 +90,7 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "en_person_name" => |v, _| Check::from_bool(en_person_name(v)),
         "cn_address" => |v, _| cn_address(v),
         "cn_address_labelled" => |v, _| cn_address_labelled(v),
+        "cn_address_building" => |v, _| cn_address_building(v),
         _ => return None,
     })
 }
@@ -121,6 +122,7 @@ pub const VALIDATOR_NAMES: &[&str] = &[
     "en_person_name",
     "cn_address",
     "cn_address_labelled",
+    "cn_address_building",
 ];
 
 fn is_leap(year: u32) -> bool {
@@ -1578,26 +1580,49 @@ const PROVINCES: &[&str] = &[
 /// (province, city, district or county, town or street office) before the road and number
 /// parts. Words before the first level (`家住`, `地址是`) are cut off.
 pub fn cn_address(value: &str) -> Check {
-    address(value, 2)
+    address(value, 2, Parts::Road)
 }
 
 /// An address after a label (`地址：`) or in a field named for one, where the label is the
 /// evidence: one level of the hierarchy (`海淀区中关村大街27号`) is enough.
 pub fn cn_address_labelled(value: &str) -> Check {
-    address(value, 1)
+    address(value, 1, Parts::Road)
+}
+
+/// An address of a residential estate or office block without a road
+/// (`四川省成都市武侯区玉林小区5栋3单元12号`): the hierarchy (a province, or two levels) and
+/// at least two numbered building parts (block, entrance, room) say what it is.
+pub fn cn_address_building(value: &str) -> Check {
+    address(value, 2, Parts::Building)
+}
+
+/// What an address must hold after its hierarchy.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    /// A road (路, 街, 巷…) and a number or building part.
+    Road,
+    /// Two numbered building parts (号楼, 栋, 单元, 室…), with or without a road.
+    Building,
 }
 
 /// An address with at least `min_levels` levels of the hierarchy when no province is named.
-fn address(value: &str, min_levels: usize) -> Check {
+fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
     // One pass over the characters counts the hierarchy levels and notes road and number
     // parts; the two-character words are recognised from the previous characters, so no
     // substring search runs per candidate.
     let (mut levels, mut has_road, mut has_number) = (0usize, false, false);
     let (mut autonomous, mut street_office) = (false, false);
+    // Parts with their number right before them (`5栋`, `3单元`, `1502室`).
+    let mut building_parts = 0usize;
     let (mut prev2, mut prev) = ('\0', '\0');
     for c in value.chars() {
         match c {
             '省' | '市' | '县' | '州' | '旗' | '镇' | '乡' => levels += 1,
+            // An estate, a campus or a park (小区, 校区, 园区, 景区…) is not a district.
+            '区' if matches!(
+                prev,
+                '小' | '社' | '校' | '园' | '景' | '城' | '厂' | '营' | '郊' | '禁' | '片' | '分'
+            ) => {}
             '区' => {
                 levels += 1;
                 autonomous |= prev2 == '自' && prev == '治';
@@ -1608,14 +1633,26 @@ fn address(value: &str, min_levels: usize) -> Check {
                 street_office |= prev == '街';
             }
             '同' if prev == '胡' => has_road = true,
-            '号' | '室' | '栋' => has_number = true,
-            '元' if prev == '单' => has_number = true,
+            '号' | '室' | '栋' | '幢' | '座' => {
+                has_number = true;
+                // `号楼` is one part: its `楼` adds nothing.
+                building_parts += usize::from(prev.is_ascii_alphanumeric() || is_cjk_numeral(prev));
+            }
+            '元' if prev == '单' => {
+                has_number = true;
+                building_parts +=
+                    usize::from(prev2.is_ascii_alphanumeric() || is_cjk_numeral(prev2));
+            }
             _ => {}
         }
         prev2 = prev;
         prev = c;
     }
-    if !has_road || !has_number {
+    let complete = match parts {
+        Parts::Road => has_road && has_number,
+        Parts::Building => building_parts >= 2,
+    };
+    if !complete {
         return Check::Reject;
     }
     // Each of the two-character level words counts once, however often it appears.
@@ -1660,6 +1697,14 @@ fn address(value: &str, min_levels: usize) -> Check {
         return Check::Reject;
     }
     Check::Narrow(start, value.len())
+}
+
+/// The numerals that number a block or an entrance in words (`三单元`).
+fn is_cjk_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    )
 }
 
 /// One automaton over the province names: the leftmost one in a value is where an

@@ -32,6 +32,12 @@ pub fn decode(
                 walk_json(path, &value, &mut String::new(), None, &mut locator, sink);
                 Ok(())
             }
+            // `mongoexport` and many log shippers write one document per line into a
+            // `.json` file: such a file is read as JSON Lines, each line its own record.
+            Err(_) if one_document_per_line(&text) => {
+                json_lines(path, &text, sink);
+                Ok(())
+            }
             Err(e) => {
                 sink.notice(Notice {
                     path: path.to_string(),
@@ -368,6 +374,22 @@ fn walk_json(
     }
 }
 
+/// Whether a text that is not one JSON value holds one object or array per line: its first
+/// two non-empty lines each parse alone as one.
+fn one_document_per_line(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut documents = 0;
+    for line in lines.by_ref().take(2) {
+        let document = (line.starts_with('{') || line.starts_with('['))
+            && serde_json::from_str::<serde_json::Value>(line).is_ok();
+        if !document {
+            return false;
+        }
+        documents += 1;
+    }
+    documents == 2
+}
+
 fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
     let mut offset = 0usize;
     for (i, line) in text.split_inclusive('\n').enumerate() {
@@ -687,6 +709,51 @@ mod header_tests {
         assert!(is_data_row(["Li Wei", "li.wei@example.com"]));
         assert!(!is_data_row(["姓名", "身份证号", "手机"]));
         assert!(!is_data_row(["name", "id_card_2", "phone", "created_2024"]));
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::test_sink::Cells;
+    use super::{decode, one_document_per_line};
+    use crate::decode::Kind;
+    use crate::ObjectPath;
+
+    #[test]
+    fn a_json_file_of_one_document_per_line_is_read_as_json_lines() {
+        // What `mongoexport` writes by default, under a `.json` name.
+        let text = "{\"_id\":{\"$oid\":\"65a1\"},\"user\":{\"name\":\"王芳\"}}\n\
+                    {\"_id\":{\"$oid\":\"65a2\"},\"user\":{\"name\":\"李四\"}}\n";
+        let mut sink = Cells::default();
+        decode(
+            &ObjectPath::root("u.json"),
+            Kind::Json,
+            text.as_bytes(),
+            &mut sink,
+        )
+        .unwrap();
+        let names: Vec<(&str, &str, &str)> = sink
+            .0
+            .iter()
+            .filter(|c| c.field == "user.name")
+            .map(|c| (c.field.as_str(), c.record.as_str(), c.value.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("user.name", "u.json#line 1", "王芳"),
+                ("user.name", "u.json#line 2", "李四")
+            ]
+        );
+    }
+
+    #[test]
+    fn only_documents_on_each_of_the_first_lines_make_json_lines() {
+        assert!(one_document_per_line("{\"a\":1}\n\n[2]\n"));
+        assert!(!one_document_per_line("{\"a\":1}\n"));
+        assert!(!one_document_per_line("{\"a\":1}\nplain words\n"));
+        assert!(!one_document_per_line("{\"a\":\n1}\n{\"b\":2}\n"));
+        assert!(!one_document_per_line("1\n2\n"));
     }
 }
 

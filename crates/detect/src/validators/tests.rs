@@ -320,6 +320,36 @@ fn name_and_address_vectors() {
 }
 
 #[test]
+fn estate_addresses_need_the_hierarchy_and_two_numbered_parts() {
+    for (text, address) in [
+        (
+            "他家在成都市武侯区玉林小区5栋3单元12号",
+            "成都市武侯区玉林小区5栋3单元12号",
+        ),
+        (
+            "上海市浦东新区张江镇中区花园12号楼1502室",
+            "上海市浦东新区张江镇中区花园12号楼1502室",
+        ),
+        ("四川省绵阳市涪城区三单元201室", "四川省绵阳市涪城区三单元201室"),
+    ] {
+        match cn_address_building(text) {
+            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    for text in [
+        // One numbered part: a count of buildings, not a home.
+        "成都市武侯区新建住宅12栋",
+        // An estate (小区) is not a district: one level only.
+        "市内小区5栋3单元",
+        // Numbers without a part: `栋楼` is not numbered.
+        "成都市武侯区栋楼单元",
+    ] {
+        assert_eq!(cn_address_building(text), Check::Reject, "{text}");
+    }
+}
+
+#[test]
 fn every_named_validator_resolves() {
     for name in VALIDATOR_NAMES {
         assert!(by_name(name).is_some(), "{name}");

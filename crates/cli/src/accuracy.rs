@@ -801,9 +801,12 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             22 => format!("王总说明天开会，会议室 3{:02}", l.rng.below(40)),
             23 => {
                 let (lat, lng) = l.gps();
-                match l.rng.below(3) {
+                match l.rng.below(5) {
                     0 => format!("纬度：{lat} 经度：{lng}"),
                     1 => format!("经度{lng}，纬度{lat}"),
+                    // Chinese map services put longitude first.
+                    2 => format!("{{\"poi\":\"门店\",\"location\":\"{lng},{lat}\"}}"),
+                    3 => format!("定位 {lat}°N, {lng}°E"),
                     _ => format!("https://map.example.cn/?lat={lat}&lng={lng}"),
                 }
             }
@@ -931,7 +934,7 @@ pub fn run(
         // A labelled pair is reported as written (`经度121.4737，纬度31.2304`); it is the
         // same place as the bare pair the label holds.
         let canonical = match leakscope_detect::validators::coordinates(value) {
-            Some((lat, lng)) if detector == "gps" => format!("{lat},{lng}"),
+            Some(pair) if detector == "gps" => pair.to_string(),
             _ => value.to_string(),
         };
         found.insert((

@@ -1776,7 +1776,17 @@ fn accept(
     };
     if let Some(ac) = &rule.reject_before {
         let from = floor_char(text, start.saturating_sub(REJECT_BEFORE).max(seg.start));
-        if ac.is_match(&text[from..start]) {
+        // A word counts where a word starts: `ver ` rejects `ver 10.1.2.3` but not
+        // `server 10.1.2.3`, nor `mem` in `remember`.
+        let b = text.as_bytes();
+        let at_word_start = |m: aho_corasick::Match| {
+            let i = from + m.start();
+            i == 0 || !b[i].is_ascii_alphabetic() || !b[i - 1].is_ascii_alphabetic()
+        };
+        if ac
+            .find_overlapping_iter(&text[from..start])
+            .any(at_word_start)
+        {
             return false;
         }
     }
@@ -2040,10 +2050,9 @@ fn normalize_into(kind: Normalize, value: &str, out: &mut String) {
                 .map(|c| c.to_ascii_uppercase()),
         ),
         Normalize::Coordinates => match validators::coordinates(value) {
-            Some((lat, lng)) => {
-                out.push_str(lat);
-                out.push(',');
-                out.push_str(lng);
+            Some(pair) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{pair}");
             }
             None => out.push_str(value.trim()),
         },

@@ -683,11 +683,69 @@ pub fn gps(value: &str) -> bool {
     coordinates(value).is_some()
 }
 
+/// A coordinate pair as found: the two numbers as written, latitude first, and the
+/// hemispheres that letters (`S`, `W`) gave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatLng<'a> {
+    /// Latitude as written, without a hemisphere's sign.
+    pub lat: &'a str,
+    /// Longitude as written, without a hemisphere's sign.
+    pub lng: &'a str,
+    /// `S` followed the latitude: it is negative.
+    pub south: bool,
+    /// `W` followed the longitude: it is negative.
+    pub west: bool,
+}
+
+impl std::fmt::Display for LatLng<'_> {
+    /// `latitude,longitude` with signs, the form a coordinate is hashed and compared in.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = |negative: bool| if negative { "-" } else { "" };
+        write!(
+            f,
+            "{}{},{}{}",
+            sign(self.south),
+            self.lat,
+            sign(self.west),
+            self.lng
+        )
+    }
+}
+
+/// The hemisphere letters of a pair written with them (`31.2304°N, 121.4737°E`,
+/// `N31.2304 E121.4737`): capital N, S, E or W standing alone (not inside a word such as
+/// `Lat`), in order. `None` when the pair has none; `Some(None)` when it has letters that
+/// do not make one latitude and one longitude.
+fn hemispheres(value: &str) -> Option<Option<(bool, bool, bool)>> {
+    let b = value.as_bytes();
+    let mut letters = Vec::new();
+    for (i, c) in b.iter().enumerate() {
+        let alone = (i == 0 || !b[i - 1].is_ascii_alphabetic())
+            && b.get(i + 1).is_none_or(|n| !n.is_ascii_alphabetic());
+        if alone && matches!(c, b'N' | b'S' | b'E' | b'W') {
+            letters.push(*c);
+        }
+    }
+    if letters.is_empty() {
+        return None;
+    }
+    let latitude = |c: u8| c == b'N' || c == b'S';
+    Some(match letters[..] {
+        [a, b] if latitude(a) != latitude(b) => Some((
+            !latitude(a),
+            letters.contains(&b'S'),
+            letters.contains(&b'W'),
+        )),
+        _ => None,
+    })
+}
+
 /// The latitude and longitude of a coordinate pair as written (`31.2304,121.4737`,
-/// `lat: 31.2304, lng: 121.4737`, `经度121.4737，纬度31.2304`), in that order: when the
-/// text names longitude before latitude, the two numbers are swapped. Both need four
-/// decimals or more and must be in range; `0,0` is no place.
-pub fn coordinates(value: &str) -> Option<(&str, &str)> {
+/// `lat: 31.2304, lng: 121.4737`, `经度121.4737，纬度31.2304`, `31.2304°N, 121.4737°E`):
+/// when the text names longitude first, or the first number can only be a longitude
+/// (`116.4815,39.9905`, the order of Chinese map services), the two are swapped. Both need
+/// four decimals or more and must be in range; `0,0` is no place.
+pub fn coordinates(value: &str) -> Option<LatLng<'_>> {
     let mut nums = value
         .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
         .filter(|s| s.bytes().any(|c| c.is_ascii_digit()));
@@ -695,35 +753,60 @@ pub fn coordinates(value: &str) -> Option<(&str, &str)> {
     if nums.next().is_some() {
         return None;
     }
+    let (Ok(a), Ok(b)) = (first.parse::<f64>(), second.parse::<f64>()) else {
+        return None;
+    };
     // Only a labelled pair can name longitude first; a bare pair (digits and separators,
     // the common case) skips the label search.
     let labelled = value
         .bytes()
         .any(|b| b.is_ascii_alphabetic() || !b.is_ascii());
-    let longitude_first = labelled && {
-        let lower = value.to_ascii_lowercase();
-        let named = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
-        match (named(&["lat", "纬度"]), named(&["lng", "lon", "经度"])) {
-            (Some(lat), Some(lng)) => lng < lat,
-            _ => false,
+    let (mut south, mut west) = (false, false);
+    let longitude_first = match labelled.then(|| hemispheres(value)).flatten() {
+        Some(None) => return None,
+        Some(Some((longitude_first, s, w))) => {
+            // A sign and a hemisphere letter together contradict each other.
+            if first.starts_with('-') || second.starts_with('-') {
+                return None;
+            }
+            (south, west) = (s, w);
+            longitude_first
         }
+        None if labelled => {
+            let lower = value.to_ascii_lowercase();
+            let named = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
+            match (named(&["lat", "纬度"]), named(&["lng", "lon", "经度"])) {
+                (Some(lat), Some(lng)) => lng < lat,
+                _ => a.abs() > 90.0 && b.abs() <= 90.0,
+            }
+        }
+        None => a.abs() > 90.0 && b.abs() <= 90.0,
     };
-    let (lat_text, lng_text) = if longitude_first {
-        (second, first)
+    let ((lat_text, lat), (lng_text, lng)) = if longitude_first {
+        ((second, b), (first, a))
     } else {
-        (first, second)
+        ((first, a), (second, b))
     };
     let decimals_ok = [lat_text, lng_text]
         .iter()
         .all(|n| n.split_once('.').is_some_and(|(_, frac)| frac.len() >= 4));
-    let (Ok(lat), Ok(lng)) = (lat_text.parse::<f64>(), lng_text.parse::<f64>()) else {
-        return None;
-    };
     // Both numbers under one degree is a point in the Gulf of Guinea ("null island"): in
     // data it is an offset, an error or a fraction, not where someone is.
     let null_island = lat.abs() < 1.0 && lng.abs() < 1.0;
-    (decimals_ok && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !null_island)
-        .then_some((lat_text, lng_text))
+    // Whole degrees written with zero decimals (`91.0000,10.0000`) are a placeholder or a
+    // grid line, not a measured position.
+    let zero_decimals = |n: &str| {
+        n.split_once('.')
+            .is_some_and(|(_, f)| f.bytes().all(|c| c == b'0'))
+    };
+    let placeholder = zero_decimals(lat_text) && zero_decimals(lng_text);
+    (decimals_ok && !placeholder && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !null_island)
+        .then_some(LatLng {
+            lat: lat_text,
+            lng: lng_text,
+            south,
+            west,
+        })
 }
 
 const PLATE_PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
@@ -1269,6 +1352,7 @@ const COMMON_WORDS: &[&str] = &[
     "岳父",
     "岳母",
     "申请",
+    "银行",
     "申报",
     "申诉",
     "欧洲",
@@ -1465,6 +1549,10 @@ const NAME_DOTS: &[char] = &['·', '•', '・', '‧'];
 /// Characters that never appear in a given name, so a capture containing them is not a name.
 const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但";
 
+/// Last characters of the words that label an identifier (银行卡, 账号, 密码, 身份证, 地址,
+/// 邮箱, 电话, 手机, 余额): a word ending in one is the label beside a value, not a name.
+const LABEL_ENDINGS: &str = "卡号码证址箱话机账额";
+
 /// A Chinese personal name: a known surname (single or compound) followed by one or two
 /// given-name characters; trailing label words are cut off.
 pub fn cn_person_name(value: &str) -> Check {
@@ -1507,7 +1595,10 @@ pub fn cn_person_name(value: &str) -> Check {
     };
     let mut given_chars = v.chars().skip(surname_len);
     let given = given_chars.clone().count();
-    if !(1..=2).contains(&given) || given_chars.any(|c| NOT_IN_NAMES.contains(c)) {
+    if !(1..=2).contains(&given)
+        || given_chars.any(|c| NOT_IN_NAMES.contains(c))
+        || v.chars().last().is_some_and(|c| LABEL_ENDINGS.contains(c))
+    {
         return Check::Reject;
     }
     if common_word(v) || PROVINCES.contains(&v) {

@@ -213,6 +213,28 @@ fn ipv4_mac_gps_plate_vectors() {
     assert!(!gps("0.0000,0.0000"));
     assert!(!gps("0.0001234, 0.0005678"));
     assert!(gps("0.5123,100.2345"));
+    // One place, however it is written: latitude first, signed.
+    for written in [
+        "-33.8688,151.2093",
+        "151.2093,-33.8688",
+        "33.8688°S, 151.2093°E",
+        "151.2093°E 33.8688°S",
+        "S33.8688 E151.2093",
+        "lng=151.2093&lat=-33.8688",
+    ] {
+        let pair = coordinates(written).unwrap_or_else(|| panic!("{written}"));
+        assert_eq!(pair.to_string(), "-33.8688,151.2093", "{written}");
+    }
+    assert_eq!(
+        coordinates("116.4815,39.9905")
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("39.9905,116.4815")
+    );
+    // Two latitudes, a sign beside a hemisphere, two longitudes.
+    assert!(!gps("31.2304°N, 121.4737°N"));
+    assert!(!gps("-31.2304°S, 121.4737°E"));
+    assert!(!gps("150.1234,120.5678"));
     assert!(cn_license_plate("京A12345"));
     assert!(cn_license_plate("沪A·D12345"));
     assert!(cn_license_plate("粤B 8X7Y6"));
@@ -293,6 +315,10 @@ fn name_and_address_vectors() {
     assert_eq!(cn_person_name("买买提·艾力·江·古"), Check::Reject);
     assert_eq!(cn_person_name("是的·好的"), Check::Reject);
     assert_eq!(cn_person_name("张"), Check::Reject);
+    // Labels beside a value, not names (银 and 余 are surnames).
+    for label in ["银行卡", "银行", "余额", "金卡", "包号", "云账"] {
+        assert_eq!(cn_person_name(label), Check::Reject, "{label}");
+    }
     assert!(en_person_name("John Smith"));
     assert!(en_person_name("Mary Ann O'Neil"));
     assert!(!en_person_name("john smith"));
@@ -330,7 +356,10 @@ fn estate_addresses_need_the_hierarchy_and_two_numbered_parts() {
             "上海市浦东新区张江镇中区花园12号楼1502室",
             "上海市浦东新区张江镇中区花园12号楼1502室",
         ),
-        ("四川省绵阳市涪城区三单元201室", "四川省绵阳市涪城区三单元201室"),
+        (
+            "四川省绵阳市涪城区三单元201室",
+            "四川省绵阳市涪城区三单元201室",
+        ),
     ] {
         match cn_address_building(text) {
             Check::Narrow(s, e) => assert_eq!(&text[s..e], address),

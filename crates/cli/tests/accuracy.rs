@@ -266,6 +266,10 @@ fn spreadsheet_columns_of_floating_point_ids_are_named_in_a_notice() {
     ws.write_string(0, 1, "身份证号").unwrap();
     ws.write_string(1, 0, "张三").unwrap();
     ws.write_number(1, 1, 1.10105194912310e17).unwrap();
+    // A card number that lost its last digits to floating point, whose written-out form
+    // (6228480402564890000) would pass the Luhn check by chance.
+    ws.write_string(0, 2, "银行账号").unwrap();
+    ws.write_number(1, 2, 6.22848040256489e18).unwrap();
     env.write("ids.xlsx", &wb.save_to_buffer().unwrap());
     let out = env.run(&[
         "scan",
@@ -284,5 +288,9 @@ fn spreadsheet_columns_of_floating_point_ids_are_named_in_a_notice() {
     assert!(
         notice.is_some_and(|n| n.contains("floating point")),
         "{stdout}"
+    );
+    assert!(
+        !stdout.contains("\"detector\":\"bank_card\""),
+        "a damaged number is no card: {stdout}"
     );
 }

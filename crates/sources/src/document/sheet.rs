@@ -161,6 +161,12 @@ struct CellText {
 fn float_text(f: f64) -> CellText {
     let text = if f.fract() == 0.0 && f.abs() < 9.0e15 {
         format!("{}", f as i64)
+    } else if f.abs() >= 9.0e15 {
+        // Beyond 2^53 a double holds no exact integer: written out in full, the number
+        // would end in invented zeros that a check digit could pass by chance, giving a
+        // "valid" identifier that never existed. It reads as the spreadsheet shows it
+        // (`6.22848040256489E18`), and the column's notice says why.
+        format!("{f:E}")
     } else {
         f.to_string()
     };

@@ -26,6 +26,9 @@ use leakscope_core::{mask_value, Category, Confidence, Finding, HashKey, MaskSty
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::Input;
+use shapes::Shape;
+
+mod shapes;
 
 /// Bytes before a match searched for context words.
 pub const CONTEXT_BEFORE: usize = 64;
@@ -231,6 +234,8 @@ enum Matcher {
     Pattern {
         regex: Regex,
         value_group: Option<usize>,
+        /// A hand-written matcher of the same pattern (see [`shapes`]).
+        shape: Option<Shape>,
     },
     /// A watch list: the trigger hit itself is the value.
     Words,
@@ -710,7 +715,29 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
             let value_group = regex
                 .group_info()
                 .to_index(regex_automata::PatternID::ZERO, "v");
-            Matcher::Pattern { regex, value_group }
+            let shape = match &spec.shape {
+                None => None,
+                Some(name) => {
+                    let shape = Shape::by_name(name)
+                        .ok_or_else(|| file.error_at(spec, format!("unknown shape `{name}`")))?;
+                    // The pattern stays the definition: a shape stands in for exactly one.
+                    if shape.pattern() != p || value_group.is_some() {
+                        return Err(file.error_at(
+                            spec,
+                            format!(
+                                "shape `{name}` implements the pattern '{}' (without a `v` group), not this rule's",
+                                shape.pattern()
+                            ),
+                        ));
+                    }
+                    Some(shape)
+                }
+            };
+            Matcher::Pattern {
+                regex,
+                value_group,
+                shape,
+            }
         }
         (None, false) => Matcher::Words,
         (Some(_), false) => {
@@ -1681,7 +1708,11 @@ fn confirm(
                 accept(engine, rule, cand, text, (cand.start, cand.end), seg, out);
             }
         }
-        Matcher::Pattern { regex, value_group } => {
+        Matcher::Pattern {
+            regex,
+            value_group,
+            shape,
+        } => {
             let cache = cache.as_mut().expect("pattern rules have a cache");
             // The haystack is the segment up to the window's end, so anchors and word
             // boundaries see a field value's edges as the edges of the text.
@@ -1690,12 +1721,18 @@ fn confirm(
             let mut pos = cand.start;
             while pos < cand.end {
                 let input = Input::new(hay).span(pos - base..hay.len());
-                let (m_start, m_end, v_start, v_end) = match value_group {
-                    None => match regex.search_with(cache, &input) {
+                let (m_start, m_end, v_start, v_end) = match (value_group, shape) {
+                    (None, Some(shape)) => {
+                        match shape.find(hay.as_bytes(), pos - base, hay.len()) {
+                            Some((s, e)) => (s, e, s, e),
+                            None => break,
+                        }
+                    }
+                    (None, None) => match regex.search_with(cache, &input) {
                         Some(m) => (m.start(), m.end(), m.start(), m.end()),
                         None => break,
                     },
-                    Some(g) => {
+                    (Some(g), _) => {
                         let caps = captures.as_mut().expect("pattern rules have captures");
                         regex.search_captures_with(cache, &input, caps);
                         let Some(m) = caps.get_match() else { break };
@@ -1783,10 +1820,8 @@ fn accept(
             let i = from + m.start();
             i == 0 || !b[i].is_ascii_alphabetic() || !b[i - 1].is_ascii_alphabetic()
         };
-        if ac
-            .find_overlapping_iter(&text[from..start])
-            .any(at_word_start)
-        {
+        let before = &text[from..start];
+        if ac.is_match(before) && ac.find_overlapping_iter(before).any(at_word_start) {
             return false;
         }
     }

@@ -86,6 +86,12 @@ pub struct RuleSpec {
     /// inside a larger match; otherwise the whole match is the value.
     #[serde(default)]
     pub pattern: Option<String>,
+    /// A hand-written matcher that implements `pattern` exactly (`resident_id`, `mobile`,
+    /// `bank_card`, `ipv4`, `digits15`, `digits18`): the engine checks that the pattern is
+    /// the one the matcher implements, and uses the matcher instead of a regex search per
+    /// candidate window.
+    #[serde(default)]
+    pub shape: Option<String>,
     /// Watch-list words: each occurrence is a finding (case-insensitive). Used instead of a
     /// pattern for dictionary rules such as organisation or project names.
     #[serde(default)]

@@ -139,12 +139,38 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
-fn digits_of(value: &str) -> Vec<u8> {
-    value
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect()
+/// The digits of a value as numbers, held on the stack: a validator runs once per
+/// candidate, and a heap vector per call was a tenth of its cost. A value with more digits
+/// than any identifier has ([`Digits::MAX`]) keeps only its first ones; `len` still counts
+/// them all, so every length check refuses it.
+struct Digits {
+    buf: [u8; Digits::MAX],
+    len: usize,
+}
+
+impl Digits {
+    const MAX: usize = 32;
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len.min(Digits::MAX)]
+    }
+}
+
+fn digits_of(value: &str) -> Digits {
+    let mut d = Digits {
+        buf: [0; Digits::MAX],
+        len: 0,
+    };
+    for b in value.bytes().filter(u8::is_ascii_digit) {
+        if let Some(slot) = d.buf.get_mut(d.len) {
+            *slot = b - b'0';
+        }
+        d.len += 1;
+    }
+    d
 }
 
 fn parse_num(bytes: &[u8]) -> Option<u32> {
@@ -219,9 +245,10 @@ pub fn cn_resident_id(value: &str, today: Date) -> bool {
 /// Mainland mobile number: 11 digits in a segment in use, after removing a `+86`, `86` or
 /// `0086` prefix and separators.
 pub fn cn_mobile(value: &str) -> bool {
-    let d = digits_of(value);
-    let d: &[u8] = match d.len() {
-        11 => &d,
+    let digits = digits_of(value);
+    let d: &[u8] = &digits;
+    let d: &[u8] = match digits.len {
+        11 => d,
         13 if d[..2] == [8, 6] => &d[2..],
         15 if d[..4] == [0, 0, 8, 6] => &d[4..],
         _ => return false,
@@ -321,11 +348,18 @@ impl AreaCodes {
 /// [`FOUR_DIGIT_AREA_CODES`]) and a local number of the length its area uses, starting
 /// with 2-8.
 pub fn cn_landline(value: &str) -> bool {
-    let mut d = digits_of(value);
-    if d.len() >= 11 && d[..2] == [8, 6] {
-        d.drain(..2);
-        d.insert(0, 0);
+    let digits = digits_of(value);
+    if digits.len > Digits::MAX {
+        return false;
     }
+    // `+86 10 …` is `010 …` dialled from abroad: the country code stands for the trunk `0`.
+    let mut buf = [0u8; Digits::MAX + 1];
+    let d: &[u8] = if digits.len >= 11 && digits[..2] == [8, 6] {
+        buf[1..digits.len - 1].copy_from_slice(&digits[2..]);
+        &buf[..digits.len - 1]
+    } else {
+        &digits
+    };
     if d.first() != Some(&0) {
         return false;
     }
@@ -412,37 +446,46 @@ pub fn cn_uscc(value: &str) -> bool {
 
 /// The Luhn (mod 10) checksum over the digits of `value`.
 pub fn luhn(value: &str) -> bool {
-    let d = digits_of(value);
-    if d.len() < 2 {
-        return false;
-    }
-    let sum: u32 = d
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &x)| {
-            let x = u32::from(x);
-            if i % 2 == 1 {
-                let y = x * 2;
-                if y > 9 {
-                    y - 9
-                } else {
-                    y
-                }
+    luhn_of(
+        value
+            .bytes()
+            .rev()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0'),
+    )
+}
+
+/// The Luhn checksum of digits given as numbers.
+fn luhn_digits(d: &[u8]) -> bool {
+    luhn_of(d.iter().rev().copied())
+}
+
+/// The Luhn checksum of digits given last first; at least two are needed.
+fn luhn_of(reversed: impl Iterator<Item = u8>) -> bool {
+    let (mut sum, mut count) = (0u32, 0usize);
+    for x in reversed {
+        let x = u32::from(x);
+        sum += if count % 2 == 1 {
+            let y = x * 2;
+            if y > 9 {
+                y - 9
             } else {
-                x
+                y
             }
-        })
-        .sum();
-    sum.is_multiple_of(10)
+        } else {
+            x
+        };
+        count += 1;
+    }
+    count >= 2 && sum.is_multiple_of(10)
 }
 
 /// Payment card: 13-19 digits, Luhn-valid, a known issuer prefix with a length that issuer
 /// uses.
 pub fn bank_card(value: &str) -> bool {
     let d = digits_of(value);
-    let n = d.len();
-    if !(13..=19).contains(&n) || !luhn(value) || has_run_of_equal(&d, 8) {
+    let n = d.len;
+    if !(13..=19).contains(&n) || !luhn_digits(&d) || has_run_of_equal(&d, 8) {
         return false;
     }
     let prefix = |k: usize| d[..k].iter().fold(0u32, |a, x| a * 10 + u32::from(*x));
@@ -610,12 +653,10 @@ pub fn email(value: &str) -> bool {
 /// IPv4 dotted quad without leading zeros; unspecified, loopback, broadcast and netmask
 /// values are not addresses of anyone.
 pub fn ipv4(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('.').collect();
-    if parts.len() != 4 {
-        return false;
-    }
     let mut octets = [0u32; 4];
-    for (slot, p) in octets.iter_mut().zip(&parts) {
+    let mut parts = value.split('.');
+    for slot in &mut octets {
+        let Some(p) = parts.next() else { return false };
         if p.is_empty() || p.len() > 3 || (p.len() > 1 && p.starts_with('0')) {
             return false;
         }
@@ -623,6 +664,9 @@ pub fn ipv4(value: &str) -> bool {
             Some(v) if v <= 255 => *slot = v,
             _ => return false,
         }
+    }
+    if parts.next().is_some() {
+        return false;
     }
     // Unspecified, loopback, multicast and reserved space (and netmasks such as
     // 255.255.255.0) are configuration, not anyone's address; neither are network and
@@ -718,26 +762,44 @@ impl std::fmt::Display for LatLng<'_> {
 /// do not make one latitude and one longitude.
 fn hemispheres(value: &str) -> Option<Option<(bool, bool, bool)>> {
     let b = value.as_bytes();
-    let mut letters = Vec::new();
+    // The first two letters and how many there are; a third spoils the pair anyway.
+    let (mut letters, mut count) = ([0u8; 2], 0usize);
     for (i, c) in b.iter().enumerate() {
         let alone = (i == 0 || !b[i - 1].is_ascii_alphabetic())
             && b.get(i + 1).is_none_or(|n| !n.is_ascii_alphabetic());
         if alone && matches!(c, b'N' | b'S' | b'E' | b'W') {
-            letters.push(*c);
+            if let Some(slot) = letters.get_mut(count) {
+                *slot = *c;
+            }
+            count += 1;
         }
     }
-    if letters.is_empty() {
+    if count == 0 {
         return None;
     }
     let latitude = |c: u8| c == b'N' || c == b'S';
-    Some(match letters[..] {
-        [a, b] if latitude(a) != latitude(b) => Some((
-            !latitude(a),
-            letters.contains(&b'S'),
-            letters.contains(&b'W'),
-        )),
-        _ => None,
-    })
+    let [first, second] = letters;
+    Some(
+        (count == 2 && latitude(first) != latitude(second)).then(|| {
+            (
+                !latitude(first),
+                letters.contains(&b'S'),
+                letters.contains(&b'W'),
+            )
+        }),
+    )
+}
+
+/// Where the first of `words` starts in `value`, ignoring ASCII case.
+fn find_any_ignore_case(value: &str, words: &[&str]) -> Option<usize> {
+    let b = value.as_bytes();
+    words
+        .iter()
+        .filter_map(|w| {
+            b.windows(w.len())
+                .position(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+        })
+        .min()
 }
 
 /// The latitude and longitude of a coordinate pair as written (`31.2304,121.4737`,
@@ -751,6 +813,11 @@ pub fn coordinates(value: &str) -> Option<LatLng<'_>> {
         .filter(|s| s.bytes().any(|c| c.is_ascii_digit()));
     let (first, second) = (nums.next()?, nums.next()?);
     if nums.next().is_some() {
+        return None;
+    }
+    // Four decimals or more on both numbers, checked before either is parsed.
+    let four_decimals = |n: &str| n.split_once('.').is_some_and(|(_, frac)| frac.len() >= 4);
+    if !four_decimals(first) || !four_decimals(second) {
         return None;
     }
     let (Ok(a), Ok(b)) = (first.parse::<f64>(), second.parse::<f64>()) else {
@@ -773,8 +840,7 @@ pub fn coordinates(value: &str) -> Option<LatLng<'_>> {
             longitude_first
         }
         None if labelled => {
-            let lower = value.to_ascii_lowercase();
-            let named = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
+            let named = |words: &[&str]| find_any_ignore_case(value, words);
             match (named(&["lat", "纬度"]), named(&["lng", "lon", "经度"])) {
                 (Some(lat), Some(lng)) => lng < lat,
                 _ => a.abs() > 90.0 && b.abs() <= 90.0,
@@ -787,9 +853,6 @@ pub fn coordinates(value: &str) -> Option<LatLng<'_>> {
     } else {
         ((first, a), (second, b))
     };
-    let decimals_ok = [lat_text, lng_text]
-        .iter()
-        .all(|n| n.split_once('.').is_some_and(|(_, frac)| frac.len() >= 4));
     // Both numbers under one degree is a point in the Gulf of Guinea ("null island"): in
     // data it is an offset, an error or a fraction, not where someone is.
     let null_island = lat.abs() < 1.0 && lng.abs() < 1.0;
@@ -800,13 +863,12 @@ pub fn coordinates(value: &str) -> Option<LatLng<'_>> {
             .is_some_and(|(_, f)| f.bytes().all(|c| c == b'0'))
     };
     let placeholder = zero_decimals(lat_text) && zero_decimals(lng_text);
-    (decimals_ok && !placeholder && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !null_island)
-        .then_some(LatLng {
-            lat: lat_text,
-            lng: lng_text,
-            south,
-            west,
-        })
+    (!placeholder && lat.abs() <= 90.0 && lng.abs() <= 180.0 && !null_island).then_some(LatLng {
+        lat: lat_text,
+        lng: lng_text,
+        south,
+        west,
+    })
 }
 
 const PLATE_PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
@@ -1535,6 +1597,38 @@ const COMMON_WORDS: &[&str] = &[
 ];
 
 /// Whether `v` is one of [`COMMON_WORDS`]; a hash set, since names are checked often.
+/// The name lists as sorted tables, built once: a validator of names runs for every
+/// candidate of the form and prose rules, and searching the lists as strings and slices
+/// was most of its cost.
+struct NameTables {
+    surnames: Vec<char>,
+    compound_surnames: Vec<&'static str>,
+    /// The first characters of [`AFTER_NAME_WORDS`]: only where one stands can a word
+    /// that ends a name start.
+    after_name_first: Vec<char>,
+}
+
+fn name_tables() -> &'static NameTables {
+    static TABLES: std::sync::OnceLock<NameTables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let sorted_chars = |chars: &mut dyn Iterator<Item = char>| {
+            let mut v: Vec<char> = chars.collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let mut compound_surnames = CN_COMPOUND_SURNAMES.to_vec();
+        compound_surnames.sort_unstable();
+        NameTables {
+            surnames: sorted_chars(&mut CN_SURNAMES.chars()),
+            compound_surnames,
+            after_name_first: sorted_chars(
+                &mut AFTER_NAME_WORDS.iter().filter_map(|w| w.chars().next()),
+            ),
+        }
+    })
+}
+
 fn common_word(v: &str) -> bool {
     static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
         std::sync::OnceLock::new();
@@ -1563,10 +1657,10 @@ pub fn cn_person_name(value: &str) -> Check {
     }
     // Cut at the first word that begins a new field. Most characters start none of those
     // words, so the words are compared only where one could start.
+    let tables = name_tables();
     if let Some((cut, _)) = v.char_indices().skip(2).find(|(i, c)| {
-        AFTER_NAME_WORDS
-            .iter()
-            .any(|w| w.starts_with(*c) && v[*i..].starts_with(w))
+        tables.after_name_first.binary_search(c).is_ok()
+            && AFTER_NAME_WORDS.iter().any(|w| v[*i..].starts_with(w))
     }) {
         v = &v[..cut];
     }
@@ -1588,9 +1682,15 @@ pub fn cn_person_name(value: &str) -> Check {
         };
     }
     let surname_len = match v.char_indices().nth(2) {
-        Some((two, _)) if CN_COMPOUND_SURNAMES.contains(&&v[..two]) => 2,
-        None if v.chars().count() == 2 && CN_COMPOUND_SURNAMES.contains(&v) => 2,
-        _ if v.chars().next().is_some_and(|c| CN_SURNAMES.contains(c)) => 1,
+        Some((two, _)) if tables.compound_surnames.binary_search(&&v[..two]).is_ok() => 2,
+        None if v.chars().count() == 2 && tables.compound_surnames.binary_search(&v).is_ok() => 2,
+        _ if v
+            .chars()
+            .next()
+            .is_some_and(|c| tables.surnames.binary_search(&c).is_ok()) =>
+        {
+            1
+        }
         _ => return Check::Reject,
     };
     let mut given_chars = v.chars().skip(surname_len);

@@ -86,6 +86,18 @@ fn landline_vectors() {
     assert!(cn_landline("(021)62345678"));
     assert!(cn_landline("0755-8123456"));
     assert!(cn_landline("+86 10 82345678"));
+    assert!(cn_landline("+86 755 8123456"));
+    assert!(!cn_landline("+86 10 8234567890123456789012345678901234"));
+    // The Luhn check and its users on values of every length, none allocating.
+    assert!(luhn("79927398713"));
+    assert!(!luhn("79927398710"));
+    assert!(!luhn("7"));
+    assert!(luhn(&"0".repeat(40)));
+    assert!(!bank_card(&format!(
+        "6222021234567890128{}",
+        "0".repeat(30)
+    )));
+    assert!(!cn_mobile(&"1".repeat(40)));
     assert!(!cn_landline("010-01234567"), "local number starting 0");
     assert!(
         !cn_landline("026-12345678"),

@@ -790,16 +790,21 @@ fn hemispheres(value: &str) -> Option<Option<(bool, bool, bool)>> {
     )
 }
 
-/// Where the first of `words` starts in `value`, ignoring ASCII case.
-fn find_any_ignore_case(value: &str, words: &[&str]) -> Option<usize> {
+/// Whether the first axis a pair's text names is the longitude (`lng`, `lon`, `经度`) rather
+/// than the latitude (`lat`, `纬度`), ignoring ASCII case; `None` when it names neither.
+fn names_longitude_first(value: &str) -> Option<bool> {
     let b = value.as_bytes();
-    words
-        .iter()
-        .filter_map(|w| {
-            b.windows(w.len())
-                .position(|x| x.eq_ignore_ascii_case(w.as_bytes()))
-        })
-        .min()
+    (0..b.len()).find_map(|i| {
+        let rest = &b[i..];
+        let word = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+        if word(b"lat") || rest.starts_with("纬度".as_bytes()) {
+            Some(false)
+        } else if word(b"lng") || word(b"lon") || rest.starts_with("经度".as_bytes()) {
+            Some(true)
+        } else {
+            None
+        }
+    })
 }
 
 /// The latitude and longitude of a coordinate pair as written (`31.2304,121.4737`,
@@ -840,11 +845,7 @@ pub fn coordinates(value: &str) -> Option<LatLng<'_>> {
             longitude_first
         }
         None if labelled => {
-            let named = |words: &[&str]| find_any_ignore_case(value, words);
-            match (named(&["lat", "纬度"]), named(&["lng", "lon", "经度"])) {
-                (Some(lat), Some(lng)) => lng < lat,
-                _ => a.abs() > 90.0 && b.abs() <= 90.0,
-            }
+            names_longitude_first(value).unwrap_or_else(|| a.abs() > 90.0 && b.abs() <= 90.0)
         }
         None => a.abs() > 90.0 && b.abs() <= 90.0,
     };

@@ -625,8 +625,11 @@ pub fn run_with_summary(
     };
     let scan_id = writer.as_ref().map(ScanWriter::scan_id);
     let (job_tx, job_rx) = bounded::<Job>(256);
-    // Few messages in flight: one message can carry all findings of a large object.
-    let (msg_tx, msg_rx) = bounded::<Msg>(2);
+    // A message carries at most `PARTIAL_FINDINGS` findings, so sixteen in flight hold a
+    // few tens of megabytes at worst. With only two, workers stalled whenever the
+    // collector paused for the database (a WAL checkpoint writes thousands of pages): a
+    // scan into the database took 8.1 s where one without took 4.7 s; with sixteen, 5.5 s.
+    let (msg_tx, msg_rx) = bounded::<Msg>(16);
     let progress = if plan.progress {
         Some(progress_bar())
     } else {

@@ -792,19 +792,27 @@ fn hemispheres(value: &str) -> Option<Option<(bool, bool, bool)>> {
 
 /// Whether the first axis a pair's text names is the longitude (`lng`, `lon`, `经度`) rather
 /// than the latitude (`lat`, `纬度`), ignoring ASCII case; `None` when it names neither.
+/// `经纬度` ("coordinates") names both and says nothing about the order.
 fn names_longitude_first(value: &str) -> Option<bool> {
     let b = value.as_bytes();
-    (0..b.len()).find_map(|i| {
+    let both = "经纬度".as_bytes();
+    let mut i = 0;
+    while i < b.len() {
         let rest = &b[i..];
         let word = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
-        if word(b"lat") || rest.starts_with("纬度".as_bytes()) {
-            Some(false)
-        } else if word(b"lng") || word(b"lon") || rest.starts_with("经度".as_bytes()) {
-            Some(true)
-        } else {
-            None
+        if rest.starts_with(both) {
+            i += both.len();
+            continue;
         }
-    })
+        if word(b"lat") || rest.starts_with("纬度".as_bytes()) {
+            return Some(false);
+        }
+        if word(b"lng") || word(b"lon") || rest.starts_with("经度".as_bytes()) {
+            return Some(true);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The latitude and longitude of a coordinate pair as written (`31.2304,121.4737`,

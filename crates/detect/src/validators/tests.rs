@@ -237,12 +237,17 @@ fn ipv4_mac_gps_plate_vectors() {
         let pair = coordinates(written).unwrap_or_else(|| panic!("{written}"));
         assert_eq!(pair.to_string(), "-33.8688,151.2093", "{written}");
     }
-    assert_eq!(
-        coordinates("116.4815,39.9905")
-            .map(|p| p.to_string())
-            .as_deref(),
-        Some("39.9905,116.4815")
-    );
+    for written in [
+        "116.4815,39.9905",
+        "经纬度：116.4815,39.9905",
+        "经纬度 39.9905, 116.4815",
+    ] {
+        assert_eq!(
+            coordinates(written).map(|p| p.to_string()).as_deref(),
+            Some("39.9905,116.4815"),
+            "{written}"
+        );
+    }
     // Two latitudes, a sign beside a hemisphere, two longitudes.
     assert!(!gps("31.2304°N, 121.4737°N"));
     assert!(!gps("-31.2304°S, 121.4737°E"));

@@ -294,3 +294,18 @@ fn spreadsheet_columns_of_floating_point_ids_are_named_in_a_notice() {
         "a damaged number is no card: {stdout}"
     );
 }
+
+#[test]
+fn a_mail_body_in_gbk_is_read_as_chinese() {
+    use base64::Engine as _;
+    let env = Env::new();
+    let body = "客户资料如下：\n姓名：陈静\n身份证：11010519491231002X\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(body);
+    let eml = format!(
+        "From: a@example.com\r\nTo: b@example.com\r\nSubject: list\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"gbk\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+        base64::engine::general_purpose::STANDARD.encode(&gbk)
+    );
+    env.write("客户.eml", eml.as_bytes());
+    let found = scan_values(&env);
+    assert!(has(&found, "客户.eml", "person_name", "陈静"), "{found:?}");
+}

@@ -643,6 +643,10 @@ pub fn email(value: &str) -> bool {
         }
     }
     let tld = labels[labels.len() - 1].to_ascii_lowercase();
+    // An internationalised top-level domain (`.中国` is `xn--fiqs8s`) is real by its form.
+    if let Some(puny) = tld.strip_prefix("xn--") {
+        return puny.len() >= 2 && puny.bytes().all(|c| c.is_ascii_alphanumeric());
+    }
     if !tld.bytes().all(|c| c.is_ascii_alphabetic()) {
         return false;
     }

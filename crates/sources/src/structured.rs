@@ -142,12 +142,30 @@ impl<'t> Locator<'t> {
     }
 }
 
+/// The delimiter a `.csv` file really uses: exports from European spreadsheets use `;`,
+/// database dumps `|` or a tab. When the first line holds none of the expected delimiter
+/// but several of one of those, that one splits the rows; otherwise the expected one does.
+fn sniff_delimiter(text: &str, expected: u8) -> u8 {
+    let first = text.lines().next().unwrap_or("").as_bytes();
+    if first.contains(&expected) {
+        return expected;
+    }
+    [b';', b'|', b'\t', b',']
+        .into_iter()
+        .filter(|d| *d != expected)
+        .map(|d| (first.iter().filter(|b| **b == d).count(), d))
+        .filter(|(n, _)| *n >= 1)
+        .max_by_key(|(n, _)| *n)
+        .map_or(expected, |(_, d)| d)
+}
+
 fn csv_text(
     path: &ObjectPath,
     text: &str,
     delimiter: u8,
     sink: &mut dyn Sink,
 ) -> Result<(), SourceError> {
+    let delimiter = sniff_delimiter(text, delimiter);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -701,6 +719,33 @@ mod header_tests {
                 assert_ne!(records[3], records[4]);
             }
         }
+    }
+
+    #[test]
+    fn the_delimiter_a_file_uses_splits_its_rows() {
+        assert_eq!(
+            super::sniff_delimiter("姓名;身份证;手机\n孙七;1;2\n", b','),
+            b';'
+        );
+        assert_eq!(super::sniff_delimiter("a|b|c\n", b','), b'|');
+        assert_eq!(super::sniff_delimiter("a,b;c\n", b','), b',');
+        assert_eq!(super::sniff_delimiter("单列\n", b','), b',');
+        assert_eq!(super::sniff_delimiter("a\tb\n", b'\t'), b'\t');
+        let mut sink = Cells::default();
+        csv_text(
+            &ObjectPath::root("a.csv"),
+            "姓名;手机\n孙七;13500001111\n",
+            b',',
+            &mut sink,
+        )
+        .unwrap();
+        let named: Vec<(&str, &str)> = sink
+            .0
+            .iter()
+            .map(|c| (c.field.as_str(), c.value.as_str()))
+            .filter(|(f, _)| !f.is_empty())
+            .collect();
+        assert_eq!(named, [("姓名", "孙七"), ("手机", "13500001111")]);
     }
 
     #[test]

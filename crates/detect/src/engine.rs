@@ -2047,9 +2047,12 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
             // The token the value sits in starts after the last space, quote or bracket;
             // a scheme (`://`) in it before the value makes the value a URL's user part.
             let from = floor_char(text, start.saturating_sub(256));
+            // The separator may be more than one byte (U+0085 and U+3000 are whitespace).
             let token = text[from..start]
-                .rfind(|c: char| c.is_whitespace() || "\"'<>()[]{},;".contains(c))
-                .map_or(from, |i| from + i + 1);
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace() || "\"'<>()[]{},;".contains(*c))
+                .map_or(from, |(i, c)| from + i + c.len_utf8());
             !text[token..start].contains("://")
         }
         Boundary::Base64 => {

@@ -634,3 +634,25 @@ fn inline_ignore_drops_only_its_own_line_in_streams_and_counts_once() {
     // identifier in a message that carries the marker is still found, so still masked.
     assert_eq!(scan(&engine, text).len(), 3);
 }
+
+#[test]
+fn fuzz_find_email_like_runs_with_several_at_signs() {
+    // Found by `engine_scan`: `…K@A.K@KKA.K…` with control bytes around.
+    let data: &[u8] = &[
+        0xc2, 0x85, 0xce, 0x90, 0x4b, 0x4b, 0x41, 0x2e, 0x4b, 0x40, 0x41, 0x2e, 0x4b, 0x40, 0x4b,
+        0x4b, 0x41, 0x2e, 0x4b, 0x00, 0x90, 0x90, 0x9c,
+    ];
+    let text = String::from_utf8_lossy(data);
+    let engine = engine();
+    let mut scanner = engine.scanner();
+    let mut out = Vec::new();
+    scanner.scan(&text, &mut out);
+    scanner.scan_field("身份证号", &text, &mut out);
+    let mut stream = crate::StreamScanner::new(&scanner);
+    let mid = (text.len() / 2..text.len())
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(text.len());
+    stream.push(&mut scanner, &text[..mid], &mut out);
+    stream.push(&mut scanner, &text[mid..], &mut out);
+    stream.finish(&mut scanner, &mut out);
+}

@@ -507,24 +507,17 @@ impl Store {
         if old_findings {
             migrate_findings_to_chunks(tx)?;
         }
-        // `objects` of a version before 4 lacks `origin` (the schema's CREATE left the
-        // existing table as it was).
-        let has_origin: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('objects') WHERE name = 'origin'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !has_origin {
-            tx.execute_batch("ALTER TABLE objects ADD COLUMN origin TEXT;")?;
-        }
-        // `rules` of a version before 6 lacks `info`.
-        let has_info: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('rules') WHERE name = 'info'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !has_info {
-            tx.execute_batch("ALTER TABLE rules ADD COLUMN info TEXT;")?;
+        // Columns that later versions added to tables the schema's CREATE leaves as they
+        // were: `objects.origin` (version 4) and `rules.info` (version 6).
+        for (table, column) in [("objects", "origin"), ("rules", "info")] {
+            let present: bool = tx.query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+                params![table, column],
+                |r| r.get(0),
+            )?;
+            if !present {
+                tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} TEXT;"))?;
+            }
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(old_findings)

@@ -650,13 +650,17 @@ fn build_trigger_ac(
     if words.is_empty() {
         return (None, owners);
     }
-    let ac = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
+    (Some(word_automaton(&words, true)), owners)
+}
+
+/// One leftmost-longest DFA over distinct plain words (triggers and context words).
+fn word_automaton(words: &[String], case_insensitive: bool) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(case_insensitive)
         .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&words)
-        .expect("trigger words are plain literals");
-    (Some(ac), owners)
+        .build(words)
+        .expect("trigger words are plain literals")
 }
 
 fn build_ac(
@@ -686,13 +690,7 @@ fn build_ac(
     if words.is_empty() {
         return (None, owners);
     }
-    let ac = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(case_insensitive)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&words)
-        .expect("trigger words are plain literals");
-    (Some(ac), owners)
+    (Some(word_automaton(&words, case_insensitive)), owners)
 }
 
 fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleError> {

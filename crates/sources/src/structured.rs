@@ -34,7 +34,9 @@ pub fn decode(
             }
             // `mongoexport` and many log shippers write one document per line into a
             // `.json` file: such a file is read as JSON Lines, each line its own record.
-            Err(_) if one_document_per_line(&text) => {
+            // Only when the parse failed after the first line: a huge one-line file that
+            // is corrupt is not parsed a second time.
+            Err(e) if e.line() > 1 && one_document_per_line(&text) => {
                 json_lines(path, &text, sink);
                 Ok(())
             }

@@ -16,6 +16,10 @@ use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use leakscope_core::ObjectPath;
 use std::io::Read;
 
+mod classify;
+
+use classify::CharStarts;
+
 /// Bytes read per step when streaming.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
@@ -228,15 +232,13 @@ fn decode_piece(
 /// number is never stitched together across a byte that is not text.
 fn text_step(bytes: &[u8], i: usize) -> usize {
     let b = bytes[i];
-    if b == b'\t' || (0x20..0x7F).contains(&b) {
+    if is_ascii_text(b) {
         return 1;
     }
-    let len = match b {
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => return 0,
-    };
+    let len = utf8_len(b);
+    if len == 1 {
+        return 0;
+    }
     match bytes.get(i..i + len) {
         Some(seq)
             if seq[1..].iter().all(|c| c & 0xC0 == 0x80) && std::str::from_utf8(seq).is_ok() =>
@@ -247,11 +249,61 @@ fn text_step(bytes: &[u8], i: usize) -> usize {
     }
 }
 
+/// A run of text longer than this is cut into lines of about this length, so a huge
+/// printable stretch inside binary content never becomes one unbounded line.
+const MAX_RUN: usize = 1 << 16;
+
+/// Printable ASCII or a tab: one byte of text.
+fn is_ascii_text(b: u8) -> bool {
+    b == b'\t' || (0x20..0x7F).contains(&b)
+}
+
+/// Appends a run of whole characters of text to `out`, when it is long enough to keep, as
+/// lines of at most [`MAX_RUN`] bytes cut at character boundaries.
+fn push_run(mut run: &[u8], out: &mut String) {
+    if run.len() < MIN_STRING {
+        return;
+    }
+    while !run.is_empty() {
+        let mut cut = run.len().min(MAX_RUN);
+        while cut < run.len() && run[cut] & 0xC0 == 0x80 {
+            cut -= 1;
+        }
+        // Only whole valid characters make up a run, so this always succeeds.
+        if let Ok(text) = std::str::from_utf8(&run[..cut]) {
+            out.push_str(text);
+            out.push('\n');
+        }
+        run = &run[cut..];
+    }
+}
+
+/// How many bytes the UTF-8 character led by `lead` has (1 for anything that does not
+/// lead a longer one).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 1,
+    }
+}
+
+/// Whether `tail` is the start of a multi-byte character that the end of the piece cut:
+/// a lead byte, fewer bytes than it needs, and only continuation bytes after it.
+fn cut_character(tail: &[u8]) -> bool {
+    let len = utf8_len(tail[0]);
+    len > 1 && tail.len() < len && tail[1..].iter().all(|c| c & 0xC0 == 0x80)
+}
+
 /// Extracts printable runs (ASCII and valid UTF-8 text) from binary content across chunk
 /// boundaries, one run per output line.
 #[derive(Default)]
 struct Strings {
     run: Vec<u8>,
+    /// How many bytes at the end of `run` are the start of a character cut by the end of
+    /// the last piece fed.
+    pending: usize,
 }
 
 impl Strings {
@@ -259,35 +311,145 @@ impl Strings {
         // Runs are tracked as ranges of `bytes` and copied only when they are long enough
         // to keep (most runs in binary content are a few bytes), or carried over to the
         // next chunk in `self.run`.
-        let mut start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let step = text_step(bytes, i);
-            if step == 0 {
-                self.end_run(&bytes[start..i], out);
-                i += 1;
-                start = i;
-            } else {
-                i += step;
-                if self.run.len() + (i - start) >= 1 << 16 {
+        let mut i = self.complete_pending(bytes, out);
+        if i == usize::MAX {
+            return;
+        }
+        if !self.run.is_empty() {
+            match self.precise(bytes, i, i, true, out) {
+                Some(at) => i = at,
+                None => return,
+            }
+        }
+        let (i, start) = self.blocks(bytes, i, out);
+        self.precise(bytes, i, start, false, out);
+    }
+
+    /// Scans whole blocks of 64 bytes from `base` while no run is carried in `self.run`,
+    /// and returns where the character-by-character scan goes on and where its open run
+    /// starts.
+    ///
+    /// Random binary is text and not text in no pattern, so a branch per byte on that
+    /// question is mispredicted about every other byte, and stepping from character to
+    /// character makes every byte wait for the one before. Here each byte's character
+    /// length is computed independently of the others into bit masks (UTF-8 lead bytes
+    /// are never continuation bytes, so every valid character's lead is a character
+    /// start), the bytes a valid character covers are the text, and only the edges of
+    /// text runs are visited.
+    fn blocks(&mut self, bytes: &[u8], mut base: usize, out: &mut String) -> (usize, usize) {
+        debug_assert!(self.run.is_empty() && self.pending == 0);
+        let mut open = base;
+        // Text bits of the next block set by characters that started in this one.
+        let mut spill = 0u64;
+        // Whether the last byte of the previous block was text (a run is open).
+        let mut text_before = 0u64;
+        // Each block reads three bytes past its end, where a character may continue.
+        while base + 64 + 3 <= bytes.len() {
+            let window = &bytes[base..base + 64 + 3];
+            let CharStarts {
+                one,
+                two,
+                three,
+                four,
+            } = classify::block(window.try_into().expect("a block and its lookahead"));
+            let multi = two | three | four;
+            let longer = three | four;
+            let text = one | multi | multi << 1 | longer << 2 | four << 3 | spill;
+            spill = multi >> 63 | longer >> 62 | four >> 61;
+            let shifted = text << 1 | text_before;
+            let mut edges = (text & !shifted) | (!text & shifted);
+            while edges != 0 {
+                let k = edges.trailing_zeros() as usize;
+                edges &= edges - 1;
+                let at = base + k;
+                if text >> k & 1 == 1 {
+                    open = at;
+                } else if at - open >= MIN_STRING {
+                    self.end_run(&bytes[open..at], out);
+                }
+            }
+            text_before = text >> 63;
+            base += 64;
+        }
+        // Bytes of the next block that a character of the last one covers are part of the
+        // open run; the character scan goes on after them.
+        let next = base + spill.trailing_ones() as usize;
+        (next, if text_before == 1 { open } else { next })
+    }
+
+    /// Scans `bytes` from `i` one character at a time, the current run starting at `start`
+    /// (after what `self.run` carries). With `until_closed`, stops after the first run ends
+    /// and returns where to go on (no run is open there); otherwise, and when the piece
+    /// ends first, carries the open run over to the next piece and returns `None`.
+    fn precise(
+        &mut self,
+        bytes: &[u8],
+        mut i: usize,
+        mut start: usize,
+        until_closed: bool,
+        out: &mut String,
+    ) -> Option<usize> {
+        let n = bytes.len();
+        while i < n {
+            match text_step(bytes, i) {
+                0 if cut_character(&bytes[i..]) => {
+                    // A character cut by the end of this piece: kept pending until the
+                    // next piece says whether it is whole and valid.
+                    self.run.extend_from_slice(&bytes[start..]);
+                    self.pending = n - i;
+                    return None;
+                }
+                0 => {
                     self.end_run(&bytes[start..i], out);
+                    i += 1;
                     start = i;
+                    if until_closed {
+                        return Some(i);
+                    }
+                }
+                step => {
+                    i += step;
+                    if self.run.len() + (i - start) >= MAX_RUN {
+                        self.end_run(&bytes[start..i], out);
+                        start = i;
+                    }
                 }
             }
         }
         self.run.extend_from_slice(&bytes[start..]);
+        None
+    }
+
+    /// Completes a character cut by the end of the previous piece with the first bytes of
+    /// `bytes`. Returns where scanning of `bytes` resumes, or `usize::MAX` when all of
+    /// `bytes` went into a character that is still cut.
+    fn complete_pending(&mut self, bytes: &[u8], out: &mut String) -> usize {
+        if self.pending == 0 {
+            return 0;
+        }
+        let lead_at = self.run.len() - self.pending;
+        let need = utf8_len(self.run[lead_at]) - self.pending;
+        let take = need.min(bytes.len());
+        self.run.extend_from_slice(&bytes[..take]);
+        if take < need && cut_character(&self.run[lead_at..]) {
+            self.pending += take;
+            return usize::MAX;
+        }
+        self.pending = 0;
+        if take == need && text_step(&self.run, lead_at) == self.run.len() - lead_at {
+            return take;
+        }
+        // Not a valid character: its lead byte is not text and neither are the continuation
+        // bytes carried with it, so the run ends before it and `bytes` is read from its start.
+        self.run.truncate(lead_at);
+        self.emit(out);
+        0
     }
 
     /// Ends the run made of what was carried over and `tail`.
     fn end_run(&mut self, tail: &[u8], out: &mut String) {
         if self.run.is_empty() {
-            if tail.len() >= MIN_STRING {
-                // Only whole valid characters make up a run, so this always succeeds.
-                if let Ok(text) = std::str::from_utf8(tail) {
-                    out.push_str(text);
-                    out.push('\n');
-                }
-            }
+            push_run(tail, out);
         } else {
             self.run.extend_from_slice(tail);
             self.emit(out);
@@ -295,17 +457,14 @@ impl Strings {
     }
 
     fn emit(&mut self, out: &mut String) {
-        if self.run.len() >= MIN_STRING {
-            // Only whole valid characters were pushed, so this always succeeds.
-            if let Ok(text) = std::str::from_utf8(&self.run) {
-                out.push_str(text);
-                out.push('\n');
-            }
-        }
+        push_run(&self.run, out);
         self.run.clear();
     }
 
     fn finish(&mut self, out: &mut String) {
+        // A character still cut at the end of the content is not text.
+        self.run.truncate(self.run.len() - self.pending);
+        self.pending = 0;
         self.emit(out);
     }
 }
@@ -326,6 +485,102 @@ mod tests {
         s.finish(&mut out);
         assert!(out.contains("身份证 11010519491231002X"), "{out:?}");
         assert!(!out.contains("13812345678"), "{out:?}");
+    }
+
+    /// The strings of `bytes` by the plain definition: maximal runs of whole characters of
+    /// text, those of at least [`MIN_STRING`] bytes, one per line.
+    fn reference_strings(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        let mut run = String::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            match text_step(bytes, i) {
+                0 => {
+                    if run.len() >= MIN_STRING {
+                        out.push_str(&run);
+                        out.push('\n');
+                    }
+                    run.clear();
+                    i += 1;
+                }
+                step => {
+                    run.push_str(std::str::from_utf8(&bytes[i..i + step]).unwrap());
+                    i += step;
+                }
+            }
+        }
+        if run.len() >= MIN_STRING {
+            out.push_str(&run);
+            out.push('\n');
+        }
+        out
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn strings_match_the_plain_definition_however_the_bytes_are_cut(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+                    "[a-z0-9 ]{0,12}".prop_map(String::into_bytes),
+                    "[身份证号码\\u{1F600}]{0,4}".prop_map(String::into_bytes),
+                    "[a-z\u{e9}中]{60,90}".prop_map(String::into_bytes),
+                ],
+                0..40,
+            ),
+            cuts in proptest::collection::vec(0usize..400, 0..4),
+        ) {
+            let bytes: Vec<u8> = parts.concat();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.sort_unstable();
+            let mut s = Strings::default();
+            let mut out = String::new();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([bytes.len()]) {
+                s.feed(&bytes[from..c], &mut out);
+                from = c;
+            }
+            s.finish(&mut out);
+            proptest::prop_assert_eq!(out, reference_strings(&bytes));
+        }
+    }
+
+    #[test]
+    fn the_branch_free_character_length_agrees_with_the_plain_one() {
+        let tails = [
+            0x00u8, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xE4,
+        ];
+        for b0 in 0..=255u8 {
+            for b1 in 0..=255u8 {
+                for &b2 in &tails {
+                    for &b3 in &tails {
+                        let w = [b0, b1, b2, b3];
+                        assert_eq!(classify::char_len(&w), text_step(&w, 0), "{w:x?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_run_inside_binary_becomes_lines_cut_at_character_boundaries() {
+        let text = "中a".repeat(50_000);
+        let mut bytes = vec![0u8, 1, 2];
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.extend_from_slice(&[0xFF, 0]);
+        let mut s = Strings::default();
+        let mut out = String::new();
+        s.feed(&bytes, &mut out);
+        s.finish(&mut out);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 1, "{}", lines.len());
+        assert!(
+            lines.iter().all(|l| l.len() <= MAX_RUN),
+            "a line is too long"
+        );
+        assert_eq!(lines.concat(), text);
     }
 
     #[test]

@@ -43,7 +43,7 @@ impl BaselineEntry {
         BaselineEntry {
             path: f.path.clone(),
             line: f.line,
-            detector: f.detector.clone(),
+            detector: f.detector.to_string(),
             field: f.field.clone(),
             value: f.value.clone(),
             fingerprint: fingerprint(f),

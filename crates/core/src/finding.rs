@@ -1,5 +1,6 @@
 //! The finding: what was detected, how sure we are, and where it is within one text.
 
+use crate::detector::DetectorId;
 use crate::hash::ValueHash;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -156,7 +157,7 @@ impl fmt::Debug for RawValue {
 #[derive(Debug, Clone)]
 pub struct Finding {
     /// Detector id from the catalog, or a user rule id.
-    pub detector: String,
+    pub detector: DetectorId,
     /// The detector's category.
     pub category: Category,
     /// Evidence strength after context scoring.

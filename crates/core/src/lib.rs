@@ -18,7 +18,7 @@ pub mod notice;
 pub mod store_url;
 
 pub use commit::CommitInfo;
-pub use detector::{DetectorInfo, Guidance, Severity};
+pub use detector::{DetectorId, DetectorInfo, Guidance, Severity};
 pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, ValueHash};
 pub use location::ObjectPath;

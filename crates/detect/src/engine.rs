@@ -244,7 +244,7 @@ enum Matcher {
 /// One compiled rule.
 #[derive(Debug)]
 struct CompiledRule {
-    id: String,
+    id: leakscope_core::DetectorId,
     category: Category,
     matcher: Matcher,
     token: Option<TokenTrigger>,
@@ -489,7 +489,7 @@ impl Engine {
         let mut anchored_by: Vec<Vec<u32>> = vec![Vec::new(); rules.len()];
         for (a, anchored) in rules.iter().enumerate() {
             for (r, anchor) in rules.iter().enumerate() {
-                if r != a && anchored.near.contains(&anchor.id) {
+                if r != a && anchored.near.iter().any(|n| anchor.id == *n) {
                     anchored_by[r].push(a as u32);
                 }
             }
@@ -524,7 +524,7 @@ impl Engine {
         self.rules
             .iter()
             .map(|r| RuleInfo {
-                id: r.id.clone(),
+                id: r.id.to_string(),
                 category: r.category,
             })
             .collect()
@@ -605,11 +605,11 @@ impl Engine {
 
 fn enabled(rule: &CompiledRule, config: &EngineConfig) -> bool {
     if let Some(only) = &config.only_detectors {
-        if !only.iter().any(|d| d == &rule.id) {
+        if !only.iter().any(|d| rule.id == *d) {
             return false;
         }
     }
-    if config.exclude_detectors.iter().any(|d| d == &rule.id) {
+    if config.exclude_detectors.iter().any(|d| rule.id == *d) {
         return false;
     }
     if let Some(cats) = &config.categories {
@@ -838,7 +838,7 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         return Err(file.error_at(spec, "`field_value = true` needs a `fields` list"));
     }
     Ok(CompiledRule {
-        id,
+        id: id.into(),
         category,
         matcher,
         token,

@@ -144,7 +144,7 @@ impl YaraRules {
             let text = String::from_utf8_lossy(data).into_owned();
             let len = first.map_or(0, |m| m.length);
             out.push(Finding {
-                detector: rule.name.to_string(),
+                detector: rule.name.into(),
                 category: Category::Implant,
                 confidence: Confidence::High,
                 start,

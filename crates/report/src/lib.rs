@@ -27,7 +27,7 @@ use std::io::{self, Write};
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportFinding {
     /// Detector id.
-    pub detector: String,
+    pub detector: leakscope_core::DetectorId,
     /// Category.
     pub category: Category,
     /// Confidence.

@@ -283,7 +283,7 @@ impl SarifPrinter {
             props.insert("field".to_string(), json!(x));
         }
         let mut result = sarif::Result::builder()
-            .rule_id(f.detector.clone())
+            .rule_id(f.detector.to_string())
             .message(&format!(
                 "{} ({} severity, {} confidence){whereabouts}: {}",
                 f.detector, f.severity, f.confidence, f.value

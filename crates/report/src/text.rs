@@ -121,7 +121,7 @@ impl TextPrinter {
 struct Remembered {
     severity: Severity,
     rank: u8,
-    detector: String,
+    detector: leakscope_core::DetectorId,
     line: String,
 }
 

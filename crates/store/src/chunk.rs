@@ -203,7 +203,7 @@ impl FindingRef<'_> {
     pub fn to_stored(&self) -> StoredFinding {
         StoredFinding {
             member: self.member.to_string(),
-            detector: self.detector.to_string(),
+            detector: self.detector.into(),
             category: self.category,
             confidence: self.confidence,
             line: self.line,

@@ -109,7 +109,7 @@ pub struct StoredFinding {
     /// Path inside the object (`!/inner/file.csv`), empty for the object itself.
     pub member: String,
     /// Detector id.
-    pub detector: String,
+    pub detector: leakscope_core::DetectorId,
     /// Category.
     pub category: Category,
     /// Confidence.
@@ -302,7 +302,7 @@ fn migrate_findings_to_chunks(conn: &Connection) -> Result<(), StoreError> {
         let confidence: String = r.get(4)?;
         let f = StoredFinding {
             member: r.get(1)?,
-            detector: r.get(2)?,
+            detector: r.get::<_, String>(2)?.into(),
             category: category.parse().unwrap_or(Category::Custom),
             confidence: confidence.parse().unwrap_or(Confidence::Low),
             line: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),

@@ -47,7 +47,10 @@ pub(crate) fn run(args: FindingsArgs) -> Result<i32> {
             .unwrap_or(&r.path)
             .to_string();
         let f = ReportFinding::from_row(r, &catalog);
-        *summary.by_detector.entry(f.detector.clone()).or_default() += 1;
+        *summary
+            .by_detector
+            .entry(f.detector.to_string())
+            .or_default() += 1;
         summary.findings += 1;
         match &mut object {
             Some((p, v)) if *p == root => v.push(f),

@@ -504,7 +504,7 @@ fn look_alikes_are_not_reported() {
     let ids = |text: &str| -> Vec<String> {
         scan(&engine, text)
             .into_iter()
-            .map(|f| f.detector)
+            .map(|f| f.detector.to_string())
             .collect()
     };
     assert!(

@@ -13,6 +13,8 @@ use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
 use leakscope_core::ObjectPath;
 use std::path::Path;
 
+mod json;
+
 /// Decodes CSV, JSON or JSON Lines held in memory.
 pub fn decode(
     path: &ObjectPath,
@@ -26,10 +28,11 @@ pub fn decode(
     };
     match kind {
         Kind::Csv(delimiter) => csv_text(path, &text, delimiter, sink),
-        Kind::Json => match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(value) => {
+        Kind::Json => match json::valid(&text) {
+            Ok(()) => {
                 let mut locator = Locator::new(&text);
-                walk_json(path, &value, &mut String::new(), None, &mut locator, sink);
+                // Valid, so the walk cannot fail.
+                let _ = json::walk(path, &text, None, &mut locator, sink);
                 Ok(())
             }
             // `mongoexport` and many log shippers write one document per line into a
@@ -322,86 +325,14 @@ fn lost_digits(cell: &str) -> bool {
         && exponent >= "14"
 }
 
-fn walk_json(
-    path: &ObjectPath,
-    value: &serde_json::Value,
-    key_path: &mut String,
-    record: Option<&str>,
-    locator: &mut Locator<'_>,
-    sink: &mut dyn Sink,
-) {
-    use serde_json::Value;
-    // A document that is not an array of records is one record: the whole file.
-    let whole = || path.to_string();
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let len = key_path.len();
-                if !key_path.is_empty() {
-                    key_path.push('.');
-                }
-                key_path.push_str(k);
-                // Skip past the key so a value equal to its own key is located correctly.
-                locator.find_key(k, 1 << 16);
-                walk_json(path, v, key_path, record, locator, sink);
-                key_path.truncate(len);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                let len = key_path.len();
-                key_path.push_str(&format!("[{i}]"));
-                // Elements of the top-level array are records (one person each, usually).
-                let own;
-                let rec = match record {
-                    Some(r) => Some(r),
-                    None => {
-                        own = format!("{path}#[{i}]");
-                        Some(own.as_str())
-                    }
-                };
-                walk_json(path, v, key_path, rec, locator, sink);
-                key_path.truncate(len);
-            }
-        }
-        Value::String(_) | Value::Number(_) => {
-            let number;
-            let text = match value {
-                Value::String(s) => s.as_str(),
-                _ => {
-                    number = value.to_string();
-                    number.as_str()
-                }
-            };
-            let at = locator.find(text, 1 << 16);
-            let own;
-            let record = match record {
-                Some(r) => r,
-                None => {
-                    own = whole();
-                    own.as_str()
-                }
-            };
-            let at = FieldAt {
-                field: key_path,
-                line: at.map(|a| a.0),
-                offset: at.map(|a| a.1),
-                record,
-            };
-            sink.field(path, at, text);
-        }
-        Value::Bool(_) | Value::Null => {}
-    }
-}
-
 /// Whether a text that is not one JSON value holds one object or array per line: its first
 /// two non-empty lines each parse alone as one.
 fn one_document_per_line(text: &str) -> bool {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let mut documents = 0;
     for line in lines.by_ref().take(2) {
-        let document = (line.starts_with('{') || line.starts_with('['))
-            && serde_json::from_str::<serde_json::Value>(line).is_ok();
+        let document =
+            (line.starts_with('{') || line.starts_with('[')) && json::valid(line).is_ok();
         if !document {
             return false;
         }
@@ -417,8 +348,8 @@ fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
         let trimmed = line.trim();
         if !trimmed.is_empty() {
             let record = format!("{path}#line {line_no}");
-            match serde_json::from_str::<serde_json::Value>(trimmed) {
-                Ok(value) => {
+            match json::valid(trimmed) {
+                Ok(()) => {
                     // Locate values within this line only; offsets stay whole-file.
                     let mut locator = Locator {
                         text,
@@ -426,14 +357,8 @@ fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
                         line: line_no,
                         line_pos: offset,
                     };
-                    walk_json(
-                        path,
-                        &value,
-                        &mut String::new(),
-                        Some(&record),
-                        &mut locator,
-                        sink,
-                    );
+                    // Valid, so the walk cannot fail.
+                    let _ = json::walk(path, trimmed, Some(&record), &mut locator, sink);
                 }
                 Err(_) => {
                     // Not JSON: the line is still scanned, as plain text.
@@ -790,6 +715,54 @@ mod json_tests {
             [
                 ("user.name", "u.json#line 1", "王芳"),
                 ("user.name", "u.json#line 2", "李四")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_json_document_hands_over_every_string_and_number_with_its_key_path_and_record() {
+        let text = "{\"org\":\"acme\",\"users\":[{\"name\":\"王芳\",\"age\":-31,\"score\":24.5,\
+                    \"ok\":true,\"note\":null,\"tags\":[\"a\\\"b\",7]},\n{\"name\":\"name\",\
+                    \"name\":\"李四\",\"big\":18446744073709551615,\"e\":1e21}]}";
+        let mut sink = Cells::default();
+        decode(
+            &ObjectPath::root("d.json"),
+            Kind::Json,
+            text.as_bytes(),
+            &mut sink,
+        )
+        .unwrap();
+        let cells: Vec<(&str, &str, &str, Option<u64>)> = sink
+            .0
+            .iter()
+            .map(|c| {
+                (
+                    c.field.as_str(),
+                    c.record.as_str(),
+                    c.value.as_str(),
+                    c.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ("org", "d.json", "acme", Some(1)),
+                ("users[0].name", "d.json#[0]", "王芳", Some(1)),
+                ("users[0].age", "d.json#[0]", "-31", Some(1)),
+                ("users[0].score", "d.json#[0]", "24.5", Some(1)),
+                ("users[0].tags[0]", "d.json#[0]", "a\"b", None),
+                ("users[0].tags[1]", "d.json#[0]", "7", Some(1)),
+                // A repeated key: both values are data.
+                ("users[1].name", "d.json#[1]", "name", Some(2)),
+                ("users[1].name", "d.json#[1]", "李四", Some(2)),
+                (
+                    "users[1].big",
+                    "d.json#[1]",
+                    "18446744073709551615",
+                    Some(2)
+                ),
+                ("users[1].e", "d.json#[1]", "1e+21", None),
             ]
         );
     }

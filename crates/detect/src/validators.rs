@@ -1642,10 +1642,12 @@ fn name_tables() -> &'static NameTables {
     })
 }
 
+/// Whether `v` is a common word or a province's name, which a surname character starting
+/// it does not make a name. One set lookup: this runs for every name-shaped candidate.
 fn common_word(v: &str) -> bool {
     static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
         std::sync::OnceLock::new();
-    SET.get_or_init(|| COMMON_WORDS.iter().copied().collect())
+    SET.get_or_init(|| COMMON_WORDS.iter().chain(PROVINCES).copied().collect())
         .contains(v)
 }
 
@@ -1714,7 +1716,7 @@ pub fn cn_person_name(value: &str) -> Check {
     {
         return Check::Reject;
     }
-    if common_word(v) || PROVINCES.contains(&v) {
+    if common_word(v) {
         return Check::Reject;
     }
     Check::Narrow(trimmed_start, trimmed_start + v.len())

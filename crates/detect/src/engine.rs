@@ -1534,12 +1534,7 @@ fn scan_clusters(
             .saturating_sub(engine.max_token_before.min(8))
             .max(seg.start);
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
-        // With a dispatch table there are at most 64 token rules, one bit each.
-        let offered = engine.token_dispatch.as_ref().map(|d| d.offered(&f));
-        for (i, &r) in engine.token_rules.iter().enumerate() {
-            if offered.is_some_and(|bits| bits & (1u64 << i) == 0) {
-                continue;
-            }
+        let mut offer = |r: u32| {
             let rule = &engine.rules[r as usize];
             if rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before)) {
                 let start = floor_char(text, s.saturating_sub(rule.before).max(seg.start));
@@ -1551,6 +1546,18 @@ fn scan_clusters(
                     segment: si,
                 });
             }
+        };
+        match &engine.token_dispatch {
+            // At most 64 token rules, one bit each: only the rules whose bits the
+            // cluster's features set are visited (two or three of the twenty, usually).
+            Some(dispatch) => {
+                let mut offered = dispatch.offered(&f);
+                while offered != 0 {
+                    offer(engine.token_rules[offered.trailing_zeros() as usize]);
+                    offered &= offered - 1;
+                }
+            }
+            None => engine.token_rules.iter().for_each(|&r| offer(r)),
         }
         i = e.max(i + 1);
     }

@@ -133,7 +133,10 @@ struct ClusterFeatures {
     max_joined: u32,
     max_run: u32,
     dots: u32,
-    seps: u32,
+    /// Colons and hyphens between alphanumerics, counted apart: one kind joins the groups
+    /// of a hardware address, while a timestamp (`2024-01-15 10:23:45`) has two of each.
+    colons: u32,
+    hyphens: u32,
     letter: bool,
 }
 
@@ -151,7 +154,7 @@ impl TokenTrigger {
         length_ok
             && f.max_run >= self.min_run
             && f.dots >= self.min_dots
-            && f.seps >= self.min_seps
+            && f.colons.max(f.hyphens) >= self.min_seps
             && (!self.letter || f.letter)
             && (!self.cjk_before || cjk_before)
     }
@@ -1499,7 +1502,7 @@ fn scan_clusters(
                         && (next.is_ascii_alphanumeric() || next == b'(') =>
                 {
                     if c == b'-' {
-                        f.seps += 1;
+                        f.hyphens += 1;
                     }
                     end_run(&mut f, &mut run, zero_start);
                     end_alnum(&mut f, &mut alnum);
@@ -1510,7 +1513,7 @@ fn scan_clusters(
                     if c == b'.' {
                         f.dots += 1;
                     } else {
-                        f.seps += 1;
+                        f.colons += 1;
                     }
                     end_run(&mut f, &mut run, zero_start);
                     end_alnum(&mut f, &mut alnum);

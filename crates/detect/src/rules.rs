@@ -233,7 +233,8 @@ pub struct TriggerSpec {
     /// Filter: at least this many dots between alphanumerics.
     #[serde(default)]
     pub min_dots: Option<u32>,
-    /// Filter: at least this many colons and hyphens between alphanumerics.
+    /// Filter: at least this many colons, or this many hyphens, between alphanumerics (one
+    /// kind of separator: a timestamp's two hyphens and two colons are not four).
     #[serde(default)]
     pub min_seps: Option<u32>,
     /// The cluster contains at least one ASCII letter.

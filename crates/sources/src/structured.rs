@@ -691,19 +691,25 @@ mod json_tests {
     use crate::decode::Kind;
     use crate::ObjectPath;
 
-    #[test]
-    fn a_json_file_of_one_document_per_line_is_read_as_json_lines() {
-        // What `mongoexport` writes by default, under a `.json` name.
-        let text = "{\"_id\":{\"$oid\":\"65a1\"},\"user\":{\"name\":\"王芳\"}}\n\
-                    {\"_id\":{\"$oid\":\"65a2\"},\"user\":{\"name\":\"李四\"}}\n";
+    /// The cells a `.json` file named `name` hands over.
+    fn decode_json(name: &str, text: &str) -> Cells {
         let mut sink = Cells::default();
         decode(
-            &ObjectPath::root("u.json"),
+            &ObjectPath::root(name),
             Kind::Json,
             text.as_bytes(),
             &mut sink,
         )
         .unwrap();
+        sink
+    }
+
+    #[test]
+    fn a_json_file_of_one_document_per_line_is_read_as_json_lines() {
+        // What `mongoexport` writes by default, under a `.json` name.
+        let text = "{\"_id\":{\"$oid\":\"65a1\"},\"user\":{\"name\":\"王芳\"}}\n\
+                    {\"_id\":{\"$oid\":\"65a2\"},\"user\":{\"name\":\"李四\"}}\n";
+        let sink = decode_json("u.json", text);
         let names: Vec<(&str, &str, &str)> = sink
             .0
             .iter()
@@ -724,14 +730,7 @@ mod json_tests {
         let text = "{\"org\":\"acme\",\"users\":[{\"name\":\"王芳\",\"age\":-31,\"score\":24.5,\
                     \"ok\":true,\"note\":null,\"tags\":[\"a\\\"b\",7]},\n{\"name\":\"name\",\
                     \"name\":\"李四\",\"big\":18446744073709551615,\"e\":1e21}]}";
-        let mut sink = Cells::default();
-        decode(
-            &ObjectPath::root("d.json"),
-            Kind::Json,
-            text.as_bytes(),
-            &mut sink,
-        )
-        .unwrap();
+        let sink = decode_json("d.json", text);
         let cells: Vec<(&str, &str, &str, Option<u64>)> = sink
             .0
             .iter()

@@ -311,10 +311,9 @@ impl Strings {
         // Runs are tracked as ranges of `bytes` and copied only when they are long enough
         // to keep (most runs in binary content are a few bytes), or carried over to the
         // next chunk in `self.run`.
-        let mut i = self.complete_pending(bytes, out);
-        if i == usize::MAX {
+        let Some(mut i) = self.complete_pending(bytes, out) else {
             return;
-        }
+        };
         if !self.run.is_empty() {
             match self.precise(bytes, i, i, true, out) {
                 Some(at) => i = at,
@@ -421,11 +420,11 @@ impl Strings {
     }
 
     /// Completes a character cut by the end of the previous piece with the first bytes of
-    /// `bytes`. Returns where scanning of `bytes` resumes, or `usize::MAX` when all of
-    /// `bytes` went into a character that is still cut.
-    fn complete_pending(&mut self, bytes: &[u8], out: &mut String) -> usize {
+    /// `bytes`. Returns where scanning of `bytes` resumes, or `None` when all of `bytes`
+    /// went into a character that is still cut.
+    fn complete_pending(&mut self, bytes: &[u8], out: &mut String) -> Option<usize> {
         if self.pending == 0 {
-            return 0;
+            return Some(0);
         }
         let lead_at = self.run.len() - self.pending;
         let need = utf8_len(self.run[lead_at]) - self.pending;
@@ -433,17 +432,17 @@ impl Strings {
         self.run.extend_from_slice(&bytes[..take]);
         if take < need && cut_character(&self.run[lead_at..]) {
             self.pending += take;
-            return usize::MAX;
+            return None;
         }
         self.pending = 0;
         if take == need && text_step(&self.run, lead_at) == self.run.len() - lead_at {
-            return take;
+            return Some(take);
         }
         // Not a valid character: its lead byte is not text and neither are the continuation
         // bytes carried with it, so the run ends before it and `bytes` is read from its start.
         self.run.truncate(lead_at);
         self.emit(out);
-        0
+        Some(0)
     }
 
     /// Ends the run made of what was carried over and `tail`.

@@ -306,6 +306,33 @@ impl Labeller {
         self.label("imei", &v)
     }
 
+    /// A hardware address in one of the forms devices print, its first groups sometimes
+    /// letters only (`AB:CD:EF:…`), which no digit announces.
+    fn mac(&mut self) -> String {
+        let letters_first = self.rng.below(4) == 0;
+        let bytes: Vec<u8> = (0..6)
+            .map(|i| {
+                if letters_first && i < 3 {
+                    (0xA + self.rng.below(6) as u8) << 4 | (0xA + self.rng.below(6) as u8)
+                } else {
+                    self.rng.below(256) as u8
+                }
+            })
+            .collect();
+        let hex = |b: &u8| format!("{b:02x}");
+        let pairs: Vec<String> = bytes.iter().map(hex).collect();
+        let v = match self.rng.below(4) {
+            0 => pairs.join(":"),
+            1 => pairs.join(":").to_ascii_uppercase(),
+            2 => pairs.join("-").to_ascii_uppercase(),
+            _ => format!(
+                "{}{}.{}{}.{}{}",
+                pairs[0], pairs[1], pairs[2], pairs[3], pairs[4], pairs[5]
+            ),
+        };
+        self.label("mac_address", &v)
+    }
+
     fn uscc(&mut self) -> String {
         const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
         const WEIGHTS: [usize; 17] = [
@@ -750,7 +777,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             .rng
             .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
         let ts = l.rng.timestamp();
-        let text = match l.rng.below(26) {
+        let text = match l.rng.below(30) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),
             2 => format!("我的手机号是 {}，有事打我电话", l.mobile()),
@@ -823,6 +850,35 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
                 );
                 format!("地址：{}", l.label("cn_address", &v))
             }
+            25 => match l.rng.below(3) {
+                0 => format!("终端 {} 上线，MAC {}", l.rng.below(100), l.mac()),
+                1 => format!("设备物理地址：{}", l.mac()),
+                _ => format!("  {}  DYNAMIC  Gi0/{}", l.mac(), l.rng.below(48)),
+            },
+            // Numbers printed in their groups, as forms and phone labels show them.
+            26 => {
+                let id = l.resident_id();
+                let sep = *l.rng.pick(&[" ", "-"]);
+                format!("身份证号 {}{sep}{}{sep}{}", &id[..6], &id[6..14], &id[14..])
+            }
+            27 => {
+                let imei = l.imei();
+                let sep = *l.rng.pick(&[" ", "-"]);
+                format!(
+                    "手机串号 {}{sep}{}{sep}{}{sep}{}",
+                    &imei[..2],
+                    &imei[2..8],
+                    &imei[8..14],
+                    &imei[14..]
+                )
+            }
+            // Register and case-file lines: a name followed by the person's sex.
+            28 => format!(
+                "{}，{}，{}年出生，汉族",
+                l.name(),
+                l.rng.pick(&["男", "女"]),
+                1950 + l.rng.below(55)
+            ),
             _ => format!("网吧上机记录已经导出，共 {} 条", l.rng.below(10_000_000)),
         };
         let _ = writeln!(out, "{ts} {who}: {text}");

@@ -86,6 +86,9 @@ enum Boundary {
     AlnumAfter,
     Dotted,
     Joined,
+    /// Not continued by another group: no alphanumeric next to the value, and no space or
+    /// hyphen with a digit beyond it (`110101 19900307 1233 00` is a longer number).
+    Grouped,
     Base64,
     /// Not the user part of a URL (`https://token@host` is a credential, not an address).
     Email,
@@ -171,8 +174,10 @@ struct TokenDispatch {
     by_zero_run: [u64; 64],
     /// The same for letter-and-digit runs.
     by_alnum: [u64; 64],
-    /// Token rules whose length condition is a joined group, or that have none: offered
-    /// every cluster.
+    /// Per most digits in a joined group (see [`ClusterFeatures::max_joined`]): the rules
+    /// whose `joined_min` it reaches.
+    by_joined: [u64; 64],
+    /// Token rules without a length condition: offered every cluster.
     always: u64,
 }
 
@@ -186,6 +191,7 @@ impl TokenDispatch {
             by_run: [0; 64],
             by_zero_run: [0; 64],
             by_alnum: [0; 64],
+            by_joined: [0; 64],
             always: 0,
         };
         for (i, &r) in token_rules.iter().enumerate() {
@@ -194,10 +200,15 @@ impl TokenDispatch {
                 .as_ref()
                 .expect("token rules have a trigger");
             let bit = 1u64 << i;
-            if !t.has_length_condition || t.joined_min > 0 {
+            // A joined length beyond the table (never seen in practice) is checked on
+            // every cluster instead.
+            if !t.has_length_condition || t.joined_min > 63 {
                 d.always |= bit;
             }
             for len in 0..64 {
+                if t.joined_min > 0 && t.joined_min as usize <= len {
+                    d.by_joined[len] |= bit;
+                }
                 if t.run_mask & (1 << len) != 0 {
                     d.by_run[len] |= bit;
                 }
@@ -214,7 +225,7 @@ impl TokenDispatch {
 
     /// The token rules (bits over `Engine::token_rules`) worth testing for `f`.
     fn offered(&self, f: &ClusterFeatures) -> u64 {
-        let mut bits = self.always;
+        let mut bits = self.always | self.by_joined[f.max_joined.min(63) as usize];
         for (mask, table) in [
             (f.run_mask, &self.by_run),
             (f.zero_run_mask, &self.by_zero_run),
@@ -792,6 +803,7 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         "alnum_after" => Boundary::AlnumAfter,
         "dotted" => Boundary::Dotted,
         "joined" => Boundary::Joined,
+        "grouped" => Boundary::Grouped,
         "base64" => Boundary::Base64,
         "email" => Boundary::Email,
         other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, base64, email)"))),
@@ -1532,6 +1544,13 @@ fn scan_clusters(
         end_run(&mut f, &mut run, zero_start);
         end_alnum(&mut f, &mut alnum);
         end_joined(&mut f, &mut joined, &mut joiners);
+        let (sep, groups) = letter_groups_before(bytes, s, seg.start);
+        match sep {
+            b':' => f.colons += groups,
+            b'-' => f.hyphens += groups,
+            b'.' => f.dots += groups,
+            _ => {}
+        }
         let e = j;
         let look_from = s
             .saturating_sub(engine.max_token_before.min(8))
@@ -1564,6 +1583,41 @@ fn scan_clusters(
         }
         i = e.max(i + 1);
     }
+}
+
+/// Groups of hexadecimal letters, each followed by one joiner, that end right before a
+/// cluster starting at `s` (the `AB:CD:EF:` of `AB:CD:EF:12:34:56`, the `abcd.` of
+/// `abcd.ef12.3456`): returns the joiner and how many such groups there are. A hardware
+/// address whose first groups hold no digit would otherwise show its trigger too few
+/// separators, since a cluster starts at the letters just before its first digit. Only
+/// groups of the sizes hardware addresses use count (two letters before `:` or `-`, four
+/// before `.`), and one kind of joiner, at most five groups.
+fn letter_groups_before(bytes: &[u8], s: usize, floor: usize) -> (u8, u32) {
+    let hex_letter = |b: u8| matches!(b | 0x20, b'a'..=b'f');
+    let Some(&sep) = s.checked_sub(1).filter(|&p| p >= floor).map(|p| &bytes[p]) else {
+        return (0, 0);
+    };
+    let size = match sep {
+        b':' | b'-' => 2,
+        b'.' => 4,
+        _ => return (0, 0),
+    };
+    let mut groups = 0u32;
+    let mut at = s;
+    while groups < 5 && at > floor + size && bytes[at - 1] == sep {
+        let group = &bytes[at - 1 - size..at - 1];
+        if !group.iter().all(|&b| hex_letter(b)) {
+            break;
+        }
+        // The group must start the token: `xAB:` is not a pair.
+        let before = at - 1 - size;
+        if before > floor && bytes[before - 1].is_ascii_alphanumeric() {
+            break;
+        }
+        groups += 1;
+        at = before;
+    }
+    (sep, groups)
 }
 
 /// Finds the segment of positions visited in increasing order, in amortised constant time.
@@ -1782,9 +1836,11 @@ fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
     let mut pos = ceil_char(text, rejected + 1);
     let blocks: fn(&u8) -> bool = match boundary {
         Boundary::Digit => u8::is_ascii_digit,
-        Boundary::Alnum | Boundary::AlnumBefore | Boundary::Dotted | Boundary::Joined => {
-            u8::is_ascii_alphanumeric
-        }
+        Boundary::Alnum
+        | Boundary::AlnumBefore
+        | Boundary::Dotted
+        | Boundary::Joined
+        | Boundary::Grouped => u8::is_ascii_alphanumeric,
         Boundary::Base64 => |c: &u8| c.is_ascii_alphanumeric() || *c == b'/' || *c == b'+',
         Boundary::None | Boundary::AlnumAfter | Boundary::Email => return pos,
     };
@@ -2052,6 +2108,15 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 && !is(after, u8::is_ascii_alphanumeric)
                 && !joined_after
                 && !joined_before
+        }
+        Boundary::Grouped => {
+            let sep = |c: Option<u8>| matches!(c, Some(b' ' | b'-'));
+            let grouped_after = sep(after) && b.get(end + 1).is_some_and(u8::is_ascii_digit);
+            let grouped_before = sep(before) && start >= 2 && b[start - 2].is_ascii_digit();
+            !is(before, u8::is_ascii_alphanumeric)
+                && !is(after, u8::is_ascii_alphanumeric)
+                && !grouped_after
+                && !grouped_before
         }
         Boundary::Email => {
             // The token the value sits in starts after the last space, quote or bracket;

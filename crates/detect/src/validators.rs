@@ -76,6 +76,10 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "tw_id" => |v, _| Check::from_bool(tw_id(v)),
         "imsi" => |v, _| Check::from_bool(imsi(v)),
         "imei" => |v, _| Check::from_bool(imei(v)),
+        "imei_grouped" => |v, _| Check::from_bool(ungrouped(v).is_some_and(|u| imei(&u))),
+        "cn_resident_id_grouped" => {
+            |v, c| Check::from_bool(ungrouped(v).is_some_and(|u| cn_resident_id(&u, c.today)))
+        }
         "email" => |v, _| Check::from_bool(email(v)),
         "ipv4" => |v, _| Check::from_bool(ipv4(v)),
         "mac_address" => |v, _| Check::from_bool(mac_address(v)),
@@ -108,6 +112,8 @@ pub const VALIDATOR_NAMES: &[&str] = &[
     "tw_id",
     "imsi",
     "imei",
+    "imei_grouped",
+    "cn_resident_id_grouped",
     "email",
     "ipv4",
     "mac_address",
@@ -592,6 +598,30 @@ pub fn imei(value: &str) -> bool {
         && b.iter().all(u8::is_ascii_digit)
         && luhn(value)
         && !has_run_of_equal(&digits_of(value), 8)
+}
+
+/// A number printed in groups (`110101 19900307 123X`, `35-209900-176148-1`) without its
+/// joiners: `None` unless the groups are joined by single spaces or hyphens, one kind
+/// throughout, as forms print them.
+pub fn ungrouped(value: &str) -> Option<String> {
+    let b = value.as_bytes();
+    let joiner = *b.iter().find(|c| matches!(c, b' ' | b'-'))?;
+    let mut out = String::with_capacity(b.len());
+    let mut prev_joiner = true;
+    for &c in b {
+        if c == joiner {
+            if prev_joiner {
+                return None;
+            }
+            prev_joiner = true;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c as char);
+            prev_joiner = false;
+        } else {
+            return None;
+        }
+    }
+    (!prev_joiner).then_some(out)
 }
 
 /// Top-level domains accepted by the e-mail validator besides any two-letter country code.

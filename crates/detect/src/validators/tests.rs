@@ -194,6 +194,32 @@ fn imsi_imei_vectors() {
 }
 
 #[test]
+fn ungrouped_vectors() {
+    assert_eq!(
+        ungrouped("110101 19900307 1233").as_deref(),
+        Some("110101199003071233")
+    );
+    assert_eq!(
+        ungrouped("35-209900-176148-1").as_deref(),
+        Some("352099001761481")
+    );
+    assert_eq!(
+        ungrouped("110101 19900307 123x").as_deref(),
+        Some("11010119900307123x")
+    );
+    assert_eq!(
+        ungrouped("110101-19900307 1233"),
+        None,
+        "two kinds of joiner"
+    );
+    assert_eq!(ungrouped("110101  19900307 1233"), None, "a double joiner");
+    assert_eq!(ungrouped("110101199003071233"), None, "no groups");
+    assert_eq!(ungrouped("110101 1990.0307"), None, "another character");
+    assert_eq!(ungrouped("-110101 1990"), None, "a leading joiner");
+    assert_eq!(ungrouped(""), None);
+}
+
+#[test]
 fn email_vectors() {
     assert!(email("zhangsan@example.com"));
     assert!(email("li.si+tag@mail.163.com"));

@@ -828,7 +828,12 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             22 => format!("王总说明天开会，会议室 3{:02}", l.rng.below(40)),
             23 => {
                 let (lat, lng) = l.gps();
-                match l.rng.below(5) {
+                match l.rng.below(7) {
+                    // Spatial databases and GeoJSON put the longitude first by definition.
+                    5 => format!("geom=POINT({lng} {lat})"),
+                    6 => format!(
+                        "{{\"type\":\"Feature\",\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{lng},{lat}]}}}}"
+                    ),
                     0 => format!("纬度：{lat} 经度：{lng}"),
                     1 => format!("经度{lng}，纬度{lat}"),
                     // Chinese map services put longitude first.

@@ -838,6 +838,12 @@ fn names_longitude_first(value: &str) -> Option<bool> {
             i += both.len();
             continue;
         }
+        // Well-known text (`POINT(x y)`) and GeoJSON (`"coordinates": [x, y]`) put the
+        // longitude first by definition.
+        let wkt_point = word(b"point") && rest[5..].trim_ascii_start().starts_with(b"(");
+        if wkt_point || word(b"\"coordinates\"") {
+            return Some(true);
+        }
         if word(b"lat") || rest.starts_with("纬度".as_bytes()) {
             return Some(false);
         }

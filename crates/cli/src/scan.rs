@@ -174,6 +174,8 @@ struct ScanSink<'a, 'e> {
 #[derive(Default)]
 struct PendingRecord {
     path: Option<ObjectPath>,
+    /// `path` as text, made once per path rather than once per record.
+    path_text: String,
     record: String,
     /// Field names and values, back to back; cells refer to them by range.
     names: String,
@@ -381,19 +383,16 @@ impl ScanSink<'_, '_> {
         self.owners.clear();
         self.scanner
             .scan_record(&fields, &mut self.buf, &mut self.owners);
-        let found = std::mem::take(&mut self.buf);
+        // Both buffers are put back after the loop, so their capacity serves every record.
+        let mut found = std::mem::take(&mut self.buf);
         let owners = std::mem::take(&mut self.owners);
         let record = (!p.record.is_empty()).then_some(p.record.as_str());
-        let path = p
-            .path
-            .as_ref()
-            .map(ObjectPath::to_string)
-            .unwrap_or_default();
-        for (f, &o) in found.into_iter().zip(&owners) {
+        for (f, &o) in found.drain(..).zip(&owners) {
             let cell = &p.cells[o as usize];
             let value = &p.values[cell.value.clone()];
-            self.emit_one(f, &path, cell.offset, cell.line, record, Some(value));
+            self.emit_one(f, &p.path_text, cell.offset, cell.line, record, Some(value));
         }
+        self.buf = found;
         self.owners = owners;
         p.cells.clear();
         p.names.clear();
@@ -409,10 +408,11 @@ impl ScanSink<'_, '_> {
         record: Option<&str>,
         value_text: Option<&str>,
     ) {
-        let found = std::mem::take(&mut self.buf);
-        for f in found {
+        let mut found = std::mem::take(&mut self.buf);
+        for f in found.drain(..) {
             self.emit_one(f, path, base_offset, base_line, record, value_text);
         }
+        self.buf = found;
     }
 
     fn emit_one(
@@ -510,6 +510,7 @@ impl Sink for ScanSink<'_, '_> {
         if p.cells.is_empty() {
             if p.path.as_ref() != Some(path) {
                 p.path = Some(path.clone());
+                p.path_text = path.to_string();
             }
             p.record.clear();
             p.record.push_str(at.record);

@@ -572,6 +572,7 @@ impl Engine {
             captures,
             normalized: String::new(),
             field_cache: Default::default(),
+            record_facts: Vec::new(),
             segments: Vec::new(),
             record_text: String::new(),
             keep_raw: true,
@@ -1029,6 +1030,9 @@ pub struct Scanner<'e> {
     normalized: String,
     /// Facts per field name seen (see [`FieldFacts`]).
     field_cache: std::collections::HashMap<Box<str>, std::sync::Arc<FieldFacts>>,
+    /// The facts of the previous record's fields by position: the rows of one table name
+    /// their columns alike, so a comparison replaces a hash lookup per cell.
+    record_facts: Vec<(Box<str>, std::sync::Arc<FieldFacts>)>,
     /// The segments of the current scan.
     segments: Vec<Segment>,
     /// Reused buffer holding a record's values joined by line breaks.
@@ -1090,8 +1094,14 @@ impl<'e> Scanner<'e> {
             }
             let start = text.len();
             text.push_str(f.value);
-            let name = (!f.name.is_empty()).then_some(f.name);
-            self.push_segment(name, start, text.len());
+            let facts = (!f.name.is_empty()).then(|| self.record_field_facts(i, f.name));
+            self.segments.push(Segment {
+                orig_start: start,
+                orig_end: text.len(),
+                start,
+                end: text.len(),
+                facts,
+            });
         }
         self.scan_segments(&text, out, Some(fields_of));
         self.record_text = text;
@@ -1259,6 +1269,23 @@ impl<'e> Scanner<'e> {
         }
         let facts = std::sync::Arc::new(self.engine.field_facts(field));
         self.field_cache.insert(field.into(), facts.clone());
+        facts
+    }
+
+    /// The facts of the field at `position` of a record, from the previous record's when
+    /// it had the same name there.
+    fn record_field_facts(&mut self, position: usize, name: &str) -> std::sync::Arc<FieldFacts> {
+        if let Some((known, facts)) = self.record_facts.get(position) {
+            if **known == *name {
+                return facts.clone();
+            }
+        }
+        let facts = self.facts(name);
+        if position < self.record_facts.len() {
+            self.record_facts[position] = (name.into(), facts.clone());
+        } else if position == self.record_facts.len() && position < FIELD_CACHE_MAX {
+            self.record_facts.push((name.into(), facts.clone()));
+        }
         facts
     }
 

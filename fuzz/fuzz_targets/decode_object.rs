@@ -3,7 +3,7 @@
 #![no_main]
 
 const NAMES: &[&str] = &[
-    "a.txt", "a.csv", "a.tsv", "a.json", "a.jsonl", "a.eml", "a.mbox", "a.docx", "a.pptx", "a.xlsx", "a.xls", "a.ods",
+    "a.txt", "a.csv", "a.tsv", "a.json", "a.jsonl", "a.eml", "a.mbox", "a.docx", "a.pptx", "a.xlsx", "a.xls", "a.doc", "a.ods",
     "a.gz", "a.tgz", "a.zip", "a.bin", "a.sql",
 ];
 

@@ -167,6 +167,14 @@ fn every_container_document_and_encoding() {
     let id = next();
     put(
         &mut expected,
+        "legacy.doc",
+        doc(&["人员名单", &format!("身份证号：{id}")]),
+        "",
+        id,
+    );
+    let id = next();
+    put(
+        &mut expected,
         "deck.pptx",
         pptx(&format!("sfz {id}")),
         "",

@@ -32,6 +32,9 @@ pub enum Kind {
     SevenZ,
     /// A PDF document (its text layer).
     Pdf,
+    /// An OLE2 compound file other than a spreadsheet: legacy Word, PowerPoint, Outlook
+    /// messages, WPS documents (the strings of its streams, UTF-16 first).
+    Compound,
     /// An SQLite database file.
     Sqlite,
     /// A Parquet file (scanned with the `parquet` feature; otherwise its strings).
@@ -66,8 +69,11 @@ pub fn sniff_kind(name: &str, head: &[u8]) -> Kind {
             _ => Kind::Zip,
         };
     }
-    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) && ext == "xls" {
-        return Kind::Spreadsheet;
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return match ext {
+            "xls" => Kind::Spreadsheet,
+            _ => Kind::Compound,
+        };
     }
     if head.starts_with(&[0x1F, 0x8B]) {
         return Kind::Gzip;
@@ -426,6 +432,7 @@ fn decode_with_head(
                 }
                 Kind::Spreadsheet => document::spreadsheet(path, &bytes, limits, budget, sink),
                 Kind::Pdf => document::pdf(path, &bytes, limits, budget, sink),
+                Kind::Compound => document::compound_text(path, &bytes, limits, sink),
                 Kind::Sqlite => structured::sqlite_bytes(path, &bytes, sink),
                 #[cfg(feature = "parquet")]
                 Kind::Parquet => structured::parquet(path, &bytes, sink),

@@ -149,6 +149,27 @@ pub fn docx(paragraphs: &[&str]) -> Vec<u8> {
     ])
 }
 
+/// A legacy Word file as Word 97-2003 writes Chinese text: an OLE2 compound file whose
+/// `WordDocument` stream holds the paragraphs in UTF-16LE, ended by `\r`.
+pub fn doc(paragraphs: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    let mut stream: Vec<u8> = vec![0xEC, 0xA5, 0xC1, 0x00];
+    for p in paragraphs {
+        stream.extend(format!("{p}\r").encode_utf16().flat_map(u16::to_le_bytes));
+    }
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    file.create_stream("WordDocument")
+        .unwrap()
+        .write_all(&stream)
+        .unwrap();
+    file.create_stream("1Table")
+        .unwrap()
+        .write_all(&[0; 64])
+        .unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
 pub fn pptx(text: &str) -> Vec<u8> {
     let slide = format!("<?xml version=\"1.0\"?><p:sld xmlns:p=\"urn:p\" xmlns:a=\"urn:a\"><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sld>");
     zip(&[

@@ -1,0 +1,194 @@
+//! Legacy Office files and other OLE2 compound files (doc, ppt, msg, wps, dps): the
+//! readable strings of every stream, UTF-16 first.
+//!
+//! Word 97-2003 keeps a document's text in its `WordDocument` stream as UTF-16LE whenever
+//! it holds a character outside one code page (Chinese text always), PowerPoint keeps
+//! slide text in UTF-16 text atoms, and Outlook keeps a message's subject, body and
+//! addresses in UTF-16 property streams. Read as bytes, none of that is text: the
+//! 8-bit string pass finds the digits and misses every name and address. So each stream
+//! is read through `cfb` and its UTF-16LE runs (and, for text Word stored in 8 bits, its
+//! printable ASCII runs) become the lines of one text object for the file.
+//!
+//! Streams are not compressed, but a crafted directory can point many streams at the
+//! same sectors; the bytes read over all streams are capped at a small multiple of the
+//! file's size (and the object limit), and a file over the cap is reported, not read on.
+
+use crate::error::{guard, SourceError};
+use crate::{emit_text, Limits, Sink};
+use leakscope_core::ObjectPath;
+use std::io::{Cursor, Read};
+
+/// Fewest UTF-16 code units in a run kept as text: a short run is as likely to be two
+/// numbers of a table read as characters.
+const MIN_UTF16_RUN: usize = 4;
+
+/// Fewest bytes in a printable ASCII run kept as text.
+const MIN_ASCII_RUN: usize = 6;
+
+/// Streams may be read, all together, this many times the file's size.
+const READ_FACTOR: u64 = 2;
+
+/// Extracts the strings of a compound file's streams and emits them as one text object.
+pub fn compound_text(
+    path: &ObjectPath,
+    bytes: &[u8],
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    let text = guard("compound file", || extract(bytes, limits))?;
+    emit_text(sink, path, "UTF-16LE", &text);
+    Ok(())
+}
+
+/// Reads every stream and collects its strings, one run per line.
+fn extract(bytes: &[u8], limits: &Limits) -> Result<String, SourceError> {
+    let corrupt = |e: std::io::Error| SourceError::corrupt("compound file", e);
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(corrupt)?;
+    let streams: Vec<std::path::PathBuf> = file
+        .walk()
+        .filter(|entry| entry.is_stream())
+        .map(|entry| entry.path().to_path_buf())
+        .collect();
+    let cap = (bytes.len() as u64)
+        .saturating_mul(READ_FACTOR)
+        .min(limits.max_object_bytes);
+    let mut read = 0u64;
+    let mut text = String::new();
+    let mut data = Vec::new();
+    for name in streams {
+        data.clear();
+        let stream = file.open_stream(&name).map_err(corrupt)?;
+        stream
+            .take(cap - read + 1)
+            .read_to_end(&mut data)
+            .map_err(corrupt)?;
+        read += data.len() as u64;
+        if read > cap {
+            return Err(SourceError::TooLarge {
+                what: "compound file streams",
+                size: read,
+                limit: cap,
+            });
+        }
+        utf16_runs(&data, &mut text);
+        ascii_runs(&data, &mut text);
+    }
+    Ok(text)
+}
+
+/// What a UTF-16 code unit becomes in a run: the character, a line break for Word's
+/// paragraph and cell marks, or `None` when it ends the run. Letters, digits and
+/// punctuation of the scripts the detectors read count; control codes, private use,
+/// surrogates and the rarely used blocks (where binary data read as UTF-16 mostly lands)
+/// do not.
+fn utf16_char(unit: u16) -> Option<char> {
+    match unit {
+        0x0D | 0x0B | 0x07 => Some('\n'),
+        0x09 | 0x0A | 0x20..=0x7E | 0xA0..=0x024F | 0x2010..=0x203A => char::from_u32(unit.into()),
+        0x3000..=0x303F | 0x4E00..=0x9FFF | 0xFF01..=0xFF5E => char::from_u32(unit.into()),
+        _ => None,
+    }
+}
+
+/// Appends the runs of UTF-16LE text in `data` (at even offsets) to `out`, a line each.
+fn utf16_runs(data: &[u8], out: &mut String) {
+    let mut run = String::new();
+    let mut units = 0usize;
+    let mut flush = |run: &mut String, units: &mut usize| {
+        if *units >= MIN_UTF16_RUN && run.chars().any(|c| !c.is_whitespace()) {
+            out.push_str(run.trim_end());
+            out.push('\n');
+        }
+        run.clear();
+        *units = 0;
+    };
+    for pair in data.chunks_exact(2) {
+        match utf16_char(u16::from_le_bytes([pair[0], pair[1]])) {
+            Some(c) => {
+                run.push(c);
+                units += 1;
+            }
+            None => flush(&mut run, &mut units),
+        }
+    }
+    flush(&mut run, &mut units);
+}
+
+/// Appends the runs of printable ASCII in `data` to `out`, a line each (text Word stored
+/// in 8 bits, numbers and addresses in binary records).
+fn ascii_runs(data: &[u8], out: &mut String) {
+    let printable = |b: &u8| matches!(b, 0x20..=0x7E | b'\t');
+    for run in data.split(|b| !printable(b)) {
+        if run.len() >= MIN_ASCII_RUN {
+            // Only printable ASCII is in a run, so it is valid UTF-8.
+            out.push_str(std::str::from_utf8(run).unwrap_or_default());
+            out.push('\n');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn utf16(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// A compound file with the given streams, as Word or Outlook would write one.
+    fn compound(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        for (name, data) in streams {
+            file.create_stream(name).unwrap().write_all(data).unwrap();
+        }
+        file.flush().unwrap();
+        file.into_inner().into_inner()
+    }
+
+    #[test]
+    fn utf16_text_and_ascii_runs_come_out_as_lines() {
+        let mut body = vec![0u8, 1, 2, 3];
+        body.extend(utf16("客户王芳\r身份证号码110101199003071233\r"));
+        body.extend([0xFF, 0xFE, 0x00, 0xD8]);
+        body.extend(b"\x00\x01mobile 13812345678\x00");
+        let bytes = compound(&[("WordDocument", body), ("Other", utf16("ab"))]);
+        let text = extract(&bytes, &Limits::default()).unwrap();
+        assert!(
+            text.contains("客户王芳\n身份证号码110101199003071233\n"),
+            "{text}"
+        );
+        assert!(text.contains("mobile 13812345678\n"), "{text}");
+        assert!(
+            !text.contains("ab\n"),
+            "a run shorter than four units is dropped"
+        );
+    }
+
+    #[test]
+    fn binary_noise_and_corrupt_files_do_not_stop_anything() {
+        assert!(extract(
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1garbage",
+            &Limits::default()
+        )
+        .is_err());
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i * 2_654_435_761 >> 13) as u8)
+            .collect();
+        let bytes = compound(&[("Data", noise)]);
+        assert!(extract(&bytes, &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn streams_read_past_the_cap_are_refused() {
+        let bytes = compound(&[("A", vec![b'a'; 8192]), ("B", vec![b'b'; 8192])]);
+        let limits = Limits {
+            max_object_bytes: 10_000,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            extract(&bytes, &limits),
+            Err(SourceError::TooLarge { .. })
+        ));
+    }
+}

@@ -173,7 +173,7 @@ mod tests {
         )
         .is_err());
         let noise: Vec<u8> = (0..4096u32)
-            .map(|i| (i * 2_654_435_761 >> 13) as u8)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
         let bytes = compound(&[("Data", noise)]);
         assert!(extract(&bytes, &Limits::default()).is_ok());

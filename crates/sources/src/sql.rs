@@ -39,6 +39,10 @@ pub struct Dump {
     pub columns: Vec<Vec<String>>,
     /// Rows in file order.
     pub rows: Vec<Row>,
+    /// The columns of each table a `CREATE TABLE` defined, by its name without schema
+    /// or quotes, lower-cased: an `INSERT` without a column list (mysqldump's default)
+    /// takes its columns from there.
+    tables: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl Dump {
@@ -61,9 +65,12 @@ pub fn parse(text: &str) -> Dump {
         let Some(at) = next_statement(b, pos) else {
             break;
         };
-        pos = match b[at] | 0x20 {
-            b'i' => insert(text, at, &mut dump),
-            _ => copy(text, at, &mut dump),
+        pos = if keyword(b, at, b"insert") {
+            insert(text, at, &mut dump)
+        } else if keyword(b, at, b"create") {
+            create_table(text, at, &mut dump)
+        } else {
+            copy(text, at, &mut dump)
         };
     }
     dump
@@ -93,12 +100,20 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
     let mut record = String::new();
     let (mut value_buf, mut name_buf) = (String::new(), String::new());
     let mut cut_reported = false;
+    let mut last_line = 0u64;
     for row in &dump.rows {
         line +=
             memchr::memchr_iter(b'\n', &text.as_bytes()[line_pos..row.span.start]).count() as u64;
         line_pos = row.span.start;
         record.clear();
-        record.push_str(&format!("{path}#line {line}"));
+        // mysqldump writes a whole table's rows on one line: the rows after the first on
+        // a line are told apart by their byte offset, or they would read as one record.
+        if line > last_line {
+            record.push_str(&format!("{path}#line {line}"));
+        } else {
+            record.push_str(&format!("{path}#byte {}", row.span.start));
+        }
+        last_line = line;
         let columns = &dump.columns[row.columns];
         for (i, v) in row.values.iter().enumerate() {
             let raw = &text[v.clone()];
@@ -185,8 +200,8 @@ fn cut(s: &str) -> &str {
     &s[..end]
 }
 
-/// The next `INSERT` or `COPY` keyword at the start of a statement (the start of the text
-/// or of a line, or after `;`, spaces skipped), from `at`.
+/// The next `INSERT`, `COPY` or `CREATE` keyword at the start of a statement (the start of
+/// the text or of a line, or after `;`, spaces skipped), from `at`.
 fn next_statement(b: &[u8], mut at: usize) -> Option<usize> {
     loop {
         while at < b.len() && b[at].is_ascii_whitespace() {
@@ -195,7 +210,7 @@ fn next_statement(b: &[u8], mut at: usize) -> Option<usize> {
         if at >= b.len() {
             return None;
         }
-        if keyword(b, at, b"insert") || keyword(b, at, b"copy") {
+        if keyword(b, at, b"insert") || keyword(b, at, b"copy") || keyword(b, at, b"create") {
             return Some(at);
         }
         at += 1 + memchr::memchr2(b'\n', b';', &b[at..])?;
@@ -310,7 +325,11 @@ fn insert(text: &str, at: usize, dump: &mut Dump) -> usize {
             pos = skip_space(b, after);
             cols
         }
-        None => Vec::new(),
+        None => dump
+            .tables
+            .get(&table_key(&table))
+            .cloned()
+            .unwrap_or_default(),
     };
     if keyword(b, pos, b"values") {
         pos += "values".len();
@@ -339,6 +358,112 @@ fn insert(text: &str, at: usize, dump: &mut Dump) -> usize {
             _ => return pos,
         }
     }
+}
+
+/// How a table is looked up: its last name part, lower-cased (`` `shop`.`T_User` `` and
+/// `t_user` are one table).
+fn table_key(table: &str) -> String {
+    table.rsplit('.').next().unwrap_or(table).to_lowercase()
+}
+
+/// Words that start a table element other than a column definition.
+const NOT_COLUMNS: &[&[u8]] = &[
+    b"primary",
+    b"key",
+    b"unique",
+    b"index",
+    b"constraint",
+    b"foreign",
+    b"fulltext",
+    b"spatial",
+    b"check",
+    b"exclude",
+    b"like",
+    b"period",
+];
+
+/// Parses `CREATE [TEMPORARY] TABLE [IF NOT EXISTS] name ( definitions … )` at `at` and
+/// remembers the names of its columns; returns where to go on. Definitions are skipped
+/// to the next top-level comma with their strings (`DEFAULT 'a,b'`, `COMMENT '…'`) and
+/// parentheses (`decimal(10,6)`); keys and constraints are not columns.
+fn create_table(text: &str, at: usize, dump: &mut Dump) -> usize {
+    let b = text.as_bytes();
+    let fail = at + 1;
+    let mut pos = skip_space(b, at + "create".len());
+    if keyword(b, pos, b"temporary") {
+        pos = skip_space(b, pos + "temporary".len());
+    }
+    if !keyword(b, pos, b"table") {
+        return fail;
+    }
+    pos = skip_space(b, pos + "table".len());
+    for word in [&b"if"[..], b"not", b"exists"] {
+        if keyword(b, pos, word) {
+            pos = skip_space(b, pos + word.len());
+        }
+    }
+    let Some((table, after)) = name(text, pos) else {
+        return fail;
+    };
+    pos = skip_space(b, after);
+    if b.get(pos) != Some(&b'(') {
+        return fail;
+    }
+    pos += 1;
+    let mut columns = Vec::new();
+    loop {
+        pos = skip_space(b, pos);
+        if !NOT_COLUMNS.iter().any(|w| keyword(b, pos, w)) {
+            match name(text, pos) {
+                Some((column, after)) => {
+                    columns.push(column);
+                    pos = after;
+                }
+                None => return fail,
+            }
+        }
+        match skip_definition(b, pos) {
+            Some((b',', after)) => pos = after,
+            Some((_, after)) => {
+                dump.tables.insert(table_key(&table), columns);
+                return after;
+            }
+            None => return fail,
+        }
+    }
+}
+
+/// Skips the rest of one table element from `pos` to the next comma or closing
+/// parenthesis at depth zero; returns that byte and the position after it.
+fn skip_definition(b: &[u8], mut pos: usize) -> Option<(u8, usize)> {
+    let mut depth = 0usize;
+    while let Some(&c) = b.get(pos) {
+        match c {
+            b'\'' | b'"' | b'`' => {
+                // A quoted string or name; a backslash escapes the next byte, a doubled
+                // quote is one quote.
+                let mut k = pos + 1;
+                loop {
+                    let q = k + memchr::memchr2(c, b'\\', b.get(k..)?)?;
+                    if b[q] == b'\\' || b.get(q + 1) == Some(&c) {
+                        k = q + 2;
+                    } else {
+                        pos = q + 1;
+                        break;
+                    }
+                }
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' if depth == 0 => return Some((c, pos + 1)),
+            b')' => depth -= 1,
+            b',' if depth == 0 => return Some((c, pos + 1)),
+            b';' => return None,
+            _ => {}
+        }
+        pos += 1;
+    }
+    None
 }
 
 /// Reads one `( value, value, … )` at `pos` (which holds `(`): the value ranges and the
@@ -493,6 +618,44 @@ mod tests {
         assert_eq!(rows[0][0], (String::new(), "13812345678".into()));
         assert_eq!(rows[1][1], ("people.phone".into(), "13912345678".into()));
         assert_eq!(rows[2][1].1, "\\N");
+    }
+
+    #[test]
+    fn inserts_without_columns_take_them_from_create_table() {
+        let text = "CREATE TABLE IF NOT EXISTS `shop`.`T_User` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `real_name` varchar(32) DEFAULT 'a,b' COMMENT '姓名(真实)',\n  \"mobile\" varchar(11),\n  lat decimal(10,6),\n  PRIMARY KEY (`id`),\n  KEY `idx_m` (`mobile`),\n  CONSTRAINT c1 CHECK (id > 0)\n) ENGINE=InnoDB COMMENT='用户';\nINSERT INTO `t_user` VALUES (1,'王芳','13812345678',32.061234);\nINSERT INTO other VALUES ('x');\n";
+        let rows = cells(text);
+        assert_eq!(
+            rows[0],
+            vec![
+                ("t_user.id".into(), "1".into()),
+                ("t_user.real_name".into(), "王芳".into()),
+                ("t_user.mobile".into(), "13812345678".into()),
+                ("t_user.lat".into(), "32.061234".into()),
+            ]
+        );
+        assert_eq!(rows[1][0], (String::new(), "x".into()));
+        // A definition this reader cannot follow leaves the table unknown, not wrong.
+        let broken = "CREATE TABLE t (a int, 'b' int);\nINSERT INTO t VALUES (1);\n";
+        assert_eq!(cells(broken)[0][0].0, "");
+    }
+
+    #[test]
+    fn rows_on_one_line_are_records_of_their_own() {
+        let text = "INSERT INTO t (a, b) VALUES ('x1','y1'),('x2','y2');\nINSERT INTO t (a, b) VALUES ('x3','y3');\n";
+        let mut sink = crate::structured::test_sink::Cells::default();
+        decode(&ObjectPath::root("d.sql"), text, "UTF-8", &mut sink);
+        let records: Vec<&str> = sink.0.iter().map(|c| c.record.as_str()).collect();
+        assert_eq!(
+            records,
+            [
+                "d.sql#line 1",
+                "d.sql#line 1",
+                "d.sql#byte 40",
+                "d.sql#byte 40",
+                "d.sql#line 2",
+                "d.sql#line 2"
+            ]
+        );
     }
 
     #[test]

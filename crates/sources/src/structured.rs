@@ -558,24 +558,24 @@ pub fn parquet(path: &ObjectPath, bytes: &[u8], sink: &mut dyn Sink) -> Result<(
     Ok(())
 }
 
-/// A sink for this module's tests that keeps every cell.
+/// A sink for the decoders' tests that keeps every cell.
 #[cfg(test)]
-mod test_sink {
+pub(crate) mod test_sink {
     use crate::{FieldAt, Notice, ObjectPath, Sink};
 
     /// One cell handed to the sink.
     #[derive(Debug)]
-    pub(super) struct Cell {
-        pub(super) path: String,
-        pub(super) field: String,
-        pub(super) record: String,
-        pub(super) line: Option<u64>,
-        pub(super) value: String,
+    pub(crate) struct Cell {
+        pub(crate) path: String,
+        pub(crate) field: String,
+        pub(crate) record: String,
+        pub(crate) line: Option<u64>,
+        pub(crate) value: String,
     }
 
     /// Keeps the cells; a notice fails the test.
     #[derive(Debug, Default)]
-    pub(super) struct Cells(pub(super) Vec<Cell>);
+    pub(crate) struct Cells(pub(crate) Vec<Cell>);
 
     impl Sink for Cells {
         fn begin_text(&mut self, _: &ObjectPath, _: &'static str) {}

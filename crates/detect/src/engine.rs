@@ -368,18 +368,21 @@ struct Confirmed {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    /// One automaton for every literal and keyword trigger (ASCII-case-insensitive).
-    trigger_ac: Option<AhoCorasick>,
-    /// Per trigger pattern: the rules it triggers, each with the exact spelling required
+    /// One automaton for every trigger, context and negative-context word
+    /// (ASCII-case-insensitive), searched once per text for every occurrence (see
+    /// [`WordHits`]).
+    words: Option<AhoCorasick>,
+    /// Per word of `words`: what it is to the stages.
+    word_roles: Vec<WordRoles>,
+    /// Per trigger word: the rules it triggers, each with the exact spelling required
     /// when the trigger is a case-sensitive literal.
     trigger_owners: Vec<Vec<(u32, Option<String>)>>,
     token_rules: Vec<u32>,
     /// Which token rules a cluster's features can fire (see [`TokenDispatch`]).
     token_dispatch: Option<TokenDispatch>,
     max_token_before: usize,
-    context_ac: Option<AhoCorasick>,
+    /// Per context word: the rules it supports.
     context_rules: Vec<Vec<u32>>,
-    negative_ac: Option<AhoCorasick>,
     negative_words: Vec<String>,
     field_rules: Vec<u32>,
     hash_key: HashKey,
@@ -465,19 +468,9 @@ impl Engine {
                 }
             }
         }
-        let (trigger_ac, trigger_owners) = build_trigger_ac(&literal_pats, &keyword_pats);
-        let (context_ac, context_rules) = build_ac(&context_pats, true);
-        let negative_ac = if negative_words.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&negative_words)
-                    .expect("negative words are plain literals"),
-            )
-        };
+        let (trigger_words, trigger_owners) = trigger_words(&literal_pats, &keyword_pats);
+        let (context_words, context_rules) = context_words(&context_pats);
+        let (words, word_roles) = word_automaton(&trigger_words, &context_words, &negative_words);
         let token_rules: Vec<u32> = rules
             .iter()
             .enumerate()
@@ -511,14 +504,13 @@ impl Engine {
         let has_anchored_rules = anchored_by.iter().any(|v| !v.is_empty());
         Ok(Engine {
             rules,
-            trigger_ac,
+            words,
+            word_roles,
             trigger_owners,
             token_rules,
             token_dispatch,
             max_token_before,
-            context_ac,
             context_rules,
-            negative_ac,
             negative_words,
             field_rules,
             hash_key: config.hash_key.clone(),
@@ -573,6 +565,7 @@ impl Engine {
             normalized: String::new(),
             field_cache: Default::default(),
             record_facts: Vec::new(),
+            hits: WordHits::default(),
             segments: Vec::new(),
             record_text: String::new(),
             keep_raw: true,
@@ -635,13 +628,14 @@ fn enabled(rule: &CompiledRule, config: &EngineConfig) -> bool {
     true
 }
 
-/// Builds the single trigger automaton. Literal and keyword triggers share one pass over
-/// the text; a case-sensitive literal is checked against the matched bytes afterwards.
+/// The distinct trigger words (lower-cased) and, per word, the rules it triggers. Literal
+/// and keyword triggers share one pass over the text; a case-sensitive literal is checked
+/// against the matched bytes afterwards.
 #[allow(clippy::type_complexity)]
-fn build_trigger_ac(
+fn trigger_words(
     literals: &[(String, u32)],
     keywords: &[(String, u32)],
-) -> (Option<AhoCorasick>, Vec<Vec<(u32, Option<String>)>>) {
+) -> (Vec<String>, Vec<Vec<(u32, Option<String>)>>) {
     let mut words: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<(u32, Option<String>)>> = Vec::new();
     let entries = literals
@@ -662,34 +656,15 @@ fn build_trigger_ac(
             owners[slot].push((r, exact));
         }
     }
-    if words.is_empty() {
-        return (None, owners);
-    }
-    (Some(word_automaton(&words, true)), owners)
+    (words, owners)
 }
 
-/// One leftmost-longest DFA over distinct plain words (triggers and context words).
-fn word_automaton(words: &[String], case_insensitive: bool) -> AhoCorasick {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(case_insensitive)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(words)
-        .expect("trigger words are plain literals")
-}
-
-fn build_ac(
-    pats: &[(String, u32)],
-    case_insensitive: bool,
-) -> (Option<AhoCorasick>, Vec<Vec<u32>>) {
+/// The distinct context words (lower-cased) and, per word, the rules it supports.
+fn context_words(pats: &[(String, u32)]) -> (Vec<String>, Vec<Vec<u32>>) {
     let mut words: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<u32>> = Vec::new();
     for (p, r) in pats {
-        let key = if case_insensitive {
-            p.to_ascii_lowercase()
-        } else {
-            p.clone()
-        };
+        let key = p.to_ascii_lowercase();
         match words.iter().position(|w| *w == key) {
             Some(i) => {
                 if !owners[i].contains(r) {
@@ -702,10 +677,163 @@ fn build_ac(
             }
         }
     }
-    if words.is_empty() {
-        return (None, owners);
+    (words, owners)
+}
+
+/// One DFA over the trigger, context and negative-context words, each distinct word
+/// once with its roles. It is searched for every occurrence (standard semantics,
+/// overlapping), once per text: the trigger stage and each value's context lookups then
+/// pick, from those occurrences, exactly what their own non-overlapping searches would
+/// have found (see [`WordHits`]), where three automata used to run, the context ones
+/// over a window around every value (as many bytes again as the text, in dense data).
+fn word_automaton(
+    triggers: &[String],
+    context: &[String],
+    negative: &[String],
+) -> (Option<AhoCorasick>, Vec<WordRoles>) {
+    let mut words: Vec<String> = Vec::new();
+    let mut roles: Vec<WordRoles> = Vec::new();
+    let mut slot = |word: &str| -> usize {
+        let key = word.to_ascii_lowercase();
+        match words.iter().position(|w| *w == key) {
+            Some(i) => i,
+            None => {
+                words.push(key);
+                roles.push(WordRoles::default());
+                words.len() - 1
+            }
+        }
+    };
+    let mut assigned: Vec<(usize, u8, u32)> = Vec::new();
+    for (i, w) in triggers.iter().enumerate() {
+        assigned.push((slot(w), 0, i as u32));
     }
-    (Some(word_automaton(&words, case_insensitive)), owners)
+    for (i, w) in context.iter().enumerate() {
+        assigned.push((slot(w), 1, i as u32));
+    }
+    for w in negative {
+        assigned.push((slot(w), 2, 0));
+    }
+    for (at, role, index) in assigned {
+        match role {
+            0 => roles[at].trigger = Some(index),
+            1 => roles[at].context = Some(index),
+            _ => roles[at].negative = true,
+        }
+    }
+    if words.is_empty() {
+        return (None, roles);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&words)
+        .expect("trigger, context and negative words are plain literals");
+    (Some(ac), roles)
+}
+
+/// What one word of the shared automaton is to the stages (a word can be several).
+#[derive(Debug, Clone, Copy, Default)]
+struct WordRoles {
+    /// Index into `Engine::trigger_owners`.
+    trigger: Option<u32>,
+    /// Index into `Engine::context_rules`.
+    context: Option<u32>,
+    /// A negative-context word.
+    negative: bool,
+}
+
+/// One occurrence of a word of the shared automaton in the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hit {
+    start: usize,
+    end: usize,
+    word: u32,
+}
+
+/// Every occurrence of every word in the scanned text, sorted by start and, at one start,
+/// longest first. The stages ask for what a non-overlapping search of some part of the
+/// text would report, and get exactly that: the occurrences inside the part, chosen
+/// leftmost-longest (triggers, context) or earliest-ending (negative words, as the
+/// standard search reports them).
+#[derive(Debug, Default)]
+struct WordHits {
+    hits: Vec<Hit>,
+}
+
+impl WordHits {
+    /// Finds every occurrence in `text` of the words of `ac` (built by [`word_automaton`]).
+    fn find(&mut self, ac: Option<&AhoCorasick>, text: &str) {
+        self.hits.clear();
+        let Some(ac) = ac else {
+            return;
+        };
+        // The search reports occurrences by end. Words are short, so each one belongs only
+        // a few places back in start order: an insertion costs about what a push does,
+        // where sorting the list was a third of the search's cost.
+        let key = |h: &Hit| (h.start, std::cmp::Reverse(h.end));
+        for m in ac.find_overlapping_iter(text) {
+            let hit = Hit {
+                start: m.start(),
+                end: m.end(),
+                word: m.pattern().as_u32(),
+            };
+            let mut at = self.hits.len();
+            while at > 0 && key(&self.hits[at - 1]) > key(&hit) {
+                at -= 1;
+            }
+            self.hits.insert(at, hit);
+        }
+    }
+
+    /// The occurrences starting in `from..to`.
+    fn starting_in(&self, from: usize, to: usize) -> &[Hit] {
+        let a = self.hits.partition_point(|h| h.start < from);
+        let b = a + self.hits[a..].partition_point(|h| h.start < to);
+        &self.hits[a..b]
+    }
+
+    /// What a leftmost-longest, non-overlapping search of `from..to` for the words that
+    /// `keep` accepts reports, in order.
+    fn leftmost_longest<'h>(
+        &'h self,
+        from: usize,
+        to: usize,
+        keep: impl Fn(&Hit) -> bool + 'h,
+    ) -> impl Iterator<Item = &'h Hit> + 'h {
+        let mut last_end = from;
+        self.starting_in(from, to).iter().filter(move |h| {
+            // At one start the longest comes first; once taken, the shorter ones there
+            // start before its end.
+            let take = h.start >= last_end && h.end <= to && keep(h);
+            if take {
+                last_end = h.end;
+            }
+            take
+        })
+    }
+
+    /// What a standard (earliest-ending), non-overlapping search of `from..to` for the
+    /// words that `keep` accepts reports, in order. Windows are a few dozen bytes, so the
+    /// few occurrences in one are simply scanned again for each report.
+    fn earliest_ending<'h>(
+        &'h self,
+        from: usize,
+        to: usize,
+        keep: impl Fn(&Hit) -> bool + 'h,
+    ) -> impl Iterator<Item = &'h Hit> + 'h {
+        let inside = self.starting_in(from, to);
+        let mut last_end = from;
+        std::iter::from_fn(move || {
+            let next = inside
+                .iter()
+                .filter(|h| h.start >= last_end && h.end <= to && keep(h))
+                .min_by_key(|h| h.end)?;
+            last_end = next.end;
+            Some(next)
+        })
+    }
 }
 
 fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleError> {
@@ -1033,6 +1161,8 @@ pub struct Scanner<'e> {
     /// The facts of the previous record's fields by position: the rows of one table name
     /// their columns alike, so a comparison replaces a hash lookup per cell.
     record_facts: Vec<(Box<str>, std::sync::Arc<FieldFacts>)>,
+    /// The occurrences of every trigger, context and negative word in the current text.
+    hits: WordHits,
     /// The segments of the current scan.
     segments: Vec<Segment>,
     /// Reused buffer holding a record's values joined by line breaks.
@@ -1119,7 +1249,7 @@ impl<'e> Scanner<'e> {
             facts: None,
         }];
         let mut cands = Vec::new();
-        collect_candidates(self.engine, &folded, &segments, &mut cands);
+        collect_candidates(self.engine, &folded, &segments, &mut cands, &mut self.hits);
         merge_candidates(&mut cands, &mut self.merge, self.engine.rules.len());
         cands
     }
@@ -1250,6 +1380,7 @@ impl<'e> Scanner<'e> {
             let r = cand.rule as usize;
             confirm(
                 self.engine,
+                &self.hits,
                 text,
                 *cand,
                 &self.segments[cand.segment as usize],
@@ -1318,7 +1449,13 @@ impl<'e> Scanner<'e> {
         }
         self.candidates.clear();
         self.confirmed.clear();
-        collect_candidates(engine, scan_text, &self.segments, &mut self.candidates);
+        collect_candidates(
+            engine,
+            scan_text,
+            &self.segments,
+            &mut self.candidates,
+            &mut self.hits,
+        );
         self.confirm_candidates(scan_text);
         if self.segments.iter().any(|s| s.facts.is_some()) {
             // Which (segment, rule) pairs a pattern already found, so a whole-value match
@@ -1329,6 +1466,7 @@ impl<'e> Scanner<'e> {
             for (i, seg) in self.segments.iter().enumerate() {
                 field_value_matches(
                     engine,
+                    &self.hits,
                     scan_text,
                     i as u32,
                     seg,
@@ -1396,22 +1534,36 @@ fn count_newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
-/// Prefilter: literal and keyword hits plus digit clusters, as candidate windows.
-fn collect_candidates(engine: &Engine, text: &str, segments: &[Segment], out: &mut Vec<Candidate>) {
+/// Prefilter: literal and keyword hits plus digit clusters, as candidate windows. Finds
+/// the occurrences of every word first (`hits`), for this stage and the context lookups.
+fn collect_candidates(
+    engine: &Engine,
+    text: &str,
+    segments: &[Segment],
+    out: &mut Vec<Candidate>,
+    hits: &mut WordHits,
+) {
     let bytes = text.as_bytes();
-    if let Some(ac) = &engine.trigger_ac {
-        // Non-overlapping leftmost-longest search keeps the literal prefilters in play; a
-        // trigger hidden inside a longer one (`secret` inside `aws_secret`) belongs to a rule
-        // that the longer trigger's rule outranks anyway.
+    hits.find(engine.words.as_ref(), text);
+    {
+        // Triggers as a non-overlapping leftmost-longest search reports them, which keeps
+        // the literal prefilters in play; a trigger hidden inside a longer one (`secret`
+        // inside `aws_secret`) belongs to a rule that the longer trigger's rule outranks
+        // anyway.
         let mut segs = SegmentCursor::new(segments);
-        for m in ac.find_iter(text) {
-            let Some((si, seg)) = segs.containing(m.start(), m.end()) else {
+        let roles = &engine.word_roles;
+        for m in hits.leftmost_longest(0, text.len(), |h| roles[h.word as usize].trigger.is_some())
+        {
+            let Some((si, seg)) = segs.containing(m.start, m.end) else {
                 continue;
             };
-            for (r, exact) in &engine.trigger_owners[m.pattern().as_usize()] {
+            let Some(trigger) = roles[m.word as usize].trigger else {
+                continue;
+            };
+            for (r, exact) in &engine.trigger_owners[trigger as usize] {
                 if exact
                     .as_deref()
-                    .is_some_and(|e| e.as_bytes() != &bytes[m.start()..m.end()])
+                    .is_some_and(|e| e.as_bytes() != &bytes[m.start..m.end])
                 {
                     continue;
                 }
@@ -1420,14 +1572,14 @@ fn collect_candidates(engine: &Engine, text: &str, segments: &[Segment], out: &m
                 if let Matcher::Words = rule.matcher {
                     out.push(Candidate {
                         rule: r,
-                        start: m.start(),
-                        end: m.end(),
+                        start: m.start,
+                        end: m.end,
                         segment: si,
                     });
                     continue;
                 }
-                let start = floor_char(text, m.start().saturating_sub(rule.before).max(seg.start));
-                let end = ceil_char(text, (m.end() + rule.after).min(seg.end));
+                let start = floor_char(text, m.start.saturating_sub(rule.before).max(seg.start));
+                let end = ceil_char(text, (m.end + rule.after).min(seg.end));
                 out.push(Candidate {
                     rule: r,
                     start,
@@ -1778,6 +1930,7 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
 /// Confirm, validate and score within one candidate window.
 fn confirm(
     engine: &Engine,
+    hits: &WordHits,
     text: &str,
     cand: Candidate,
     seg: &Segment,
@@ -1796,7 +1949,16 @@ fn confirm(
     match &rule.matcher {
         Matcher::Words => {
             if boundary_ok(rule.boundary, text, cand.start, cand.end) {
-                accept(engine, rule, cand, text, (cand.start, cand.end), seg, out);
+                accept(
+                    engine,
+                    hits,
+                    rule,
+                    cand,
+                    text,
+                    (cand.start, cand.end),
+                    seg,
+                    out,
+                );
             }
         }
         Matcher::Pattern {
@@ -1837,7 +1999,7 @@ fn confirm(
                     (m_start + base, m_end + base, v_start + base, v_end + base);
                 let ok = v_end > v_start
                     && boundary_ok(rule.boundary, text, v_start, v_end)
-                    && accept(engine, rule, cand, text, (v_start, v_end), seg, out);
+                    && accept(engine, hits, rule, cand, text, (v_start, v_end), seg, out);
                 pos = if m_end == m_start {
                     ceil_char(text, m_end + 1)
                 } else if ok {
@@ -1881,6 +2043,7 @@ fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
 #[allow(clippy::too_many_arguments)]
 fn accept(
     engine: &Engine,
+    hits: &WordHits,
     rule: &CompiledRule,
     cand: Candidate,
     text: &str,
@@ -1921,7 +2084,7 @@ fn accept(
     let field_support = field.is_some_and(|f| f.supports[index as usize]);
     // A field named for the rule already supports the value; the context-word search, a
     // fifth of the cost of accepting a value, is skipped for the cells of exports.
-    let supported = field_support || has_context(engine, index, text, seg, start, end);
+    let supported = field_support || has_context(engine, hits, index, text, seg, start, end);
     if rule.context_required && !supported {
         return false;
     }
@@ -1931,7 +2094,7 @@ fn accept(
         return false;
     }
     let negative = if rule.negative_applies {
-        negative_context(engine, text, seg, start)
+        negative_context(engine, hits, text, seg, start)
     } else {
         Negative::None
     };
@@ -1960,23 +2123,31 @@ fn accept(
     true
 }
 
+/// Whether a context word of `rule` is within [`CONTEXT_BEFORE`] bytes before the value
+/// or [`CONTEXT_AFTER`] after it, inside its segment: a leftmost-longest search of each
+/// window, answered from the text's word occurrences.
+#[allow(clippy::too_many_arguments)]
 fn has_context(
     engine: &Engine,
+    hits: &WordHits,
     rule: u32,
     text: &str,
     seg: &Segment,
     start: usize,
     end: usize,
 ) -> bool {
-    let Some(ac) = &engine.context_ac else {
-        return false;
-    };
-    let before =
-        &text[floor_char(text, start.saturating_sub(CONTEXT_BEFORE).max(seg.start))..start];
-    let after = &text[end..ceil_char(text, (end + CONTEXT_AFTER).min(seg.end))];
-    [before, after].iter().any(|region| {
-        ac.find_iter(*region)
-            .any(|m| engine.context_rules[m.pattern().as_usize()].contains(&rule))
+    let roles = &engine.word_roles;
+    let before = floor_char(text, start.saturating_sub(CONTEXT_BEFORE).max(seg.start))..start;
+    let after = end..ceil_char(text, (end + CONTEXT_AFTER).min(seg.end));
+    [before, after].into_iter().any(|window| {
+        hits.leftmost_longest(window.start, window.end, |h| {
+            roles[h.word as usize].context.is_some()
+        })
+        .any(|m| {
+            roles[m.word as usize]
+                .context
+                .is_some_and(|c| engine.context_rules[c as usize].contains(&rule))
+        })
     })
 }
 
@@ -1993,15 +2164,18 @@ enum Negative {
 }
 
 /// One search of the negative-context words before `start` (within the segment).
-fn negative_context(engine: &Engine, text: &str, seg: &Segment, start: usize) -> Negative {
-    let Some(ac) = &engine.negative_ac else {
-        return Negative::None;
-    };
+fn negative_context(
+    engine: &Engine,
+    hits: &WordHits,
+    text: &str,
+    seg: &Segment,
+    start: usize,
+) -> Negative {
     let from = floor_char(text, start.saturating_sub(NEGATIVE_BEFORE).max(seg.start));
-    let before = &text[from..start];
+    let roles = &engine.word_roles;
     let mut found = Negative::None;
-    for m in ac.find_iter(before) {
-        let between = &before[m.end()..];
+    for m in hits.earliest_ending(from, start, |h| roles[h.word as usize].negative) {
+        let between = &text[m.end..start];
         let labels = between.len() <= NEGATIVE_LABEL
             && between
                 .chars()
@@ -2015,8 +2189,10 @@ fn negative_context(engine: &Engine, text: &str, seg: &Segment, start: usize) ->
 }
 
 /// Rules with `field_value = true` check a whole field value whose name matches.
+#[allow(clippy::too_many_arguments)]
 fn field_value_matches(
     engine: &Engine,
+    hits: &WordHits,
     text: &str,
     segment: u32,
     seg: &Segment,
@@ -2047,7 +2223,7 @@ fn field_value_matches(
             end,
             segment,
         };
-        accept(engine, rule, cand, text, (start, end), seg, out);
+        accept(engine, hits, rule, cand, text, (start, end), seg, out);
     }
 }
 

@@ -656,3 +656,81 @@ fn fuzz_find_email_like_runs_with_several_at_signs() {
     stream.push(&mut scanner, &text[mid..], &mut out);
     stream.finish(&mut scanner, &mut out);
 }
+
+mod word_hits {
+    use super::super::{word_automaton, WordHits};
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+    use proptest::prelude::*;
+
+    /// Words that overlap and nest in every way: shared prefixes and suffixes, a word
+    /// inside another, CJK and ASCII of either case.
+    const WORDS: &[&str] = &[
+        "号",
+        "单号",
+        "订单号",
+        "订单",
+        "手机",
+        "手机号",
+        "机号码",
+        "secret",
+        "aws_secret",
+        "sec",
+        "ab",
+        "abc",
+        "bc",
+        "b",
+        "Name",
+        "na",
+    ];
+
+    fn direct(kind: MatchKind) -> AhoCorasick {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(kind)
+            .build(WORDS)
+            .unwrap()
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "号", "单", "订", "手", "机", "码", "secret", "aws_", "s", "e", "c", "a", "b", "A",
+            "B", "Name", "n", " ", "：", "1",
+        ]);
+        prop::collection::vec(pieces, 0..60).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        /// The selections from the occurrences equal what a non-overlapping search of the
+        /// window itself reports: leftmost-longest, and standard (earliest end).
+        #[test]
+        fn selections_equal_direct_searches(text in text(), a in 0usize..200, b in 0usize..200) {
+            let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+            let (ac, _) = word_automaton(&words, &[], &[]);
+            let mut hits = WordHits::default();
+            hits.find(ac.as_ref(), &text);
+            let boundary = |i: usize| {
+                let mut i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let (from, to) = (boundary(a.min(b)), boundary(a.max(b)));
+            let window = &text[from..to];
+            let longest: Vec<(usize, usize)> = direct(MatchKind::LeftmostLongest)
+                .find_iter(window)
+                .map(|m| (from + m.start(), from + m.end()))
+                .collect();
+            let picked: Vec<(usize, usize)> =
+                hits.leftmost_longest(from, to, |_| true).map(|h| (h.start, h.end)).collect();
+            prop_assert_eq!(picked, longest);
+            let earliest: Vec<usize> = direct(MatchKind::Standard)
+                .find_iter(window)
+                .map(|m| from + m.end())
+                .collect();
+            let picked: Vec<usize> =
+                hits.earliest_ending(from, to, |_| true).map(|h| h.end).collect();
+            prop_assert_eq!(picked, earliest);
+        }
+    }
+}

@@ -14,7 +14,7 @@
 //! Anything else ends the statement early, and its rest is left to the text scan.
 
 use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
-use leakscope_core::ObjectPath;
+use leakscope_core::{write_record_key, ObjectPath, RecordUnit};
 
 /// Values longer than this are cut at a character boundary (a dump can hold whole files
 /// in a column; the text scan still sees none of them twice, since their row is blanked).
@@ -98,6 +98,7 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
     let mut line = 1u64;
     let mut line_pos = 0usize;
     let mut record = String::new();
+    let path_text = path.to_string();
     let (mut value_buf, mut name_buf) = (String::new(), String::new());
     let mut cut_reported = false;
     let mut last_line = 0u64;
@@ -105,13 +106,17 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
         line +=
             memchr::memchr_iter(b'\n', &text.as_bytes()[line_pos..row.span.start]).count() as u64;
         line_pos = row.span.start;
-        record.clear();
         // mysqldump writes a whole table's rows on one line: the rows after the first on
         // a line are told apart by their byte offset, or they would read as one record.
         if line > last_line {
-            record.push_str(&format!("{path}#line {line}"));
+            write_record_key(&mut record, &path_text, RecordUnit::Line, line);
         } else {
-            record.push_str(&format!("{path}#byte {}", row.span.start));
+            write_record_key(
+                &mut record,
+                &path_text,
+                RecordUnit::Byte,
+                row.span.start as u64,
+            );
         }
         last_line = line;
         let columns = &dump.columns[row.columns];

@@ -10,7 +10,7 @@ use crate::decode::Kind;
 use crate::error::SourceError;
 use crate::text::decode_all;
 use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
-use leakscope_core::ObjectPath;
+use leakscope_core::{write_record_key, ObjectPath, RecordUnit};
 use std::path::Path;
 
 mod json;
@@ -182,6 +182,8 @@ fn csv_text(
     // Columns where a spreadsheet program wrote long numbers in scientific notation.
     let mut damaged: Vec<String> = Vec::new();
     let mut last_line = 0u64;
+    let path_text = path.to_string();
+    let mut record_id = String::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -220,11 +222,11 @@ fn csv_text(
         }
         // Line ends the reader knows but that count no lines (a bare `\r`, old Mac files)
         // leave rows on one line: the record's byte offset tells them apart then.
-        let record_id = if pos.1 > last_line {
-            format!("{path}#line {}", pos.1)
+        if pos.1 > last_line {
+            write_record_key(&mut record_id, &path_text, RecordUnit::Line, pos.1);
         } else {
-            format!("{path}#byte {}", pos.0)
-        };
+            write_record_key(&mut record_id, &path_text, RecordUnit::Byte, pos.0 as u64);
+        }
         last_line = last_line.max(pos.1);
         match &header {
             None => {
@@ -343,11 +345,13 @@ fn one_document_per_line(text: &str) -> bool {
 
 fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
     let mut offset = 0usize;
+    let path_text = path.to_string();
+    let mut record = String::new();
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let line_no = i as u64 + 1;
         let trimmed = line.trim();
         if !trimmed.is_empty() {
-            let record = format!("{path}#line {line_no}");
+            write_record_key(&mut record, &path_text, RecordUnit::Line, line_no);
             match json::valid(trimmed) {
                 Ok(()) => {
                     // Locate values within this line only; offsets stay whole-file.

@@ -166,12 +166,27 @@ impl Redactor {
         match record.strip_prefix(path) {
             Some(rest) if !path.is_empty() => {
                 let mut out = self.redact_cached(scanner, path).into_owned();
-                out.push_str(&self.redact(scanner, rest));
+                if is_position(rest) {
+                    // A line number or byte offset is the reader's, never a value: a
+                    // dump's rows need no scan of their key each.
+                    out.push_str(rest);
+                } else {
+                    out.push_str(&self.redact(scanner, rest));
+                }
                 out
             }
             _ => self.redact(scanner, record).into_owned(),
         }
     }
+}
+
+/// True for the rest of a record key that only gives a position in its object:
+/// `#line 12`, `#byte 345` (see `leakscope_core::write_record_key`).
+fn is_position(rest: &str) -> bool {
+    let number = rest
+        .strip_prefix("#line ")
+        .or_else(|| rest.strip_prefix("#byte "));
+    number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -225,6 +240,15 @@ mod tests {
         assert_eq!(
             r.redact_record(&mut scanner, "dump.json", "dump.json#13812345678"),
             "dump.json#138****5678"
+        );
+        // A position is the reader's, whatever digits it has; anything more is scanned.
+        assert_eq!(
+            r.redact_record(&mut scanner, "d.sql", "d.sql#byte 13812345678"),
+            "d.sql#byte 13812345678"
+        );
+        assert_eq!(
+            r.redact_record(&mut scanner, "d.sql", "d.sql#line 13812345678x"),
+            "d.sql#line 138****5678x"
         );
     }
 }

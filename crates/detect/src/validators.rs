@@ -415,7 +415,11 @@ pub fn cn_uscc(value: &str) -> bool {
     if b.len() != 18 {
         return false;
     }
-    let upper: Vec<u8> = b.iter().map(u8::to_ascii_uppercase).collect();
+    // On the stack: every 18-digit run in dense data is offered to this check.
+    let mut upper = [0u8; 18];
+    for (u, c) in upper.iter_mut().zip(b) {
+        *u = c.to_ascii_uppercase();
+    }
     let types: &[u8] = match upper[0] {
         b'1' | b'5' | b'7' | b'N' => b"1239",
         b'2' | b'4' | b'8' | b'A' => b"19",

@@ -693,33 +693,31 @@ fn word_automaton(
 ) -> (Option<AhoCorasick>, Vec<WordRoles>) {
     let mut words: Vec<String> = Vec::new();
     let mut roles: Vec<WordRoles> = Vec::new();
-    let mut slot = |word: &str| -> usize {
+    // The roles of `word`, added when it is new.
+    fn roles_of<'r>(
+        words: &mut Vec<String>,
+        roles: &'r mut Vec<WordRoles>,
+        word: &str,
+    ) -> &'r mut WordRoles {
         let key = word.to_ascii_lowercase();
-        match words.iter().position(|w| *w == key) {
+        let at = match words.iter().position(|w| *w == key) {
             Some(i) => i,
             None => {
                 words.push(key);
                 roles.push(WordRoles::default());
                 words.len() - 1
             }
-        }
-    };
-    let mut assigned: Vec<(usize, u8, u32)> = Vec::new();
+        };
+        &mut roles[at]
+    }
     for (i, w) in triggers.iter().enumerate() {
-        assigned.push((slot(w), 0, i as u32));
+        roles_of(&mut words, &mut roles, w).trigger = Some(i as u32);
     }
     for (i, w) in context.iter().enumerate() {
-        assigned.push((slot(w), 1, i as u32));
+        roles_of(&mut words, &mut roles, w).context = Some(i as u32);
     }
     for w in negative {
-        assigned.push((slot(w), 2, 0));
-    }
-    for (at, role, index) in assigned {
-        match role {
-            0 => roles[at].trigger = Some(index),
-            1 => roles[at].context = Some(index),
-            _ => roles[at].negative = true,
-        }
+        roles_of(&mut words, &mut roles, w).negative = true;
     }
     if words.is_empty() {
         return (None, roles);
@@ -935,7 +933,7 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         "grouped" => Boundary::Grouped,
         "base64" => Boundary::Base64,
         "email" => Boundary::Email,
-        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, base64, email)"))),
+        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, grouped, base64, email)"))),
     };
     let validator = match &spec.validator {
         None => None,

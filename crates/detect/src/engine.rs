@@ -643,15 +643,7 @@ fn trigger_words(
         .map(|(w, r)| (w, *r, Some(w.clone())))
         .chain(keywords.iter().map(|(w, r)| (w, *r, None)));
     for (w, r, exact) in entries {
-        let key = w.to_ascii_lowercase();
-        let slot = match words.iter().position(|x| *x == key) {
-            Some(i) => i,
-            None => {
-                words.push(key);
-                owners.push(Vec::new());
-                words.len() - 1
-            }
-        };
+        let slot = word_slot(&mut words, &mut owners, w);
         if !owners[slot].contains(&(r, exact.clone())) {
             owners[slot].push((r, exact));
         }
@@ -664,20 +656,26 @@ fn context_words(pats: &[(String, u32)]) -> (Vec<String>, Vec<Vec<u32>>) {
     let mut words: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<u32>> = Vec::new();
     for (p, r) in pats {
-        let key = p.to_ascii_lowercase();
-        match words.iter().position(|w| *w == key) {
-            Some(i) => {
-                if !owners[i].contains(r) {
-                    owners[i].push(*r)
-                }
-            }
-            None => {
-                words.push(key);
-                owners.push(vec![*r]);
-            }
+        let slot = word_slot(&mut words, &mut owners, p);
+        if !owners[slot].contains(r) {
+            owners[slot].push(*r)
         }
     }
     (words, owners)
+}
+
+/// The index of `word`, lower-cased (every word table is matched ignoring ASCII case),
+/// in `words`; a new word is added, with a default entry in `items` beside it.
+fn word_slot<T: Default>(words: &mut Vec<String>, items: &mut Vec<T>, word: &str) -> usize {
+    let key = word.to_ascii_lowercase();
+    match words.iter().position(|w| *w == key) {
+        Some(i) => i,
+        None => {
+            words.push(key);
+            items.push(T::default());
+            words.len() - 1
+        }
+    }
 }
 
 /// One DFA over the trigger, context and negative-context words, each distinct word
@@ -693,31 +691,17 @@ fn word_automaton(
 ) -> (Option<AhoCorasick>, Vec<WordRoles>) {
     let mut words: Vec<String> = Vec::new();
     let mut roles: Vec<WordRoles> = Vec::new();
-    // The roles of `word`, added when it is new.
-    fn roles_of<'r>(
-        words: &mut Vec<String>,
-        roles: &'r mut Vec<WordRoles>,
-        word: &str,
-    ) -> &'r mut WordRoles {
-        let key = word.to_ascii_lowercase();
-        let at = match words.iter().position(|w| *w == key) {
-            Some(i) => i,
-            None => {
-                words.push(key);
-                roles.push(WordRoles::default());
-                words.len() - 1
-            }
-        };
-        &mut roles[at]
-    }
     for (i, w) in triggers.iter().enumerate() {
-        roles_of(&mut words, &mut roles, w).trigger = Some(i as u32);
+        let at = word_slot(&mut words, &mut roles, w);
+        roles[at].trigger = Some(i as u32);
     }
     for (i, w) in context.iter().enumerate() {
-        roles_of(&mut words, &mut roles, w).context = Some(i as u32);
+        let at = word_slot(&mut words, &mut roles, w);
+        roles[at].context = Some(i as u32);
     }
     for w in negative {
-        roles_of(&mut words, &mut roles, w).negative = true;
+        let at = word_slot(&mut words, &mut roles, w);
+        roles[at].negative = true;
     }
     if words.is_empty() {
         return (None, roles);

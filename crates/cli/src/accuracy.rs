@@ -724,11 +724,18 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     let mut lines = String::new();
     for i in 0..rows / 2 {
         let (lat, lng) = l.gps();
+        // Half the documents keep the place as MongoDB's geospatial indexes want it: a
+        // GeoJSON point, longitude first.
+        let place = if i % 2 == 0 {
+            serde_json::json!({ "lat": lat.parse::<f64>()?, "lng": lng.parse::<f64>()?, "orderNo": l.order_no() })
+        } else {
+            serde_json::json!({ "loc": { "type": "Point", "coordinates": [lng.parse::<f64>()?, lat.parse::<f64>()?] }, "orderNo": l.order_no() })
+        };
         let doc = serde_json::json!({
             "_id": { "$oid": format!("65a1{:020x}", i) },
             "profile": { "name": l.name(), "idNo": l.resident_id() },
             "contact": { "tel": l.plain_mobile(), "address": l.address() },
-            "lastLogin": { "lat": lat.parse::<f64>()?, "lng": lng.parse::<f64>()?, "orderNo": l.order_no() },
+            "lastLogin": place,
         });
         lines.push_str(&serde_json::to_string(&doc)?);
         lines.push('\n');

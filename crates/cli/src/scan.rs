@@ -182,12 +182,17 @@ struct PendingRecord {
     /// Field names and values, back to back; cells refer to them by range.
     names: String,
     values: String,
+    /// The paths of cells whose path is not the record's first one, back to back.
+    paths: String,
     cells: Vec<PendingCell>,
 }
 
 struct PendingCell {
     name: std::ops::Range<usize>,
     value: std::ops::Range<usize>,
+    /// The cell's own path in `PendingRecord::paths`, when it has one (a database cell's
+    /// path names its column); `None` for the record's path.
+    path: Option<std::ops::Range<usize>>,
     line: Option<u64>,
     offset: Option<u64>,
 }
@@ -392,13 +397,15 @@ impl ScanSink<'_, '_> {
         for (f, &o) in found.drain(..).zip(&owners) {
             let cell = &p.cells[o as usize];
             let value = &p.values[cell.value.clone()];
-            self.emit_one(f, &p.path_text, cell.offset, cell.line, record, Some(value));
+            let path = cell.path.clone().map_or(&p.path_text[..], |r| &p.paths[r]);
+            self.emit_one(f, path, cell.offset, cell.line, record, Some(value));
         }
         self.buf = found;
         self.owners = owners;
         p.cells.clear();
         p.names.clear();
         p.values.clear();
+        p.paths.clear();
         self.pending = p;
     }
 
@@ -506,11 +513,15 @@ impl Sink for ScanSink<'_, '_> {
 
     fn field(&mut self, path: &ObjectPath, at: FieldAt<'_>, value: &str) {
         // Cells of one record arrive one after another; they are gathered and scanned
-        // together when the record (or the object) ends.
-        // A record's cells can have paths of their own (an SQLite cell's path names its
-        // column), so both the record and the path must match.
+        // together when the record (or the object) ends. A record's cells can have paths
+        // of their own (a database cell's path names its column, a document's its field):
+        // they still make one record, so that a name beside an ID, or a latitude beside a
+        // longitude, in another column or field is seen. Without a record key, the path
+        // tells records apart.
         let p = &self.pending;
-        if !p.cells.is_empty() && (p.record != at.record || p.path.as_ref() != Some(path)) {
+        let same_record =
+            p.record == at.record && (!at.record.is_empty() || p.path.as_ref() == Some(path));
+        if !p.cells.is_empty() && !same_record {
             self.flush_record();
         }
         let p = &mut self.pending;
@@ -522,6 +533,12 @@ impl Sink for ScanSink<'_, '_> {
             p.record.clear();
             p.record.push_str(at.record);
         }
+        let own_path = (p.path.as_ref() != Some(path)).then(|| {
+            use std::fmt::Write as _;
+            let start = p.paths.len();
+            let _ = write!(p.paths, "{path}");
+            start..p.paths.len()
+        });
         let name_start = p.names.len();
         p.names.push_str(at.field);
         let value_start = p.values.len();
@@ -529,6 +546,7 @@ impl Sink for ScanSink<'_, '_> {
         p.cells.push(PendingCell {
             name: name_start..p.names.len(),
             value: value_start..p.values.len(),
+            path: own_path,
             line: at.line,
             offset: at.offset,
         });

@@ -137,6 +137,7 @@ fn mongodb_documents_are_walked_field_by_field_with_id_in_the_path() {
            {{'_id': 1, 'name': '张伟', 'idcard': '{a}', 'contact': {{'mobile': '13912345678'}}}},\n\
            {{'_id': 'u-2', 'history': [{{'note': 'ok'}}, {{'note': '证件 {b}'}}]}},\n\
            {{'_id': 3, 'blob': __import__('bson').Binary(b'idcard={c}')}},\n\
+           {{'_id': 4, 'loc': {{'type': 'Point', 'coordinates': [121.473701, 31.230416]}}}},\n\
          ])\n\
          db.logs.insert_one({{'_id': 9, 'msg': 'nothing'}})\n\
          client.other.stuff.insert_one({{'_id': 1, 'idcard': '{c}'}})\n"
@@ -189,6 +190,15 @@ fn mongodb_documents_are_walked_field_by_field_with_id_in_the_path() {
             &found,
             &format!("{base}/other.stuff/1/idcard"),
             "cn_resident_id"
+        ),
+        "{found:?}"
+    );
+    // A GeoJSON point, longitude first, is one coordinate pair, placed at its latitude.
+    assert!(
+        has(
+            &found,
+            &format!("{base}/app.people/4/loc.coordinates.1"),
+            "gps"
         ),
         "{found:?}"
     );

@@ -278,6 +278,9 @@ struct CompiledRule {
     /// Field-name words of the two halves of a value kept in two fields (see
     /// `RuleSpec::pair_fields`), lower-cased.
     pair_fields: Option<[Vec<String>; 2]>,
+    /// Words naming an array that holds the pair, and the element of its first half (see
+    /// `RuleSpec::pair_array`).
+    pair_array: Option<(Vec<String>, u8)>,
     /// Detector ids whose findings trigger this rule (see `RuleSpec::near`).
     near: Vec<String>,
     /// Words that drop a match found just after them (see `RuleSpec::reject_before`).
@@ -1000,6 +1003,19 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
             ]),
             _ => return Err(file.error_at(spec, "`pair_fields` needs exactly two lists")),
         },
+        pair_array: match &spec.pair_array {
+            None => None,
+            Some(_) if spec.pair_fields.is_empty() => {
+                return Err(file.error_at(spec, "`pair_array` needs `pair_fields`"))
+            }
+            Some(a) if a.first_at > 1 => {
+                return Err(file.error_at(spec, "`pair_array.first_at` is 0 or 1"))
+            }
+            Some(a) => Some((
+                a.names.iter().map(|w| w.to_ascii_lowercase()).collect(),
+                a.first_at,
+            )),
+        },
         near: spec.near.clone(),
         reject_before: if spec.reject_before.is_empty() {
             None
@@ -1083,7 +1099,20 @@ impl CompiledRule {
         let Some(halves) = &self.pair_fields else {
             return 0;
         };
-        let last = field_tokens(field).pop().unwrap_or_default();
+        let mut tokens = field_tokens(field);
+        let last = tokens.pop().unwrap_or_default();
+        if let Some((names, first_at)) = &self.pair_array {
+            // `coordinates[1]`, `loc.0`: an element of a two-element array the rule names.
+            let index = match last.as_str() {
+                "0" => Some(0),
+                "1" => Some(1),
+                _ => None,
+            };
+            let named = tokens.last().is_some_and(|t| names.contains(t));
+            if let (Some(i), true) = (index, named) {
+                return if i == *first_at { 1 } else { 2 };
+            }
+        }
         let named = |words: &Vec<String>| {
             words.iter().any(|w| {
                 if w.is_ascii() {

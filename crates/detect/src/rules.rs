@@ -147,6 +147,12 @@ pub struct RuleSpec {
     /// when it contains one.
     #[serde(default)]
     pub pair_fields: Vec<Vec<String>>,
+    /// A two-element array that holds the pair of `pair_fields`, named by one of these
+    /// words (its elements `coordinates[0]`, `coordinates[1]` in JSON, `loc.0`, `loc.1` in
+    /// MongoDB), with the first half at element `first_at` (GeoJSON and MongoDB write
+    /// `[longitude, latitude]`: `first_at = 1`).
+    #[serde(default)]
+    pub pair_array: Option<PairArraySpec>,
     /// Words that, found in the 16 bytes before a match, say it is something else and drop
     /// it (`version`, `build` before a dotted number that looks like an IPv4 address).
     /// Stronger than the file's `negative_context`, which only lowers confidence.
@@ -180,6 +186,16 @@ pub struct RuleSpec {
     /// Whole records in which the rule must find nothing.
     #[serde(default)]
     pub negative_record_examples: Vec<Vec<FieldExample>>,
+}
+
+/// Where an array holds a rule's field pair (see `RuleSpec::pair_array`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairArraySpec {
+    /// Words naming the array (its name's last word before the index).
+    pub names: Vec<String>,
+    /// The element holding the first half: 0 or 1.
+    pub first_at: u8,
 }
 
 /// A structured example: a value under a field name.

@@ -545,10 +545,25 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     let mut log = String::new();
     for _ in 0..rows * 2 {
         let ts = l.rng.timestamp();
-        match l.rng.below(5) {
+        match l.rng.below(6) {
             0 => {
                 let (lat, lng) = l.gps();
                 let _ = writeln!(log, "{ts} INFO device report GPS:{lat},{lng} battery=87");
+            }
+            // A form submitted by GET: the name and address percent-encoded in the URL.
+            5 => {
+                let encode = |s: &str| {
+                    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string()
+                };
+                let (name, address) = (l.name(), l.address());
+                let _ = writeln!(
+                    log,
+                    "{ts} INFO GET /api/register?name={}&mobile={}&addr={} 200",
+                    encode(&name),
+                    l.plain_mobile(),
+                    encode(&address)
+                );
             }
             1 => {
                 let sha = l.rng.hex(40);

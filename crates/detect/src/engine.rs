@@ -1507,7 +1507,12 @@ impl<'e> Scanner<'e> {
             }
             let start = self.folded.to_original(c.start);
             let end = self.folded.to_original(c.end);
-            let raw = &text[start..end];
+            // As written, full-width digits and all; a percent-encoded value decoded.
+            let raw = if self.folded.decoded_within(text, start, end) {
+                &scan_text[c.start..c.end]
+            } else {
+                &text[start..end]
+            };
             normalize_into(
                 rule.normalize,
                 &scan_text[c.start..c.end],

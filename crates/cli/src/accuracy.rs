@@ -495,18 +495,19 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         sql.push_str(&tuples.join(","));
         sql.push_str(";\n");
     }
-    // mysqldump's default: the columns only in CREATE TABLE (pinyin names, as government
-    // and hospital systems use), the rows without a column list.
-    sql.push_str("CREATE TABLE `t_ry` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `xm` varchar(32) DEFAULT NULL COMMENT '姓名',\n  `sfzh` varchar(18) DEFAULT NULL,\n  `lat` decimal(10,6) DEFAULT NULL,\n  `lng` decimal(10,6) DEFAULT NULL,\n  `mac` varchar(17) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `idx_sfzh` (`sfzh`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n");
+    // mysqldump's default: the columns only in CREATE TABLE (pinyin names and comments, as
+    // government and hospital systems write them), the rows without a column list.
+    sql.push_str("CREATE TABLE `t_ry` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `xm` varchar(32) DEFAULT NULL COMMENT '姓名',\n  `sfzh` varchar(18) DEFAULT NULL,\n  `lat` decimal(10,6) DEFAULT NULL,\n  `lng` decimal(10,6) DEFAULT NULL,\n  `mac` varchar(17) DEFAULT NULL,\n  `c7` varchar(128) DEFAULT NULL COMMENT '家庭住址',\n  PRIMARY KEY (`id`),\n  KEY `idx_sfzh` (`sfzh`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n");
     let tuples: Vec<String> = (0..rows / 4)
         .map(|i| {
             let (lat, lng) = l.gps();
             format!(
-                "({},'{}','{}',{lat},{lng},'{}')",
+                "({},'{}','{}',{lat},{lng},'{}','{}')",
                 i + 1,
                 l.name(),
                 l.resident_id(),
-                l.mac()
+                l.mac(),
+                l.address()
             )
         })
         .collect();

@@ -418,41 +418,73 @@ fn create_table(text: &str, at: usize, dump: &mut Dump) -> usize {
     let mut columns = Vec::new();
     loop {
         pos = skip_space(b, pos);
-        if !NOT_COLUMNS.iter().any(|w| keyword(b, pos, w)) {
+        let column = if NOT_COLUMNS.iter().any(|w| keyword(b, pos, w)) {
+            None
+        } else {
             match name(text, pos) {
                 Some((column, after)) => {
-                    columns.push(column);
                     pos = after;
+                    Some(column)
                 }
                 None => return fail,
             }
+        };
+        let Some((end, after, comment)) = skip_definition(b, pos) else {
+            return fail;
+        };
+        if let Some(column) = column {
+            columns.push(labelled(column, comment.map(|r| &text[r])));
         }
-        match skip_definition(b, pos) {
-            Some((b',', after)) => pos = after,
-            Some((_, after)) => {
-                dump.tables.insert(table_key(&table), columns);
-                return after;
-            }
-            None => return fail,
+        if end == b',' {
+            pos = after;
+        } else {
+            dump.tables.insert(table_key(&table), columns);
+            return after;
         }
     }
 }
 
+/// A column's name as its field name: with its comment after it when the comment is
+/// written in Chinese (`xm` with `COMMENT '姓名'` reads `xm 姓名`), since schemas of
+/// Chinese systems name columns by pinyin initials (`xm`, `sfzhm`, `lxdh`, `jtzz`) and say
+/// in the comment what they hold. Other comments say less than the name; they are left out.
+fn labelled(column: String, comment: Option<&str>) -> String {
+    match comment.map(str::trim) {
+        Some(c)
+            if !c.is_ascii()
+                && c.chars().count() <= 16
+                && !c.contains(|ch: char| ch.is_control() || ch == '\\') =>
+        {
+            format!("{column} {c}")
+        }
+        _ => column,
+    }
+}
+
 /// Skips the rest of one table element from `pos` to the next comma or closing
-/// parenthesis at depth zero; returns that byte and the position after it.
-fn skip_definition(b: &[u8], mut pos: usize) -> Option<(u8, usize)> {
+/// parenthesis at depth zero; returns that byte, the position after it, and the range
+/// of the element's `COMMENT '…'` text, if it has one.
+fn skip_definition(
+    b: &[u8],
+    mut pos: usize,
+) -> Option<(u8, usize, Option<std::ops::Range<usize>>)> {
     let mut depth = 0usize;
+    let mut comment = None;
     while let Some(&c) = b.get(pos) {
         match c {
             b'\'' | b'"' | b'`' => {
                 // A quoted string or name; a backslash escapes the next byte, a doubled
                 // quote is one quote.
-                let mut k = pos + 1;
+                let start = pos + 1;
+                let mut k = start;
                 loop {
                     let q = k + memchr::memchr2(c, b'\\', b.get(k..)?)?;
                     if b[q] == b'\\' || b.get(q + 1) == Some(&c) {
                         k = q + 2;
                     } else {
+                        if c == b'\'' && depth == 0 && after_comment_keyword(b, start - 1) {
+                            comment = Some(start..q);
+                        }
                         pos = q + 1;
                         break;
                     }
@@ -460,15 +492,25 @@ fn skip_definition(b: &[u8], mut pos: usize) -> Option<(u8, usize)> {
                 continue;
             }
             b'(' => depth += 1,
-            b')' if depth == 0 => return Some((c, pos + 1)),
+            b')' if depth == 0 => return Some((c, pos + 1, comment)),
             b')' => depth -= 1,
-            b',' if depth == 0 => return Some((c, pos + 1)),
+            b',' if depth == 0 => return Some((c, pos + 1, comment)),
             b';' => return None,
             _ => {}
         }
         pos += 1;
     }
     None
+}
+
+/// True when the string starting at `quote` follows the keyword `COMMENT` (spaces and an
+/// `=` may stand between them).
+fn after_comment_keyword(b: &[u8], quote: usize) -> bool {
+    let mut end = quote;
+    while end > 0 && (b[end - 1].is_ascii_whitespace() || b[end - 1] == b'=') {
+        end -= 1;
+    }
+    end >= 7 && keyword(b, end - 7, b"comment") && (end == 7 || !is_ident_byte(b[end - 8]))
 }
 
 /// Reads one `( value, value, … )` at `pos` (which holds `(`): the value ranges and the
@@ -633,7 +675,7 @@ mod tests {
             rows[0],
             vec![
                 ("t_user.id".into(), "1".into()),
-                ("t_user.real_name".into(), "王芳".into()),
+                ("t_user.real_name 姓名(真实)".into(), "王芳".into()),
                 ("t_user.mobile".into(), "13812345678".into()),
                 ("t_user.lat".into(), "32.061234".into()),
             ]

@@ -43,6 +43,9 @@ pub struct Dump {
     /// or quotes, lower-cased: an `INSERT` without a column list (mysqldump's default)
     /// takes its columns from there.
     tables: std::collections::HashMap<String, Vec<String>>,
+    /// Column comments (MySQL's inline `COMMENT '…'`, PostgreSQL's `COMMENT ON COLUMN`),
+    /// by table key and lower-cased column name.
+    comments: std::collections::HashMap<(String, String), String>,
 }
 
 impl Dump {
@@ -50,8 +53,15 @@ impl Dump {
     /// schema); returns its index.
     fn add_columns(&mut self, table: &str, columns: &[String]) -> usize {
         let short = table.rsplit('.').next().unwrap_or(table);
-        self.columns
-            .push(columns.iter().map(|c| format!("{short}.{c}")).collect());
+        let key = table_key(table);
+        let named = columns
+            .iter()
+            .map(|c| {
+                let comment = self.comments.get(&(key.clone(), c.to_lowercase()));
+                labelled(format!("{short}.{c}"), comment.map(String::as_str))
+            })
+            .collect();
+        self.columns.push(named);
         self.columns.len() - 1
     }
 }
@@ -69,6 +79,8 @@ pub fn parse(text: &str) -> Dump {
             insert(text, at, &mut dump)
         } else if keyword(b, at, b"create") {
             create_table(text, at, &mut dump)
+        } else if keyword(b, at, b"comment") {
+            comment_on_column(text, at, &mut dump)
         } else {
             copy(text, at, &mut dump)
         };
@@ -205,8 +217,8 @@ fn cut(s: &str) -> &str {
     &s[..end]
 }
 
-/// The next `INSERT`, `COPY` or `CREATE` keyword at the start of a statement (the start of
-/// the text or of a line, or after `;`, spaces skipped), from `at`.
+/// The next `INSERT`, `COPY`, `CREATE` or `COMMENT` keyword at the start of a statement
+/// (the start of the text or of a line, or after `;`, spaces skipped), from `at`.
 fn next_statement(b: &[u8], mut at: usize) -> Option<usize> {
     loop {
         while at < b.len() && b[at].is_ascii_whitespace() {
@@ -215,7 +227,8 @@ fn next_statement(b: &[u8], mut at: usize) -> Option<usize> {
         if at >= b.len() {
             return None;
         }
-        if keyword(b, at, b"insert") || keyword(b, at, b"copy") || keyword(b, at, b"create") {
+        let statement = [&b"insert"[..], b"copy", b"create", b"comment"];
+        if statement.iter().any(|w| keyword(b, at, w)) {
             return Some(at);
         }
         at += 1 + memchr::memchr2(b'\n', b';', &b[at..])?;
@@ -433,7 +446,13 @@ fn create_table(text: &str, at: usize, dump: &mut Dump) -> usize {
             return fail;
         };
         if let Some(column) = column {
-            columns.push(labelled(column, comment.map(|r| &text[r])));
+            if let Some(r) = comment {
+                dump.comments.insert(
+                    (table_key(&table), column.to_lowercase()),
+                    text[r].replace("''", "'"),
+                );
+            }
+            columns.push(column);
         }
         if end == b',' {
             pos = after;
@@ -442,6 +461,51 @@ fn create_table(text: &str, at: usize, dump: &mut Dump) -> usize {
             return after;
         }
     }
+}
+
+/// Parses PostgreSQL's `COMMENT ON COLUMN [schema.]table.column IS '…';` at `at` and
+/// remembers the comment; returns where to go on.
+fn comment_on_column(text: &str, at: usize, dump: &mut Dump) -> usize {
+    let b = text.as_bytes();
+    let fail = at + 1;
+    let mut pos = skip_space(b, at + "comment".len());
+    for word in [&b"on"[..], b"column"] {
+        if !keyword(b, pos, word) {
+            return fail;
+        }
+        pos = skip_space(b, pos + word.len());
+    }
+    let Some((qualified, after)) = name(text, pos) else {
+        return fail;
+    };
+    let Some((table, column)) = qualified.rsplit_once('.') else {
+        return fail;
+    };
+    pos = skip_space(b, after);
+    if !keyword(b, pos, b"is") {
+        return fail;
+    }
+    pos = skip_space(b, pos + 2);
+    if b.get(pos) != Some(&b'\'') {
+        return fail;
+    }
+    let start = pos + 1;
+    let mut k = start;
+    let end = loop {
+        let Some(q) = memchr::memchr(b'\'', &b[k..]).map(|q| k + q) else {
+            return fail;
+        };
+        if b.get(q + 1) == Some(&b'\'') {
+            k = q + 2;
+        } else {
+            break q;
+        }
+    };
+    dump.comments.insert(
+        (table_key(table), column.to_lowercase()),
+        text[start..end].replace("''", "'"),
+    );
+    end + 1
 }
 
 /// A column's name as its field name: with its comment after it when the comment is
@@ -684,6 +748,20 @@ mod tests {
         // A definition this reader cannot follow leaves the table unknown, not wrong.
         let broken = "CREATE TABLE t (a int, 'b' int);\nINSERT INTO t VALUES (1);\n";
         assert_eq!(cells(broken)[0][0].0, "");
+    }
+
+    #[test]
+    fn postgres_column_comments_label_copy_columns() {
+        let text = "CREATE TABLE public.ry (id integer, xm text, lxdh text);\nCOMMENT ON COLUMN public.ry.xm IS '姓名';\nCOMMENT ON COLUMN public.ry.lxdh IS '联系''电话';\nCOPY public.ry (id, xm, lxdh) FROM stdin;\n1\t王芳\t13812345678\n\\.\n";
+        let rows = cells(text);
+        assert_eq!(
+            rows[0],
+            vec![
+                ("ry.id".into(), "1".into()),
+                ("ry.xm 姓名".into(), "王芳".into()),
+                ("ry.lxdh 联系'电话".into(), "13812345678".into()),
+            ]
+        );
     }
 
     #[test]

@@ -432,7 +432,7 @@ fn decode_with_head(
                 }
                 Kind::Spreadsheet => document::spreadsheet(path, &bytes, limits, budget, sink),
                 Kind::Pdf => document::pdf(path, &bytes, limits, budget, sink),
-                Kind::Compound => document::compound_text(path, &bytes, limits, sink),
+                Kind::Compound => document::compound_text(path, &bytes, limits, budget, sink),
                 Kind::Sqlite => structured::sqlite_bytes(path, &bytes, sink),
                 #[cfg(feature = "parquet")]
                 Kind::Parquet => structured::parquet(path, &bytes, sink),

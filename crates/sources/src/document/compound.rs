@@ -13,6 +13,7 @@
 //! same sectors; the bytes read over all streams are capped at a small multiple of the
 //! file's size (and the object limit), and a file over the cap is reported, not read on.
 
+use crate::archive::Budget;
 use crate::error::{guard, SourceError};
 use crate::{emit_text, Limits, Sink};
 use leakscope_core::ObjectPath;
@@ -28,20 +29,47 @@ const MIN_ASCII_RUN: usize = 6;
 /// Streams may be read, all together, this many times the file's size.
 const READ_FACTOR: u64 = 2;
 
-/// Extracts the strings of a compound file's streams and emits them as one text object.
+/// The stream of an Outlook message's attachment that holds the attached file's bytes
+/// (`PR_ATTACH_DATA_BIN`), inside its `__attach_version1.0_#…` storage.
+const ATTACHMENT_DATA: &str = "__substg1.0_37010102";
+
+/// The attachment's file name (`PR_ATTACH_LONG_FILENAME`, then the short one), UTF-16.
+const ATTACHMENT_NAMES: [&str; 2] = ["__substg1.0_3707001F", "__substg1.0_3704001F"];
+
+/// What a compound file holds for the scan: the strings of its streams, and the files
+/// attached to an Outlook message (name, bytes).
+struct Extracted {
+    text: String,
+    attachments: Vec<(String, Vec<u8>)>,
+}
+
+/// Extracts the strings of a compound file's streams and emits them as one text object;
+/// the files attached to an Outlook message are decoded as members
+/// (`mail.msg!/ids.xlsx`), since a spreadsheet or archive read as strings shows nothing.
 pub fn compound_text(
     path: &ObjectPath,
     bytes: &[u8],
     limits: &Limits,
+    budget: &Budget,
     sink: &mut dyn Sink,
 ) -> Result<(), SourceError> {
-    let text = guard("compound file", || extract(bytes, limits))?;
-    emit_text(sink, path, "UTF-16LE", &text);
+    let extracted = guard("compound file", || extract(bytes, limits))?;
+    emit_text(sink, path, "UTF-16LE", &extracted.text);
+    for (name, data) in extracted.attachments {
+        crate::decode_bytes(
+            &path.child(name.as_str()),
+            &name,
+            &data,
+            limits,
+            budget,
+            sink,
+        );
+    }
     Ok(())
 }
 
-/// Reads every stream and collects its strings, one run per line.
-fn extract(bytes: &[u8], limits: &Limits) -> Result<String, SourceError> {
+/// Reads every stream and collects its strings, one run per line, and the attachments.
+fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, SourceError> {
     let corrupt = |e: std::io::Error| SourceError::corrupt("compound file", e);
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(corrupt)?;
     let streams: Vec<std::path::PathBuf> = file
@@ -53,11 +81,14 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<String, SourceError> {
         .saturating_mul(READ_FACTOR)
         .min(limits.max_object_bytes);
     let mut read = 0u64;
-    let mut text = String::new();
+    let mut out = Extracted {
+        text: String::new(),
+        attachments: Vec::new(),
+    };
     let mut data = Vec::new();
-    for name in streams {
+    for name in &streams {
         data.clear();
-        let stream = file.open_stream(&name).map_err(corrupt)?;
+        let stream = file.open_stream(name).map_err(corrupt)?;
         stream
             .take(cap - read + 1)
             .read_to_end(&mut data)
@@ -70,10 +101,46 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<String, SourceError> {
                 limit: cap,
             });
         }
-        utf16_runs(&data, &mut text);
-        ascii_runs(&data, &mut text);
+        if name.file_name().is_some_and(|n| n == ATTACHMENT_DATA) {
+            let folder = name.parent().unwrap_or(name);
+            let label = attachment_name(&mut file, folder)
+                .unwrap_or_else(|| format!("attachment {}", out.attachments.len() + 1));
+            out.attachments.push((label, std::mem::take(&mut data)));
+            continue;
+        }
+        utf16_runs(&data, &mut out.text);
+        ascii_runs(&data, &mut out.text);
     }
-    Ok(text)
+    Ok(out)
+}
+
+/// The file name an Outlook attachment's storage gives it, if it gives one.
+fn attachment_name(
+    file: &mut cfb::CompoundFile<Cursor<&[u8]>>,
+    folder: &std::path::Path,
+) -> Option<String> {
+    ATTACHMENT_NAMES.iter().find_map(|stream| {
+        let mut bytes = Vec::new();
+        file.open_stream(folder.join(stream))
+            .ok()?
+            .take(1024)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]))
+            .take_while(|u| *u != 0)
+            .collect();
+        let name = String::from_utf16_lossy(&units);
+        // A member name, not a path: whatever a sender put there.
+        let name = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        (!name.is_empty()).then_some(name)
+    })
 }
 
 /// What a UTF-16 code unit becomes in a run: the character, a line break for Word's
@@ -153,7 +220,7 @@ mod tests {
         body.extend([0xFF, 0xFE, 0x00, 0xD8]);
         body.extend(b"\x00\x01mobile 13812345678\x00");
         let bytes = compound(&[("WordDocument", body), ("Other", utf16("ab"))]);
-        let text = extract(&bytes, &Limits::default()).unwrap();
+        let text = extract(&bytes, &Limits::default()).unwrap().text;
         assert!(
             text.contains("客户王芳\n身份证号码110101199003071233\n"),
             "{text}"
@@ -177,6 +244,52 @@ mod tests {
             .collect();
         let bytes = compound(&[("Data", noise)]);
         assert!(extract(&bytes, &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn outlook_attachments_are_decoded_as_members() {
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        file.create_stream("__substg1.0_1000001F")
+            .unwrap()
+            .write_all(&utf16("见附件，请核对名单"))
+            .unwrap();
+        file.create_storage("__attach_version1.0_#00000000")
+            .unwrap();
+        file.create_stream("__attach_version1.0_#00000000/__substg1.0_3707001F")
+            .unwrap()
+            .write_all(&utf16("..\\名单.csv\0"))
+            .unwrap();
+        file.create_stream("__attach_version1.0_#00000000/__substg1.0_37010102")
+            .unwrap()
+            .write_all("姓名,手机\n王芳,13812345678\n".as_bytes())
+            .unwrap();
+        file.flush().unwrap();
+        let bytes = file.into_inner().into_inner();
+        let extracted = extract(&bytes, &Limits::default()).unwrap();
+        assert!(extracted.text.contains("见附件，请核对名单"));
+        assert!(
+            !extracted.text.contains("13812345678"),
+            "attachment bytes are not strings"
+        );
+        assert_eq!(extracted.attachments.len(), 1);
+        assert_eq!(extracted.attachments[0].0, "名单.csv");
+
+        let mut sink = crate::structured::test_sink::Cells::default();
+        let limits = Limits::default();
+        let budget = Budget::new(limits.max_total_bytes);
+        compound_text(
+            &ObjectPath::root("m.msg"),
+            &bytes,
+            &limits,
+            &budget,
+            &mut sink,
+        )
+        .unwrap();
+        let cell = sink.0.iter().find(|c| c.value == "13812345678").unwrap();
+        assert_eq!(
+            (cell.path.as_str(), cell.field.as_str()),
+            ("m.msg!/名单.csv", "手机")
+        );
     }
 
     #[test]

@@ -296,6 +296,14 @@ fn cut_character(tail: &[u8]) -> bool {
     len > 1 && tail.len() < len && tail[1..].iter().all(|c| c & 0xC0 == 0x80)
 }
 
+/// Appends the printable runs (ASCII and valid UTF-8 text, at least [`MIN_STRING`] bytes)
+/// of binary content held whole to `out`, one run per line.
+pub(crate) fn binary_strings(bytes: &[u8], out: &mut String) {
+    let mut strings = Strings::default();
+    strings.feed(bytes, out);
+    strings.finish(out);
+}
+
 /// Extracts printable runs (ASCII and valid UTF-8 text) from binary content across chunk
 /// boundaries, one run per output line.
 #[derive(Default)]

@@ -4,10 +4,10 @@
 //! Word 97-2003 keeps a document's text in its `WordDocument` stream as UTF-16LE whenever
 //! it holds a character outside one code page (Chinese text always), PowerPoint keeps
 //! slide text in UTF-16 text atoms, and Outlook keeps a message's subject, body and
-//! addresses in UTF-16 property streams. Read as bytes, none of that is text: the
-//! 8-bit string pass finds the digits and misses every name and address. So each stream
-//! is read through `cfb` and its UTF-16LE runs (and, for text Word stored in 8 bits, its
-//! printable ASCII runs) become the lines of one text object for the file.
+//! addresses in UTF-16 property streams. Read as bytes, none of that is text, not even
+//! the digits of an ID. So each stream is read through `cfb`, and its UTF-16LE runs (and,
+//! for text Word stored in 8 bits, the runs the binary-strings pass finds) become the
+//! lines of one text object for the file.
 //!
 //! Streams are not compressed, but a crafted directory can point many streams at the
 //! same sectors; the bytes read over all streams are capped at a small multiple of the
@@ -22,9 +22,6 @@ use std::io::{Cursor, Read};
 /// Fewest UTF-16 code units in a run kept as text: a short run is as likely to be two
 /// numbers of a table read as characters.
 const MIN_UTF16_RUN: usize = 4;
-
-/// Fewest bytes in a printable ASCII run kept as text.
-const MIN_ASCII_RUN: usize = 6;
 
 /// Streams may be read, all together, this many times the file's size.
 const READ_FACTOR: u64 = 2;
@@ -45,7 +42,8 @@ struct Extracted {
 
 /// Extracts the strings of a compound file's streams and emits them as one text object;
 /// the files attached to an Outlook message are decoded as members
-/// (`mail.msg!/ids.xlsx`), since a spreadsheet or archive read as strings shows nothing.
+/// (`mail.msg!/attachments/ids.xlsx`), since a spreadsheet or archive read as strings
+/// shows nothing.
 pub fn compound_text(
     path: &ObjectPath,
     bytes: &[u8],
@@ -55,15 +53,10 @@ pub fn compound_text(
 ) -> Result<(), SourceError> {
     let extracted = guard("compound file", || extract(bytes, limits))?;
     emit_text(sink, path, "UTF-16LE", &extracted.text);
+    // Named as a mail's attachments are (`inbox.mbox!/3/attachments/x.csv`).
     for (name, data) in extracted.attachments {
-        crate::decode_bytes(
-            &path.child(name.as_str()),
-            &name,
-            &data,
-            limits,
-            budget,
-            sink,
-        );
+        let child = path.child(format!("attachments/{name}"));
+        crate::decode_bytes(&child, &name, &data, limits, budget, sink);
     }
     Ok(())
 }
@@ -104,12 +97,12 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, SourceError> {
         if name.file_name().is_some_and(|n| n == ATTACHMENT_DATA) {
             let folder = name.parent().unwrap_or(name);
             let label = attachment_name(&mut file, folder)
-                .unwrap_or_else(|| format!("attachment {}", out.attachments.len() + 1));
+                .unwrap_or_else(|| format!("attachment-{}", out.attachments.len() + 1));
             out.attachments.push((label, std::mem::take(&mut data)));
             continue;
         }
         utf16_runs(&data, &mut out.text);
-        ascii_runs(&data, &mut out.text);
+        crate::text::binary_strings(&data, &mut out.text);
     }
     Ok(out)
 }
@@ -179,19 +172,6 @@ fn utf16_runs(data: &[u8], out: &mut String) {
         }
     }
     flush(&mut run, &mut units);
-}
-
-/// Appends the runs of printable ASCII in `data` to `out`, a line each (text Word stored
-/// in 8 bits, numbers and addresses in binary records).
-fn ascii_runs(data: &[u8], out: &mut String) {
-    let printable = |b: &u8| matches!(b, 0x20..=0x7E | b'\t');
-    for run in data.split(|b| !printable(b)) {
-        if run.len() >= MIN_ASCII_RUN {
-            // Only printable ASCII is in a run, so it is valid UTF-8.
-            out.push_str(std::str::from_utf8(run).unwrap_or_default());
-            out.push('\n');
-        }
-    }
 }
 
 #[cfg(test)]
@@ -288,7 +268,7 @@ mod tests {
         let cell = sink.0.iter().find(|c| c.value == "13812345678").unwrap();
         assert_eq!(
             (cell.path.as_str(), cell.field.as_str()),
-            ("m.msg!/名单.csv", "手机")
+            ("m.msg!/attachments/名单.csv", "手机")
         );
     }
 

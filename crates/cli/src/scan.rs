@@ -519,21 +519,23 @@ impl Sink for ScanSink<'_, '_> {
         // longitude, in another column or field is seen. Without a record key, the path
         // tells records apart.
         let p = &self.pending;
-        let same_record =
-            p.record == at.record && (!at.record.is_empty() || p.path.as_ref() == Some(path));
+        let same_path = p.path.as_ref() == Some(path);
+        let same_record = p.record == at.record && (!at.record.is_empty() || same_path);
         if !p.cells.is_empty() && !same_record {
             self.flush_record();
         }
         let p = &mut self.pending;
-        if p.cells.is_empty() {
-            if p.path.as_ref() != Some(path) {
+        // The first cell sets the record's path; a later one with another path keeps its own.
+        let first = p.cells.is_empty();
+        if first {
+            if !same_path {
                 p.path = Some(path.clone());
                 p.path_text = path.to_string();
             }
             p.record.clear();
             p.record.push_str(at.record);
         }
-        let own_path = (p.path.as_ref() != Some(path)).then(|| {
+        let own_path = (!first && !same_path).then(|| {
             use std::fmt::Write as _;
             let start = p.paths.len();
             let _ = write!(p.paths, "{path}");

@@ -21,7 +21,7 @@ pub use commit::CommitInfo;
 pub use detector::{DetectorId, DetectorInfo, Guidance, Severity};
 pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, ValueHash};
-pub use location::{write_record_key, ObjectPath, RecordUnit};
+pub use location::{is_position_key, write_record_key, ObjectPath, RecordUnit};
 pub use mask::{mask_value, MaskStyle};
 pub use notice::NoticeKind;
 pub use store_url::{s3_listed_key, StoreKind, StoreUrl, StoreUrlError};

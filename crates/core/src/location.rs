@@ -73,17 +73,36 @@ pub enum RecordUnit {
     Byte,
 }
 
+impl RecordUnit {
+    /// The text between a record key's path and its number.
+    fn marker(self) -> &'static str {
+        match self {
+            RecordUnit::Line => "#line ",
+            RecordUnit::Byte => "#byte ",
+        }
+    }
+}
+
 /// Writes the key of a record into `out` (cleared first): `{path}#line {n}` or
 /// `{path}#byte {n}`. Keys are made once per row, and for text once per finding, so
 /// without the formatting machinery (a quarter of a small finding's output cost).
 pub fn write_record_key(out: &mut String, path: &str, unit: RecordUnit, n: u64) {
     out.clear();
     out.push_str(path);
-    out.push_str(match unit {
-        RecordUnit::Line => "#line ",
-        RecordUnit::Byte => "#byte ",
-    });
+    out.push_str(unit.marker());
     out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// True when `suffix`, what follows the path in a record key, is only a position that
+/// [`write_record_key`] wrote (`#line 12`, `#byte 345`): the reader's, never a value.
+pub fn is_position_key(suffix: &str) -> bool {
+    [RecordUnit::Line, RecordUnit::Byte]
+        .into_iter()
+        .any(|unit| {
+            suffix
+                .strip_prefix(unit.marker())
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 #[cfg(test)]
@@ -99,6 +118,11 @@ mod tests {
         assert_eq!(key, "d.sql!/x#byte 0");
         write_record_key(&mut key, "", RecordUnit::Line, u64::MAX);
         assert_eq!(key, format!("#line {}", u64::MAX));
+        assert!(is_position_key(&key));
+        assert!(is_position_key("#byte 0"));
+        for other in ["#line ", "#line 12a", "#row 3", "#13812345678", ""] {
+            assert!(!is_position_key(other), "{other}");
+        }
     }
 
     #[test]

@@ -1508,7 +1508,7 @@ impl<'e> Scanner<'e> {
             let start = self.folded.to_original(c.start);
             let end = self.folded.to_original(c.end);
             // As written, full-width digits and all; a percent-encoded value decoded.
-            let raw = if self.folded.decoded_within(text, start, end) {
+            let raw = if self.folded.decoded_within(c.start, c.end) {
                 &scan_text[c.start..c.end]
             } else {
                 &text[start..end]

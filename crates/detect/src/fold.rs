@@ -22,8 +22,9 @@ pub struct Folded {
     /// Per replacement, in order: its position in the folded text, and the bytes saved by
     /// it and every replacement before it.
     points: Vec<(u32, u32)>,
-    /// Whether the last fold decoded a percent-encoded character.
-    decoded: bool,
+    /// The positions (in the folded text) of the replacements that decoded a
+    /// percent-encoded character, in order.
+    decoded: Vec<u32>,
 }
 
 impl Folded {
@@ -31,7 +32,7 @@ impl Folded {
     /// nothing to fold, otherwise a folded copy.
     pub fn fold<'a>(&mut self, original: &'a str) -> Cow<'a, str> {
         self.points.clear();
-        self.decoded = false;
+        self.decoded.clear();
         let bytes = original.as_bytes();
         let mut out: Option<String> = None;
         let mut copied = 0usize;
@@ -55,10 +56,12 @@ impl Folded {
                 };
                 (char::from(ascii), 3)
             };
-            self.decoded |= bytes[i] == b'%';
             let s = out.get_or_insert_with(|| String::with_capacity(original.len()));
             s.push_str(&original[copied..i]);
             let at = s.len() as u32;
+            if bytes[i] == b'%' {
+                self.decoded.push(at);
+            }
             s.push(c);
             saved += (len - c.len_utf8()) as u32;
             self.points.push((at, saved));
@@ -78,11 +81,12 @@ impl Folded {
         self.points.is_empty()
     }
 
-    /// True when the last fold decoded a percent-encoded character somewhere in
-    /// `start..end` of the original text: a value found there is reported decoded, as a
-    /// value of a quoted-printable mail body is, since its escapes say nothing to a reader.
-    pub fn decoded_within(&self, original: &str, start: usize, end: usize) -> bool {
-        self.decoded && original.as_bytes()[start..end].contains(&b'%')
+    /// True when the last fold decoded a percent-encoded character in `start..end` of the
+    /// folded text: a value found there is reported decoded, as a value of a
+    /// quoted-printable mail body is, since its escapes say nothing to a reader.
+    pub fn decoded_within(&self, start: usize, end: usize) -> bool {
+        let first = self.decoded.partition_point(|p| (*p as usize) < start);
+        self.decoded.get(first).is_some_and(|p| (*p as usize) < end)
     }
 
     /// The bytes saved by the replacements before the `k`-th.
@@ -182,8 +186,13 @@ mod tests {
         let name = text.find("张伟").unwrap();
         let (a, b) = (f.to_original(name), f.to_original(name + "张伟".len()));
         assert_eq!(&original[a..b], "%E5%BC%A0%E4%BC%9F");
-        assert!(f.decoded_within(original, a, b));
-        assert!(!f.decoded_within(original, 0, 4));
+        assert!(f.decoded_within(name, name + "张伟".len()));
+        assert!(!f.decoded_within(0, name));
+        // `%20`, `%zz` and the cut `%E5%BC` stay as written, and a full-width digit folded
+        // is not a decoding; `%EF%BC%91` is (it is decoded, then folded).
+        let x = text.find("&x=").unwrap();
+        assert!(!f.decoded_within(x, x + "&x=%20%zz%E5%BC&n=".len()));
+        assert!(f.decoded_within(text.find("=1").unwrap() + 1, text.len()));
         // Offsets outside replacements go both ways.
         for (i, _) in text.char_indices() {
             let o = f.to_original(i);

@@ -166,7 +166,7 @@ impl Redactor {
         match record.strip_prefix(path) {
             Some(rest) if !path.is_empty() => {
                 let mut out = self.redact_cached(scanner, path).into_owned();
-                if is_position(rest) {
+                if leakscope_core::is_position_key(rest) {
                     // A line number or byte offset is the reader's, never a value: a
                     // dump's rows need no scan of their key each.
                     out.push_str(rest);
@@ -178,15 +178,6 @@ impl Redactor {
             _ => self.redact(scanner, record).into_owned(),
         }
     }
-}
-
-/// True for the rest of a record key that only gives a position in its object:
-/// `#line 12`, `#byte 345` (see `leakscope_core::write_record_key`).
-fn is_position(rest: &str) -> bool {
-    let number = rest
-        .strip_prefix("#line ")
-        .or_else(|| rest.strip_prefix("#byte "));
-    number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

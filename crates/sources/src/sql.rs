@@ -57,7 +57,10 @@ impl Dump {
         let named = columns
             .iter()
             .map(|c| {
-                let comment = self.comments.get(&(key.clone(), c.to_lowercase()));
+                // Most dumps have no comments: no lookup key is built for them.
+                let comment = (!self.comments.is_empty())
+                    .then(|| self.comments.get(&(key.clone(), c.to_lowercase())))
+                    .flatten();
                 labelled(format!("{short}.{c}"), comment.map(String::as_str))
             })
             .collect();

@@ -1,4 +1,5 @@
-//! Hand-written matchers for the digit rules that fire on most tokens of dense data.
+//! Hand-written matchers for the rules that fire on most tokens of dense data: the digit
+//! rules, and the postal address.
 //!
 //! A rule's pattern stays its definition: a shape names the exact pattern it implements
 //! (`Shape::pattern`), the engine refuses a rule whose pattern differs, and a property
@@ -11,6 +12,8 @@
 //! the leftmost match starting at or after `from` and ending at or before `to`, choosing
 //! among alternatives at one start the way the regex does (first alternative first,
 //! greedy repetitions).
+
+mod address;
 
 /// A hand-written matcher and the pattern it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +30,8 @@ pub(crate) enum Shape {
     BankCard,
     /// Four dotted octets of one to three digits.
     Ipv4,
+    /// A postal address: a road, a number and numbered building parts (see [`address`]).
+    Address,
 }
 
 impl Shape {
@@ -39,19 +44,21 @@ impl Shape {
             "mobile" => Shape::Mobile,
             "bank_card" => Shape::BankCard,
             "ipv4" => Shape::Ipv4,
+            "address" => Shape::Address,
             _ => return None,
         })
     }
 
     /// Every shape, for tests.
     #[cfg(test)]
-    pub(crate) const ALL: [Shape; 6] = [
+    pub(crate) const ALL: [Shape; 7] = [
         Shape::Digits15,
         Shape::Digits18,
         Shape::ResidentId,
         Shape::Mobile,
         Shape::BankCard,
         Shape::Ipv4,
+        Shape::Address,
     ];
 
     /// The pattern this shape implements, exactly as a rule must write it.
@@ -67,6 +74,7 @@ impl Shape {
                 "[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -][0-9]{1,3})?|[0-9]{4}[ -][0-9]{6}[ -][0-9]{5}"
             }
             Shape::Ipv4 => "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
+            Shape::Address => address::PATTERN,
         }
     }
 
@@ -74,6 +82,7 @@ impl Shape {
     pub(crate) fn find(self, hay: &[u8], from: usize, to: usize) -> Option<(usize, usize)> {
         let hay = &hay[..to.min(hay.len())];
         let at: fn(&[u8], usize) -> Option<usize> = match self {
+            Shape::Address => return address::find(hay, from, hay.len()),
             Shape::Digits15 => |h, p| exactly(h, p, 15),
             Shape::Digits18 => |h, p| exactly(h, p, 18),
             Shape::ResidentId => resident_id_at,
@@ -253,20 +262,63 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         #[test]
         fn every_shape_finds_what_its_pattern_finds(text in text(), a in 0usize..200, b in 0usize..200) {
-            let len = text.len();
-            let (from, to) = (a.min(b).min(len), a.max(b).min(len));
             for shape in Shape::ALL {
-                let regex = Regex::new(shape.pattern()).unwrap();
-                let expected = regex
-                    .search(&Input::new(&text.as_bytes()[..to]).span(from..to))
-                    .map(|m| (m.start(), m.end()));
-                prop_assert_eq!(
-                    shape.find(text.as_bytes(), from, to),
-                    expected,
-                    "{:?} in {:?} from {} to {}", shape, text, from, to
-                );
+                same_as_pattern(shape, &text, a, b)?;
             }
         }
+
+        #[test]
+        fn the_address_shape_finds_what_its_pattern_finds(text in address_text(), a in 0usize..300, b in 0usize..300) {
+            same_as_pattern(Shape::Address, &text, a, b)?;
+        }
+    }
+
+    /// Whether `shape` finds in `text` between the character boundaries at or below `a`
+    /// and `b` what its pattern's regex finds (the engine only passes boundaries).
+    fn same_as_pattern(shape: Shape, text: &str, a: usize, b: usize) -> Result<(), TestCaseError> {
+        let floor = |mut i: usize| {
+            i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let (from, to) = (floor(a.min(b)), floor(a.max(b)));
+        let regex = Regex::new(shape.pattern()).unwrap();
+        let expected = regex
+            .search(&Input::new(&text.as_bytes()[..to]).span(from..to))
+            .map(|m| (m.start(), m.end()));
+        prop_assert_eq!(
+            shape.find(text.as_bytes(), from, to),
+            expected,
+            "{:?} in {:?} from {} to {}",
+            shape,
+            text,
+            from,
+            to
+        );
+        Ok(())
+    }
+
+    /// Texts built from what decides the address pattern: road, number and part words,
+    /// Han numerals, other Han characters, letters, digits, hyphens and the characters
+    /// that end a run (spaces, punctuation, a character outside `\p{Han}`).
+    fn address_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            3 => proptest::sample::select(vec![
+                "路", "街", "大道", "道", "大", "巷", "弄", "胡同", "胡", "村",
+            ]).prop_map(str::to_string),
+            3 => proptest::sample::select(vec![
+                "号楼", "号院", "号", "室", "栋", "幢", "单元", "单", "层", "楼", "座", "院",
+            ]).prop_map(str::to_string),
+            2 => proptest::sample::select(vec!["一", "二", "五", "十", "百"]).prop_map(str::to_string),
+            4 => "[北京市朝阳区建国小花园中山]{1,12}",
+            3 => "[0-9]{1,6}",
+            1 => "[A-Za-z]{1,3}",
+            1 => Just("-".to_string()),
+            1 => proptest::sample::select(vec![" ", "，", "、", "ー", "。", "\n", "é"]).prop_map(str::to_string),
+        ];
+        proptest::collection::vec(piece, 0..30).prop_map(|p| p.concat())
     }
 
     #[test]
@@ -278,6 +330,7 @@ mod tests {
             ("mobile", Shape::Mobile),
             ("bank_card", Shape::BankCard),
             ("ipv4", Shape::Ipv4),
+            ("address", Shape::Address),
         ] {
             assert_eq!(Shape::by_name(name), Some(shape));
         }

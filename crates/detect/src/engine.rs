@@ -847,11 +847,11 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
                     let shape = Shape::by_name(name)
                         .ok_or_else(|| file.error_at(spec, format!("unknown shape `{name}`")))?;
                     // The pattern stays the definition: a shape stands in for exactly one.
-                    if shape.pattern() != p || value_group.is_some() {
+                    if shape.pattern() != p || value_group.is_some() != shape.has_value() {
                         return Err(file.error_at(
                             spec,
                             format!(
-                                "shape `{name}` implements the pattern '{}' (without a `v` group), not this rule's",
+                                "shape `{name}` implements the pattern '{}', not this rule's",
                                 shape.pattern()
                             ),
                         ));
@@ -1991,9 +1991,9 @@ fn confirm(
             while pos < cand.end {
                 let input = Input::new(hay).span(pos - base..hay.len());
                 let (m_start, m_end, v_start, v_end) = match (value_group, shape) {
-                    (None, Some(shape)) => {
-                        match shape.find(hay.as_bytes(), pos - base, hay.len()) {
-                            Some((s, e)) => (s, e, s, e),
+                    (_, Some(shape)) => {
+                        match shape.find_value(hay.as_bytes(), pos - base, hay.len()) {
+                            Some(m) => m,
                             None => break,
                         }
                     }

@@ -14,6 +14,9 @@
 //! greedy repetitions).
 
 mod address;
+mod name_form;
+
+use std::sync::OnceLock;
 
 /// A hand-written matcher and the pattern it implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +35,9 @@ pub(crate) enum Shape {
     Ipv4,
     /// A postal address: a road, a number and numbered building parts (see [`address`]).
     Address,
+    /// A Chinese name standing alone between a left and a right edge, with the name as
+    /// the value group (see [`name_form`]).
+    NameForm,
 }
 
 impl Shape {
@@ -45,13 +51,14 @@ impl Shape {
             "bank_card" => Shape::BankCard,
             "ipv4" => Shape::Ipv4,
             "address" => Shape::Address,
+            "name_form" => Shape::NameForm,
             _ => return None,
         })
     }
 
     /// Every shape, for tests.
     #[cfg(test)]
-    pub(crate) const ALL: [Shape; 7] = [
+    pub(crate) const ALL: [Shape; 8] = [
         Shape::Digits15,
         Shape::Digits18,
         Shape::ResidentId,
@@ -59,6 +66,7 @@ impl Shape {
         Shape::BankCard,
         Shape::Ipv4,
         Shape::Address,
+        Shape::NameForm,
     ];
 
     /// The pattern this shape implements, exactly as a rule must write it.
@@ -75,6 +83,26 @@ impl Shape {
             }
             Shape::Ipv4 => "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
             Shape::Address => address::PATTERN,
+            Shape::NameForm => name_form::PATTERN,
+        }
+    }
+
+    /// Whether the pattern has a value group (`v`), which [`Shape::find_value`] reports.
+    pub(crate) fn has_value(self) -> bool {
+        self == Shape::NameForm
+    }
+
+    /// The leftmost match in `hay[from..to]` and its value (the `v` group, or the whole
+    /// match for a pattern without one): `(start, end, value start, value end)`.
+    pub(crate) fn find_value(
+        self,
+        hay: &[u8],
+        from: usize,
+        to: usize,
+    ) -> Option<(usize, usize, usize, usize)> {
+        match self {
+            Shape::NameForm => name_form::find(hay, from, to),
+            _ => self.find(hay, from, to).map(|(s, e)| (s, e, s, e)),
         }
     }
 
@@ -83,6 +111,9 @@ impl Shape {
         let hay = &hay[..to.min(hay.len())];
         let at: fn(&[u8], usize) -> Option<usize> = match self {
             Shape::Address => return address::find(hay, from, hay.len()),
+            Shape::NameForm => {
+                return name_form::find(hay, from, hay.len()).map(|(s, e, _, _)| (s, e))
+            }
             Shape::Digits15 => |h, p| exactly(h, p, 15),
             Shape::Digits18 => |h, p| exactly(h, p, 18),
             Shape::ResidentId => resident_id_at,
@@ -226,6 +257,70 @@ fn ipv4_at(hay: &[u8], p: usize) -> Option<usize> {
     (n > 0).then_some(q + n)
 }
 
+// Characters of UTF-8 text and the Unicode classes of the patterns, shared by the
+// matchers of Han text.
+
+/// The length of `c` in bytes when it is the character at `at`.
+fn followed_by(hay: &[u8], at: usize, c: char) -> Option<usize> {
+    let mut buf = [0u8; 4];
+    let bytes = c.encode_utf8(&mut buf).as_bytes();
+    hay.get(at..)?.starts_with(bytes).then_some(bytes.len())
+}
+
+/// The character at `p`, if `p` is inside `hay`.
+fn decode_at(hay: &[u8], p: usize) -> Option<(char, usize)> {
+    (p < hay.len()).then(|| decode(hay, p))
+}
+
+/// The character at `p` of valid UTF-8 and its length in bytes (U+FFFD for a byte that
+/// does not start one, which no class here holds).
+fn decode(hay: &[u8], p: usize) -> (char, usize) {
+    let b = hay[p];
+    let (len, init) = match b {
+        0x00..=0x7F => return (b as char, 1),
+        0xC0..=0xDF => (2, u32::from(b & 0x1F)),
+        0xE0..=0xEF => (3, u32::from(b & 0x0F)),
+        0xF0..=0xF7 => (4, u32::from(b & 0x07)),
+        _ => return ('\u{FFFD}', 1),
+    };
+    let Some(rest) = hay.get(p + 1..p + len) else {
+        return ('\u{FFFD}', 1);
+    };
+    let code = rest
+        .iter()
+        .fold(init, |acc, &b| (acc << 6) | u32::from(b & 0x3F));
+    (char::from_u32(code).unwrap_or('\u{FFFD}'), len)
+}
+
+/// `\p{Han}`, from the same Unicode tables as the regex (the class of the parsed pattern),
+/// so the two never disagree on a character.
+fn is_han(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return true;
+    }
+    let ranges = han_ranges();
+    let i = ranges.partition_point(|&(_, hi)| hi < c);
+    ranges.get(i).is_some_and(|&(lo, _)| lo <= c)
+}
+
+fn han_ranges() -> &'static [(char, char)] {
+    static RANGES: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    RANGES.get_or_init(|| {
+        let hir = regex_syntax::parse(r"\p{Han}").expect("a valid class");
+        match hir.kind() {
+            regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(class)) => class
+                .ranges()
+                .iter()
+                .map(|r| (r.start(), r.end()))
+                .collect(),
+            _ => unreachable!("\\p{{Han}} parses to a Unicode class"),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::Shape;
@@ -268,6 +363,30 @@ mod tests {
         }
 
         #[test]
+        fn the_name_shape_finds_what_its_pattern_finds(text in name_text(), a in 0usize..300, b in 0usize..300) {
+            let floor = |mut i: usize| {
+                i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let (from, to) = (floor(a.min(b)), floor(a.max(b)));
+            let regex = Regex::new(Shape::NameForm.pattern()).unwrap();
+            let mut caps = regex.create_captures();
+            regex.search_captures(&Input::new(&text.as_bytes()[..to]).span(from..to), &mut caps);
+            let expected = caps.get_match().map(|m| {
+                let v = caps.get_group_by_name("v").expect("the value group takes part");
+                (m.start(), m.end(), v.start, v.end)
+            });
+            prop_assert_eq!(
+                Shape::NameForm.find_value(text.as_bytes(), from, to),
+                expected,
+                "in {:?} from {} to {}", text, from, to
+            );
+        }
+
+        #[test]
         fn the_address_shape_finds_what_its_pattern_finds(text in address_text(), a in 0usize..300, b in 0usize..300) {
             same_as_pattern(Shape::Address, &text, a, b)?;
         }
@@ -298,6 +417,29 @@ mod tests {
             to
         );
         Ok(())
+    }
+
+    /// Texts built from what decides the name pattern: left and right words, surnames,
+    /// other Han characters, the middle dot, the edge characters and white space, letters
+    /// and digits.
+    fn name_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            2 => proptest::sample::select(vec![
+                "客户", "客", "是", "叫", "和", "同事", "同", "老婆", "问",
+            ]).prop_map(str::to_string),
+            4 => proptest::sample::select(vec!["王", "李", "欧", "阳", "和", "明", "第", "司", "马"]).prop_map(str::to_string),
+            3 => "[小芳建国娜龙伟]{1,3}",
+            2 => proptest::sample::select(vec![
+                "的", "在", "说", "身份", "身", "手机", "号码", "号", "男", "女", "护照",
+            ]).prop_map(str::to_string),
+            1 => Just("·".to_string()),
+            3 => proptest::sample::select(vec![
+                " ", "，", ",", "、", "：", "（", "）", "[", "]", "\"", "“", "&", "=", "_", "-", "\n", "\u{3000}", "\u{A0}", "ー", "é",
+            ]).prop_map(str::to_string),
+            2 => "[0-9]{1,11}",
+            1 => "[A-Za-z]{1,3}",
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
     }
 
     /// Texts built from what decides the address pattern: road, number and part words,
@@ -331,6 +473,7 @@ mod tests {
             ("bank_card", Shape::BankCard),
             ("ipv4", Shape::Ipv4),
             ("address", Shape::Address),
+            ("name_form", Shape::NameForm),
         ] {
             assert_eq!(Shape::by_name(name), Some(shape));
         }

@@ -21,7 +21,7 @@
 //! walking back over counted repetitions of a Unicode class, was most of an address's
 //! cost.
 
-use std::sync::OnceLock;
+use super::{decode, decode_at, followed_by, is_han};
 
 /// The pattern implemented here, exactly as the rule writes it.
 pub(super) const PATTERN: &str = r"[\p{Han}0-9A-Za-z\-]{2,40}?(?:路|街|大道|道|巷|弄|胡同|村)[\p{Han}0-9A-Za-z\-]{0,24}?(?:号楼|号院|号|室|栋|幢|单元)(?:[\p{Han}A-Za-z]{0,10}?[0-9A-Za-z一二三四五六七八九十]{1,5}(?:号楼|号院|号|室|栋|幢|单元|层|楼|座))*";
@@ -104,13 +104,6 @@ fn number_at(c: char, hay: &[u8], next: usize, parts: bool) -> Option<usize> {
     }
 }
 
-/// The length of `c` in bytes when it is the character at `at`.
-fn followed_by(hay: &[u8], at: usize, c: char) -> Option<usize> {
-    let mut buf = [0u8; 4];
-    let bytes = c.encode_utf8(&mut buf).as_bytes();
-    hay.get(at..)?.starts_with(bytes).then_some(bytes.len())
-}
-
 /// The start of the character `chars` characters before `p`, not before `floor`.
 fn back(hay: &[u8], mut p: usize, chars: usize, floor: usize) -> usize {
     for _ in 0..chars {
@@ -164,31 +157,6 @@ fn parts(hay: &[u8], mut at: usize) -> usize {
     }
 }
 
-/// The character at `p`, if `p` is inside `hay`.
-fn decode_at(hay: &[u8], p: usize) -> Option<(char, usize)> {
-    (p < hay.len()).then(|| decode(hay, p))
-}
-
-/// The character at `p` of valid UTF-8 and its length in bytes (U+FFFD for a byte that
-/// does not start one, which no class here holds).
-fn decode(hay: &[u8], p: usize) -> (char, usize) {
-    let b = hay[p];
-    let (len, init) = match b {
-        0x00..=0x7F => return (b as char, 1),
-        0xC0..=0xDF => (2, u32::from(b & 0x1F)),
-        0xE0..=0xEF => (3, u32::from(b & 0x0F)),
-        0xF0..=0xF7 => (4, u32::from(b & 0x07)),
-        _ => return ('\u{FFFD}', 1),
-    };
-    let Some(rest) = hay.get(p + 1..p + len) else {
-        return ('\u{FFFD}', 1);
-    };
-    let code = rest
-        .iter()
-        .fold(init, |acc, &b| (acc << 6) | u32::from(b & 0x3F));
-    (char::from_u32(code).unwrap_or('\u{FFFD}'), len)
-}
-
 /// `[\p{Han}0-9A-Za-z\-]`.
 fn in_a(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || is_han(c)
@@ -206,33 +174,4 @@ fn in_d(c: char) -> bool {
             c,
             '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
         )
-}
-
-/// `\p{Han}`, from the same Unicode tables as the regex (the class of the parsed pattern),
-/// so the two never disagree on a character.
-fn is_han(c: char) -> bool {
-    if c.is_ascii() {
-        return false;
-    }
-    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-        return true;
-    }
-    let ranges = han_ranges();
-    let i = ranges.partition_point(|&(_, hi)| hi < c);
-    ranges.get(i).is_some_and(|&(lo, _)| lo <= c)
-}
-
-fn han_ranges() -> &'static [(char, char)] {
-    static RANGES: OnceLock<Vec<(char, char)>> = OnceLock::new();
-    RANGES.get_or_init(|| {
-        let hir = regex_syntax::parse(r"\p{Han}").expect("a valid class");
-        match hir.kind() {
-            regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(class)) => class
-                .ranges()
-                .iter()
-                .map(|r| (r.start(), r.end()))
-                .collect(),
-            _ => unreachable!("\\p{{Han}} parses to a Unicode class"),
-        }
-    })
 }

@@ -14,6 +14,7 @@
 //! greedy repetitions).
 
 mod address;
+mod gps;
 mod name_form;
 
 use std::sync::OnceLock;
@@ -38,6 +39,8 @@ pub(crate) enum Shape {
     /// A Chinese name standing alone between a left and a right edge, with the name as
     /// the value group (see [`name_form`]).
     NameForm,
+    /// A latitude and longitude pair, labelled or bare (see [`gps`]).
+    Gps,
 }
 
 impl Shape {
@@ -52,13 +55,14 @@ impl Shape {
             "ipv4" => Shape::Ipv4,
             "address" => Shape::Address,
             "name_form" => Shape::NameForm,
+            "gps" => Shape::Gps,
             _ => return None,
         })
     }
 
     /// Every shape, for tests.
     #[cfg(test)]
-    pub(crate) const ALL: [Shape; 8] = [
+    pub(crate) const ALL: [Shape; 9] = [
         Shape::Digits15,
         Shape::Digits18,
         Shape::ResidentId,
@@ -67,6 +71,7 @@ impl Shape {
         Shape::Ipv4,
         Shape::Address,
         Shape::NameForm,
+        Shape::Gps,
     ];
 
     /// The pattern this shape implements, exactly as a rule must write it.
@@ -84,6 +89,7 @@ impl Shape {
             Shape::Ipv4 => "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
             Shape::Address => address::PATTERN,
             Shape::NameForm => name_form::PATTERN,
+            Shape::Gps => gps::PATTERN,
         }
     }
 
@@ -111,6 +117,7 @@ impl Shape {
         let hay = &hay[..to.min(hay.len())];
         let at: fn(&[u8], usize) -> Option<usize> = match self {
             Shape::Address => return address::find(hay, from, hay.len()),
+            Shape::Gps => return gps::find(hay, from, hay.len()),
             Shape::NameForm => {
                 return name_form::find(hay, from, hay.len()).map(|(s, e, _, _)| (s, e))
             }
@@ -295,30 +302,55 @@ fn decode(hay: &[u8], p: usize) -> (char, usize) {
 /// `\p{Han}`, from the same Unicode tables as the regex (the class of the parsed pattern),
 /// so the two never disagree on a character.
 fn is_han(c: char) -> bool {
+    static HAN: OnceLock<Vec<(char, char)>> = OnceLock::new();
     if c.is_ascii() {
         return false;
     }
-    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-        return true;
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || in_ranges(HAN.get_or_init(|| ranges(r"\p{Han}")), c)
+}
+
+/// `\d`: a decimal digit of any script (`\p{Nd}`), as the regex takes it. Tested on
+/// every character of Han text around coordinates, so the Basic Multilingual Plane is a
+/// bitmap (8 KiB) instead of a search of the ranges.
+fn is_digit(c: char) -> bool {
+    /// The plane's bitmap and all the ranges.
+    type Digits = (Vec<u64>, Vec<(char, char)>);
+    static DIGITS: OnceLock<Digits> = OnceLock::new();
+    if c.is_ascii() {
+        return c.is_ascii_digit();
     }
-    let ranges = han_ranges();
+    let (bmp, ranges) = DIGITS.get_or_init(|| {
+        let ranges = ranges(r"\d");
+        let mut bmp = vec![0u64; 0x10000 / 64];
+        for &(lo, hi) in &ranges {
+            for c in (lo as u32)..=(hi as u32).min(0xFFFF) {
+                bmp[c as usize / 64] |= 1 << (c % 64);
+            }
+        }
+        (bmp, ranges)
+    });
+    match u32::from(c) {
+        code @ 0..=0xFFFF => bmp[code as usize / 64] & (1 << (code % 64)) != 0,
+        _ => in_ranges(ranges, c),
+    }
+}
+
+fn in_ranges(ranges: &[(char, char)], c: char) -> bool {
     let i = ranges.partition_point(|&(_, hi)| hi < c);
     ranges.get(i).is_some_and(|&(lo, _)| lo <= c)
 }
 
-fn han_ranges() -> &'static [(char, char)] {
-    static RANGES: OnceLock<Vec<(char, char)>> = OnceLock::new();
-    RANGES.get_or_init(|| {
-        let hir = regex_syntax::parse(r"\p{Han}").expect("a valid class");
-        match hir.kind() {
-            regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(class)) => class
-                .ranges()
-                .iter()
-                .map(|r| (r.start(), r.end()))
-                .collect(),
-            _ => unreachable!("\\p{{Han}} parses to a Unicode class"),
-        }
-    })
+/// The ranges of a Unicode class as the regex parser reads it.
+fn ranges(class: &str) -> Vec<(char, char)> {
+    let hir = regex_syntax::parse(class).expect("a valid class");
+    match hir.kind() {
+        regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .map(|r| (r.start(), r.end()))
+            .collect(),
+        _ => unreachable!("{class} parses to a Unicode class"),
+    }
 }
 
 #[cfg(test)]
@@ -387,6 +419,11 @@ mod tests {
         }
 
         #[test]
+        fn the_gps_shape_finds_what_its_pattern_finds(text in gps_text(), a in 0usize..300, b in 0usize..300) {
+            same_as_pattern(Shape::Gps, &text, a, b)?;
+        }
+
+        #[test]
         fn the_address_shape_finds_what_its_pattern_finds(text in address_text(), a in 0usize..300, b in 0usize..300) {
             same_as_pattern(Shape::Address, &text, a, b)?;
         }
@@ -442,6 +479,25 @@ mod tests {
         proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
     }
 
+    /// Texts built from what decides the coordinate pattern: labels in any case, quotes,
+    /// separators, signs, numbers with and without enough decimals, digits of another
+    /// script, degree signs, hemisphere letters and white space.
+    fn gps_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            2 => proptest::sample::select(vec![
+                "lat", "Lat", "LATITUDE", "latitude", "纬度", "lng", "LON", "long", "Longitude", "经度", "lo", "la", "K", "ſ", "İ",
+            ]).prop_map(str::to_string),
+            2 => proptest::sample::select(vec!["\"", ":", "=", ",", ";", "&", "，", "°", "-", ".", "N", "S", "E", "W", "n"]).prop_map(str::to_string),
+            2 => proptest::sample::select(vec![" ", "  ", "\t", "\u{3000}", "\u{A0}"]).prop_map(str::to_string),
+            3 => "[0-9]{1,3}\\.[0-9]{2,6}",
+            2 => "1[0-9]{2}\\.[0-9]{4,5}",
+            2 => "[0-9]{1,4}",
+            1 => Just("٣١.٢٣٠٤".to_string()),
+            1 => Just("x".to_string()),
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
     /// Texts built from what decides the address pattern: road, number and part words,
     /// Han numerals, other Han characters, letters, digits, hyphens and the characters
     /// that end a run (spaces, punctuation, a character outside `\p{Han}`).
@@ -474,6 +530,7 @@ mod tests {
             ("ipv4", Shape::Ipv4),
             ("address", Shape::Address),
             ("name_form", Shape::NameForm),
+            ("gps", Shape::Gps),
         ] {
             assert_eq!(Shape::by_name(name), Some(shape));
         }

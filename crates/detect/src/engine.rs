@@ -116,6 +116,7 @@ struct TokenTrigger {
     has_length_condition: bool,
     min_run: u32,
     min_dots: u32,
+    min_decimals: u32,
     min_seps: u32,
     letter: bool,
     cjk_before: bool,
@@ -140,6 +141,8 @@ struct ClusterFeatures {
     /// of a hardware address, while a timestamp (`2024-01-15 10:23:45`) has two of each.
     colons: u32,
     hyphens: u32,
+    /// The longest run of digits right after a dot between alphanumerics.
+    max_decimals: u32,
     letter: bool,
 }
 
@@ -157,6 +160,7 @@ impl TokenTrigger {
         length_ok
             && f.max_run >= self.min_run
             && f.dots >= self.min_dots
+            && f.max_decimals >= self.min_decimals
             && f.colons.max(f.hyphens) >= self.min_seps
             && (!self.letter || f.letter)
             && (!self.cjk_before || cjk_before)
@@ -885,6 +889,7 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
             || t.joined_min.is_some(),
         min_run: t.min_run.unwrap_or(0),
         min_dots: t.min_dots.unwrap_or(0),
+        min_decimals: t.min_decimals.unwrap_or(0),
         min_seps: t.min_seps.unwrap_or(0),
         letter: t.letter,
         cjk_before: t.cjk_before,
@@ -1719,6 +1724,12 @@ fn scan_clusters(
                 b'.' | b':' if prev.is_ascii_alphanumeric() && next.is_ascii_alphanumeric() => {
                     if c == b'.' {
                         f.dots += 1;
+                        // The digits right after the dot: the decimals of a number.
+                        let decimals = bytes[j + 1..n]
+                            .iter()
+                            .take_while(|b| b.is_ascii_digit())
+                            .count() as u32;
+                        f.max_decimals = f.max_decimals.max(decimals);
                     } else {
                         f.colons += 1;
                     }

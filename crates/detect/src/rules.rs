@@ -215,7 +215,8 @@ pub struct FieldExample {
 /// triggers fire on "digit clusters": runs of letters and digits joined by single
 /// separators, summarised by the features below. A token rule fires when one of its
 /// length conditions (`run_len`, `alnum_len`, `joined_min`) holds, or it has none, and
-/// every filter (`min_run`, `min_dots`, `min_seps`, `letter`, `cjk_before`) holds. Exact
+/// every filter (`min_run`, `min_dots`, `min_decimals`, `min_seps`, `letter`,
+/// `cjk_before`) holds. Exact
 /// lengths keep the confirm stage away from the timestamps, hashes and hex ids that fill
 /// real data.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -249,6 +250,10 @@ pub struct TriggerSpec {
     /// Filter: at least this many dots between alphanumerics.
     #[serde(default)]
     pub min_dots: Option<u32>,
+    /// Filter: a dot between alphanumerics is followed by at least this many digits (the
+    /// decimals of a coordinate).
+    #[serde(default)]
+    pub min_decimals: Option<u32>,
     /// Filter: at least this many colons, or this many hyphens, between alphanumerics (one
     /// kind of separator: a timestamp's two hyphens and two colons are not four).
     #[serde(default)]
@@ -270,6 +275,7 @@ impl TriggerSpec {
     pub fn is_token(&self) -> bool {
         self.min_run.is_some()
             || self.min_dots.is_some()
+            || self.min_decimals.is_some()
             || self.min_seps.is_some()
             || !self.run_len.is_empty()
             || !self.zero_run_len.is_empty()

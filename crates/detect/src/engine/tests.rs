@@ -658,7 +658,7 @@ fn fuzz_find_email_like_runs_with_several_at_signs() {
 }
 
 mod word_hits {
-    use super::super::{word_automaton, WordHits};
+    use super::super::{gallop, word_automaton, Hit, WordHits};
     use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
     use proptest::prelude::*;
 
@@ -703,7 +703,12 @@ mod word_hits {
         /// The selections from the occurrences equal what a non-overlapping search of the
         /// window itself reports: leftmost-longest, and standard (earliest end).
         #[test]
-        fn selections_equal_direct_searches(text in text(), a in 0usize..200, b in 0usize..200) {
+        /// Several windows are looked up in turn, forwards and backwards, as values of
+        /// different rules are, so the lookups' cursor is exercised too.
+        fn selections_equal_direct_searches(
+            text in text(),
+            windows in prop::collection::vec((0usize..200, 0usize..200), 1..6),
+        ) {
             let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
             let (ac, _) = word_automaton(&words, &[], &[]);
             let mut hits = WordHits::default();
@@ -715,6 +720,7 @@ mod word_hits {
                 }
                 i
             };
+            for (a, b) in windows {
             let (from, to) = (boundary(a.min(b)), boundary(a.max(b)));
             let window = &text[from..to];
             let longest: Vec<(usize, usize)> = direct(MatchKind::LeftmostLongest)
@@ -731,6 +737,28 @@ mod word_hits {
             let picked: Vec<usize> =
                 hits.earliest_ending(from, to, |_| true).map(|h| h.end).collect();
             prop_assert_eq!(picked, earliest);
+            }
+        }
+    }
+
+    proptest! {
+        /// Galloping from any hint finds what a binary search of the whole list finds.
+        #[test]
+        fn gallop_equals_a_binary_search(
+            starts in prop::collection::vec(0usize..100, 0..80),
+            hint in 0usize..100,
+            key in 0usize..110,
+        ) {
+            let mut starts = starts;
+            starts.sort_unstable();
+            let hits: Vec<Hit> = starts
+                .iter()
+                .map(|&start| Hit { start, end: start + 1, word: 0 })
+                .collect();
+            prop_assert_eq!(
+                gallop(&hits, hint, key),
+                hits.partition_point(|h| h.start < key)
+            );
         }
     }
 }

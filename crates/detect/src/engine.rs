@@ -1718,10 +1718,7 @@ fn scan_clusters(
                 // that precedes this one.
                 zero_start = c == b'0' && (j == 0 || !bytes[j - 1].is_ascii_alphabetic());
                 let from = j;
-                j += 1;
-                while j < n && bytes[j].is_ascii_digit() {
-                    j += 1;
-                }
+                j = skip_digits(bytes, j + 1, n);
                 let len = (j - from) as u32;
                 run += len;
                 joined += len;
@@ -1733,10 +1730,7 @@ fn scan_clusters(
                 end_run(&mut f, &mut run, zero_start);
                 end_joined(&mut f, &mut joined, &mut joiners);
                 let from = j;
-                j += 1;
-                while j < n && bytes[j].is_ascii_alphabetic() {
-                    j += 1;
-                }
+                j = skip_letters(bytes, j + 1, n);
                 alnum += (j - from) as u32;
                 continue;
             }
@@ -1892,11 +1886,56 @@ impl<'s> SegmentCursor<'s> {
     }
 }
 
+/// Bytes tested eight at a time: a lane's high bit is set where a byte is not what the
+/// caller looks for. Each lane's sum stays below 256, so no carry crosses into the next.
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The end of the run of ASCII digits at `j` (at most `n`). Runs of identifiers are 11
+/// to 19 digits long: a word at a time instead of a byte.
+fn skip_digits(bytes: &[u8], mut j: usize, n: usize) -> usize {
+    while j + 8 <= n {
+        let word = u64::from_le_bytes(bytes[j..j + 8].try_into().expect("eight bytes"));
+        let x = word ^ (ONES * 0x30);
+        // A digit becomes 0..=9; anything else is 10 or more, or has its high bit.
+        let other = ((x & LOW7).wrapping_add(ONES * 0x76) | x) & HIGHS;
+        if other != 0 {
+            return j + (other.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while j < n && bytes[j].is_ascii_digit() {
+        j += 1;
+    }
+    j
+}
+
+/// The end of the run of ASCII letters at `j` (at most `n`), a word at a time.
+fn skip_letters(bytes: &[u8], mut j: usize, n: usize) -> usize {
+    while j + 8 <= n {
+        let word = u64::from_le_bytes(bytes[j..j + 8].try_into().expect("eight bytes"));
+        // Lower-cased (`| 0x20`), a letter is 0x61..=0x7A and has no high bit.
+        let lower = word | (ONES * 0x20);
+        let low = lower & LOW7;
+        let from_a = low.wrapping_add(ONES * 0x1F);
+        let past_z = low.wrapping_add(ONES * 0x05);
+        let letter = from_a & !past_z & !lower & HIGHS;
+        let other = !letter & HIGHS;
+        if other != 0 {
+            return j + (other.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while j < n && bytes[j].is_ascii_alphabetic() {
+        j += 1;
+    }
+    j
+}
+
 /// Position of the next ASCII digit at or after `from`. Skips eight bytes at a time with
 /// a SWAR test, since most bytes of real text (CJK above all) are not digits.
 fn next_digit(bytes: &[u8], mut from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     while from + 8 <= bytes.len() {
         let word = u64::from_le_bytes(bytes[from..from + 8].try_into().expect("eight bytes"));
         // Digits become 0x00..=0x09; "has a byte below 10" is exact for a bound <= 128.

@@ -762,3 +762,35 @@ mod word_hits {
         }
     }
 }
+
+mod runs {
+    use super::super::{skip_digits, skip_letters};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The word-at-a-time run ends equal a byte-at-a-time walk, for any bytes.
+        #[test]
+        fn run_ends_equal_a_byte_walk(bytes in prop::collection::vec(any::<u8>(), 0..40), j in 0usize..40, n in 0usize..40) {
+            let n = n.min(bytes.len());
+            let j = j.min(n);
+            let walk = |pred: fn(&u8) -> bool| {
+                let mut k = j;
+                while k < n && pred(&bytes[k]) {
+                    k += 1;
+                }
+                k
+            };
+            prop_assert_eq!(skip_digits(&bytes, j, n), walk(u8::is_ascii_digit));
+            prop_assert_eq!(skip_letters(&bytes, j, n), walk(u8::is_ascii_alphabetic));
+        }
+
+        /// The same on text made of the bytes around the classes' edges.
+        #[test]
+        fn run_ends_at_class_edges(bytes in prop::collection::vec(prop::sample::select(vec![b'/', b'0', b'9', b':', b'@', b'A', b'Z', b'[', b'`', b'a', b'z', b'{', 0x80, 0xC1, 0xDA, 0xFA, 0xB0, 0xB9]), 0..40)) {
+            let n = bytes.len();
+            let walk = |pred: fn(&u8) -> bool| bytes.iter().take_while(|b| pred(b)).count();
+            prop_assert_eq!(skip_digits(&bytes, 0, n), walk(u8::is_ascii_digit));
+            prop_assert_eq!(skip_letters(&bytes, 0, n), walk(u8::is_ascii_alphabetic));
+        }
+    }
+}

@@ -38,6 +38,16 @@ impl<'e> Names<'e> {
             .into_owned()
     }
 
+    /// [`Names::name`] of text the caller owns: kept as it is when nothing in it needs
+    /// masking (field names of exports, for every finding), instead of copied.
+    pub fn owned_name(&mut self, text: String) -> String {
+        let masked = match self.redactor.redact_cached(&mut self.scanner, &text) {
+            std::borrow::Cow::Borrowed(_) => None,
+            std::borrow::Cow::Owned(masked) => Some(masked),
+        };
+        masked.unwrap_or(text)
+    }
+
     /// An object path; the findings of one object ask for the same path in a row.
     pub fn path(&mut self, text: &str) -> &str {
         if self.last.0 != text {

@@ -462,7 +462,7 @@ impl ScanSink<'_, '_> {
         let mut stored = StoredFinding::from_finding(f, member, offset, record);
         stored.line = line;
         if let Some(field) = stored.field.take() {
-            stored.field = Some(self.names.name(&field));
+            stored.field = Some(self.names.owned_name(field));
         }
         if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
             let report =

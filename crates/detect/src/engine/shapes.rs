@@ -14,6 +14,7 @@
 //! greedy repetitions).
 
 mod address;
+mod building;
 mod gps;
 mod name_form;
 
@@ -41,6 +42,9 @@ pub(crate) enum Shape {
     NameForm,
     /// A latitude and longitude pair, labelled or bare (see [`gps`]).
     Gps,
+    /// An estate or office-block address: a city, a district and numbered building
+    /// parts (see [`building`]).
+    Building,
 }
 
 impl Shape {
@@ -56,13 +60,14 @@ impl Shape {
             "address" => Shape::Address,
             "name_form" => Shape::NameForm,
             "gps" => Shape::Gps,
+            "building" => Shape::Building,
             _ => return None,
         })
     }
 
     /// Every shape, for tests.
     #[cfg(test)]
-    pub(crate) const ALL: [Shape; 9] = [
+    pub(crate) const ALL: [Shape; 10] = [
         Shape::Digits15,
         Shape::Digits18,
         Shape::ResidentId,
@@ -72,6 +77,7 @@ impl Shape {
         Shape::Address,
         Shape::NameForm,
         Shape::Gps,
+        Shape::Building,
     ];
 
     /// The pattern this shape implements, exactly as a rule must write it.
@@ -90,6 +96,7 @@ impl Shape {
             Shape::Address => address::PATTERN,
             Shape::NameForm => name_form::PATTERN,
             Shape::Gps => gps::PATTERN,
+            Shape::Building => building::PATTERN,
         }
     }
 
@@ -118,6 +125,7 @@ impl Shape {
         let at: fn(&[u8], usize) -> Option<usize> = match self {
             Shape::Address => return address::find(hay, from, hay.len()),
             Shape::Gps => return gps::find(hay, from, hay.len()),
+            Shape::Building => return building::find(hay, from, hay.len()),
             Shape::NameForm => {
                 return name_form::find(hay, from, hay.len()).map(|(s, e, _, _)| (s, e))
             }
@@ -427,6 +435,11 @@ mod tests {
         fn the_address_shape_finds_what_its_pattern_finds(text in address_text(), a in 0usize..300, b in 0usize..300) {
             same_as_pattern(Shape::Address, &text, a, b)?;
         }
+
+        #[test]
+        fn the_building_shape_finds_what_its_pattern_finds(text in building_text(), a in 0usize..300, b in 0usize..300) {
+            same_as_pattern(Shape::Building, &text, a, b)?;
+        }
     }
 
     /// Whether `shape` finds in `text` between the character boundaries at or below `a`
@@ -498,6 +511,27 @@ mod tests {
         proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
     }
 
+    /// Texts built from what decides the building pattern: province, district, block and
+    /// part words, Han numerals, other Han characters, letters, digits, spaces and the
+    /// characters that end a run.
+    fn building_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            3 => proptest::sample::select(vec!["省", "市", "自治区", "自治", "区", "县", "镇", "乡", "旗"]).prop_map(str::to_string),
+            3 => proptest::sample::select(vec![
+                "号楼", "号院", "号", "栋", "幢", "座", "单元", "单", "层", "楼", "室", "院",
+            ]).prop_map(str::to_string),
+            2 => proptest::sample::select(vec!["一", "二", "五", "十", "百"]).prop_map(str::to_string),
+            4 => "[北京成都浦东花园小中山]{1,8}",
+            3 => "[0-9]{1,7}",
+            // Whole numbered parts, so that complete addresses are met often.
+            3 => "[0-9一二]{1,6}(栋|单元|号楼|座)",
+            3 => " ?[0-9A]{1,6}(室|层|号|单元)",
+            1 => "[A-Za-z]{1,3}",
+            1 => proptest::sample::select(vec!["-", " ", " ", "，", "。", "\n", "é"]).prop_map(str::to_string),
+        ];
+        proptest::collection::vec(piece, 0..30).prop_map(|p| p.concat())
+    }
+
     /// Texts built from what decides the address pattern: road, number and part words,
     /// Han numerals, other Han characters, letters, digits, hyphens and the characters
     /// that end a run (spaces, punctuation, a character outside `\p{Han}`).
@@ -531,6 +565,7 @@ mod tests {
             ("address", Shape::Address),
             ("name_form", Shape::NameForm),
             ("gps", Shape::Gps),
+            ("building", Shape::Building),
         ] {
             assert_eq!(Shape::by_name(name), Some(shape));
         }

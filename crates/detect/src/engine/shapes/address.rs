@@ -121,44 +121,50 @@ fn back(hay: &[u8], mut p: usize, chars: usize, floor: usize) -> usize {
 /// The end of the greedy repetition of numbered parts
 /// (`(?:C{0,10}? D{1,5} PART)*`) from `at`.
 fn parts(hay: &[u8], mut at: usize) -> usize {
-    'part: loop {
-        let mut y = at;
-        // `C{0,10}?`: the fewest letters first.
-        for c in 0..=10 {
-            if c > 0 {
-                match decode_at(hay, y) {
-                    Some((ch, len)) if in_c(ch) => y += len,
-                    _ => break,
-                }
+    while let Some(end) = part(hay, at, 10, false) {
+        at = end;
+    }
+    at
+}
+
+/// The end of one numbered part at `at` (`C{0,letters}? D{1,5} PART`, where `C` is
+/// `[\p{Han}A-Za-z]`, with a space when `space`), choosing as the regex does.
+pub(super) fn part(hay: &[u8], at: usize, letters: usize, space: bool) -> Option<usize> {
+    let mut y = at;
+    // `C{0,letters}?`: the fewest letters first.
+    for c in 0..=letters {
+        if c > 0 {
+            match decode_at(hay, y) {
+                Some((ch, len)) if in_c(ch) || (space && ch == ' ') => y += len,
+                _ => return None,
             }
-            // `D{1,5}` greedy: the most digits first; `ends[d - 1]` is where `d` end.
-            let mut ends = [0usize; 5];
-            let mut most = 0;
-            let mut z = y;
-            while most < 5 {
-                match decode_at(hay, z) {
-                    Some((ch, len)) if in_d(ch) => z += len,
-                    _ => break,
-                }
-                ends[most] = z;
-                most += 1;
+        }
+        // `D{1,5}` greedy: the most digits first; `ends[d - 1]` is where `d` end.
+        let mut ends = [0usize; 5];
+        let mut most = 0;
+        let mut z = y;
+        while most < 5 {
+            match decode_at(hay, z) {
+                Some((ch, len)) if in_d(ch) => z += len,
+                _ => break,
             }
-            for d in (1..=most).rev() {
-                let e = ends[d - 1];
-                if let Some((ch, len)) = decode_at(hay, e) {
-                    if let Some(more) = number_at(ch, hay, e + len, true) {
-                        at = e + len + more;
-                        continue 'part;
-                    }
+            ends[most] = z;
+            most += 1;
+        }
+        for d in (1..=most).rev() {
+            let e = ends[d - 1];
+            if let Some((ch, len)) = decode_at(hay, e) {
+                if let Some(more) = number_at(ch, hay, e + len, true) {
+                    return Some(e + len + more);
                 }
             }
         }
-        return at;
     }
+    None
 }
 
 /// `[\p{Han}0-9A-Za-z\-]`.
-fn in_a(c: char) -> bool {
+pub(super) fn in_a(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || is_han(c)
 }
 
@@ -168,7 +174,7 @@ fn in_c(c: char) -> bool {
 }
 
 /// `[0-9A-Za-z一二三四五六七八九十]`.
-fn in_d(c: char) -> bool {
+pub(super) fn in_d(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(
             c,

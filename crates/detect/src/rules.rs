@@ -87,9 +87,9 @@ pub struct RuleSpec {
     #[serde(default)]
     pub pattern: Option<String>,
     /// A hand-written matcher that implements `pattern` exactly (`resident_id`, `mobile`,
-    /// `bank_card`, `ipv4`, `digits15`, `digits18`): the engine checks that the pattern is
-    /// the one the matcher implements, and uses the matcher instead of a regex search per
-    /// candidate window.
+    /// `bank_card`, `ipv4`, `digits15`, `digits18`, `address`, `building`, `name_form`,
+    /// `gps`): the engine checks that the pattern is the one the matcher implements, and
+    /// uses the matcher instead of a regex search per candidate window.
     #[serde(default)]
     pub shape: Option<String>,
     /// Watch-list words: each occurrence is a finding (case-insensitive). Used instead of a

@@ -1,5 +1,7 @@
 //! Hand-written matchers for the rules that fire on most tokens of dense data: the digit
-//! rules, and the postal address.
+//! rules, the postal and estate addresses (`address`, `building`), the name in a form
+//! (`name_form`) and the coordinate pair (`gps`). The Han matchers work on characters
+//! and take their Unicode classes (`\p{Han}`, `\d`) from the regex parser's own tables.
 //!
 //! A rule's pattern stays its definition: a shape names the exact pattern it implements
 //! (`Shape::pattern`), the engine refuses a rule whose pattern differs, and a property
@@ -11,7 +13,8 @@
 //! Each matcher returns what `regex.search(Input::new(&hay[..to]).span(from..to))` would:
 //! the leftmost match starting at or after `from` and ending at or before `to`, choosing
 //! among alternatives at one start the way the regex does (first alternative first,
-//! greedy repetitions).
+//! greedy repetitions as long as they can be, lazy ones as short). A pattern with a value
+//! group also gets the group's bounds, as `search_captures` reports them.
 
 mod address;
 mod building;

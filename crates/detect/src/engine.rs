@@ -308,6 +308,9 @@ struct FieldFacts {
     /// The name supports no rule and is not negative (`A`, `col3`, `备注`): its values are
     /// searched by rules triggered by form context, like those of a field without a name.
     says_nothing: bool,
+    /// The rules, in `Engine::field_rules` order, that this name lets match a whole value
+    /// (`field_value` rules it supports): usually none, and then a cell costs nothing here.
+    value_rules: Vec<u32>,
 }
 
 /// Field names remembered per scanner before the cache starts over (a JSON document with
@@ -583,9 +586,16 @@ impl Engine {
     fn field_facts(&self, field: &str) -> FieldFacts {
         let supports: Vec<bool> = self.rules.iter().map(|r| r.field_matches(field)).collect();
         let negative = self.field_is_negative(field);
+        let value_rules = self
+            .field_rules
+            .iter()
+            .copied()
+            .filter(|&r| self.rules[r as usize].field_value && supports[r as usize])
+            .collect();
         FieldFacts {
             name: field.into(),
             says_nothing: !negative && !supports.contains(&true),
+            value_rules,
             supports,
             negative,
             pair_role: self.rules.iter().map(|r| r.pair_role(field)).collect(),
@@ -1513,7 +1523,11 @@ impl<'e> Scanner<'e> {
             &mut self.hits,
         );
         self.confirm_candidates(scan_text);
-        if self.segments.iter().any(|s| s.facts.is_some()) {
+        if self
+            .segments
+            .iter()
+            .any(|s| s.facts.as_ref().is_some_and(|f| !f.value_rules.is_empty()))
+        {
             // Which (segment, rule) pairs a pattern already found, so a whole-value match
             // does not repeat them; sorted once instead of searched per field.
             let mut found: Vec<(u32, u32)> =
@@ -2305,7 +2319,7 @@ fn field_value_matches(
     found: &[(u32, u32)],
     out: &mut Vec<Confirmed>,
 ) {
-    let Some(field) = seg.facts.as_deref() else {
+    let Some(field) = seg.facts.as_deref().filter(|f| !f.value_rules.is_empty()) else {
         return;
     };
     let value = &text[seg.start..seg.end];
@@ -2315,11 +2329,8 @@ fn field_value_matches(
     }
     let start = seg.start + (value.len() - value.trim_start().len());
     let end = start + trimmed.len();
-    for &r in &engine.field_rules {
+    for &r in &field.value_rules {
         let rule = &engine.rules[r as usize];
-        if !rule.field_value || !field.supports[r as usize] {
-            continue;
-        }
         if found.binary_search(&(segment, r)).is_ok() {
             continue;
         }

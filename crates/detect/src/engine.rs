@@ -1982,8 +1982,28 @@ struct MergeScratch {
 /// sorted or made of two sorted runs: a full comparison sort of all candidates, once a
 /// twentieth of the engine's time on dense text, is needed only for the rare group that
 /// is out of order.
+/// Up to this many windows, sorting them beats grouping them by rule.
+const SMALL_MERGE: usize = 32;
+
 fn merge_candidates(cands: &mut Vec<Candidate>, scratch: &mut MergeScratch, rules: usize) {
     if cands.len() < 2 {
+        return;
+    }
+    // A record's few windows are sorted outright: by rule, then start, exactly the order
+    // the grouping below produces, without its pass over every rule.
+    if cands.len() <= SMALL_MERGE {
+        cands.sort_unstable();
+        let mut kept = 0;
+        for i in 0..cands.len() {
+            let c = cands[i];
+            if kept > 0 && cands[kept - 1].rule == c.rule && c.start <= cands[kept - 1].end {
+                cands[kept - 1].end = cands[kept - 1].end.max(c.end);
+            } else {
+                cands[kept] = c;
+                kept += 1;
+            }
+        }
+        cands.truncate(kept);
         return;
     }
     let MergeScratch { grouped, offsets } = scratch;

@@ -794,3 +794,35 @@ mod runs {
         }
     }
 }
+
+mod merging {
+    use super::super::{merge_candidates, Candidate, MergeScratch};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Both ways of merging (sorting a few windows, grouping many by rule) give the
+        /// windows of each rule sorted and with overlaps joined.
+        #[test]
+        fn merging_equals_sorting_and_joining(
+            raw in prop::collection::vec((0u32..6, 0usize..200, 0usize..40, 0u32..3), 0..80),
+        ) {
+            let mut cands: Vec<Candidate> = raw
+                .iter()
+                .map(|&(rule, start, len, segment)| Candidate { rule, start, end: start + len, segment })
+                .collect();
+            let mut expected = cands.clone();
+            expected.sort();
+            let mut joined: Vec<Candidate> = Vec::new();
+            for c in expected {
+                match joined.last_mut() {
+                    Some(last) if last.rule == c.rule && c.start <= last.end => {
+                        last.end = last.end.max(c.end);
+                    }
+                    _ => joined.push(c),
+                }
+            }
+            merge_candidates(&mut cands, &mut MergeScratch::default(), 6);
+            prop_assert_eq!(cands, joined);
+        }
+    }
+}

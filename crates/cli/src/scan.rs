@@ -479,8 +479,7 @@ impl ScanSink<'_, '_> {
             // If the collector is gone the scan is ending anyway.
             // An object this dense is likely to fill another message: the next buffer is
             // made whole at once instead of growing (each doubling copied every finding).
-            let findings =
-                std::mem::replace(&mut self.out, Vec::with_capacity(PARTIAL_FINDINGS));
+            let findings = std::mem::replace(&mut self.out, Vec::with_capacity(PARTIAL_FINDINGS));
             let _ = self.partials.send(Msg::Partial {
                 object: self.object,
                 location: self.location.to_string(),

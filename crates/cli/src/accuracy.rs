@@ -819,7 +819,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             .rng
             .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
         let ts = l.rng.timestamp();
-        let text = match l.rng.below(30) {
+        let text = match l.rng.below(31) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),
             2 => format!("我的手机号是 {}，有事打我电话", l.mobile()),
@@ -926,6 +926,24 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
                 l.rng.pick(&["男", "女"]),
                 1950 + l.rng.below(55)
             ),
+            // Case files and contracts name people by their role.
+            29 => {
+                let role = *l.rng.pick(&[
+                    "报警人",
+                    "受害人",
+                    "借款人",
+                    "被告人",
+                    "收款人",
+                    "经办人",
+                    "委托人",
+                ]);
+                let colon = *l.rng.pick(&["", "：", " "]);
+                format!(
+                    "{role}{colon}{}（身份证号码：{}）",
+                    l.name(),
+                    l.resident_id()
+                )
+            }
             _ => format!("网吧上机记录已经导出，共 {} 条", l.rng.below(10_000_000)),
         };
         let _ = writeln!(out, "{ts} {who}: {text}");

@@ -76,6 +76,18 @@ const PLACES: &[(&str, &str, &[&str])] = &[
     ("重庆市", "渝中区", &["解放碑步行街", "中山三路", "民生路"]),
 ];
 const ESTATES: &[&str] = &["翠苑小区", "阳光花园", "锦绣家园", "金色港湾", "幸福里"];
+/// Counties of rural addresses (province, city, county) and their towns and villages, as
+/// household registers write them.
+const COUNTIES: &[(&str, &str, &str)] = &[
+    ("河南省", "周口市", "郸城县"),
+    ("四川省", "南充市", "仪陇县"),
+    ("湖南省", "邵阳市", "隆回县"),
+    ("河北省", "保定市", "涞源县"),
+    ("山东省", "菏泽市", "曹县"),
+    ("广西壮族自治区", "桂林市", "全州县"),
+];
+const TOWNS: &[&str] = &["汲冢镇", "马鞍镇", "桃洪镇", "南屯乡", "城关镇", "双河乡"];
+const VILLAGES: &[&str] = &["王庄村", "新政村", "大水田村", "南屯村", "李楼村", "石桥村"];
 const REGIONS: &[&str] = &[
     "110105", "310115", "440106", "440305", "330106", "330212", "320106", "510107", "420111",
     "500103",
@@ -188,8 +200,22 @@ impl Labeller {
         let (city, district, roads) = *self.rng.pick(PLACES);
         let road = *self.rng.pick(roads);
         let number = 1 + self.rng.below(400);
-        let v = match self.rng.below(4) {
+        let v = match self.rng.below(5) {
             0 => format!("{city}{district}{road}{number}号"),
+            // A rural address: town, village and the village's group, no road.
+            4 => {
+                let (province, city, county) = *self.rng.pick(COUNTIES);
+                let group = match self.rng.below(3) {
+                    0 => String::new(),
+                    1 => format!("{}组", 1 + self.rng.below(12)),
+                    _ => format!("{}组", self.rng.pick(&["一", "三", "五", "七"])),
+                };
+                format!(
+                    "{province}{city}{county}{}{}{group}",
+                    self.rng.pick(TOWNS),
+                    self.rng.pick(VILLAGES)
+                )
+            }
             // An estate or office block named without its road.
             3 => format!(
                 "{city}{district}{}{}{}{}室",

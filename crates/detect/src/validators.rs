@@ -95,6 +95,7 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "cn_address" => |v, _| cn_address(v),
         "cn_address_labelled" => |v, _| cn_address_labelled(v),
         "cn_address_building" => |v, _| cn_address_building(v),
+        "cn_address_village" => |v, _| cn_address_village(v),
         _ => return None,
     })
 }
@@ -129,6 +130,7 @@ pub const VALIDATOR_NAMES: &[&str] = &[
     "cn_address",
     "cn_address_labelled",
     "cn_address_building",
+    "cn_address_village",
 ];
 
 fn is_leap(year: u32) -> bool {
@@ -1842,6 +1844,38 @@ pub fn cn_address_building(value: &str) -> Check {
     address(value, 2, Parts::Building)
 }
 
+/// A rural address as household registers write it (`河南省周口市郸城县汲冢镇王庄村三组`):
+/// a town (镇, 乡) and after it a village (村), below a county or district, with a province
+/// or two levels above the town. Words that only prose uses (的, 了, 我 …) never stand in
+/// a place name, so a value holding one is a sentence about places, not an address.
+pub fn cn_address_village(value: &str) -> Check {
+    if value.chars().any(|c| {
+        matches!(
+            c,
+            '的' | '了'
+                | '是'
+                | '在'
+                | '我'
+                | '你'
+                | '他'
+                | '她'
+                | '们'
+                | '这'
+                | '那'
+                | '说'
+                | '个'
+                | '吗'
+                | '呢'
+                | '吧'
+                | '和'
+                | '到'
+        )
+    }) {
+        return Check::Reject;
+    }
+    address(value, 3, Parts::Village)
+}
+
 /// What an address must hold after its hierarchy.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Parts {
@@ -1849,6 +1883,8 @@ enum Parts {
     Road,
     /// Two numbered building parts (号楼, 栋, 单元, 室…), with or without a road.
     Building,
+    /// A village (村) after a town (镇, 乡).
+    Village,
 }
 
 /// An address with at least `min_levels` levels of the hierarchy when no province is named.
@@ -1858,12 +1894,18 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
     // substring search runs per candidate.
     let (mut levels, mut has_road, mut has_number) = (0usize, false, false);
     let (mut autonomous, mut street_office) = (false, false);
+    // A town seen, and a village after it.
+    let (mut town, mut village) = (false, false);
     // Parts with their number right before them (`5栋`, `3单元`, `1502室`).
     let mut building_parts = 0usize;
     let (mut prev2, mut prev) = ('\0', '\0');
     for c in value.chars() {
         match c {
-            '省' | '市' | '县' | '州' | '旗' | '镇' | '乡' => levels += 1,
+            '镇' | '乡' => {
+                levels += 1;
+                town = true;
+            }
+            '省' | '市' | '县' | '州' | '旗' => levels += 1,
             // An estate, a campus or a park (小区, 校区, 园区, 景区…) is not a district.
             '区' if matches!(
                 prev,
@@ -1873,7 +1915,11 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
                 levels += 1;
                 autonomous |= prev2 == '自' && prev == '治';
             }
-            '路' | '街' | '巷' | '弄' | '村' => has_road = true,
+            '村' => {
+                has_road = true;
+                village |= town;
+            }
+            '路' | '街' | '巷' | '弄' => has_road = true,
             '道' => {
                 has_road = true;
                 street_office |= prev == '街';
@@ -1897,6 +1943,7 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
     let complete = match parts {
         Parts::Road => has_road && has_number,
         Parts::Building => building_parts >= 2,
+        Parts::Village => village,
     };
     if !complete {
         return Check::Reject;

@@ -422,6 +422,37 @@ fn estate_addresses_need_the_hierarchy_and_two_numbered_parts() {
 }
 
 #[test]
+fn village_addresses_need_a_town_before_the_village() {
+    for (text, address) in [
+        (
+            "住河南省周口市郸城县汲冢镇王庄村三组",
+            "河南省周口市郸城县汲冢镇王庄村三组",
+        ),
+        ("南充市仪陇县马鞍镇新政村5组", "南充市仪陇县马鞍镇新政村5组"),
+        (
+            "河北省保定市涞源县南屯乡南屯村",
+            "河北省保定市涞源县南屯乡南屯村",
+        ),
+    ] {
+        match cn_address_village(text) {
+            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    for text in [
+        // Two levels and no province: a county and a town are not enough.
+        "郸城县汲冢镇王庄村",
+        // The village before the town.
+        "周口市郸城县王庄村汲冢镇",
+        // A sentence about places.
+        "市里说县城到镇上的路修到了村口",
+        "成都市武侯区新建住宅12栋",
+    ] {
+        assert_eq!(cn_address_village(text), Check::Reject, "{text}");
+    }
+}
+
+#[test]
 fn every_named_validator_resolves() {
     for name in VALIDATOR_NAMES {
         assert!(by_name(name).is_some(), "{name}");

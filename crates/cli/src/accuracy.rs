@@ -202,6 +202,12 @@ impl Labeller {
         let number = 1 + self.rng.below(400);
         let v = match self.rng.below(5) {
             0 => format!("{city}{district}{road}{number}号"),
+            // A city's street office and community, as registers give them.
+            4 if self.rng.below(4) == 0 => format!(
+                "{city}{district}{}街道{}社区",
+                self.rng.pick(&["石牌", "湖滨", "南湖", "新华"]),
+                self.rng.pick(&["华师", "东园", "桂花", "民主"])
+            ),
             // A rural address: town, village and the village's group, no road.
             4 => {
                 let (province, city, county) = *self.rng.pick(COUNTIES);

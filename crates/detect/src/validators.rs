@@ -1846,7 +1846,8 @@ pub fn cn_address_building(value: &str) -> Check {
 
 /// A rural address as household registers write it (`河南省周口市郸城县汲冢镇王庄村三组`):
 /// a town (镇, 乡) and after it a village (村), below a county or district, with a province
-/// or two levels above the town. Words that only prose uses (的, 了, 我 …) never stand in
+/// or two levels above the town. A street office and its community (`石牌街道华师社区`) are
+/// the town and village of a city. Words that only prose uses (的, 了, 我 …) never stand in
 /// a place name, so a value holding one is a sentence about places, not an address.
 pub fn cn_address_village(value: &str) -> Check {
     if value.chars().any(|c| {
@@ -1883,7 +1884,7 @@ enum Parts {
     Road,
     /// Two numbered building parts (号楼, 栋, 单元, 室…), with or without a road.
     Building,
-    /// A village (村) after a town (镇, 乡).
+    /// A village (村, 社区) after a town (镇, 乡, 街道).
     Village,
 }
 
@@ -1907,9 +1908,11 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
             }
             '省' | '市' | '县' | '州' | '旗' => levels += 1,
             // An estate, a campus or a park (小区, 校区, 园区, 景区…) is not a district.
+            // A community (社区) is a street office's village.
+            '区' if prev == '社' => village |= town,
             '区' if matches!(
                 prev,
-                '小' | '社' | '校' | '园' | '景' | '城' | '厂' | '营' | '郊' | '禁' | '片' | '分'
+                '小' | '校' | '园' | '景' | '城' | '厂' | '营' | '郊' | '禁' | '片' | '分'
             ) => {}
             '区' => {
                 levels += 1;
@@ -1923,6 +1926,7 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
             '道' => {
                 has_road = true;
                 street_office |= prev == '街';
+                town |= prev == '街';
             }
             '同' if prev == '胡' => has_road = true,
             '号' | '室' | '栋' | '幢' | '座' => {

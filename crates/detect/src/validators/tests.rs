@@ -433,6 +433,10 @@ fn village_addresses_need_a_town_before_the_village() {
             "河北省保定市涞源县南屯乡南屯村",
             "河北省保定市涞源县南屯乡南屯村",
         ),
+        (
+            "广东省广州市天河区石牌街道华师社区",
+            "广东省广州市天河区石牌街道华师社区",
+        ),
     ] {
         match cn_address_village(text) {
             Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
@@ -444,6 +448,7 @@ fn village_addresses_need_a_town_before_the_village() {
         "郸城县汲冢镇王庄村",
         // The village before the town.
         "周口市郸城县王庄村汲冢镇",
+        "广州市天河区华师社区石牌街道",
         // A sentence about places.
         "市里说县城到镇上的路修到了村口",
         "成都市武侯区新建住宅12栋",

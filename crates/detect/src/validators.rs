@@ -1787,6 +1787,9 @@ pub fn en_person_name(value: &str) -> bool {
 }
 
 /// Province-level names that start an address.
+/// The longest province name in bytes (内蒙古, 黑龙江: three characters).
+const PROVINCE_BYTES: usize = 9;
+
 const PROVINCES: &[&str] = &[
     "北京",
     "天津",
@@ -1960,8 +1963,14 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
         .char_indices()
         .find(|(_, c)| matches!(c, '省' | '市' | '县' | '州' | '区' | '旗'))
         .map_or(value.len(), |(i, _)| i);
+    // Only a name starting before the first level counts, so the search stops where such
+    // a name would have ended: a province name is at most `PROVINCE_BYTES` long.
+    let mut cut = (first_level + PROVINCE_BYTES).min(value.len());
+    while !value.is_char_boundary(cut) {
+        cut -= 1;
+    }
     let province_at = province_automaton()
-        .find(value)
+        .find(&value[..cut])
         .map(|m| m.start())
         .filter(|p| *p < first_level);
     let start = match province_at {

@@ -493,3 +493,11 @@ proptest! {
         prop_assert!(!(luhn(&s) && luhn(&t)));
     }
 }
+
+#[test]
+fn province_bytes_bounds_every_province_name() {
+    assert_eq!(
+        PROVINCES.iter().map(|p| p.len()).max(),
+        Some(PROVINCE_BYTES)
+    );
+}

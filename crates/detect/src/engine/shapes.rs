@@ -514,16 +514,27 @@ mod tests {
         proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
     }
 
+    /// The words that end a numbered building part, pieces of them and a look-alike.
+    fn part_word() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec![
+            "号楼", "号院", "号", "室", "栋", "幢", "单元", "单", "层", "楼", "座", "院",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    /// Han numerals that number a part, and one that does not (百).
+    fn numeral() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec!["一", "二", "五", "十", "百"]).prop_map(str::to_string)
+    }
+
     /// Texts built from what decides the building pattern: province, district, block and
     /// part words, Han numerals, other Han characters, letters, digits, spaces and the
     /// characters that end a run.
     fn building_text() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             3 => proptest::sample::select(vec!["省", "市", "自治区", "自治", "区", "县", "镇", "乡", "旗"]).prop_map(str::to_string),
-            3 => proptest::sample::select(vec![
-                "号楼", "号院", "号", "栋", "幢", "座", "单元", "单", "层", "楼", "室", "院",
-            ]).prop_map(str::to_string),
-            2 => proptest::sample::select(vec!["一", "二", "五", "十", "百"]).prop_map(str::to_string),
+            3 => part_word(),
+            2 => numeral(),
             4 => "[北京成都浦东花园小中山]{1,8}",
             3 => "[0-9]{1,7}",
             // Whole numbered parts, so that complete addresses are met often.
@@ -543,10 +554,8 @@ mod tests {
             3 => proptest::sample::select(vec![
                 "路", "街", "大道", "道", "大", "巷", "弄", "胡同", "胡", "村",
             ]).prop_map(str::to_string),
-            3 => proptest::sample::select(vec![
-                "号楼", "号院", "号", "室", "栋", "幢", "单元", "单", "层", "楼", "座", "院",
-            ]).prop_map(str::to_string),
-            2 => proptest::sample::select(vec!["一", "二", "五", "十", "百"]).prop_map(str::to_string),
+            3 => part_word(),
+            2 => numeral(),
             4 => "[北京市朝阳区建国小花园中山]{1,12}",
             3 => "[0-9]{1,6}",
             1 => "[A-Za-z]{1,3}",

@@ -171,19 +171,8 @@ fn signed(hay: &[u8], p: usize, max: usize) -> Option<usize> {
 
 /// `\d{1,max}\.\d{4,}` at `p`: the digits before the dot must be all of the run there.
 fn number(hay: &[u8], p: usize, max: usize) -> Option<usize> {
-    let mut q = p;
-    let mut count = 0;
-    while let Some((c, len)) = decode_at(hay, q) {
-        if !is_digit(c) {
-            break;
-        }
-        count += 1;
-        q += len;
-        if count > max {
-            return None;
-        }
-    }
-    if count == 0 || hay.get(q) != Some(&b'.') {
+    let (count, q) = digit_run(hay, p, max + 1);
+    if count == 0 || count > max || hay.get(q) != Some(&b'.') {
         return None;
     }
     fraction(hay, q)
@@ -194,16 +183,21 @@ fn fraction(hay: &[u8], p: usize) -> Option<usize> {
     if hay.get(p) != Some(&b'.') {
         return None;
     }
-    let mut q = p + 1;
+    let (count, q) = digit_run(hay, p + 1, usize::MAX);
+    (count >= 4).then_some(q)
+}
+
+/// How many `\d` characters start at `p` (counting stops at `limit`), and where they end.
+fn digit_run(hay: &[u8], mut p: usize, limit: usize) -> (usize, usize) {
     let mut count = 0;
-    while let Some((c, len)) = decode_at(hay, q) {
-        if !is_digit(c) {
-            break;
+    while count < limit {
+        match decode_at(hay, p) {
+            Some((c, len)) if is_digit(c) => p += len,
+            _ => break,
         }
         count += 1;
-        q += len;
     }
-    (count >= 4).then_some(q)
+    (count, p)
 }
 
 /// `\s*°?\s*[LETTERS]` after a number.

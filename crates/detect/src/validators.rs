@@ -1877,6 +1877,16 @@ pub fn cn_address_village(value: &str) -> Check {
     }) {
         return Check::Reject;
     }
+    // Three level words in a row are a list of levels (`各市县乡镇村`), not places: a name
+    // stands between them in an address, though two may meet (`济南市市中区`, `古镇村`).
+    let level = |c: char| matches!(c, '省' | '市' | '县' | '区' | '乡' | '镇' | '村');
+    let mut run = 0;
+    for c in value.chars() {
+        run = if level(c) { run + 1 } else { 0 };
+        if run >= 3 {
+            return Check::Reject;
+        }
+    }
     address(value, 3, Parts::Village)
 }
 

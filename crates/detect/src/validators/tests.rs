@@ -437,6 +437,11 @@ fn village_addresses_need_a_town_before_the_village() {
             "广东省广州市天河区石牌街道华师社区",
             "广东省广州市天河区石牌街道华师社区",
         ),
+        // Two level words may meet inside names.
+        (
+            "山东省济南市市中区党家街道古镇村",
+            "山东省济南市市中区党家街道古镇村",
+        ),
     ] {
         match cn_address_village(text) {
             Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
@@ -449,8 +454,9 @@ fn village_addresses_need_a_town_before_the_village() {
         // The village before the town.
         "周口市郸城县王庄村汲冢镇",
         "广州市天河区华师社区石牌街道",
-        // A sentence about places.
+        // A sentence about places, and a list of levels.
         "市里说县城到镇上的路修到了村口",
+        "要求全省各市县乡镇村开展排查",
         "成都市武侯区新建住宅12栋",
     ] {
         assert_eq!(cn_address_village(text), Check::Reject, "{text}");

@@ -851,7 +851,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             .rng
             .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
         let ts = l.rng.timestamp();
-        let text = match l.rng.below(31) {
+        let text = match l.rng.below(32) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),
             2 => format!("我的手机号是 {}，有事打我电话", l.mobile()),
@@ -975,6 +975,11 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
                     l.name(),
                     l.resident_id()
                 )
+            }
+            // Administrative levels named as a list, not a place.
+            30 => {
+                let levels = *l.rng.pick(&["省市县乡镇村", "各市县乡镇村", "市县乡村"]);
+                format!("通知要求全{}开展排查", l.decoy(levels.to_string()))
             }
             _ => format!("网吧上机记录已经导出，共 {} 条", l.rng.below(10_000_000)),
         };

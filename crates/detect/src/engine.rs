@@ -569,6 +569,7 @@ impl Engine {
             folded: Folded::default(),
             candidates: Vec::new(),
             merge: MergeScratch::default(),
+            found: Vec::new(),
             confirmed: Vec::new(),
             caches,
             captures,
@@ -1222,6 +1223,8 @@ pub struct Scanner<'e> {
     captures: Vec<Option<Captures>>,
     /// Reused buffer for the normalised value that is hashed.
     normalized: String,
+    /// Reused buffer of the (segment, rule) pairs a pattern found in a record.
+    found: Vec<(u32, u32)>,
     /// Facts per field name seen (see [`FieldFacts`]).
     field_cache: std::collections::HashMap<Box<str>, std::sync::Arc<FieldFacts>>,
     /// The facts of the previous record's fields by position: the rows of one table name
@@ -1530,8 +1533,9 @@ impl<'e> Scanner<'e> {
         {
             // Which (segment, rule) pairs a pattern already found, so a whole-value match
             // does not repeat them; sorted once instead of searched per field.
-            let mut found: Vec<(u32, u32)> =
-                self.confirmed.iter().map(|c| (c.segment, c.rule)).collect();
+            let found = &mut self.found;
+            found.clear();
+            found.extend(self.confirmed.iter().map(|c| (c.segment, c.rule)));
             found.sort_unstable();
             for (i, seg) in self.segments.iter().enumerate() {
                 field_value_matches(
@@ -1540,7 +1544,7 @@ impl<'e> Scanner<'e> {
                     scan_text,
                     i as u32,
                     seg,
-                    &found,
+                    found,
                     &mut self.confirmed,
                 );
             }

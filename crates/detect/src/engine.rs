@@ -1738,6 +1738,11 @@ fn scan_clusters(
                 let from = j;
                 j = skip_digits(bytes, j + 1, n);
                 let len = (j - from) as u32;
+                // A run right after a dot of this cluster holds a number's decimals (a dot
+                // inside the cluster is one the loop took as a joiner).
+                if from > s && bytes[from - 1] == b'.' {
+                    f.max_decimals = f.max_decimals.max(len);
+                }
                 run += len;
                 joined += len;
                 alnum += len;
@@ -1776,12 +1781,6 @@ fn scan_clusters(
                 b'.' | b':' if prev.is_ascii_alphanumeric() && next.is_ascii_alphanumeric() => {
                     if c == b'.' {
                         f.dots += 1;
-                        // The digits right after the dot: the decimals of a number.
-                        let decimals = bytes[j + 1..n]
-                            .iter()
-                            .take_while(|b| b.is_ascii_digit())
-                            .count() as u32;
-                        f.max_decimals = f.max_decimals.max(decimals);
                     } else {
                         f.colons += 1;
                     }
@@ -1978,6 +1977,9 @@ struct MergeScratch {
     offsets: Vec<usize>,
 }
 
+/// Up to this many windows, sorting them beats grouping them by rule.
+const SMALL_MERGE: usize = 32;
+
 /// Orders candidates by rule and window and merges overlapping windows of the same rule,
 /// so each rule's pattern runs at most once over any byte.
 ///
@@ -1986,9 +1988,6 @@ struct MergeScratch {
 /// sorted or made of two sorted runs: a full comparison sort of all candidates, once a
 /// twentieth of the engine's time on dense text, is needed only for the rare group that
 /// is out of order.
-/// Up to this many windows, sorting them beats grouping them by rule.
-const SMALL_MERGE: usize = 32;
-
 fn merge_candidates(cands: &mut Vec<Candidate>, scratch: &mut MergeScratch, rules: usize) {
     if cands.len() < 2 {
         return;

@@ -322,27 +322,45 @@ fn is_han(c: char) -> bool {
 
 /// `\d`: a decimal digit of any script (`\p{Nd}`), as the regex takes it. Tested on
 /// every character of Han text around coordinates, so the Basic Multilingual Plane is a
-/// bitmap (8 KiB) instead of a search of the ranges.
+/// bitmap instead of a search of the ranges.
 fn is_digit(c: char) -> bool {
     /// The plane's bitmap and all the ranges.
-    type Digits = (Vec<u64>, Vec<(char, char)>);
+    type Digits = (PlaneSet, Vec<(char, char)>);
     static DIGITS: OnceLock<Digits> = OnceLock::new();
     if c.is_ascii() {
         return c.is_ascii_digit();
     }
-    let (bmp, ranges) = DIGITS.get_or_init(|| {
+    let (plane, ranges) = DIGITS.get_or_init(|| {
         let ranges = ranges(r"\d");
-        let mut bmp = vec![0u64; 0x10000 / 64];
-        for &(lo, hi) in &ranges {
-            for c in (lo as u32)..=(hi as u32).min(0xFFFF) {
-                bmp[c as usize / 64] |= 1 << (c % 64);
-            }
-        }
-        (bmp, ranges)
+        let plane = PlaneSet::new(ranges.iter().flat_map(|&(lo, hi)| lo..=hi));
+        (plane, ranges)
     });
-    match u32::from(c) {
-        code @ 0..=0xFFFF => bmp[code as usize / 64] & (1 << (code % 64)) != 0,
-        _ => in_ranges(ranges, c),
+    if u32::from(c) <= 0xFFFF {
+        plane.contains(c)
+    } else {
+        in_ranges(ranges, c)
+    }
+}
+
+/// A set of characters of the Basic Multilingual Plane as a bitmap (8 KiB): one lookup
+/// per character where a table search would run on every character of a window.
+struct PlaneSet(Vec<u64>);
+
+impl PlaneSet {
+    /// The set of `chars` (those beyond the plane are left out: callers test them apart).
+    fn new(chars: impl Iterator<Item = char>) -> PlaneSet {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for code in chars.map(u32::from).filter(|&c| c <= 0xFFFF) {
+            bits[code as usize / 64] |= 1 << (code % 64);
+        }
+        PlaneSet(bits)
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let code = u32::from(c) as usize;
+        self.0
+            .get(code / 64)
+            .is_some_and(|bits| bits & (1 << (code % 64)) != 0)
     }
 }
 

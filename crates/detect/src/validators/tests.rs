@@ -507,3 +507,20 @@ fn province_bytes_bounds_every_province_name() {
         Some(PROVINCE_BYTES)
     );
 }
+
+/// The prose name rule tries compound surnames first; its list must be the validator's,
+/// or a name the validator knows would be cut short there (`诸葛刚说` read as `诸葛`).
+#[test]
+fn prose_rule_lists_the_validators_compound_surnames() {
+    let rules: toml::Value = toml::from_str(include_str!("../../rules/pii.toml")).unwrap();
+    let pattern = rules["rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r.get("variant").and_then(|v| v.as_str()) == Some("cn_prose"))
+        .and_then(|r| r["pattern"].as_str())
+        .unwrap();
+    let from = pattern.find("(?P<v>(?:").unwrap() + "(?P<v>(?:".len();
+    let listed = &pattern[from..from + pattern[from..].find(')').unwrap()];
+    assert_eq!(listed, CN_COMPOUND_SURNAMES.join("|"));
+}

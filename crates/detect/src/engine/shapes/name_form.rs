@@ -15,7 +15,7 @@
 //! words are Han and the edge characters are not, so at most one of each), then the
 //! value with one more character at a time until a right edge follows it.
 
-use super::{decode, decode_at, followed_by, is_han};
+use super::{decode, decode_at, followed_by, is_han, PlaneSet};
 use std::sync::OnceLock;
 
 macro_rules! left_words {
@@ -94,7 +94,7 @@ pub(super) fn find(hay: &[u8], from: usize, to: usize) -> Option<(usize, usize, 
 /// The value starting at `q` and the end of the right edge after it.
 fn value_at(t: &Tables, hay: &[u8], q: usize) -> Option<(usize, usize)> {
     let (first, len) = decode_at(hay, q)?;
-    if !t.is_surname(first) {
+    if !t.surnames.contains(first) {
         return None;
     }
     let mut x = q + len;
@@ -195,18 +195,9 @@ struct Tables {
     right: Edge,
     left_words: Vec<Vec<char>>,
     right_words: Vec<Vec<char>>,
-    /// The surnames as a bitmap of the Basic Multilingual Plane (where all of them are):
-    /// one is looked up after every left edge.
-    surnames: Vec<u64>,
-}
-
-impl Tables {
-    fn is_surname(&self, c: char) -> bool {
-        let code = u32::from(c) as usize;
-        self.surnames
-            .get(code / 64)
-            .is_some_and(|bits| bits & (1 << (code % 64)) != 0)
-    }
+    /// The surnames (all in the Basic Multilingual Plane): one is looked up after every
+    /// left edge.
+    surnames: PlaneSet,
 }
 
 fn tables() -> &'static Tables {
@@ -214,15 +205,11 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(|| {
         let left_words = words(left_words!());
         let right_words = words(right_words!());
-        let mut surnames = vec![0u64; 0x10000 / 64];
-        for c in surnames!().chars() {
-            let code = u32::from(c) as usize;
-            assert!(
-                code <= 0xFFFF,
-                "surnames are in the Basic Multilingual Plane"
-            );
-            surnames[code / 64] |= 1 << (code % 64);
-        }
+        assert!(
+            surnames!().chars().all(|c| u32::from(c) <= 0xFFFF),
+            "surnames are in the Basic Multilingual Plane"
+        );
+        let surnames = PlaneSet::new(surnames!().chars());
         Tables {
             left: Edge::new(left_chars!(), &left_words),
             right: Edge::new(right_chars!(), &right_words),

@@ -196,10 +196,7 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
                     field: Some(detector.into()),
                     record: Some(record.clone()),
                     masked: masked.into(),
-                    value_hash: key
-                        .hash(detector, &format!("{person}"))
-                        .as_str()
-                        .to_string(),
+                    value_hash: key.hash(detector, &format!("{person}")),
                 });
             }
         }

@@ -92,10 +92,9 @@ impl HashKey {
             hasher.update(normalized.as_bytes());
             hasher.finalize()
         };
-        let mut text = String::with_capacity(HASH_PREFIX.len() + HASH_BYTES * 2);
-        text.push_str(HASH_PREFIX);
-        push_hex(&mut text, &digest.as_bytes()[..HASH_BYTES]);
-        ValueHash(text)
+        let mut bytes = [0u8; HASH_BYTES];
+        bytes.copy_from_slice(&digest.as_bytes()[..HASH_BYTES]);
+        ValueHash(bytes)
     }
 }
 
@@ -124,30 +123,88 @@ fn hex_digit(c: u8) -> Option<u8> {
     }
 }
 
-/// The textual keyed hash, `k1:` followed by 32 hexadecimal characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ValueHash(String);
+/// A keyed hash: the first [`HASH_BYTES`] bytes of the digest. It is held as bytes (a
+/// finding carries one from the engine to the store without an allocation) and written as
+/// text, `k1:` followed by 32 hexadecimal characters, wherever people or tools read it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ValueHash([u8; HASH_BYTES]);
+
+/// Length of the textual form of a [`ValueHash`].
+pub const HASH_TEXT_LEN: usize = HASH_PREFIX.len() + HASH_BYTES * 2;
+
+/// Errors when reading a hash back from its textual form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a keyed hash (`k1:` and 32 hexadecimal characters)")]
+pub struct ValueHashError;
 
 impl ValueHash {
-    /// The textual form stored and emitted.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The textual form, without copying it.
-    pub fn into_string(self) -> String {
+    /// The digest bytes, as the compact store encoding keeps them.
+    pub fn to_bytes(self) -> [u8; HASH_BYTES] {
         self.0
     }
 
-    /// Rebuilds a hash read back from storage.
-    pub fn from_stored(text: impl Into<String>) -> Self {
-        ValueHash(text.into())
+    /// A hash from digest bytes written by [`ValueHash::to_bytes`].
+    pub fn from_bytes(bytes: [u8; HASH_BYTES]) -> Self {
+        ValueHash(bytes)
+    }
+
+    /// The textual form, built on the stack.
+    pub fn text(self) -> HashText {
+        let mut out = [0u8; HASH_TEXT_LEN];
+        out[..HASH_PREFIX.len()].copy_from_slice(HASH_PREFIX.as_bytes());
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for (i, b) in self.0.iter().enumerate() {
+            out[HASH_PREFIX.len() + 2 * i] = HEX[usize::from(b >> 4)];
+            out[HASH_PREFIX.len() + 2 * i + 1] = HEX[usize::from(b & 15)];
+        }
+        HashText(out)
+    }
+
+    /// Reads the textual form back (from a report, a baseline or an older database).
+    pub fn parse(text: &str) -> Result<Self, ValueHashError> {
+        let hex = text.strip_prefix(HASH_PREFIX).ok_or(ValueHashError)?;
+        if hex.len() != HASH_BYTES * 2 {
+            return Err(ValueHashError);
+        }
+        let mut out = [0u8; HASH_BYTES];
+        let b = hex.as_bytes();
+        for (i, slot) in out.iter_mut().enumerate() {
+            let hi = hex_digit(b[2 * i]).ok_or(ValueHashError)?;
+            let lo = hex_digit(b[2 * i + 1]).ok_or(ValueHashError)?;
+            *slot = hi << 4 | lo;
+        }
+        Ok(ValueHash(out))
     }
 }
 
 impl fmt::Display for ValueHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.text().as_str())
+    }
+}
+
+impl fmt::Debug for ValueHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ValueHash({self})")
+    }
+}
+
+/// The textual form of a [`ValueHash`], held on the stack.
+#[derive(Clone, Copy)]
+pub struct HashText([u8; HASH_TEXT_LEN]);
+
+impl HashText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII (the prefix and hexadecimal digits) is ever written into it.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for HashText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -161,8 +218,19 @@ mod tests {
         let a = key.hash("cn_mobile", "13812345678");
         assert_eq!(a, key.hash("cn_mobile", "13812345678"));
         assert_ne!(a, key.hash("bank_card", "13812345678"));
-        assert!(a.as_str().starts_with("k1:"));
-        assert_eq!(a.as_str().len(), 3 + 32);
+        assert!(a.text().starts_with("k1:"));
+        assert_eq!(a.text().len(), 3 + 32);
+        assert_eq!(ValueHash::parse(&a.to_string()), Ok(a));
+        assert_eq!(ValueHash::from_bytes(a.to_bytes()), a);
+        for bad in [
+            "",
+            "k1:",
+            "k2:a031cc16d4d4cba0fccac925034a755e",
+            "k1:a031cc16d4d4cba0fccac925034a755",
+            "k1:g031cc16d4d4cba0fccac925034a755e",
+        ] {
+            assert_eq!(ValueHash::parse(bad), Err(ValueHashError), "{bad}");
+        }
         let other = HashKey::from_bytes([7; 32]);
         assert_ne!(a, other.hash("cn_mobile", "13812345678"));
     }
@@ -189,12 +257,12 @@ mod tests {
             &"z".repeat(4000),
         ] {
             assert_eq!(
-                key.hash("cn_mobile", value).as_str(),
+                key.hash("cn_mobile", value).to_string(),
                 reference("cn_mobile", value)
             );
         }
         assert_eq!(
-            key.hash("cn_mobile", "13812345678").as_str(),
+            key.hash("cn_mobile", "13812345678").to_string(),
             "k1:a031cc16d4d4cba0fccac925034a755e"
         );
     }

@@ -77,7 +77,7 @@ impl ReportFinding {
             offset: f.offset,
             field: f.field,
             value: raw.unwrap_or(f.masked),
-            value_hash: f.value_hash,
+            value_hash: f.value_hash.to_string(),
             commit: None,
             meta: None,
             tags: Vec::new(),

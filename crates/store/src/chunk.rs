@@ -14,25 +14,30 @@
 //! `line + 1` and `offset + 1` (0: none), `field + 1` (0: none), a record tag (0: none,
 //! 1: key only, 2: base and key) with `base` (a table index) for tag 2 and the key string
 //! for tags 1 and 2, then the masked value and the hash. A string is its length and bytes.
+//! The hash is its 16 digest bytes in version 2; version 1, still read, wrote it as its
+//! 35-character text (`k1:` and hexadecimal), a third of a dense finding's bytes.
 //!
 //! Decoding never trusts the bytes: a database file can be damaged or crafted, and every
 //! inconsistency is a [`ChunkError`], never a panic.
 
 use crate::StoredFinding;
-use leakscope_core::{Category, Confidence};
+use leakscope_core::{Category, Confidence, ValueHash};
 use std::collections::HashMap;
 
 /// Findings per chunk, at most: a scan's partial batches are this size already, and a
 /// bounded chunk keeps a reader's memory bounded.
 pub const MAX_FINDINGS: usize = 8192;
 
-/// The encoding's version byte.
-const VERSION: u8 = 1;
+/// The encoding's version byte, as written.
+const VERSION: u8 = 2;
+
+/// The first version, with hashes as text: still decoded.
+const VERSION_TEXT_HASH: u8 = 1;
 
 /// A chunk that cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("damaged findings chunk: {0}")]
-pub struct ChunkError(&'static str);
+pub struct ChunkError(pub(crate) &'static str);
 
 /// The stored code of a category.
 pub fn category_code(c: Category) -> u8 {
@@ -125,7 +130,7 @@ impl Encoder {
                 },
             }
             put_str(&mut self.body, &f.masked);
-            put_str(&mut self.body, &f.value_hash);
+            self.body.extend_from_slice(&f.value_hash.to_bytes());
         }
         out.clear();
         out.push(VERSION);
@@ -175,7 +180,7 @@ pub struct FindingRef<'a> {
     pub record_base: Option<&'a str>,
     pub record_key: Option<&'a str>,
     pub masked: &'a str,
-    pub value_hash: &'a str,
+    pub value_hash: ValueHash,
 }
 
 impl FindingRef<'_> {
@@ -211,7 +216,7 @@ impl FindingRef<'_> {
             field: self.field.map(str::to_string),
             record: self.record(),
             masked: self.masked.to_string(),
-            value_hash: self.value_hash.to_string(),
+            value_hash: self.value_hash,
         }
     }
 }
@@ -223,7 +228,8 @@ pub fn for_each<'a>(
     mut f: impl FnMut(FindingRef<'a>) -> bool,
 ) -> Result<(), ChunkError> {
     let mut r = Reader { data, at: 0 };
-    if r.byte()? != VERSION {
+    let version = r.byte()?;
+    if version != VERSION && version != VERSION_TEXT_HASH {
         return Err(ChunkError("unknown version"));
     }
     let count = r.varint()?;
@@ -264,7 +270,11 @@ pub fn for_each<'a>(
             _ => return Err(ChunkError("unknown record tag")),
         };
         let masked = r.str()?;
-        let value_hash = r.str()?;
+        let value_hash = if version == VERSION_TEXT_HASH {
+            ValueHash::parse(r.str()?).map_err(|_| ChunkError("malformed hash"))?
+        } else {
+            ValueHash::from_bytes(r.array()?)
+        };
         let keep_going = f(FindingRef {
             member,
             detector,
@@ -312,6 +322,17 @@ impl<'a> Reader<'a> {
         Err(ChunkError("varint too long"))
     }
 
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ChunkError> {
+        let bytes = self
+            .data
+            .get(self.at..self.at + N)
+            .ok_or(ChunkError("truncated hash"))?;
+        self.at += N;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
     fn str(&mut self) -> Result<&'a str, ChunkError> {
         let len = self.varint()?;
         let end = self
@@ -355,7 +376,7 @@ mod tests {
                 _ => Some("#".into()),
             },
             masked: format!("138****{i:04}"),
-            value_hash: format!("k1:{i:032x}"),
+            value_hash: ValueHash::from_bytes((i as u128 * 0x9e37_79b9_7f4a_7c15).to_le_bytes()),
         }
     }
 

@@ -14,7 +14,7 @@ pub mod files;
 pub mod key;
 pub mod writer;
 
-use leakscope_core::{Category, Confidence, DetectorInfo, Finding};
+use leakscope_core::{Category, Confidence, DetectorInfo, Finding, ValueHash};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
@@ -125,7 +125,7 @@ pub struct StoredFinding {
     /// Masked value.
     pub masked: String,
     /// Keyed hash of the normalised value.
-    pub value_hash: String,
+    pub value_hash: ValueHash,
 }
 
 impl StoredFinding {
@@ -148,7 +148,7 @@ impl StoredFinding {
             field: f.field,
             record,
             masked: f.masked,
-            value_hash: f.value_hash.into_string(),
+            value_hash: f.value_hash,
         }
     }
 }
@@ -310,7 +310,8 @@ fn migrate_findings_to_chunks(conn: &Connection) -> Result<(), StoreError> {
             field: r.get(7)?,
             record: r.get(8)?,
             masked: r.get(9)?,
-            value_hash: r.get(10)?,
+            value_hash: ValueHash::parse(r.get_ref(10)?.as_str()?)
+                .map_err(|_| chunk::ChunkError("malformed hash in a version 4 row"))?,
         };
         match current {
             Some((b, _)) if b == blob && batch.len() < chunk::MAX_FINDINGS => {}
@@ -777,7 +778,8 @@ impl Store {
                     record.push_str(x.member);
                     &record
                 };
-                f(scan, location, &record, place, x.detector, x.value_hash);
+                let hash = x.value_hash.text();
+                f(scan, location, &record, place, x.detector, &hash);
                 n += 1;
                 true
             })?;

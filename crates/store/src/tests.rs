@@ -14,10 +14,7 @@ fn finding(detector: &str, masked: &str) -> StoredFinding {
         field: Some("手机".into()),
         record: Some("line 3".into()),
         masked: masked.into(),
-        value_hash: HashKey::insecure_test_key()
-            .hash(detector, masked)
-            .as_str()
-            .into(),
+        value_hash: HashKey::insecure_test_key().hash(detector, masked),
     }
 }
 
@@ -285,9 +282,9 @@ fn a_version_4_database_keeps_its_findings_in_chunks() {
                 detector TEXT NOT NULL, category TEXT NOT NULL, confidence TEXT NOT NULL, line INTEGER,
                 byte_offset INTEGER, field TEXT, record TEXT, masked TEXT NOT NULL, value_hash TEXT NOT NULL) STRICT;
              INSERT INTO findings VALUES
-                (1, {blob}, '!/a.csv', 'cn_mobile', 'pii', 'high', 3, 10, '手机', '/dump/a.zip!/a.csv#line 3', '138****5678', 'k1:aa'),
-                (2, {blob}, '', 'aws_access_key_id', 'secret', 'medium', NULL, NULL, NULL, NULL, 'AKIA****', 'k1:bb'),
-                (3, {blob}, '!/b.db', 'person_name', 'pii', 'low', NULL, NULL, 'name', 'users/7', '张*', 'k1:cc');
+                (1, {blob}, '!/a.csv', 'cn_mobile', 'pii', 'high', 3, 10, '手机', '/dump/a.zip!/a.csv#line 3', '138****5678', 'k1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
+                (2, {blob}, '', 'aws_access_key_id', 'secret', 'medium', NULL, NULL, NULL, NULL, 'AKIA****', 'k1:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'),
+                (3, {blob}, '!/b.db', 'person_name', 'pii', 'low', NULL, NULL, 'name', 'users/7', '张*', 'k1:cccccccccccccccccccccccccccccccc');
              DROP TABLE rules;
              CREATE TABLE rules (detector TEXT PRIMARY KEY, category TEXT NOT NULL, description TEXT NOT NULL) STRICT;
              INSERT INTO rules VALUES ('drill', 'implant', 'a drill');
@@ -305,6 +302,10 @@ fn a_version_4_database_keeps_its_findings_in_chunks() {
     assert_eq!((got[1].line, got[1].record.as_deref()), (None, None));
     assert_eq!(got[2].record.as_deref(), Some("users/7"));
     assert_eq!(got[2].masked, "张*");
+    assert_eq!(
+        got[2].value_hash.to_string(),
+        format!("k1:{}", "c".repeat(32))
+    );
     assert_eq!(store.blob_finding_count(blob).unwrap(), 3);
     let no_table: bool = store
         .conn

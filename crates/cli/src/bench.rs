@@ -194,7 +194,7 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
                     line: Some(row + 1),
                     offset: Some(row * 64),
                     field: Some(detector.into()),
-                    record: Some(record.clone()),
+                    record: Some(record.as_str().into()),
                     masked: masked.into(),
                     value_hash: key.hash(detector, &format!("{person}")),
                 });

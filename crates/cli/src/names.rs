@@ -9,6 +9,7 @@
 
 use leakscope_detect::{Engine, Redactor, Scanner};
 use leakscope_sources::Notice;
+use std::sync::Arc;
 
 /// One worker's (or the collector's) masking of names.
 pub struct Names<'e> {
@@ -16,8 +17,11 @@ pub struct Names<'e> {
     redactor: Redactor,
     /// The last object path masked, and its masked form: findings of one object repeat it.
     last: (String, String),
-    /// The same for the last record key: findings of one record repeat it.
-    last_record: (String, String),
+    /// The same for the last record key: findings of one record repeat it, and share
+    /// its masked form.
+    last_record: (String, Arc<str>),
+    /// The last field name that needed masking, and its masked form.
+    last_field: (Arc<str>, Arc<str>),
 }
 
 impl<'e> Names<'e> {
@@ -27,7 +31,8 @@ impl<'e> Names<'e> {
             scanner: engine.scanner(),
             redactor: Redactor::new(),
             last: (String::new(), String::new()),
-            last_record: (String::new(), String::new()),
+            last_record: (String::new(), Arc::from("")),
+            last_field: (Arc::from(""), Arc::from("")),
         }
     }
 
@@ -38,14 +43,20 @@ impl<'e> Names<'e> {
             .into_owned()
     }
 
-    /// [`Names::name`] of text the caller owns: kept as it is when nothing in it needs
-    /// masking (field names of exports, for every finding), instead of copied.
-    pub fn owned_name(&mut self, text: String) -> String {
-        let masked = match self.redactor.redact_cached(&mut self.scanner, &text) {
-            std::borrow::Cow::Borrowed(_) => None,
-            std::borrow::Cow::Owned(masked) => Some(masked),
-        };
-        masked.unwrap_or(text)
+    /// [`Names::name`] of a shared name (the field of a finding): the same name when
+    /// nothing in it needs masking, as it is for the columns of exports, instead of a copy.
+    pub fn shared_name(&mut self, text: Arc<str>) -> Arc<str> {
+        if Arc::ptr_eq(&self.last_field.0, &text) {
+            return self.last_field.1.clone();
+        }
+        match self.redactor.redact_cached(&mut self.scanner, &text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(masked) => {
+                let masked: Arc<str> = masked.into();
+                self.last_field = (text, masked.clone());
+                masked
+            }
+        }
     }
 
     /// An object path; the findings of one object ask for the same path in a row.
@@ -66,10 +77,12 @@ impl<'e> Names<'e> {
     }
 
     /// A record key that starts with its object's path.
-    pub fn record(&mut self, path: &str, record: &str) -> String {
+    pub fn record(&mut self, path: &str, record: &str) -> Arc<str> {
         if self.last_record.0 != record {
             let masked = self.redactor.redact_record(&mut self.scanner, path, record);
-            self.last_record = (record.to_string(), masked);
+            self.last_record.0.clear();
+            self.last_record.0.push_str(record);
+            self.last_record.1 = masked.into();
         }
         self.last_record.1.clone()
     }

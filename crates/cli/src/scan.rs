@@ -161,7 +161,7 @@ struct ScanSink<'a, 'e> {
     /// For each finding of a record scan, the index of its cell.
     owners: Vec<u32>,
     /// Where full batches of findings go while the object is read, and the object's number.
-    partials: &'a Sender<Msg>,
+    partials: &'a Outbox,
     object: u64,
     /// The commit of a git blob (sent with partial batches too).
     commit: Option<CommitInfo>,
@@ -247,6 +247,47 @@ const PENDING_MAX_BYTES: usize = 1 << 20;
 /// by this, not by how many identifiers one file holds.
 const PARTIAL_FINDINGS: usize = 8192;
 
+/// Emptied finding buffers waiting to be used again, at most: a full one holds
+/// [`PARTIAL_FINDINGS`] findings, and a fresh one of that size costs a page fault every
+/// few findings while it fills.
+const SPARE_BUFFERS: usize = 8;
+
+/// A worker's way to the collector: the messages it sends, and the emptied finding
+/// buffers the collector hands back.
+#[derive(Clone)]
+struct Outbox {
+    msgs: Sender<Msg>,
+    spare: Receiver<Vec<Out>>,
+}
+
+impl Outbox {
+    fn send(&self, msg: Msg) -> Result<(), crossbeam_channel::SendError<Msg>> {
+        self.msgs.send(msg)
+    }
+
+    /// An empty buffer for a batch of findings: a returned one when there is one.
+    fn buffer(&self) -> Vec<Out> {
+        self.spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(PARTIAL_FINDINGS))
+    }
+
+    /// A returned buffer, if one waits (an object's first finding takes it instead of
+    /// growing a new one by doubling).
+    fn spare(&self) -> Option<Vec<Out>> {
+        self.spare.try_recv().ok()
+    }
+}
+
+/// Empties a batch the collector is done with and hands the buffer back to the workers,
+/// unless enough are waiting already or it is too small to be worth keeping.
+fn recycle(mut findings: Vec<Out>, spare: &Sender<Vec<Out>>) {
+    if findings.capacity() >= PARTIAL_FINDINGS {
+        findings.clear();
+        let _ = spare.try_send(findings);
+    }
+}
+
 /// The stored forms of a batch of findings, as the store takes them.
 fn stored_of(findings: &[Out]) -> Vec<&StoredFinding> {
     findings.iter().map(|o| &o.stored).collect()
@@ -255,12 +296,12 @@ fn stored_of(findings: &[Out]) -> Vec<&StoredFinding> {
 /// The printed forms of a batch of findings of the object at `location`.
 fn printed(
     location: &str,
-    findings: Vec<Out>,
+    findings: &mut Vec<Out>,
     commit: Option<&CommitInfo>,
     plan: &ScanPlan<'_>,
 ) -> Vec<ReportFinding> {
     findings
-        .into_iter()
+        .drain(..)
         .map(|o| {
             let mut f = ReportFinding::from_stored(location, o.stored, o.raw, &plan.catalog);
             annotate(&mut f, commit, plan.yara);
@@ -450,7 +491,7 @@ impl ScanSink<'_, '_> {
                 let path = self.names.path(path);
                 let mut key = String::with_capacity(path.len() + 26);
                 write_record_key(&mut key, path, RecordUnit::Line, l);
-                key
+                Arc::from(key)
             }),
         };
         let member = match path.strip_prefix(self.root) {
@@ -462,7 +503,7 @@ impl ScanSink<'_, '_> {
         let mut stored = StoredFinding::from_finding(f, member, offset, record);
         stored.line = line;
         if let Some(field) = stored.field.take() {
-            stored.field = Some(self.names.owned_name(field));
+            stored.field = Some(self.names.shared_name(field));
         }
         if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
             let report =
@@ -474,12 +515,18 @@ impl ScanSink<'_, '_> {
         let raw = raw_value
             .filter(|_| self.show_values)
             .map(|r| r.expose().to_string());
+        if self.out.capacity() == 0 {
+            if let Some(spare) = self.partials.spare() {
+                self.out = spare;
+            }
+        }
         self.out.push(Out { stored, raw });
         if self.out.len() >= PARTIAL_FINDINGS {
             // If the collector is gone the scan is ending anyway.
             // An object this dense is likely to fill another message: the next buffer is
             // made whole at once instead of growing (each doubling copied every finding).
-            let findings = std::mem::replace(&mut self.out, Vec::with_capacity(PARTIAL_FINDINGS));
+            let next = self.partials.buffer();
+            let findings = std::mem::replace(&mut self.out, next);
             let _ = self.partials.send(Msg::Partial {
                 object: self.object,
                 location: self.location.to_string(),
@@ -661,6 +708,7 @@ pub fn run_with_summary(
     // collector paused for the database (a WAL checkpoint writes thousands of pages): a
     // scan into the database took 8.1 s where one without took 4.7 s; with sixteen, 5.5 s.
     let (msg_tx, msg_rx) = bounded::<Msg>(16);
+    let (spare_tx, spare_rx) = bounded::<Vec<Out>>(SPARE_BUFFERS);
     let progress = if plan.progress {
         Some(progress_bar())
     } else {
@@ -767,9 +815,12 @@ pub fn run_with_summary(
         // Workers.
         for _ in 0..plan.threads.max(1) {
             let rx = job_rx.clone();
-            let tx = msg_tx.clone();
+            let outbox = Outbox {
+                msgs: msg_tx.clone(),
+                spare: spare_rx.clone(),
+            };
             let plan = &plan;
-            scope.spawn(move || worker(plan, rx, tx));
+            scope.spawn(move || worker(plan, rx, outbox));
         }
         drop(msg_tx);
         drop(job_rx);
@@ -777,7 +828,7 @@ pub fn run_with_summary(
             &plan,
             store.as_ref(),
             writer.as_mut(),
-            msg_rx,
+            (msg_rx, &spare_tx),
             printer.as_mut(),
             progress.as_ref(),
             &mut summary,
@@ -841,7 +892,7 @@ fn progress_bar() -> ProgressBar {
     pb
 }
 
-fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Sender<Msg>) {
+fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
     let mut scanner = plan.engine.scanner();
     // Raw values are needed only to filter by value or to show them.
     scanner.set_keep_raw(plan.filter.active() || plan.show_values);
@@ -910,7 +961,7 @@ fn new_sink<'a, 'e>(
     root: &'a str,
     location: &'a str,
     plan: &'a ScanPlan<'_>,
-    partials: &'a Sender<Msg>,
+    partials: &'a Outbox,
 ) -> ScanSink<'a, 'e> {
     ScanSink {
         partials,
@@ -942,7 +993,7 @@ fn scan_file<'e>(
     reader: Option<&Store>,
     item: WalkItem,
     committed: Option<&Committed>,
-    partials: &Sender<Msg>,
+    partials: &Outbox,
 ) -> Msg {
     let location = names.path(&item.display).to_string();
     // Raw values are never stored, so `--show-values` must read every object again.
@@ -1046,7 +1097,7 @@ fn scan_store<'e>(
     names: &mut Names<'e>,
     reader: Option<&Store>,
     job: StoreJob,
-    partials: &Sender<Msg>,
+    partials: &Outbox,
 ) -> Msg {
     let location = job.location();
     let size = job.size();
@@ -1112,7 +1163,7 @@ fn collect(
     plan: &ScanPlan<'_>,
     store: Option<&Store>,
     mut writer: Option<&mut ScanWriter<'_>>,
-    rx: Receiver<Msg>,
+    (rx, spare): (Receiver<Msg>, &Sender<Vec<Out>>),
     printer: &mut dyn Printer,
     progress: Option<&ProgressBar>,
     summary: &mut Summary,
@@ -1263,15 +1314,16 @@ fn collect(
                 object_path = location;
             }
         }
-        if let Some((findings, commit)) = fresh {
+        if let Some((mut findings, commit)) = fresh {
             if show {
-                report = printed(&object_path, findings, commit.as_ref(), plan);
+                report = printed(&object_path, &mut findings, commit.as_ref(), plan);
             } else {
                 let each = findings
                     .iter()
                     .map(|o| (o.stored.detector.as_str(), o.stored.category));
                 tally(each, plan, summary, &mut by_detector, should_fail);
             }
+            recycle(findings, spare);
         }
         // Implants lead: a web shell matters more than the identifiers beside it.
         if plan.yara.is_some() {

@@ -168,8 +168,9 @@ pub struct Finding {
     pub end: usize,
     /// 1-based line number of `start`, when the input is line-oriented text.
     pub line: Option<u64>,
-    /// Field, column or key name the value came from, when known.
-    pub field: Option<String>,
+    /// Field, column or key name the value came from, when known. Shared: the findings
+    /// of one column name it thousands of times.
+    pub field: Option<std::sync::Arc<str>>,
     /// The value masked for display.
     pub masked: String,
     /// Keyed hash of the normalised value.

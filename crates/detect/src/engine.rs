@@ -297,8 +297,9 @@ struct CompiledRule {
 /// the largest cost of scanning exports.
 #[derive(Debug)]
 struct FieldFacts {
-    /// The field name itself, as findings report it.
-    name: Box<str>,
+    /// The field name itself, as findings report it: shared by every finding of the field
+    /// instead of copied into each.
+    name: std::sync::Arc<str>,
     /// Per rule: the name says the value is this rule's kind of data.
     supports: Vec<bool>,
     /// The name holds a negative-context word (`order_no`, `sha`).
@@ -1382,7 +1383,7 @@ impl<'e> Scanner<'e> {
                 start: lead,
                 end: lead + va.len(),
                 line: Some(line),
-                field: sa.facts.as_ref().map(|f| f.name.to_string()),
+                field: sa.facts.as_ref().map(|f| f.name.clone()),
                 masked: mask_value(&joined, rule.mask),
                 value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
                 raw: RawValue::new(if self.keep_raw { joined } else { String::new() }),
@@ -1583,7 +1584,7 @@ impl<'e> Scanner<'e> {
             );
             line += count_newlines(&text.as_bytes()[line_pos..start]);
             line_pos = start;
-            let field = seg.facts.as_ref().map(|f| f.name.to_string());
+            let field = seg.facts.as_ref().map(|f| f.name.clone());
             out.push(Finding {
                 detector: rule.id.clone(),
                 category: rule.category,

@@ -75,7 +75,7 @@ impl ReportFinding {
             confidence: f.confidence,
             line: f.line,
             offset: f.offset,
-            field: f.field,
+            field: f.field.as_deref().map(str::to_string),
             value: raw.unwrap_or(f.masked),
             value_hash: f.value_hash.to_string(),
             commit: None,

@@ -17,6 +17,7 @@ pub mod writer;
 use leakscope_core::{Category, Confidence, DetectorInfo, Finding, ValueHash};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = 6;
@@ -119,9 +120,10 @@ pub struct StoredFinding {
     /// Byte offset in the decoded text.
     pub offset: Option<u64>,
     /// Field or column name.
-    pub field: Option<String>,
-    /// Record the value belongs to (for linking identifiers to one person).
-    pub record: Option<String>,
+    pub field: Option<Arc<str>>,
+    /// Record the value belongs to (for linking identifiers to one person). Shared by the
+    /// findings of one record.
+    pub record: Option<Arc<str>>,
     /// Masked value.
     pub masked: String,
     /// Keyed hash of the normalised value.
@@ -134,7 +136,7 @@ impl StoredFinding {
         f: Finding,
         member: String,
         offset: Option<u64>,
-        record: Option<String>,
+        record: Option<Arc<str>>,
     ) -> Self {
         // The finding is consumed: its strings move into the stored form, and its raw
         // value is dropped here.

@@ -261,8 +261,9 @@ struct Outbox {
 }
 
 impl Outbox {
-    fn send(&self, msg: Msg) -> Result<(), crossbeam_channel::SendError<Msg>> {
-        self.msgs.send(msg)
+    /// Sends a message; false when the collector is gone (the scan is ending).
+    fn send(&self, msg: Msg) -> bool {
+        self.msgs.send(msg).is_ok()
     }
 
     /// An empty buffer for a batch of findings: a returned one when there is one.
@@ -522,12 +523,12 @@ impl ScanSink<'_, '_> {
         }
         self.out.push(Out { stored, raw });
         if self.out.len() >= PARTIAL_FINDINGS {
-            // If the collector is gone the scan is ending anyway.
             // An object this dense is likely to fill another message: the next buffer is
-            // made whole at once instead of growing (each doubling copied every finding).
+            // whole at once instead of growing (each doubling copied every finding). If the
+            // collector is gone, the scan is ending anyway and the batch is dropped.
             let next = self.partials.buffer();
             let findings = std::mem::replace(&mut self.out, next);
-            let _ = self.partials.send(Msg::Partial {
+            self.partials.send(Msg::Partial {
                 object: self.object,
                 location: self.location.to_string(),
                 findings,
@@ -949,7 +950,7 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
                 scan_store(plan, &mut scanner, &mut names, reader.as_ref(), job, &out)
             }
         };
-        if out.send(msg).is_err() {
+        if !out.send(msg) {
             break;
         }
     }

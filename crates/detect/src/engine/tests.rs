@@ -570,9 +570,7 @@ fn coordinate_forms_hash_alike() {
     .map(|t| {
         let found = scan(&engine, t);
         let gps = found.iter().find(|f| f.detector == "gps");
-        gps.unwrap_or_else(|| panic!("{t}: {found:?}"))
-            .value_hash
-            .clone()
+        gps.unwrap_or_else(|| panic!("{t}: {found:?}")).value_hash
     })
     .collect();
     assert!(hashes.windows(2).all(|w| w[0] == w[1]), "{hashes:?}");

@@ -150,16 +150,14 @@ struct ScanSink<'a, 'e> {
     show_values: bool,
     filter: &'a Filter,
     catalog: &'a Catalog,
-    text: Option<(String, StreamScanner)>,
-    buf: Vec<Finding>,
+    /// The path of the text being streamed, if one is.
+    text: Option<String>,
+    /// The worker's buffers, lent to this object.
+    reuse: &'a mut Reuse,
     out: Vec<Out>,
     notices: Vec<Notice>,
     /// Notices of this object beyond [`MAX_NOTICES_PER_OBJECT`]: counted, not kept.
     dropped: DroppedNotices,
-    /// Cells of the record being collected; scanned together in one engine call.
-    pending: PendingRecord,
-    /// For each finding of a record scan, the index of its cell.
-    owners: Vec<u32>,
     /// Where full batches of findings go while the object is read, and the object's number.
     partials: &'a Outbox,
     object: u64,
@@ -173,6 +171,50 @@ struct ScanSink<'a, 'e> {
 
 /// The cells of one record (a row, a document), gathered so that the engine scans the
 /// record in one call instead of once per value.
+/// What a worker lends each object's sink and takes back: a dense object no longer grows
+/// (and faults in) megabytes of fresh buffers, only to free them at its end.
+struct Reuse {
+    /// The chunked scan of a text.
+    stream: StreamScanner,
+    /// Findings of the last engine call, on their way out.
+    found: Vec<Finding>,
+    /// Cells of the record being collected; scanned together in one engine call.
+    pending: PendingRecord,
+    /// For each finding of a record scan, the index of its cell.
+    owners: Vec<u32>,
+}
+
+impl Reuse {
+    fn new(scanner: &Scanner<'_>) -> Self {
+        Reuse {
+            stream: StreamScanner::new(scanner),
+            found: Vec::new(),
+            pending: PendingRecord::default(),
+            owners: Vec::new(),
+        }
+    }
+
+    /// Empties what an earlier object may have left (one that ended in an error midway).
+    fn clear(&mut self) {
+        self.stream.restart();
+        self.found.clear();
+        self.owners.clear();
+        let p = &mut self.pending;
+        p.record.clear();
+        p.names.clear();
+        p.values.clear();
+        p.paths.clear();
+        p.cells.clear();
+    }
+}
+
+/// A worker's own state: its engine scanner, its masking of names and its buffers.
+struct WorkerState<'e> {
+    scanner: Scanner<'e>,
+    names: Names<'e>,
+    reuse: Reuse,
+}
+
 #[derive(Default)]
 struct PendingRecord {
     path: Option<ObjectPath>,
@@ -417,10 +459,10 @@ impl ScanSink<'_, '_> {
 
     /// Scans the gathered record, if any.
     fn flush_record(&mut self) {
-        if self.pending.cells.is_empty() {
+        if self.reuse.pending.cells.is_empty() {
             return;
         }
-        let mut p = std::mem::take(&mut self.pending);
+        let mut p = std::mem::take(&mut self.reuse.pending);
         let fields: Vec<RecordField<'_>> = p
             .cells
             .iter()
@@ -429,12 +471,12 @@ impl ScanSink<'_, '_> {
                 value: &p.values[c.value.clone()],
             })
             .collect();
-        self.owners.clear();
+        self.reuse.owners.clear();
         self.scanner
-            .scan_record(&fields, &mut self.buf, &mut self.owners);
+            .scan_record(&fields, &mut self.reuse.found, &mut self.reuse.owners);
         // Both buffers are put back after the loop, so their capacity serves every record.
-        let mut found = std::mem::take(&mut self.buf);
-        let owners = std::mem::take(&mut self.owners);
+        let mut found = std::mem::take(&mut self.reuse.found);
+        let owners = std::mem::take(&mut self.reuse.owners);
         let record = (!p.record.is_empty()).then_some(p.record.as_str());
         for (f, &o) in found.drain(..).zip(&owners) {
             let cell = &p.cells[o as usize];
@@ -442,13 +484,13 @@ impl ScanSink<'_, '_> {
             let path = cell.path.clone().map_or(&p.path_text[..], |r| &p.paths[r]);
             self.emit_one(f, path, cell.offset, cell.line, record, Some(value));
         }
-        self.buf = found;
-        self.owners = owners;
+        self.reuse.found = found;
+        self.reuse.owners = owners;
         p.cells.clear();
         p.names.clear();
         p.values.clear();
         p.paths.clear();
-        self.pending = p;
+        self.reuse.pending = p;
     }
 
     fn emit(
@@ -459,11 +501,11 @@ impl ScanSink<'_, '_> {
         record: Option<&str>,
         value_text: Option<&str>,
     ) {
-        let mut found = std::mem::take(&mut self.buf);
+        let mut found = std::mem::take(&mut self.reuse.found);
         for f in found.drain(..) {
             self.emit_one(f, path, base_offset, base_line, record, value_text);
         }
-        self.buf = found;
+        self.reuse.found = found;
     }
 
     fn emit_one(
@@ -541,22 +583,26 @@ impl ScanSink<'_, '_> {
 impl Sink for ScanSink<'_, '_> {
     fn begin_text(&mut self, path: &ObjectPath, _encoding: &'static str) {
         self.flush_record();
-        self.text = Some((path.to_string(), StreamScanner::new(self.scanner)));
+        self.reuse.stream.restart();
+        self.text = Some(path.to_string());
     }
 
     fn text_chunk(&mut self, chunk: &str) {
-        if let Some((_, stream)) = &mut self.text {
-            stream.push(self.scanner, chunk, &mut self.buf);
-        }
-        if !self.buf.is_empty() {
-            let path = self.text.as_ref().map(|t| t.0.clone()).unwrap_or_default();
+        let Some(path) = self.text.take() else {
+            return;
+        };
+        let reuse = &mut *self.reuse;
+        reuse.stream.push(self.scanner, chunk, &mut reuse.found);
+        if !self.reuse.found.is_empty() {
             self.emit_text_findings(&path);
         }
+        self.text = Some(path);
     }
 
     fn end_text(&mut self) {
-        if let Some((path, stream)) = self.text.take() {
-            let ignored = stream.finish(self.scanner, &mut self.buf);
+        if let Some(path) = self.text.take() {
+            let reuse = &mut *self.reuse;
+            let ignored = reuse.stream.finish(self.scanner, &mut reuse.found);
             self.filter.ignored_inline(ignored);
             self.emit_text_findings(&path);
         }
@@ -569,13 +615,13 @@ impl Sink for ScanSink<'_, '_> {
         // they still make one record, so that a name beside an ID, or a latitude beside a
         // longitude, in another column or field is seen. Without a record key, the path
         // tells records apart.
-        let p = &self.pending;
+        let p = &self.reuse.pending;
         let same_path = p.path.as_ref() == Some(path);
         let same_record = p.record == at.record && (!at.record.is_empty() || same_path);
         if !p.cells.is_empty() && !same_record {
             self.flush_record();
         }
-        let p = &mut self.pending;
+        let p = &mut self.reuse.pending;
         // The first cell sets the record's path; a later one with another path keeps its own.
         let first = p.cells.is_empty();
         if first {
@@ -897,7 +943,11 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
     let mut scanner = plan.engine.scanner();
     // Raw values are needed only to filter by value or to show them.
     scanner.set_keep_raw(plan.filter.active() || plan.show_values);
-    let mut names = Names::new(plan.redaction);
+    let mut state = WorkerState {
+        reuse: Reuse::new(&scanner),
+        scanner,
+        names: Names::new(plan.redaction),
+    };
     let reader = plan
         .db_path
         .as_deref()
@@ -908,7 +958,7 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
         }
         let msg = match job {
             Job::Stdin => {
-                let mut sink = new_sink(&mut scanner, &mut names, "-", "-", plan, &out);
+                let mut sink = new_sink(&mut state, "-", "-", plan, &out);
                 let stdin = std::io::stdin();
                 let mut lock = stdin.lock();
                 let budget = leakscope_sources::Budget::new(plan.limits.max_total_bytes);
@@ -936,19 +986,9 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
             }
             Job::File(item, committed) => {
                 let committed = committed.as_deref();
-                scan_file(
-                    plan,
-                    &mut scanner,
-                    &mut names,
-                    reader.as_ref(),
-                    item,
-                    committed,
-                    &out,
-                )
+                scan_file(plan, &mut state, reader.as_ref(), item, committed, &out)
             }
-            Job::Store(job) => {
-                scan_store(plan, &mut scanner, &mut names, reader.as_ref(), job, &out)
-            }
+            Job::Store(job) => scan_store(plan, &mut state, reader.as_ref(), job, &out),
         };
         if !out.send(msg) {
             break;
@@ -957,13 +997,18 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
 }
 
 fn new_sink<'a, 'e>(
-    scanner: &'a mut Scanner<'e>,
-    names: &'a mut Names<'e>,
+    state: &'a mut WorkerState<'e>,
     root: &'a str,
     location: &'a str,
     plan: &'a ScanPlan<'_>,
     partials: &'a Outbox,
 ) -> ScanSink<'a, 'e> {
+    let WorkerState {
+        scanner,
+        names,
+        reuse,
+    } = state;
+    reuse.clear();
     ScanSink {
         partials,
         object: next_object(),
@@ -975,28 +1020,25 @@ fn new_sink<'a, 'e>(
         filter: &plan.filter,
         catalog: &plan.catalog,
         text: None,
-        buf: Vec::new(),
+        reuse,
         out: Vec::new(),
         notices: Vec::new(),
         dropped: DroppedNotices::default(),
-        pending: PendingRecord::default(),
-        owners: Vec::new(),
         commit: None,
         yara: plan.yara,
         implants: Vec::new(),
     }
 }
 
-fn scan_file<'e>(
+fn scan_file(
     plan: &ScanPlan<'_>,
-    scanner: &mut Scanner<'e>,
-    names: &mut Names<'e>,
+    state: &mut WorkerState<'_>,
     reader: Option<&Store>,
     item: WalkItem,
     committed: Option<&Committed>,
     partials: &Outbox,
 ) -> Msg {
-    let location = names.path(&item.display).to_string();
+    let location = state.names.path(&item.display).to_string();
     // Raw values are never stored, so `--show-values` must read every object again.
     let reader = if plan.show_values { None } else { reader };
     if let Some(store) = reader {
@@ -1062,7 +1104,7 @@ fn scan_file<'e>(
             };
         }
     }
-    let mut sink = new_sink(scanner, names, &item.display, &location, plan, partials);
+    let mut sink = new_sink(state, &item.display, &location, plan, partials);
     let object = sink.object;
     match &bytes {
         Some(b) => leakscope_sources::decode_file_bytes(
@@ -1092,10 +1134,9 @@ fn scan_file<'e>(
 /// Scans one batch of records or one object from a data store. Its content identity (a
 /// hash of the records, or the object's ETag and size) is known before anything is
 /// decoded or downloaded, so unchanged content is counted from the database instead.
-fn scan_store<'e>(
+fn scan_store(
     plan: &ScanPlan<'_>,
-    scanner: &mut Scanner<'e>,
-    names: &mut Names<'e>,
+    state: &mut WorkerState<'_>,
     reader: Option<&Store>,
     job: StoreJob,
     partials: &Outbox,
@@ -1106,14 +1147,14 @@ fn scan_store<'e>(
     let reader = if plan.show_values { None } else { reader };
     // A commit's author is a name and an e-mail address: masked like any other text.
     let commit = job.commit().map(|c| CommitInfo {
-        author: names.text(&c.author),
-        summary: names.text(&c.summary),
+        author: state.names.text(&c.author),
+        summary: state.names.text(&c.summary),
         ..c.clone()
     });
     if let (Some(store), Some(hash)) = (reader, &content_hash) {
         if let Ok(Some(blob)) = store.blob_by_content(hash, &plan.ruleset) {
             return Msg::Unchanged {
-                location: names.path(&location).to_string(),
+                location: state.names.path(&location).to_string(),
                 size,
                 mtime_ns: 0,
                 blob,
@@ -1125,10 +1166,10 @@ fn scan_store<'e>(
     // A record's key goes into its location, and locations are stored: an `_id` or primary
     // key that is itself an identifier (a phone number as `_id`) is masked there like any
     // other value.
-    job.rewrite_keys(|key| names.text(key));
-    let location = names.path(&location).to_string();
+    job.rewrite_keys(|key| state.names.text(key));
+    let location = state.names.path(&location).to_string();
     let root = job.location();
-    let mut sink = new_sink(scanner, names, &root, &location, plan, partials);
+    let mut sink = new_sink(state, &root, &location, plan, partials);
     sink.commit = commit.clone();
     let object = sink.object;
     job.decode(&plan.limits, &mut sink);

@@ -24,7 +24,6 @@ pub struct StreamScanner {
     base_lines: u64,
     /// Findings starting before this whole-text offset were already reported.
     reported_until: usize,
-    scratch: Vec<Finding>,
     /// Findings dropped for an inline ignore, each counted once.
     ignored: u64,
 }
@@ -41,9 +40,18 @@ impl StreamScanner {
             base: 0,
             base_lines: 0,
             reported_until: 0,
-            scratch: Vec::new(),
             ignored: 0,
         }
+    }
+
+    /// Starts the next text, keeping the buffer's memory: a worker scans object after
+    /// object with one stream instead of growing a chunk-sized buffer for each.
+    pub fn restart(&mut self) {
+        self.buffer.clear();
+        self.base = 0;
+        self.base_lines = 0;
+        self.reported_until = 0;
+        self.ignored = 0;
     }
 
     /// Bytes re-scanned from each previous chunk.
@@ -64,15 +72,20 @@ impl StreamScanner {
     }
 
     /// Ends the text and appends the remaining findings. Returns how many findings of the
-    /// whole text were dropped because their line says `leakscope:ignore`.
-    pub fn finish(mut self, scanner: &mut Scanner<'_>, out: &mut Vec<Finding>) -> u64 {
+    /// whole text were dropped because their line says `leakscope:ignore`. The stream is
+    /// ready for the next text afterwards (see [`StreamScanner::restart`]).
+    pub fn finish(&mut self, scanner: &mut Scanner<'_>, out: &mut Vec<Finding>) -> u64 {
         self.scan_buffer(scanner, true, out);
-        self.ignored
+        let ignored = self.ignored;
+        self.restart();
+        ignored
     }
 
     fn scan_buffer(&mut self, scanner: &mut Scanner<'_>, last: bool, out: &mut Vec<Finding>) {
-        self.scratch.clear();
-        scanner.scan(&self.buffer, &mut self.scratch);
+        // The findings land after what `out` holds already and are sifted in place: no
+        // second list of a chunk's findings is filled and copied.
+        let first = out.len();
+        scanner.scan(&self.buffer, out);
         // Findings starting at or after `limit` might still grow with the next chunk (or
         // need context from it); they are left for the next scan.
         let limit = if last {
@@ -83,7 +96,9 @@ impl StreamScanner {
         // One fast search decides whether any line of the buffer is marked; most have none.
         let marked =
             memchr::memmem::find(self.buffer.as_bytes(), IGNORE_MARKER.as_bytes()).is_some();
-        for mut f in self.scratch.drain(..) {
+        let mut kept = first;
+        for i in first..out.len() {
+            let f = &mut out[i];
             let global = self.base + f.start;
             if global < self.reported_until || (f.start >= limit && !last) {
                 continue;
@@ -97,8 +112,10 @@ impl StreamScanner {
             f.start += self.base;
             f.end += self.base;
             f.line = f.line.map(|l| l + self.base_lines);
-            out.push(f);
+            out.swap(kept, i);
+            kept += 1;
         }
+        out.truncate(kept);
         if last {
             return;
         }

@@ -304,20 +304,24 @@ fn stream_reports_straddling_match_exactly_once() {
     }
     let mut whole = Vec::new();
     engine.scanner().scan(&text, &mut whole);
+    // One stream serves the three texts one after another (`finish` readies it for the
+    // next), and findings already in the output list stay as they are.
+    let mut scanner = engine.scanner();
+    let mut stream = StreamScanner::new(&scanner);
+    let mut all = Vec::new();
     for chunk_size in [1000usize, 4097, 65536] {
-        let mut scanner = engine.scanner();
-        let mut stream = StreamScanner::new(&scanner);
-        let mut got = Vec::new();
+        let before = all.len();
         let mut rest = text.as_str();
         while !rest.is_empty() {
             let mut cut = chunk_size.min(rest.len());
             while !rest.is_char_boundary(cut) {
                 cut += 1;
             }
-            stream.push(&mut scanner, &rest[..cut], &mut got);
+            stream.push(&mut scanner, &rest[..cut], &mut all);
             rest = &rest[cut..];
         }
-        stream.finish(&mut scanner, &mut got);
+        stream.finish(&mut scanner, &mut all);
+        let got = &all[before..];
         let a: Vec<_> = whole
             .iter()
             .map(|f| (f.start, f.end, f.line, f.detector.clone()))

@@ -7,6 +7,7 @@
 //! the scan itself was limited to: `--detectors aws_access_key` must not store a file
 //! called after an ID number.
 
+use leakscope_core::{write_record_key, RecordUnit};
 use leakscope_detect::{Engine, Redactor, Scanner};
 use leakscope_sources::Notice;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct Names<'e> {
     last_record: (String, Arc<str>),
     /// The last field name that needed masking, and its masked form.
     last_field: (Arc<str>, Arc<str>),
+    /// The last line record made: the object path (raw), the line, and the record key.
+    last_line: (String, u64, Arc<str>),
 }
 
 impl<'e> Names<'e> {
@@ -33,6 +36,7 @@ impl<'e> Names<'e> {
             last: (String::new(), String::new()),
             last_record: (String::new(), Arc::from("")),
             last_field: (Arc::from(""), Arc::from("")),
+            last_line: (String::new(), 0, Arc::from("")),
         }
     }
 
@@ -85,6 +89,21 @@ impl<'e> Names<'e> {
             self.last_record.1 = masked.into();
         }
         self.last_record.1.clone()
+    }
+
+    /// The record key of a line of a text object (`path#line 12`), shared by the findings
+    /// of that line.
+    pub fn line_record(&mut self, path: &str, line: u64) -> Arc<str> {
+        if self.last_line.1 != line || self.last_line.0 != path {
+            let masked = self.path(path);
+            let mut key = String::with_capacity(masked.len() + 26);
+            write_record_key(&mut key, masked, RecordUnit::Line, line);
+            self.last_line.0.clear();
+            self.last_line.0.push_str(path);
+            self.last_line.1 = line;
+            self.last_line.2 = key.into();
+        }
+        self.last_line.2.clone()
     }
 
     /// A notice with its path and message masked.

@@ -18,9 +18,7 @@ use crate::roots::{Committed, Emit, GitOptions};
 use anyhow::Result;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use indicatif::{ProgressBar, ProgressStyle};
-use leakscope_core::{
-    write_record_key, Category, CommitInfo, DetectorInfo, Finding, ObjectPath, RecordUnit, Severity,
-};
+use leakscope_core::{Category, CommitInfo, DetectorInfo, Finding, ObjectPath, Severity};
 use leakscope_detect::{Engine, RecordField, Scanner, StreamScanner};
 use leakscope_report::{Catalog, Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
@@ -530,12 +528,7 @@ impl ScanSink<'_, '_> {
         // number, a JSON key that is a phone number): they are masked before they leave.
         let record = match record {
             Some(r) => Some(self.names.record(path, r)),
-            None => line.map(|l| {
-                let path = self.names.path(path);
-                let mut key = String::with_capacity(path.len() + 26);
-                write_record_key(&mut key, path, RecordUnit::Line, l);
-                Arc::from(key)
-            }),
+            None => line.map(|l| self.names.line_record(path, l)),
         };
         let member = match path.strip_prefix(self.root) {
             Some("") => String::new(),

@@ -25,6 +25,14 @@ const LNG: [&str; 5] = ["lng", "lon", "long", "longitude", "经度"];
 /// `hay[..to]` from `from`. `hay` is UTF-8 and `from`, `to` are character boundaries.
 pub(super) fn find(hay: &[u8], from: usize, to: usize) -> Option<(usize, usize)> {
     let hay = &hay[..to.min(hay.len())];
+    // Every alternative holds two numbers with a fraction, so two dots: a window with
+    // fewer (one decimal in a cell of its own, a metric) is answered without a walk.
+    if memchr::memchr_iter(b'.', hay.get(from..).unwrap_or_default())
+        .nth(1)
+        .is_none()
+    {
+        return None;
+    }
     let mut p = from;
     while p < hay.len() {
         let b = hay[p];

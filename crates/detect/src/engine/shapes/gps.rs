@@ -27,12 +27,7 @@ pub(super) fn find(hay: &[u8], from: usize, to: usize) -> Option<(usize, usize)>
     let hay = &hay[..to.min(hay.len())];
     // Every alternative holds two numbers with a fraction, so two dots: a window with
     // fewer (one decimal in a cell of its own, a metric) is answered without a walk.
-    if memchr::memchr_iter(b'.', hay.get(from..).unwrap_or_default())
-        .nth(1)
-        .is_none()
-    {
-        return None;
-    }
+    memchr::memchr_iter(b'.', hay.get(from..).unwrap_or_default()).nth(1)?;
     let mut p = from;
     while p < hay.len() {
         let b = hay[p];

@@ -100,17 +100,25 @@ impl Encoder {
         self.body.clear();
         self.index.clear();
         self.strings = 0;
+        // The strings of consecutive findings are mostly the very same ones (shared, or
+        // the same field of one finding): a string at the address and length of the last
+        // one in its slot has its index without a hash lookup. Every finding of the batch
+        // is borrowed until the end, so an address seen cannot be reused by another string.
+        let mut last = [Recent::NONE; 4];
         for f in findings {
             let f = f.borrow();
-            let member = self.intern(&f.member);
-            let detector = self.intern(&f.detector);
+            let member = self.intern_recent(&mut last[0], &f.member);
+            let detector = self.intern_recent(&mut last[1], &f.detector);
             put_varint(&mut self.body, member as u64);
             put_varint(&mut self.body, detector as u64);
             self.body.push(category_code(f.category));
             self.body.push(confidence_code(f.confidence));
             put_varint(&mut self.body, f.line.map_or(0, |l| l.saturating_add(1)));
             put_varint(&mut self.body, f.offset.map_or(0, |o| o.saturating_add(1)));
-            let field = f.field.as_deref().map_or(0, |t| self.intern(t) as u64 + 1);
+            let field = f
+                .field
+                .as_deref()
+                .map_or(0, |t| self.intern_recent(&mut last[2], t) as u64 + 1);
             put_varint(&mut self.body, field);
             match f.record.as_deref() {
                 None => self.body.push(0),
@@ -118,7 +126,7 @@ impl Encoder {
                     // The part before the last `#` names the object (the same for every
                     // finding of a text file); the rest is the line or row.
                     Some(cut) => {
-                        let base = self.intern(&r[..cut]);
+                        let base = self.intern_recent(&mut last[3], &r[..cut]);
                         self.body.push(2);
                         put_varint(&mut self.body, base as u64);
                         put_str(&mut self.body, &r[cut + 1..]);
@@ -140,6 +148,16 @@ impl Encoder {
         out.extend_from_slice(&self.body);
     }
 
+    fn intern_recent(&mut self, recent: &mut Recent, s: &str) -> u32 {
+        let at = (s.as_ptr() as usize, s.len());
+        if recent.at == at {
+            return recent.index;
+        }
+        let index = self.intern(s);
+        *recent = Recent { at, index };
+        index
+    }
+
     fn intern(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
@@ -150,6 +168,21 @@ impl Encoder {
         self.index.insert(s.into(), i);
         i
     }
+}
+
+/// The last string interned in one slot of a finding: its address and length, and index.
+#[derive(Clone, Copy)]
+struct Recent {
+    at: (usize, usize),
+    index: u32,
+}
+
+impl Recent {
+    /// No string yet (no string lives at address 0).
+    const NONE: Recent = Recent {
+        at: (0, 0),
+        index: 0,
+    };
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {

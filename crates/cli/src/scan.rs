@@ -167,8 +167,6 @@ struct ScanSink<'a, 'e> {
     implants: Vec<Finding>,
 }
 
-/// The cells of one record (a row, a document), gathered so that the engine scans the
-/// record in one call instead of once per value.
 /// What a worker lends each object's sink and takes back: a dense object no longer grows
 /// (and faults in) megabytes of fresh buffers, only to free them at its end.
 struct Reuse {
@@ -213,6 +211,8 @@ struct WorkerState<'e> {
     reuse: Reuse,
 }
 
+/// The cells of one record (a row, a document), gathered so that the engine scans the
+/// record in one call instead of once per value.
 #[derive(Default)]
 struct PendingRecord {
     path: Option<ObjectPath>,

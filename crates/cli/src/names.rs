@@ -25,6 +25,8 @@ pub struct Names<'e> {
     last_field: (Arc<str>, Arc<str>),
     /// The last line record made: the object path (raw), the line, and the record key.
     last_line: (String, u64, Arc<str>),
+    /// Where a line's record key is written before it is shared.
+    key: String,
 }
 
 impl<'e> Names<'e> {
@@ -37,6 +39,7 @@ impl<'e> Names<'e> {
             last_record: (String::new(), Arc::from("")),
             last_field: (Arc::from(""), Arc::from("")),
             last_line: (String::new(), 0, Arc::from("")),
+            key: String::new(),
         }
     }
 
@@ -109,13 +112,15 @@ impl<'e> Names<'e> {
     /// of that line.
     pub fn line_record(&mut self, path: &str, line: u64) -> Arc<str> {
         if self.last_line.1 != line || self.last_line.0 != path {
-            let masked = self.path(path);
-            let mut key = String::with_capacity(masked.len() + 26);
-            write_record_key(&mut key, masked, RecordUnit::Line, line);
+            // Brings the masked path (`last`) up to date; the key is written into a reused
+            // buffer, so a line costs the one allocation of its shared key.
+            self.path(path);
+            self.key.clear();
+            write_record_key(&mut self.key, &self.last.1, RecordUnit::Line, line);
             self.last_line.0.clear();
             self.last_line.0.push_str(path);
             self.last_line.1 = line;
-            self.last_line.2 = key.into();
+            self.last_line.2 = Arc::from(self.key.as_str());
         }
         self.last_line.2.clone()
     }

@@ -134,3 +134,50 @@ impl<'e> Names<'e> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leakscope_core::HashKey;
+    use leakscope_detect::{Date, EngineConfig};
+
+    fn engine() -> Engine {
+        let config =
+            EngineConfig::new(HashKey::insecure_test_key(), Date::new(2026, 1, 1).unwrap());
+        Engine::builtin(&config).unwrap()
+    }
+
+    #[test]
+    fn shared_names_are_kept_or_masked_once() {
+        let engine = engine();
+        let mut names = Names::new(&engine);
+        let plain: Arc<str> = Arc::from("手机");
+        assert!(Arc::ptr_eq(&names.shared_name(plain.clone()), &plain));
+        let named: Arc<str> = Arc::from("13812345678");
+        let masked = names.shared_name(named.clone());
+        assert_eq!(&*masked, "138****5678");
+        // The same name again is the same masked name, not a new one.
+        assert!(Arc::ptr_eq(&names.shared_name(named), &masked));
+    }
+
+    #[test]
+    fn record_keys_mask_their_path_and_share_one_key() {
+        let engine = engine();
+        let mut names = Names::new(&engine);
+        let path = "/d/13812345678.sql";
+        let mut key = String::new();
+        write_record_key(&mut key, path, RecordUnit::Line, 3);
+        let row = names.record(path, &key);
+        assert_eq!(&*row, "/d/138****5678.sql#line 3");
+        assert!(Arc::ptr_eq(&row, &names.record(path, &key)));
+        // A key that is not a position has the rest masked too.
+        let doc = names.record("/d/a.json", "/d/a.json#users/13912345678");
+        assert_eq!(&*doc, "/d/a.json#users/139****5678");
+
+        let line = names.line_record(path, 7);
+        assert_eq!(&*line, "/d/138****5678.sql#line 7");
+        assert!(Arc::ptr_eq(&line, &names.line_record(path, 7)));
+        assert_eq!(&*names.line_record(path, 8), "/d/138****5678.sql#line 8");
+        assert_eq!(&*names.line_record("/d/b.txt", 8), "/d/b.txt#line 8");
+    }
+}

@@ -138,19 +138,20 @@ impl<'e> Names<'e> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leakscope_core::HashKey;
-    use leakscope_detect::{Date, EngineConfig};
 
-    fn engine() -> Engine {
-        let config =
-            EngineConfig::new(HashKey::insecure_test_key(), Date::new(2026, 1, 1).unwrap());
-        Engine::builtin(&config).unwrap()
+    /// Names masked by the built-in catalog (with the public test key), built once.
+    fn names() -> Names<'static> {
+        static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        Names::new(ENGINE.get_or_init(|| {
+            let key = leakscope_core::HashKey::insecure_test_key();
+            let today = leakscope_detect::Date::new(2026, 1, 1).unwrap();
+            Engine::builtin(&leakscope_detect::EngineConfig::new(key, today)).unwrap()
+        }))
     }
 
     #[test]
     fn shared_names_are_kept_or_masked_once() {
-        let engine = engine();
-        let mut names = Names::new(&engine);
+        let mut names = names();
         let plain: Arc<str> = Arc::from("手机");
         assert!(Arc::ptr_eq(&names.shared_name(plain.clone()), &plain));
         let named: Arc<str> = Arc::from("13812345678");
@@ -162,8 +163,7 @@ mod tests {
 
     #[test]
     fn record_keys_mask_their_path_and_share_one_key() {
-        let engine = engine();
-        let mut names = Names::new(&engine);
+        let mut names = names();
         let path = "/d/13812345678.sql";
         let mut key = String::new();
         write_record_key(&mut key, path, RecordUnit::Line, 3);

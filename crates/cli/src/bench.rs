@@ -180,7 +180,8 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
             } else {
                 file * per_file + row
             };
-            let record = format!("{location}#line {}", row + 1);
+            // One key shared by the row's findings, as a scan's sink shares it.
+            let record: std::sync::Arc<str> = format!("{location}#line {}", row + 1).into();
             for (detector, masked) in [
                 ("cn_resident_id", "1101**********002X"),
                 ("cn_mobile", "138****5678"),
@@ -194,7 +195,7 @@ pub fn store(db: &std::path::Path, findings: u64, seed: u64) -> Result<()> {
                     line: Some(row + 1),
                     offset: Some(row * 64),
                     field: Some(detector.into()),
-                    record: Some(record.as_str().into()),
+                    record: Some(record.clone()),
                     masked: masked.into(),
                     value_hash: key.hash(detector, &format!("{person}")),
                 });

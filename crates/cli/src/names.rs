@@ -7,7 +7,7 @@
 //! the scan itself was limited to: `--detectors aws_access_key` must not store a file
 //! called after an ID number.
 
-use leakscope_core::{is_position_key, write_record_key, RecordUnit};
+use leakscope_core::{write_record_key, RecordUnit};
 use leakscope_detect::{Engine, Redactor, Scanner};
 use leakscope_sources::Notice;
 use std::sync::Arc;
@@ -86,24 +86,10 @@ impl<'e> Names<'e> {
     /// A record key that starts with its object's path.
     pub fn record(&mut self, path: &str, record: &str) -> Arc<str> {
         if self.last_record.0 != record {
-            let masked: Arc<str> = match record.strip_prefix(path) {
-                // The rows of a dump are keyed by line or offset after the path, which the
-                // object's other findings have masked already.
-                Some(rest) if !path.is_empty() && is_position_key(rest) => {
-                    let path = self.path(path);
-                    let mut key = String::with_capacity(path.len() + rest.len());
-                    key.push_str(path);
-                    key.push_str(rest);
-                    key.into()
-                }
-                _ => self
-                    .redactor
-                    .redact_record(&mut self.scanner, path, record)
-                    .into(),
-            };
+            let masked = self.redactor.redact_record(&mut self.scanner, path, record);
             self.last_record.0.clear();
             self.last_record.0.push_str(record);
-            self.last_record.1 = masked;
+            self.last_record.1 = masked.into();
         }
         self.last_record.1.clone()
     }

@@ -195,12 +195,8 @@ impl Reuse {
         self.stream.restart();
         self.found.clear();
         self.owners.clear();
-        let p = &mut self.pending;
-        p.record.clear();
-        p.names.clear();
-        p.values.clear();
-        p.paths.clear();
-        p.cells.clear();
+        self.pending.clear();
+        self.pending.record.clear();
     }
 }
 
@@ -225,6 +221,17 @@ struct PendingRecord {
     /// The paths of cells whose path is not the record's first one, back to back.
     paths: String,
     cells: Vec<PendingCell>,
+}
+
+impl PendingRecord {
+    /// Drops the cells, keeping the buffers' memory and the path (the next record's cells
+    /// mostly come from the same object).
+    fn clear(&mut self) {
+        self.cells.clear();
+        self.names.clear();
+        self.values.clear();
+        self.paths.clear();
+    }
 }
 
 struct PendingCell {
@@ -484,10 +491,7 @@ impl ScanSink<'_, '_> {
         }
         self.reuse.found = found;
         self.reuse.owners = owners;
-        p.cells.clear();
-        p.names.clear();
-        p.values.clear();
-        p.paths.clear();
+        p.clear();
         self.reuse.pending = p;
     }
 

@@ -54,22 +54,16 @@ impl HashKey {
             });
         }
         let mut out = [0u8; KEY_LEN];
-        let bytes = text.as_bytes();
-        for (i, slot) in out.iter_mut().enumerate() {
-            let hi = hex_digit(bytes[2 * i]).ok_or(HashKeyError::BadChar { position: 2 * i })?;
-            let lo = hex_digit(bytes[2 * i + 1]).ok_or(HashKeyError::BadChar {
-                position: 2 * i + 1,
-            })?;
-            *slot = hi << 4 | lo;
-        }
+        read_hex(text.as_bytes(), &mut out)
+            .map_err(|position| HashKeyError::BadChar { position })?;
         Ok(HashKey(out))
     }
 
     /// The 64-character hexadecimal form, for storing the key in a file.
     pub fn to_hex(&self) -> String {
-        let mut s = String::with_capacity(KEY_LEN * 2);
-        push_hex(&mut s, &self.0);
-        s
+        let mut text = [0u8; KEY_LEN * 2];
+        write_hex(&self.0, &mut text);
+        text.iter().map(|&b| char::from(b)).collect()
     }
 
     /// Keyed hash of a normalised value, domain-separated by the detector's hash domain so
@@ -104,14 +98,25 @@ impl fmt::Debug for HashKey {
     }
 }
 
-/// Appends lower-case hexadecimal without going through the formatting machinery (this
-/// runs once per finding, on the hot path).
-fn push_hex(out: &mut String, bytes: &[u8]) {
+/// Writes `bytes` as lower-case hexadecimal into `out` (twice as long) without going
+/// through the formatting machinery: a hash's text is made for every finding printed.
+fn write_hex(bytes: &[u8], out: &mut [u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
     }
+}
+
+/// Reads hexadecimal `text` (twice as long as `out`, checked by the caller) into `out`;
+/// on failure, the position of the first character that is not hexadecimal.
+fn read_hex(text: &[u8], out: &mut [u8]) -> Result<(), usize> {
+    for (i, slot) in out.iter_mut().enumerate() {
+        let hi = hex_digit(text[2 * i]).ok_or(2 * i)?;
+        let lo = hex_digit(text[2 * i + 1]).ok_or(2 * i + 1)?;
+        *slot = hi << 4 | lo;
+    }
+    Ok(())
 }
 
 fn hex_digit(c: u8) -> Option<u8> {
@@ -152,11 +157,7 @@ impl ValueHash {
     pub fn text(self) -> HashText {
         let mut out = [0u8; HASH_TEXT_LEN];
         out[..HASH_PREFIX.len()].copy_from_slice(HASH_PREFIX.as_bytes());
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        for (i, b) in self.0.iter().enumerate() {
-            out[HASH_PREFIX.len() + 2 * i] = HEX[usize::from(b >> 4)];
-            out[HASH_PREFIX.len() + 2 * i + 1] = HEX[usize::from(b & 15)];
-        }
+        write_hex(&self.0, &mut out[HASH_PREFIX.len()..]);
         HashText(out)
     }
 
@@ -167,12 +168,7 @@ impl ValueHash {
             return Err(ValueHashError);
         }
         let mut out = [0u8; HASH_BYTES];
-        let b = hex.as_bytes();
-        for (i, slot) in out.iter_mut().enumerate() {
-            let hi = hex_digit(b[2 * i]).ok_or(ValueHashError)?;
-            let lo = hex_digit(b[2 * i + 1]).ok_or(ValueHashError)?;
-            *slot = hi << 4 | lo;
-        }
+        read_hex(hex.as_bytes(), &mut out).map_err(|_| ValueHashError)?;
         Ok(ValueHash(out))
     }
 }
@@ -245,9 +241,8 @@ mod tests {
             hasher.update(domain.as_bytes());
             hasher.update(&[0u8]);
             hasher.update(value.as_bytes());
-            let mut text = String::from("k1:");
-            push_hex(&mut text, &hasher.finalize().as_bytes()[..16]);
-            text
+            // BLAKE3's own hexadecimal form, cut to the 16 bytes kept.
+            format!("k1:{}", &hasher.finalize().to_hex()[..32])
         };
         for value in [
             "",

@@ -20,7 +20,7 @@ pub mod store_url;
 pub use commit::CommitInfo;
 pub use detector::{DetectorId, DetectorInfo, Guidance, Severity};
 pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
-pub use hash::{HashKey, HashKeyError, HashText, ValueHash, ValueHashError, HASH_TEXT_LEN};
+pub use hash::{HashKey, HashKeyError, HashText, ValueHash, ValueHashError};
 pub use location::{is_position_key, write_record_key, ObjectPath, RecordUnit};
 pub use mask::{mask_value, MaskStyle};
 pub use notice::NoticeKind;

@@ -66,8 +66,9 @@ pub struct Observation<'a> {
     pub place: &'a str,
     /// Detector id.
     pub detector: &'a str,
-    /// Keyed hash of the normalised value.
-    pub value_hash: &'a str,
+    /// Keyed hash of the normalised value, as its bytes (it is already a keyed hash: its
+    /// text form would only be hashed again).
+    pub value_hash: &'a [u8],
 }
 
 type Sketch = HyperLogLogPlus<u64, BuildHasherDefault<DefaultHasher>>;
@@ -80,9 +81,9 @@ fn sketch() -> Sketch {
     .expect("precision 14 is valid")
 }
 
-fn h64(s: &str) -> u64 {
+fn h64<T: Hash + ?Sized>(v: &T) -> u64 {
     let mut h = DefaultHasher::new();
-    s.hash(&mut h);
+    v.hash(&mut h);
     h.finish()
 }
 

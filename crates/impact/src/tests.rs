@@ -9,7 +9,7 @@ fn obs<'a>(store: &'a str, record: &'a str, detector: &'a str, value: &'a str) -
         // The record's file: what precedes `#` in these fixtures.
         place: record.split('#').next().unwrap_or(record),
         detector,
-        value_hash: value,
+        value_hash: value.as_bytes(),
     }
 }
 

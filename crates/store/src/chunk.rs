@@ -37,7 +37,7 @@ const VERSION_TEXT_HASH: u8 = 1;
 /// A chunk that cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("damaged findings chunk: {0}")]
-pub struct ChunkError(pub(crate) &'static str);
+pub struct ChunkError(&'static str);
 
 /// The stored code of a category.
 pub fn category_code(c: Category) -> u8 {

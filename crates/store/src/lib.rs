@@ -312,8 +312,9 @@ fn migrate_findings_to_chunks(conn: &Connection) -> Result<(), StoreError> {
             field: r.get(7)?,
             record: r.get(8)?,
             masked: r.get(9)?,
+            // Written by leakscope as `k1:` and hexadecimal; anything else is damage.
             value_hash: ValueHash::parse(r.get_ref(10)?.as_str()?)
-                .map_err(|_| chunk::ChunkError("malformed hash in a version 4 row"))?,
+                .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))?,
         };
         match current {
             Some((b, _)) if b == blob && batch.len() < chunk::MAX_FINDINGS => {}
@@ -743,12 +744,12 @@ impl Store {
     }
 
     /// Streams the personal-data findings of the given scans for impact counting, grouped
-    /// by record: `f(scan_id, location, record, detector, value_hash)`. Findings without a
-    /// record count as one record per object.
+    /// by record: `f(scan_id, location, record, place, detector, value_hash)` with the keyed
+    /// hash as its bytes. Findings without a record count as one record per object.
     pub fn for_each_pii_finding(
         &self,
         scans: &[i64],
-        mut f: impl FnMut(i64, &str, &str, &str, &str, &str),
+        mut f: impl FnMut(i64, &str, &str, &str, &str, &[u8]),
     ) -> Result<u64, StoreError> {
         if scans.is_empty() {
             return Ok(0);
@@ -780,8 +781,14 @@ impl Store {
                     record.push_str(x.member);
                     &record
                 };
-                let hash = x.value_hash.text();
-                f(scan, location, &record, place, x.detector, &hash);
+                f(
+                    scan,
+                    location,
+                    &record,
+                    place,
+                    x.detector,
+                    &x.value_hash.to_bytes(),
+                );
                 n += 1;
                 true
             })?;

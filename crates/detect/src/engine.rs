@@ -21,14 +21,16 @@
 use crate::fold::Folded;
 use crate::rules::{RuleError, RuleFile, RuleSpec, TriggerSpec};
 use crate::validators::{self, Check, Date, ValidationContext, Validator};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use leakscope_core::{mask_value, Category, Confidence, Finding, HashKey, MaskStyle, RawValue};
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::Input;
 use shapes::Shape;
+use word_dfa::WordDfa;
 
 mod shapes;
+mod word_dfa;
 
 /// Bytes before a match searched for context words.
 pub const CONTEXT_BEFORE: usize = 64;
@@ -268,7 +270,7 @@ struct CompiledRule {
     token: Option<TokenTrigger>,
     before: usize,
     after: usize,
-    requires_any: Option<AhoCorasick>,
+    requires_any: Option<Required>,
     boundary: Boundary,
     validator: Option<Validator>,
     normalize: Normalize,
@@ -290,6 +292,45 @@ struct CompiledRule {
     /// Words that drop a match found just after them (see `RuleSpec::reject_before`).
     reject_before: Option<AhoCorasick>,
     priority: i32,
+}
+
+/// The words a candidate window must contain before a rule's pattern runs (see
+/// `TriggerSpec::requires_any`).
+#[derive(Debug)]
+struct Required {
+    /// The words, matched as written (case and all).
+    words: Vec<String>,
+    /// Their own automaton: asked when the rule has no slot in the shared one.
+    ac: AhoCorasick,
+    /// The rule's bit in [`WordRoles::required_by`]: the words are then among the shared
+    /// automaton's, and a window is answered from the text's word occurrences instead of
+    /// a search of its bytes (a postal address's merged windows cover most of a dense
+    /// text, so that search was a second pass over it).
+    slot: Option<u8>,
+}
+
+impl Required {
+    /// Whether `text[start..end]` contains one of the words.
+    fn found(
+        &self,
+        hits: &WordHits,
+        roles: &[WordRoles],
+        text: &str,
+        start: usize,
+        end: usize,
+    ) -> bool {
+        let Some(slot) = self.slot else {
+            return self.ac.is_match(&text[start..end]);
+        };
+        hits.starting_in(start, end).iter().any(|h| {
+            h.end <= end && roles[h.word as usize].required_by & (1u64 << slot) != 0 && {
+                // The shared automaton ignores ASCII case; these words do not.
+                let found = &text[h.start..h.end];
+                !found.bytes().any(|b| b.is_ascii_alphabetic())
+                    || self.words.iter().any(|w| w == found)
+            }
+        })
+    }
 }
 
 /// What a field name says, worked out once per distinct name and cached by the scanner:
@@ -382,7 +423,7 @@ pub struct Engine {
     /// One automaton for every trigger, context and negative-context word
     /// (ASCII-case-insensitive), searched once per text for every occurrence (see
     /// [`WordHits`]).
-    words: Option<AhoCorasick>,
+    words: Option<WordDfa>,
     /// Per word of `words`: what it is to the stages.
     word_roles: Vec<WordRoles>,
     /// Per trigger word: the rules it triggers, each with the exact spelling required
@@ -481,7 +522,21 @@ impl Engine {
         }
         let (trigger_words, trigger_owners) = trigger_words(&literal_pats, &keyword_pats);
         let (context_words, context_rules) = context_words(&context_pats);
-        let (words, word_roles) = word_automaton(&trigger_words, &context_words, &negative_words);
+        // Required words join the shared automaton, one bit per rule, for as many rules
+        // as a bit mask holds (an empty word, which every window contains, stays out).
+        let mut required: Vec<(String, u8)> = Vec::new();
+        let mut slots = 0u8;
+        for rule in &mut rules {
+            if let Some(req) = rule.requires_any.as_mut() {
+                if slots < 64 && req.words.iter().all(|w| !w.is_empty()) {
+                    required.extend(req.words.iter().map(|w| (w.clone(), slots)));
+                    req.slot = Some(slots);
+                    slots += 1;
+                }
+            }
+        }
+        let (words, word_roles) =
+            word_automaton(&trigger_words, &context_words, &negative_words, &required);
         let token_rules: Vec<u32> = rules
             .iter()
             .enumerate()
@@ -707,7 +762,8 @@ fn word_automaton(
     triggers: &[String],
     context: &[String],
     negative: &[String],
-) -> (Option<AhoCorasick>, Vec<WordRoles>) {
+    required: &[(String, u8)],
+) -> (Option<WordDfa>, Vec<WordRoles>) {
     let mut words: Vec<String> = Vec::new();
     let mut roles: Vec<WordRoles> = Vec::new();
     for (i, w) in triggers.iter().enumerate() {
@@ -722,16 +778,15 @@ fn word_automaton(
         let at = word_slot(&mut words, &mut roles, w);
         roles[at].negative = true;
     }
+    for (w, slot) in required {
+        let at = word_slot(&mut words, &mut roles, w);
+        roles[at].required_by |= 1u64 << slot;
+    }
     if words.is_empty() {
         return (None, roles);
     }
-    let ac = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&words)
-        .expect("trigger, context and negative words are plain literals");
-    (Some(ac), roles)
+    let dfa = WordDfa::new(&words).expect("trigger, context and negative words are plain literals");
+    (Some(dfa), roles)
 }
 
 /// What one word of the shared automaton is to the stages (a word can be several).
@@ -743,6 +798,8 @@ struct WordRoles {
     context: Option<u32>,
     /// A negative-context word.
     negative: bool,
+    /// Bit `n` set: a required word of the rule in slot `n` (see [`Required::slot`]).
+    required_by: u64,
 }
 
 /// One occurrence of a word of the shared automaton in the scanned text.
@@ -769,29 +826,27 @@ struct WordHits {
 }
 
 impl WordHits {
-    /// Finds every occurrence in `text` of the words of `ac` (built by [`word_automaton`]).
-    fn find(&mut self, ac: Option<&AhoCorasick>, text: &str) {
+    /// Finds every occurrence in `text` of the words of `words` (built by
+    /// [`word_automaton`]).
+    fn find(&mut self, words: Option<&WordDfa>, text: &str) {
         self.hits.clear();
         self.cursor.set(0);
-        let Some(ac) = ac else {
+        let Some(words) = words else {
             return;
         };
-        // The search reports occurrences by end. Words are short, so each one belongs only
-        // a few places back in start order: an insertion costs about what a push does,
-        // where sorting the list was a third of the search's cost.
+        // Occurrences come by end. Words are short, so each one belongs only a few places
+        // back in start order: an insertion costs about what a push does, where sorting
+        // the list was a third of the search's cost.
         let key = |h: &Hit| (h.start, std::cmp::Reverse(h.end));
-        for m in ac.find_overlapping_iter(text) {
-            let hit = Hit {
-                start: m.start(),
-                end: m.end(),
-                word: m.pattern().as_u32(),
-            };
-            let mut at = self.hits.len();
-            while at > 0 && key(&self.hits[at - 1]) > key(&hit) {
+        let hits = &mut self.hits;
+        words.each(text.as_bytes(), |start, end, word| {
+            let hit = Hit { start, end, word };
+            let mut at = hits.len();
+            while at > 0 && key(&hits[at - 1]) > key(&hit) {
                 at -= 1;
             }
-            self.hits.insert(at, hit);
-        }
+            hits.insert(at, hit);
+        });
     }
 
     /// The occurrences starting in `from..to`.
@@ -1033,10 +1088,12 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         requires_any: if t.requires_any.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasick::new(&t.requires_any)
+            Some(Required {
+                words: t.requires_any.clone(),
+                ac: AhoCorasick::new(&t.requires_any)
                     .map_err(|e| file.error_at(spec, format!("bad requires_any: {e}")))?,
-            )
+                slot: None,
+            })
         },
         boundary,
         validator,
@@ -2082,11 +2139,10 @@ fn confirm(
     out: &mut Vec<Confirmed>,
 ) {
     let rule = &engine.rules[cand.rule as usize];
-    let window = &text[cand.start..cand.end];
     if rule
         .requires_any
         .as_ref()
-        .is_some_and(|ac| !ac.is_match(window))
+        .is_some_and(|req| !req.found(hits, &engine.word_roles, text, cand.start, cand.end))
     {
         return;
     }

@@ -660,7 +660,7 @@ fn fuzz_find_email_like_runs_with_several_at_signs() {
 }
 
 mod word_hits {
-    use super::super::{gallop, word_automaton, Hit, WordHits};
+    use super::super::{gallop, word_automaton, Hit, Required, WordHits};
     use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
     use proptest::prelude::*;
 
@@ -712,7 +712,7 @@ mod word_hits {
             windows in prop::collection::vec((0usize..200, 0usize..200), 1..6),
         ) {
             let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
-            let (ac, _) = word_automaton(&words, &[], &[]);
+            let (ac, _) = word_automaton(&words, &[], &[], &[]);
             let mut hits = WordHits::default();
             hits.find(ac.as_ref(), &text);
             let boundary = |i: usize| {
@@ -741,6 +741,82 @@ mod word_hits {
             prop_assert_eq!(picked, earliest);
             }
         }
+    }
+
+    proptest! {
+        /// The occurrences are exactly the library's overlapping search's, in start order
+        /// (longest first at one start), and a rule's required words are found in a
+        /// window exactly when their own automaton finds them there.
+        #[test]
+        fn occurrences_equal_the_overlapping_search(
+            text in text(),
+            windows in prop::collection::vec((0usize..200, 0usize..200), 1..6),
+        ) {
+            let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+            // Two rules' required words, one of them case-sensitive ASCII.
+            let required = [("单号", 0u8), ("Name", 0), ("机号码", 1), ("ab", 1)];
+            let (automaton, roles) = word_automaton(
+                &words,
+                &[],
+                &[],
+                &required.map(|(w, slot)| (w.to_string(), slot)),
+            );
+            let mut hits = WordHits::default();
+            hits.find(automaton.as_ref(), &text);
+            let mut expected: Vec<(usize, usize, String)> = direct(MatchKind::Standard)
+                .find_overlapping_iter(&text)
+                .map(|m| (m.start(), m.end(), WORDS[m.pattern().as_usize()].to_lowercase()))
+                .collect();
+            expected.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+            let found: Vec<(usize, usize, String)> =
+                hits.hits.iter().map(|h| (h.start, h.end, words[h.word as usize].to_lowercase())).collect();
+            prop_assert_eq!(found, expected);
+            let boundary = |i: usize| {
+                let mut i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            for slot in [0u8, 1] {
+                let own: Vec<String> =
+                    required.iter().filter(|r| r.1 == slot).map(|r| r.0.to_string()).collect();
+                let req = Required {
+                    ac: AhoCorasick::new(&own).unwrap(),
+                    words: own,
+                    slot: Some(slot),
+                };
+                for &(a, b) in &windows {
+                    let (from, to) = (boundary(a.min(b)), boundary(a.max(b)));
+                    prop_assert_eq!(
+                        req.found(&hits, &roles, &text, from, to),
+                        req.ac.is_match(&text[from..to]),
+                        "slot {} in {:?}", slot, &text[from..to]
+                    );
+                }
+            }
+        }
+    }
+
+    /// The reason for the table of its own: the built-in words' automaton is less than
+    /// half the size of the library's.
+    #[test]
+    fn the_compact_table_is_less_than_half_the_library_dfa() {
+        use aho_corasick::automaton::Automaton;
+        let engine = super::super::Engine::builtin(&super::config()).unwrap();
+        let words = engine.words.as_ref().unwrap();
+        let library = aho_corasick::dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(words.patterns())
+            .unwrap();
+        assert!(
+            words.memory() * 2 < library.memory_usage(),
+            "{} bytes against the library's {}",
+            words.memory(),
+            library.memory_usage()
+        );
     }
 
     proptest! {

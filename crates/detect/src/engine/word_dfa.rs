@@ -1,0 +1,156 @@
+//! The shared word automaton in a compact table of its own.
+//!
+//! The library's DFA over the engine's few hundred trigger, context and negative words
+//! (most of them Chinese, three bytes a character) takes 1.6 MB: its byte classes come
+//! from byte ranges, which the scattered bytes of UTF-8 split into more than 128, so each
+//! state's row is 256 transitions of four bytes. On dense text nearly every character
+//! moves the automaton, and the loads of that table, larger than a core's L2 cache, were
+//! the stall of the word search. This module reads the same automaton out state by state
+//! and stores it again with exact byte classes (bytes no state tells apart share a
+//! class, about a hundred here), which is less than half the size, with the states that
+//! report words numbered first so that one comparison tells a reporting state.
+//!
+//! The occurrences reported are exactly those of the library's overlapping search (a
+//! property test compares them); the search skips, a table lookup per byte, the bytes
+//! that leave the automaton at its start (digits, spaces, most punctuation).
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{Anchored, MatchKind};
+use std::collections::HashMap;
+
+/// Every occurrence of a set of words, ASCII case ignored.
+#[derive(Debug, Clone)]
+pub(super) struct WordDfa {
+    /// Per byte: its class.
+    classes: [u8; 256],
+    /// How many classes there are: the length of a state's row.
+    stride: usize,
+    /// Per state and class: the next state, as the index of its row (state × stride).
+    trans: Vec<u32>,
+    /// Row indices below this one belong to states that report words.
+    reporting: u32,
+    /// Per reporting state: where its words start in `words`, and where they end.
+    reports: Vec<(u32, u32)>,
+    /// The words each reporting state reports: (word index, length in bytes).
+    words: Vec<(u32, u32)>,
+    /// The start state's row index.
+    start: u32,
+    /// Per byte: the automaton stays at its start state on it.
+    stays: [bool; 256],
+    #[cfg(test)]
+    patterns: Vec<String>,
+}
+
+impl WordDfa {
+    /// The automaton of `words`, or the library's error for them.
+    pub(super) fn new(words: &[String]) -> Result<WordDfa, aho_corasick::BuildError> {
+        let dfa = aho_corasick::dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(words)?;
+        let next = |s: StateID, b: u8| dfa.next_state(Anchored::No, s, b);
+        let first = dfa
+            .start_state(Anchored::No)
+            .expect("an unanchored search has a start state");
+        // Every state reachable from the start, in discovery order.
+        let mut states = vec![first];
+        let mut known: HashMap<StateID, usize> = HashMap::from([(first, 0)]);
+        let mut at = 0;
+        while at < states.len() {
+            let s = states[at];
+            at += 1;
+            for b in 0..=255u8 {
+                let t = next(s, b);
+                if let std::collections::hash_map::Entry::Vacant(e) = known.entry(t) {
+                    e.insert(states.len());
+                    states.push(t);
+                }
+            }
+        }
+        // Reporting states first, so `row < reporting` tells one.
+        states.sort_by_key(|&s| !dfa.is_match(s));
+        let order: HashMap<StateID, u32> = states
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| (s, i as u32))
+            .collect();
+        // Two bytes share a class when every state goes to the same place on both.
+        let mut classes = [0u8; 256];
+        let mut columns: HashMap<Vec<u32>, u8> = HashMap::new();
+        for b in 0..=255u8 {
+            let column: Vec<u32> = states.iter().map(|&s| order[&next(s, b)]).collect();
+            let fresh = columns.len() as u8;
+            classes[b as usize] = *columns.entry(column).or_insert(fresh);
+        }
+        let stride = columns.len();
+        let mut trans = vec![0u32; states.len() * stride];
+        for (i, &s) in states.iter().enumerate() {
+            for b in 0..=255u8 {
+                trans[i * stride + classes[b as usize] as usize] =
+                    order[&next(s, b)] * stride as u32;
+            }
+        }
+        let mut reports = Vec::new();
+        let mut found = Vec::new();
+        for &s in states.iter().take_while(|&&s| dfa.is_match(s)) {
+            let from = found.len() as u32;
+            for k in 0..dfa.match_len(s) {
+                let word = dfa.match_pattern(s, k);
+                found.push((word.as_u32(), dfa.pattern_len(word) as u32));
+            }
+            reports.push((from, found.len() as u32));
+        }
+        let start = order[&first] * stride as u32;
+        let mut stays = [false; 256];
+        for (b, stay) in stays.iter_mut().enumerate() {
+            *stay = trans[start as usize + classes[b] as usize] == start;
+        }
+        Ok(WordDfa {
+            classes,
+            stride,
+            trans,
+            reporting: (reports.len() * stride) as u32,
+            reports,
+            words: found,
+            start,
+            stays,
+            #[cfg(test)]
+            patterns: words.to_vec(),
+        })
+    }
+
+    /// Calls `found(start, end, word)` for every occurrence in `text`, by end (and, at
+    /// one end, in the library's order).
+    pub(super) fn each(&self, text: &[u8], mut found: impl FnMut(usize, usize, u32)) {
+        let (mut row, mut i) = (self.start, 0usize);
+        while i < text.len() {
+            if row == self.start {
+                match text[i..].iter().position(|&b| !self.stays[b as usize]) {
+                    Some(skip) => i += skip,
+                    None => break,
+                }
+            }
+            row = self.trans[row as usize + self.classes[text[i] as usize] as usize];
+            i += 1;
+            if row < self.reporting {
+                let (from, to) = self.reports[row as usize / self.stride];
+                for &(word, len) in &self.words[from as usize..to as usize] {
+                    found(i - len as usize, i, word);
+                }
+            }
+        }
+    }
+
+    /// The table's size in bytes.
+    #[cfg(test)]
+    pub(super) fn memory(&self) -> usize {
+        self.trans.len() * 4 + self.words.len() * 8 + self.reports.len() * 8
+    }
+
+    /// The words, as built.
+    #[cfg(test)]
+    pub(super) fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}

@@ -41,10 +41,10 @@ impl BaselineEntry {
     /// `--write-baseline` refuses `--show-values`.
     pub fn of(f: &ReportFinding) -> Self {
         BaselineEntry {
-            path: f.path.clone(),
+            path: f.path.to_string(),
             line: f.line,
             detector: f.detector.to_string(),
-            field: f.field.clone(),
+            field: f.field.as_deref().map(str::to_string),
             value: f.value.clone(),
             fingerprint: fingerprint(f),
         }
@@ -169,7 +169,7 @@ impl Filter {
             raw.is_some_and(|raw| !self.values.is_empty() && self.values.contains(&allow_key(raw)));
         let allowed_path = self.paths.as_ref().is_some_and(|set| {
             let root = report.path.split("!/").next().unwrap_or(&report.path);
-            set.is_match(&report.path) || set.is_match(root)
+            set.is_match(&*report.path) || set.is_match(root)
         });
         if allowed_value || allowed_path {
             self.counts[0].fetch_add(1, Ordering::Relaxed);

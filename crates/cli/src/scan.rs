@@ -348,10 +348,11 @@ fn printed(
     commit: Option<&CommitInfo>,
     plan: &ScanPlan<'_>,
 ) -> Vec<ReportFinding> {
+    let location: Arc<str> = location.into();
     findings
         .drain(..)
         .map(|o| {
-            let mut f = ReportFinding::from_stored(location, o.stored, o.raw, &plan.catalog);
+            let mut f = ReportFinding::from_stored(&location, o.stored, o.raw, &plan.catalog);
             annotate(&mut f, commit, plan.yara);
             f
         })
@@ -546,8 +547,12 @@ impl ScanSink<'_, '_> {
             stored.field = Some(self.names.shared_name(field));
         }
         if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
-            let report =
-                ReportFinding::from_stored(self.location, stored.clone(), None, self.catalog);
+            let report = ReportFinding::from_stored(
+                &self.location.into(),
+                stored.clone(),
+                None,
+                self.catalog,
+            );
             if self.filter.drops(Some(raw_value.expose()), &report) {
                 return;
             }
@@ -1296,8 +1301,9 @@ fn collect(
                     } else {
                         Vec::new()
                     };
+                    let shared: Arc<str> = location.as_str().into();
                     for f in rows {
-                        let mut f = ReportFinding::from_stored(&location, f, None, &plan.catalog);
+                        let mut f = ReportFinding::from_stored(&shared, f, None, &plan.catalog);
                         annotate(&mut f, commit.as_ref(), plan.yara);
                         report.push(f);
                     }

@@ -179,6 +179,13 @@ impl fmt::Display for ValueHash {
     }
 }
 
+/// Serialised as its textual form, as reports and baselines write it.
+impl serde::Serialize for ValueHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.text().as_str())
+    }
+}
+
 impl fmt::Debug for ValueHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ValueHash({self})")

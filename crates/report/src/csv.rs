@@ -46,7 +46,7 @@ impl Printer for CsvPrinter {
                 &opt(f.offset),
                 f.field.as_deref().unwrap_or(""),
                 &f.value,
-                &f.value_hash,
+                &f.value_hash.text(),
             ])?;
         }
         Ok(())

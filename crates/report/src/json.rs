@@ -1,33 +1,109 @@
 //! `--format json`: one document with the summary, every finding and every notice.
+//!
+//! The summary comes first in the document but is known only at the end, so the findings
+//! are kept until then: as the text they will be printed as, not as a tree of JSON
+//! values (building one for a scan's findings at the end took gigabytes for a few
+//! hundred thousand findings, about five kilobytes each, and most of the scan's time).
 
-use crate::{Collected, Printer, ReportFinding, ReportNotice, Summary};
+use crate::{Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_core::DetectorInfo;
+use serde::Serialize;
 use std::io::{self, Write};
 
 pub(crate) struct JsonPrinter {
-    pub(crate) out: Box<dyn Write + Send>,
-    pub(crate) all: Collected,
+    out: Box<dyn Write + Send>,
+    /// The findings so far, each printed and indented as the document holds it, with
+    /// the separators between them.
+    findings: Vec<u8>,
+    notices: Vec<ReportNotice>,
+    /// One value's printed form, before it is indented.
+    scratch: Vec<u8>,
+}
+
+impl JsonPrinter {
+    pub(crate) fn new(out: Box<dyn Write + Send>) -> JsonPrinter {
+        JsonPrinter {
+            out,
+            findings: Vec::new(),
+            notices: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+}
+
+/// Appends `value` printed with two-space indentation, as it reads at `depth` levels
+/// inside a document so printed. JSON strings hold no raw line breaks, so every line
+/// break of the printed value starts one of its lines.
+fn indented(
+    value: &impl Serialize,
+    depth: usize,
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, value)?;
+    let mut lines = scratch.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', depth * 2));
+        out.extend_from_slice(line);
+    }
+    Ok(())
+}
+
+/// Writes a list of printed elements (`items`, with their separators) as a document
+/// holds it at `depth`: `[]`, or one element per line.
+fn write_list(out: &mut dyn Write, items: &[u8], depth: usize) -> io::Result<()> {
+    if items.is_empty() {
+        return out.write_all(b"[]");
+    }
+    let pad = |n: usize| vec![b' '; n * 2];
+    out.write_all(b"[\n")?;
+    out.write_all(&pad(depth + 1))?;
+    out.write_all(items)?;
+    out.write_all(b"\n")?;
+    out.write_all(&pad(depth))?;
+    out.write_all(b"]")
 }
 
 impl Printer for JsonPrinter {
     fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
-        self.all.object(findings)
+        for f in findings {
+            if !self.findings.is_empty() {
+                self.findings.extend_from_slice(b",\n    ");
+            }
+            indented(f, 2, &mut self.scratch, &mut self.findings)?;
+        }
+        Ok(())
     }
 
     fn notice(&mut self, n: &ReportNotice) -> io::Result<()> {
-        self.all.notice(n)
+        self.notices.push(n.clone());
+        Ok(())
     }
 
     fn finish(&mut self, s: &Summary, _detectors: &[DetectorInfo]) -> io::Result<()> {
-        let doc = serde_json::json!({
-            "tool": "leakscope",
-            "version": env!("CARGO_PKG_VERSION"),
-            "summary": s,
-            "findings": self.all.findings,
-            "notices": self.all.notices,
-        });
-        serde_json::to_writer_pretty(&mut self.out, &doc)?;
-        self.out.write_all(b"\n")?;
+        let mut head = Vec::new();
+        head.extend_from_slice(b"{\n  \"tool\": \"leakscope\",\n  \"version\": ");
+        serde_json::to_writer(&mut head, env!("CARGO_PKG_VERSION"))?;
+        head.extend_from_slice(b",\n  \"summary\": ");
+        indented(s, 1, &mut self.scratch, &mut head)?;
+        head.extend_from_slice(b",\n  \"findings\": ");
+        self.out.write_all(&head)?;
+        write_list(&mut self.out, &self.findings, 1)?;
+        let mut notices = Vec::new();
+        for (i, n) in self.notices.iter().enumerate() {
+            if i > 0 {
+                notices.extend_from_slice(b",\n    ");
+            }
+            indented(n, 2, &mut self.scratch, &mut notices)?;
+        }
+        self.out.write_all(b",\n  \"notices\": ")?;
+        write_list(&mut self.out, &notices, 1)?;
+        self.out.write_all(b"\n}\n")?;
         self.out.flush()
     }
 }

@@ -17,11 +17,12 @@ mod text;
 pub use crate::csv::CSV_HEADER;
 pub use text::{bytes, counted, summary_text, thousands};
 
-use leakscope_core::{Category, CommitInfo, Confidence, DetectorInfo, Severity};
+use leakscope_core::{Category, CommitInfo, Confidence, DetectorInfo, Severity, ValueHash};
 pub use leakscope_detect::catalog::Catalog;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// One finding as printed. `value` is masked unless the user asked for raw values.
 #[derive(Debug, Clone, Serialize)]
@@ -34,18 +35,18 @@ pub struct ReportFinding {
     pub confidence: Confidence,
     /// How serious the finding is, from the detector's rule data.
     pub severity: Severity,
-    /// Full location.
-    pub path: String,
+    /// Full location, shared by the findings of one object.
+    pub path: Arc<str>,
     /// 1-based line in the decoded text.
     pub line: Option<u64>,
     /// Byte offset in the decoded text.
     pub offset: Option<u64>,
     /// Field, column or key.
-    pub field: Option<String>,
+    pub field: Option<Arc<str>>,
     /// Masked value (raw only with `--show-values`).
     pub value: String,
     /// Keyed hash of the normalised value.
-    pub value_hash: String,
+    pub value_hash: ValueHash,
     /// For a finding in git history: the commit that introduced the blob (its author
     /// masked like any other text).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,23 +62,30 @@ pub struct ReportFinding {
 impl ReportFinding {
     /// The printed form of a finding stored for the object at `location`; `raw` replaces
     /// the masked value only when the user asked for raw values (and it is never stored).
+    /// A finding in the object itself (not in a member) shares `location`: printing
+    /// millions of findings allocates nothing per finding for their paths, fields and
+    /// hashes.
     pub fn from_stored(
-        location: &str,
+        location: &Arc<str>,
         f: leakscope_store::StoredFinding,
         raw: Option<String>,
         catalog: &Catalog,
     ) -> Self {
         ReportFinding {
-            path: format!("{location}{}", f.member),
+            path: if f.member.is_empty() {
+                location.clone()
+            } else {
+                format!("{location}{}", f.member).into()
+            },
             severity: catalog.severity(&f.detector, f.category),
             detector: f.detector,
             category: f.category,
             confidence: f.confidence,
             line: f.line,
             offset: f.offset,
-            field: f.field.as_deref().map(str::to_string),
+            field: f.field,
             value: raw.unwrap_or(f.masked),
-            value_hash: f.value_hash.to_string(),
+            value_hash: f.value_hash,
             commit: None,
             meta: None,
             tags: Vec::new(),
@@ -90,7 +98,7 @@ impl ReportFinding {
             .path
             .strip_suffix(r.finding.member.as_str())
             .unwrap_or(&r.path)
-            .to_string();
+            .into();
         let mut f = ReportFinding::from_stored(&location, r.finding, None, catalog);
         f.commit = r.origin.and_then(|o| serde_json::from_str(&o).ok());
         f
@@ -286,11 +294,8 @@ pub fn printer(
 ) -> Box<dyn Printer> {
     match format {
         Format::Text => Box::new(text::TextPrinter::new(out, options)),
-        Format::Jsonl => Box::new(jsonl::JsonlPrinter { out }),
-        Format::Json => Box::new(json::JsonPrinter {
-            out,
-            all: Collected::default(),
-        }),
+        Format::Jsonl => Box::new(jsonl::JsonlPrinter::new(out)),
+        Format::Json => Box::new(json::JsonPrinter::new(out)),
         Format::Csv => Box::new(crate::csv::CsvPrinter {
             out: ::csv::Writer::from_writer(out),
             header: false,
@@ -328,9 +333,9 @@ pub fn fingerprint(f: &ReportFinding) -> String {
     let mut h = blake3::Hasher::new();
     for part in [
         f.detector.as_str(),
-        f.path.as_str(),
+        &f.path,
         f.field.as_deref().unwrap_or(""),
-        f.value_hash.as_str(),
+        f.value_hash.text().as_str(),
     ] {
         h.update(part.as_bytes());
         h.update(&[0]);

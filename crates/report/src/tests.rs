@@ -28,7 +28,7 @@ fn sample() -> Vec<ReportFinding> {
             offset: Some(3456),
             field: Some("身份证号".into()),
             value: "1101**********002X".into(),
-            value_hash: "k1:3f9a".into(),
+            value_hash: ValueHash::from_bytes([0x3f; 16]),
             commit: None,
             meta: None,
             tags: Vec::new(),
@@ -43,7 +43,7 @@ fn sample() -> Vec<ReportFinding> {
             offset: None,
             field: None,
             value: "138****5678".into(),
-            value_hash: "k1:0000".into(),
+            value_hash: ValueHash::from_bytes([0; 16]),
             commit: None,
             meta: None,
             tags: Vec::new(),
@@ -273,8 +273,63 @@ fn fingerprints_ignore_lines_but_not_values() {
     let mut b = a.clone();
     b.line = Some(99);
     assert_eq!(fingerprint(&a), fingerprint(&b));
-    b.value_hash = "k1:other".into();
+    b.value_hash = ValueHash::from_bytes([1; 16]);
     assert_ne!(fingerprint(&a), fingerprint(&b));
+}
+
+/// The document is written piece by piece as the whole document would be printed at
+/// once: byte for byte, with findings in two objects, with one, and with none.
+#[test]
+fn json_is_printed_as_its_whole_tree_would_be() {
+    let sample = sample();
+    for (objects, notices) in [
+        (vec![&sample[..1], &sample[1..]], 2),
+        (vec![&sample[..]], 1),
+        (vec![], 0),
+    ] {
+        let buf = Shared::default();
+        let mut p = printer(
+            Format::Json,
+            Box::new(buf.clone()),
+            PrinterOptions::default(),
+        );
+        for o in &objects {
+            p.object("x", o).unwrap();
+        }
+        let notice = |i: usize| ReportNotice {
+            kind: "skip".into(),
+            path: format!("dir/{i}.bin"),
+            message: "too \"big\"\nto read".into(),
+        };
+        for i in 0..notices {
+            p.notice(&notice(i)).unwrap();
+        }
+        let summary = Summary {
+            findings: 2,
+            ..Default::default()
+        };
+        p.finish(&summary, &[]).unwrap();
+        let findings: Vec<&ReportFinding> = objects.iter().flat_map(|o| o.iter()).collect();
+        let notices: Vec<ReportNotice> = (0..notices).map(notice).collect();
+        #[derive(serde::Serialize)]
+        struct Document<'a> {
+            tool: &'a str,
+            version: &'a str,
+            summary: &'a Summary,
+            findings: Vec<&'a ReportFinding>,
+            notices: Vec<ReportNotice>,
+        }
+        let tree = Document {
+            tool: "leakscope",
+            version: env!("CARGO_PKG_VERSION"),
+            summary: &summary,
+            findings,
+            notices,
+        };
+        let expected = serde_json::to_string_pretty(&tree).unwrap() + "\n";
+        let printed = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(printed, expected);
+    }
 }
 
 #[test]

@@ -100,7 +100,7 @@ impl TextPrinter {
         if self.most_severe.len() < MOST_SEVERE_SHOWN && same < PER_DETECTOR_SHOWN {
             let at = match f.line {
                 Some(l) => format!("{}:{l}", f.path),
-                None => f.path.clone(),
+                None => f.path.to_string(),
             };
             self.most_severe.push(Remembered {
                 severity: f.severity,
@@ -131,7 +131,7 @@ fn heading(f: &ReportFinding) -> &str {
     match &f.field {
         Some(field) => f
             .path
-            .strip_suffix(field.as_str())
+            .strip_suffix(&**field)
             .and_then(|p| p.strip_suffix('/'))
             .filter(|p| p.contains("!/") || p.contains("://"))
             .unwrap_or(&f.path),

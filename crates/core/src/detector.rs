@@ -212,8 +212,9 @@ impl PartialEq<String> for DetectorId {
 }
 
 impl fmt::Display for DetectorId {
+    /// Honours width and alignment (`{:<24}`), as the text format's columns need.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

@@ -279,6 +279,24 @@ fn fingerprints_ignore_lines_but_not_values() {
 
 /// The document is written piece by piece as the whole document would be printed at
 /// once: byte for byte, with findings in two objects, with one, and with none.
+/// The columns of the finding lines line up: the detector column is padded like the
+/// others, so each finding's value starts at the same column.
+#[test]
+fn text_columns_line_up() {
+    let out = render(Format::Text);
+    let starts: Vec<usize> = out
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        })
+        .filter(|l| l.contains("**"))
+        .map(|l| l.find("1101").or_else(|| l.find("138")).expect("a value"))
+        .collect();
+    assert_eq!(starts.len(), 2, "{out}");
+    assert_eq!(starts[0], starts[1], "{out}");
+}
+
 #[test]
 fn json_is_printed_as_its_whole_tree_would_be() {
     let sample = sample();

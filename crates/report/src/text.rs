@@ -28,6 +28,8 @@ pub(crate) struct TextPrinter {
     held_findings: usize,
     /// Set once the hold overflowed: everything after streams.
     streaming: bool,
+    /// An object's lines, built without an allocation per finding and written at once.
+    lines: Vec<u8>,
 }
 
 impl TextPrinter {
@@ -39,6 +41,7 @@ impl TextPrinter {
             held: Vec::new(),
             held_findings: 0,
             streaming: false,
+            lines: Vec::new(),
         }
     }
 
@@ -74,13 +77,9 @@ impl TextPrinter {
 
     /// The severity column, padded before painting (escape codes have no width).
     fn severity(&self, s: Severity) -> String {
-        let code = match s {
-            Severity::Critical => "1;31",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "2",
-        };
-        self.paint(code, &format!("{:<8}", s.as_str()))
+        let mut out = Vec::new();
+        severity(&mut out, self.options.color, s).expect("writing to a vector does not fail");
+        String::from_utf8(out).expect("the column is text")
     }
 
     fn remember(&mut self, f: &ReportFinding) {
@@ -115,6 +114,34 @@ impl TextPrinter {
             });
         }
     }
+}
+
+/// Appends `text`, in the colour of the terminal code `code` when `color` is set.
+fn painted(
+    out: &mut Vec<u8>,
+    color: bool,
+    code: &str,
+    text: std::fmt::Arguments<'_>,
+) -> io::Result<()> {
+    if color {
+        write!(out, "\x1b[{code}m")?;
+    }
+    out.write_fmt(text)?;
+    if color {
+        out.extend_from_slice(b"\x1b[0m");
+    }
+    Ok(())
+}
+
+/// Appends the severity column, padded before painting (escape codes have no width).
+fn severity(out: &mut Vec<u8>, color: bool, s: Severity) -> io::Result<()> {
+    let code = match s {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "2",
+    };
+    painted(out, color, code, format_args!("{:<8}", s.as_str()))
 }
 
 /// One finding kept for the "most severe" list.
@@ -195,36 +222,53 @@ impl TextPrinter {
                 None => groups.push((h, vec![f])),
             }
         }
+        let color = self.options.color;
+        let out = &mut self.lines;
+        out.clear();
         for (h, fs) in groups {
-            let header = self.paint("1;35", h);
-            writeln!(self.out, "{header}")?;
+            painted(out, color, "1;35", format_args!("{h}"))?;
+            out.push(b'\n');
             if let Some(c) = fs.first().and_then(|f| f.commit.as_ref()) {
-                let line = format!("  commit {} {} {}: {}", c.id, c.date, c.author, c.summary);
-                writeln!(self.out, "{}", self.paint("2", &line))?;
+                let line = format_args!("  commit {} {} {}: {}", c.id, c.date, c.author, c.summary);
+                painted(out, color, "2", line)?;
+                out.push(b'\n');
             }
             for f in fs {
-                let loc = match (f.line, f.offset) {
-                    (Some(l), Some(o)) => format!("{l}:{o}"),
-                    (Some(l), None) => format!("{l}"),
-                    _ => "-".to_string(),
+                // The location column is right-aligned, so it is written apart first.
+                let mut at = [0u8; 48];
+                let width = {
+                    let mut cursor = &mut at[..];
+                    match (f.line, f.offset) {
+                        (Some(l), Some(o)) => write!(cursor, "{l}:{o}")?,
+                        (Some(l), None) => write!(cursor, "{l}")?,
+                        _ => cursor.write_all(b"-")?,
+                    }
+                    48 - cursor.len()
                 };
-                let sev = self.severity(f.severity);
-                let conf = self.paint("2", &format!("{:<6}", f.confidence.as_str()));
-                let det = self.paint("36", &format!("{:<24}", f.detector));
-                let field = f
-                    .field
-                    .as_deref()
-                    .map(|x| format!("  [{x}]"))
-                    .unwrap_or_default();
-                writeln!(
-                    self.out,
-                    "  {loc:>10}  {sev} {det} {conf}  {}{field}",
-                    f.value
+                out.extend_from_slice(b"  ");
+                out.extend(std::iter::repeat_n(b' ', 10usize.saturating_sub(width)));
+                out.extend_from_slice(&at[..width]);
+                out.extend_from_slice(b"  ");
+                severity(out, color, f.severity)?;
+                out.push(b' ');
+                painted(out, color, "36", format_args!("{:<24}", f.detector))?;
+                out.push(b' ');
+                painted(
+                    out,
+                    color,
+                    "2",
+                    format_args!("{:<6}", f.confidence.as_str()),
                 )?;
+                out.extend_from_slice(b"  ");
+                out.extend_from_slice(f.value.as_bytes());
+                if let Some(x) = &f.field {
+                    write!(out, "  [{x}]")?;
+                }
+                out.push(b'\n');
             }
-            writeln!(self.out)?;
+            out.push(b'\n');
         }
-        Ok(())
+        self.out.write_all(&self.lines)
     }
 
     /// The most severe findings again, then the summary.

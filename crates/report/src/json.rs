@@ -4,17 +4,27 @@
 //! are kept until then: as the text they will be printed as, not as a tree of JSON
 //! values (building one for a scan's findings at the end took gigabytes for a few
 //! hundred thousand findings, about five kilobytes each, and most of the scan's time).
+//! Beyond [`SPILL_BYTES`] of it, the text goes to an anonymous temporary file, so memory
+//! stays bounded however many findings the document will hold.
 
 use crate::{Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_core::DetectorInfo;
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
+
+/// How much printed findings text is held in memory before it moves to a temporary file.
+const SPILL_BYTES: usize = 16 << 20;
 
 pub(crate) struct JsonPrinter {
     out: Box<dyn Write + Send>,
-    /// The findings so far, each printed and indented as the document holds it, with
-    /// the separators between them.
+    /// The latest findings, each printed and indented as the document holds it, with
+    /// the separators between them; the earlier ones are in `spilled`.
     findings: Vec<u8>,
+    /// Where printed findings go once `findings` holds `spill_at` bytes.
+    spilled: Option<std::fs::File>,
+    spill_at: usize,
+    /// Whether any finding was printed.
+    any: bool,
     notices: Vec<ReportNotice>,
     /// One value's printed form, before it is indented.
     scratch: Vec<u8>,
@@ -22,12 +32,31 @@ pub(crate) struct JsonPrinter {
 
 impl JsonPrinter {
     pub(crate) fn new(out: Box<dyn Write + Send>) -> JsonPrinter {
+        JsonPrinter::spilling_at(out, SPILL_BYTES)
+    }
+
+    /// A printer that moves its findings text to a file beyond `spill_at` bytes.
+    pub(crate) fn spilling_at(out: Box<dyn Write + Send>, spill_at: usize) -> JsonPrinter {
         JsonPrinter {
             out,
             findings: Vec::new(),
+            spilled: None,
+            spill_at,
+            any: false,
             notices: Vec::new(),
             scratch: Vec::new(),
         }
+    }
+
+    /// Moves the held findings text to the temporary file.
+    fn spill(&mut self) -> io::Result<()> {
+        let file = match &mut self.spilled {
+            Some(file) => file,
+            None => self.spilled.insert(tempfile::tempfile()?),
+        };
+        file.write_all(&self.findings)?;
+        self.findings.clear();
+        Ok(())
     }
 }
 
@@ -72,10 +101,14 @@ fn write_list(out: &mut dyn Write, items: &[u8], depth: usize) -> io::Result<()>
 impl Printer for JsonPrinter {
     fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
         for f in findings {
-            if !self.findings.is_empty() {
+            if self.any {
                 self.findings.extend_from_slice(b",\n    ");
             }
+            self.any = true;
             indented(f, 2, &mut self.scratch, &mut self.findings)?;
+        }
+        if self.findings.len() >= self.spill_at {
+            self.spill()?;
         }
         Ok(())
     }
@@ -93,7 +126,15 @@ impl Printer for JsonPrinter {
         indented(s, 1, &mut self.scratch, &mut head)?;
         head.extend_from_slice(b",\n  \"findings\": ");
         self.out.write_all(&head)?;
-        write_list(&mut self.out, &self.findings, 1)?;
+        if let Some(mut file) = self.spilled.take() {
+            file.rewind()?;
+            self.out.write_all(b"[\n    ")?;
+            io::copy(&mut file, &mut self.out)?;
+            self.out.write_all(&self.findings)?;
+            self.out.write_all(b"\n  ]")?;
+        } else {
+            write_list(&mut self.out, &self.findings, 1)?;
+        }
         let mut notices = Vec::new();
         for (i, n) in self.notices.iter().enumerate() {
             if i > 0 {

@@ -278,7 +278,8 @@ fn fingerprints_ignore_lines_but_not_values() {
 }
 
 /// The document is written piece by piece as the whole document would be printed at
-/// once: byte for byte, with findings in two objects, with one, and with none.
+/// once: byte for byte, with findings in two objects, with one, and with none, and with
+/// the findings held in memory, moved to a file after each object, or after some.
 /// The columns of the finding lines line up: the detector column is padded like the
 /// others, so each finding's value starts at the same column.
 #[test]
@@ -305,48 +306,49 @@ fn json_is_printed_as_its_whole_tree_would_be() {
         (vec![&sample[..]], 1),
         (vec![], 0),
     ] {
-        let buf = Shared::default();
-        let mut p = printer(
-            Format::Json,
-            Box::new(buf.clone()),
-            PrinterOptions::default(),
-        );
-        for o in &objects {
-            p.object("x", o).unwrap();
+        for spill_at in [usize::MAX, 1, 400] {
+            let buf = Shared::default();
+            let mut p: Box<dyn Printer> = Box::new(super::json::JsonPrinter::spilling_at(
+                Box::new(buf.clone()),
+                spill_at,
+            ));
+            for o in &objects {
+                p.object("x", o).unwrap();
+            }
+            let notice = |i: usize| ReportNotice {
+                kind: "skip".into(),
+                path: format!("dir/{i}.bin"),
+                message: "too \"big\"\nto read".into(),
+            };
+            for i in 0..notices {
+                p.notice(&notice(i)).unwrap();
+            }
+            let summary = Summary {
+                findings: 2,
+                ..Default::default()
+            };
+            p.finish(&summary, &[]).unwrap();
+            let findings: Vec<&ReportFinding> = objects.iter().flat_map(|o| o.iter()).collect();
+            let notices: Vec<ReportNotice> = (0..notices).map(notice).collect();
+            #[derive(serde::Serialize)]
+            struct Document<'a> {
+                tool: &'a str,
+                version: &'a str,
+                summary: &'a Summary,
+                findings: Vec<&'a ReportFinding>,
+                notices: Vec<ReportNotice>,
+            }
+            let tree = Document {
+                tool: "leakscope",
+                version: env!("CARGO_PKG_VERSION"),
+                summary: &summary,
+                findings,
+                notices,
+            };
+            let expected = serde_json::to_string_pretty(&tree).unwrap() + "\n";
+            let printed = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+            assert_eq!(printed, expected, "spilling at {spill_at} bytes");
         }
-        let notice = |i: usize| ReportNotice {
-            kind: "skip".into(),
-            path: format!("dir/{i}.bin"),
-            message: "too \"big\"\nto read".into(),
-        };
-        for i in 0..notices {
-            p.notice(&notice(i)).unwrap();
-        }
-        let summary = Summary {
-            findings: 2,
-            ..Default::default()
-        };
-        p.finish(&summary, &[]).unwrap();
-        let findings: Vec<&ReportFinding> = objects.iter().flat_map(|o| o.iter()).collect();
-        let notices: Vec<ReportNotice> = (0..notices).map(notice).collect();
-        #[derive(serde::Serialize)]
-        struct Document<'a> {
-            tool: &'a str,
-            version: &'a str,
-            summary: &'a Summary,
-            findings: Vec<&'a ReportFinding>,
-            notices: Vec<ReportNotice>,
-        }
-        let tree = Document {
-            tool: "leakscope",
-            version: env!("CARGO_PKG_VERSION"),
-            summary: &summary,
-            findings,
-            notices,
-        };
-        let expected = serde_json::to_string_pretty(&tree).unwrap() + "\n";
-        let printed = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(printed, expected);
     }
 }
 

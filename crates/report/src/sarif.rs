@@ -305,25 +305,40 @@ impl SarifPrinter {
 }
 
 impl SarifPrinter {
-    /// Keeps the `max_results` most severe and most certain findings, in path order. Ties
-    /// are broken by path and position, not by arrival, so the same data gives the same
-    /// results whichever worker finished first.
+    /// Keeps the `max_results` most severe and most certain findings. Ties are broken by
+    /// path and position, not by arrival, so the same data gives the same results
+    /// whichever worker finished first. A selection, not a sort: this runs each time the
+    /// held findings reach twice the cap.
     fn keep_most_severe(&mut self) {
+        if self.all.findings.len() <= self.max_results {
+            return;
+        }
         let findings = std::mem::take(&mut self.all.findings);
         let arrival = std::mem::take(&mut self.arrival);
         let mut kept: Vec<(usize, ReportFinding)> = arrival.into_iter().zip(findings).collect();
-        if kept.len() > self.max_results {
-            kept.sort_by(|(a, fa), (b, fb)| {
-                fb.severity
-                    .cmp(&fa.severity)
-                    .then(fb.confidence.cmp(&fa.confidence))
-                    .then(fa.path.cmp(&fb.path))
-                    .then(fa.offset.cmp(&fb.offset))
-                    .then(a.cmp(b))
-            });
-            kept.truncate(self.max_results);
+        if self.max_results == 0 {
+            return;
         }
-        // Path order; within an object, the order it yielded its findings.
+        kept.select_nth_unstable_by(self.max_results - 1, |(a, fa), (b, fb)| {
+            fb.severity
+                .cmp(&fa.severity)
+                .then(fb.confidence.cmp(&fa.confidence))
+                .then(fa.path.cmp(&fb.path))
+                .then(fa.offset.cmp(&fb.offset))
+                .then(a.cmp(b))
+        });
+        kept.truncate(self.max_results);
+        for (a, f) in kept {
+            self.arrival.push(a);
+            self.all.findings.push(f);
+        }
+    }
+
+    /// Puts the kept findings in path order; within an object, the order it yielded them.
+    fn in_path_order(&mut self) {
+        let findings = std::mem::take(&mut self.all.findings);
+        let arrival = std::mem::take(&mut self.arrival);
+        let mut kept: Vec<(usize, ReportFinding)> = arrival.into_iter().zip(findings).collect();
         kept.sort_by(|(a, fa), (b, fb)| fa.path.cmp(&fb.path).then(a.cmp(b)));
         for (a, f) in kept {
             self.arrival.push(a);
@@ -360,6 +375,7 @@ impl Printer for SarifPrinter {
             descriptors.push(rule(d));
         }
         self.keep_most_severe();
+        self.in_path_order();
         let total = self.seen;
         let results: Vec<sarif::Result> = self
             .all

@@ -25,6 +25,9 @@ pub(super) struct WordDfa {
     classes: [u8; 256],
     /// How many classes there are: the length of a state's row.
     stride: usize,
+    /// `ceil(2^32 / stride)`: a row index times this, shifted right by 32, is the state's
+    /// number (exact for multiples of the stride), without a division per reported word.
+    per_row: u64,
     /// Per state and class: the next state, as the index of its row (state × stride).
     trans: Vec<u32>,
     /// Row indices below this one belong to states that report words.
@@ -109,6 +112,7 @@ impl WordDfa {
         Ok(WordDfa {
             classes,
             stride,
+            per_row: (1u64 << 32).div_ceil(stride as u64),
             trans,
             reporting: (reports.len() * stride) as u32,
             reports,
@@ -134,7 +138,9 @@ impl WordDfa {
             row = self.trans[row as usize + self.classes[text[i] as usize] as usize];
             i += 1;
             if row < self.reporting {
-                let (from, to) = self.reports[row as usize / self.stride];
+                let state = (u64::from(row) * self.per_row) >> 32;
+                debug_assert_eq!(state as usize, row as usize / self.stride);
+                let (from, to) = self.reports[state as usize];
                 for &(word, len) in &self.words[from as usize..to as usize] {
                     found(i - len as usize, i, word);
                 }

@@ -17,6 +17,34 @@
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hasher for the library's state ids (small integers): one multiplication, where the
+/// standard hasher made reading the automaton out most of the cost of building an engine.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(26);
+    }
+}
 
 /// Every occurrence of a set of words, ASCII case ignored.
 #[derive(Debug, Clone)]
@@ -52,48 +80,60 @@ impl WordDfa {
             .match_kind(MatchKind::Standard)
             .prefilter(false)
             .build(words)?;
-        let next = |s: StateID, b: u8| dfa.next_state(Anchored::No, s, b);
         let first = dfa
             .start_state(Anchored::No)
             .expect("an unanchored search has a start state");
-        // Every state reachable from the start, in discovery order.
+        // Every state reachable from the start, numbered in discovery order, with the
+        // numbers of its 256 successors (the library is asked once per state and byte).
         let mut states = vec![first];
-        let mut known: HashMap<StateID, usize> = HashMap::from([(first, 0)]);
+        let mut known: HashMap<StateID, u32, BuildHasherDefault<IdHasher>> = HashMap::default();
+        known.insert(first, 0);
+        let mut successors: Vec<u32> = Vec::new();
         let mut at = 0;
         while at < states.len() {
             let s = states[at];
             at += 1;
             for b in 0..=255u8 {
-                let t = next(s, b);
-                if let std::collections::hash_map::Entry::Vacant(e) = known.entry(t) {
-                    e.insert(states.len());
+                let t = dfa.next_state(Anchored::No, s, b);
+                let fresh = states.len() as u32;
+                let number = *known.entry(t).or_insert(fresh);
+                if number == fresh {
                     states.push(t);
                 }
+                successors.push(number);
             }
         }
-        // Reporting states first, so `row < reporting` tells one.
-        states.sort_by_key(|&s| !dfa.is_match(s));
-        let order: HashMap<StateID, u32> = states
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| (s, i as u32))
+        // Reporting states first, so `row < reporting` tells one: `by_rank` lists the
+        // discovery numbers in the new order, `rank` is its inverse.
+        let mut by_rank: Vec<usize> = (0..states.len()).collect();
+        by_rank.sort_by_key(|&d| !dfa.is_match(states[d]));
+        let mut rank = vec![0u32; states.len()];
+        for (r, &d) in by_rank.iter().enumerate() {
+            rank[d] = r as u32;
+        }
+        let next = |d: usize, b: usize| rank[successors[d * 256 + b] as usize];
+        // Two bytes share a class when every state goes to the same place on both: the
+        // bytes sorted by their column of next states, equal columns side by side.
+        let columns: Vec<Vec<u32>> = (0..256)
+            .map(|b| by_rank.iter().map(|&d| next(d, b)).collect())
             .collect();
-        // Two bytes share a class when every state goes to the same place on both.
+        let mut bytes: Vec<usize> = (0..256).collect();
+        bytes.sort_by(|&a, &b| columns[a].cmp(&columns[b]));
         let mut classes = [0u8; 256];
-        let mut columns: HashMap<Vec<u32>, u8> = HashMap::new();
-        for b in 0..=255u8 {
-            let column: Vec<u32> = states.iter().map(|&s| order[&next(s, b)]).collect();
-            let fresh = columns.len() as u8;
-            classes[b as usize] = *columns.entry(column).or_insert(fresh);
+        let mut stride = 0usize;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i == 0 || columns[b] != columns[bytes[i - 1]] {
+                stride += 1;
+            }
+            classes[b] = (stride - 1) as u8;
         }
-        let stride = columns.len();
         let mut trans = vec![0u32; states.len() * stride];
-        for (i, &s) in states.iter().enumerate() {
-            for b in 0..=255u8 {
-                trans[i * stride + classes[b as usize] as usize] =
-                    order[&next(s, b)] * stride as u32;
+        for (b, column) in columns.iter().enumerate() {
+            for (r, &to) in column.iter().enumerate() {
+                trans[r * stride + classes[b] as usize] = to * stride as u32;
             }
         }
+        let states: Vec<StateID> = by_rank.iter().map(|&d| states[d]).collect();
         let mut reports = Vec::new();
         let mut found = Vec::new();
         for &s in states.iter().take_while(|&&s| dfa.is_match(s)) {
@@ -104,7 +144,7 @@ impl WordDfa {
             }
             reports.push((from, found.len() as u32));
         }
-        let start = order[&first] * stride as u32;
+        let start = rank[0] * stride as u32;
         let mut stays = [false; 256];
         for (b, stay) in stays.iter_mut().enumerate() {
             *stay = trans[start as usize + classes[b] as usize] == start;

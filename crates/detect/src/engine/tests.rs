@@ -820,6 +820,30 @@ mod word_hits {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Texts long enough to be walked as two halves at once give the occurrences of the
+        /// library's search too, wherever the middle falls among them.
+        #[test]
+        fn long_texts_give_the_same_occurrences(
+            pieces in prop::collection::vec(text(), 80..160),
+        ) {
+            let text = pieces.concat();
+            let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+            let (automaton, _) = word_automaton(&words, &[], &[], &[]);
+            let mut hits = WordHits::default();
+            hits.find(automaton.as_ref(), &text);
+            let mut expected: Vec<(usize, usize, String)> = direct(MatchKind::Standard)
+                .find_overlapping_iter(&text)
+                .map(|m| (m.start(), m.end(), WORDS[m.pattern().as_usize()].to_lowercase()))
+                .collect();
+            expected.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+            let found: Vec<(usize, usize, String)> =
+                hits.hits.iter().map(|h| (h.start, h.end, words[h.word as usize].to_lowercase())).collect();
+            prop_assert_eq!(found, expected);
+        }
+    }
+
+    proptest! {
         /// Galloping from any hint finds what a binary search of the whole list finds.
         #[test]
         fn gallop_equals_a_binary_search(

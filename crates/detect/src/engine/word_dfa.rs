@@ -19,6 +19,9 @@ use aho_corasick::{Anchored, MatchKind};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+/// Texts at least this long are walked as two halves at once (see [`WordDfa::each`]).
+const TWO_WALKS_MIN: usize = 4096;
+
 /// A hasher for the library's state ids (small integers): one multiplication, where the
 /// standard hasher made reading the automaton out most of the cost of building an engine.
 #[derive(Default)]
@@ -68,6 +71,8 @@ pub(super) struct WordDfa {
     start: u32,
     /// Per byte: the automaton stays at its start state on it.
     stays: [bool; 256],
+    /// The longest word's length in bytes.
+    longest: usize,
     #[cfg(test)]
     patterns: Vec<String>,
 }
@@ -159,18 +164,68 @@ impl WordDfa {
             words: found,
             start,
             stays,
+            longest: words.iter().map(String::len).max().unwrap_or(0),
             #[cfg(test)]
             patterns: words.to_vec(),
         })
     }
 
     /// Calls `found(start, end, word)` for every occurrence in `text`, by end (and, at
-    /// one end, in the library's order).
+    /// one end, in the library's order) in each half of a long text, the first half's
+    /// first.
+    ///
+    /// A long text is walked as two halves at once: each byte's transition waits on the
+    /// previous one's load, and two independent walks keep two loads in flight. The
+    /// second walk starts from the start state a word's length less one before the
+    /// middle, so it sees every word ending after the middle whole, and reports only
+    /// those; the first reports those ending at or before it.
     pub(super) fn each(&self, text: &[u8], mut found: impl FnMut(usize, usize, u32)) {
-        let (mut row, mut i) = (self.start, 0usize);
-        while i < text.len() {
+        if text.len() < TWO_WALKS_MIN {
+            self.walk(text, self.start, 0, text.len(), 0, &mut found);
+            return;
+        }
+        let mid = text.len() / 2;
+        let (mut a, mut i) = (self.start, 0usize);
+        let second_from = mid.saturating_sub(self.longest.saturating_sub(1));
+        let (mut b, mut j) = (self.start, second_from);
+        let mut later: Vec<(usize, usize, u32)> = Vec::new();
+        let steps = (mid - i).min(text.len() - j);
+        for _ in 0..steps {
+            a = self.trans[a as usize + self.classes[text[i] as usize] as usize];
+            b = self.trans[b as usize + self.classes[text[j] as usize] as usize];
+            i += 1;
+            j += 1;
+            if a < self.reporting {
+                self.report(a, i, 0, &mut found);
+            }
+            if b < self.reporting {
+                self.report(b, j, mid + 1, &mut |s, e, w| later.push((s, e, w)));
+            }
+        }
+        self.walk(text, a, i, mid, 0, &mut found);
+        self.walk(text, b, j, text.len(), mid + 1, &mut |s, e, w| {
+            later.push((s, e, w))
+        });
+        for (s, e, w) in later {
+            found(s, e, w);
+        }
+    }
+
+    /// Walks `text[from..to]` from the state at `row`, reporting the words that end at or
+    /// after `report_from`.
+    fn walk(
+        &self,
+        text: &[u8],
+        mut row: u32,
+        from: usize,
+        to: usize,
+        report_from: usize,
+        found: &mut impl FnMut(usize, usize, u32),
+    ) {
+        let mut i = from;
+        while i < to {
             if row == self.start {
-                match text[i..].iter().position(|&b| !self.stays[b as usize]) {
+                match text[i..to].iter().position(|&b| !self.stays[b as usize]) {
                     Some(skip) => i += skip,
                     None => break,
                 }
@@ -178,13 +233,29 @@ impl WordDfa {
             row = self.trans[row as usize + self.classes[text[i] as usize] as usize];
             i += 1;
             if row < self.reporting {
-                let state = (u64::from(row) * self.per_row) >> 32;
-                debug_assert_eq!(state as usize, row as usize / self.stride);
-                let (from, to) = self.reports[state as usize];
-                for &(word, len) in &self.words[from as usize..to as usize] {
-                    found(i - len as usize, i, word);
-                }
+                self.report(row, i, report_from, found);
             }
+        }
+    }
+
+    /// Reports the words of the reporting state at `row`, which end at `end`, if `end`
+    /// is at least `report_from`.
+    #[inline]
+    fn report(
+        &self,
+        row: u32,
+        end: usize,
+        report_from: usize,
+        found: &mut impl FnMut(usize, usize, u32),
+    ) {
+        if end < report_from {
+            return;
+        }
+        let state = (u64::from(row) * self.per_row) >> 32;
+        debug_assert_eq!(state as usize, row as usize / self.stride);
+        let (from, to) = self.reports[state as usize];
+        for &(word, len) in &self.words[from as usize..to as usize] {
+            found(end - len as usize, end, word);
         }
     }
 

@@ -823,6 +823,8 @@ struct WordHits {
     /// searching the whole list: binary searches of a text's tens of thousands of hits
     /// were most of the cost of accepting a value.
     cursor: std::cell::Cell<usize>,
+    /// The word automaton's scratch list (see [`WordDfa::each`]).
+    later: Vec<(usize, usize, u32)>,
 }
 
 impl WordHits {
@@ -839,7 +841,7 @@ impl WordHits {
         // the list was a third of the search's cost.
         let key = |h: &Hit| (h.start, std::cmp::Reverse(h.end));
         let hits = &mut self.hits;
-        words.each(text.as_bytes(), |start, end, word| {
+        words.each(text.as_bytes(), &mut self.later, |start, end, word| {
             let hit = Hit { start, end, word };
             let mut at = hits.len();
             while at > 0 && key(&hits[at - 1]) > key(&hit) {

@@ -179,7 +179,16 @@ impl WordDfa {
     /// second walk starts from the start state a word's length less one before the
     /// middle, so it sees every word ending after the middle whole, and reports only
     /// those; the first reports those ending at or before it.
-    pub(super) fn each(&self, text: &[u8], mut found: impl FnMut(usize, usize, u32)) {
+    ///
+    /// `later` holds the second half's occurrences until the first half's are reported:
+    /// the caller's, kept between texts, since a new list for every text (a megabyte for
+    /// a chunk of a log) was fresh memory, faulted in page by page.
+    pub(super) fn each(
+        &self,
+        text: &[u8],
+        later: &mut Vec<(usize, usize, u32)>,
+        mut found: impl FnMut(usize, usize, u32),
+    ) {
         if text.len() < TWO_WALKS_MIN {
             self.walk(text, self.start, 0, text.len(), 0, &mut found);
             return;
@@ -188,7 +197,7 @@ impl WordDfa {
         let (mut a, mut i) = (self.start, 0usize);
         let second_from = mid.saturating_sub(self.longest.saturating_sub(1));
         let (mut b, mut j) = (self.start, second_from);
-        let mut later: Vec<(usize, usize, u32)> = Vec::new();
+        later.clear();
         let steps = (mid - i).min(text.len() - j);
         for _ in 0..steps {
             a = self.trans[a as usize + self.classes[text[i] as usize] as usize];
@@ -206,7 +215,7 @@ impl WordDfa {
         self.walk(text, b, j, text.len(), mid + 1, &mut |s, e, w| {
             later.push((s, e, w))
         });
-        for (s, e, w) in later {
+        for &(s, e, w) in later.iter() {
             found(s, e, w);
         }
     }

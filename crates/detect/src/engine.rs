@@ -420,7 +420,7 @@ struct Confirmed {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    /// One automaton for every trigger, context and negative-context word
+    /// One automaton for every trigger, context, negative-context and required word
     /// (ASCII-case-insensitive), searched once per text for every occurrence (see
     /// [`WordHits`]).
     words: Option<WordDfa>,
@@ -752,7 +752,7 @@ fn word_slot<T: Default>(words: &mut Vec<String>, items: &mut Vec<T>, word: &str
     }
 }
 
-/// One DFA over the trigger, context and negative-context words, each distinct word
+/// One DFA over the trigger, context, negative-context and required words, each distinct word
 /// once with its roles. It is searched for every occurrence (standard semantics,
 /// overlapping), once per text: the trigger stage and each value's context lookups then
 /// pick, from those occurrences, exactly what their own non-overlapping searches would

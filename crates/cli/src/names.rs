@@ -27,6 +27,8 @@ pub struct Names<'e> {
     last_line: (String, u64, Arc<str>),
     /// Where a line's record key is written before it is shared.
     key: String,
+    /// The last record part of a member masked (see [`Names::member`]): raw and masked.
+    last_member_record: (String, String),
 }
 
 impl<'e> Names<'e> {
@@ -40,7 +42,38 @@ impl<'e> Names<'e> {
             last_field: (Arc::from(""), Arc::from("")),
             last_line: (String::new(), 0, Arc::from("")),
             key: String::new(),
+            last_member_record: (String::new(), String::new()),
         }
+    }
+
+    /// The member part of `path` below the object at `root` (`/17/phone` of a table's
+    /// row 17), masked. When the path is its record's key and a field name
+    /// (`…/users/17` and `/phone`), the two are masked apart: the record part once for
+    /// all the findings of the record, the field part through the cache, where the whole
+    /// member, new for every row of a table, was a scan of its own for every finding.
+    /// An identifier does not span the `/` between them.
+    pub fn member(&mut self, root: &str, path: &str, record: Option<&str>) -> String {
+        let Some(rest) = path.strip_prefix(root) else {
+            return self.path(path).to_string();
+        };
+        if rest.is_empty() {
+            return String::new();
+        }
+        let split = record.and_then(|r| {
+            let field = path.strip_prefix(r)?;
+            let key = r.strip_prefix(root)?;
+            field.starts_with('/').then_some((key, field))
+        });
+        let Some((key, field)) = split else {
+            return self.name(rest);
+        };
+        if self.last_member_record.0 != key {
+            let masked = self.redactor.redact(&mut self.scanner, key).into_owned();
+            self.last_member_record = (key.to_string(), masked);
+        }
+        let mut out = self.last_member_record.1.clone();
+        out.push_str(&self.redactor.redact_cached(&mut self.scanner, field));
+        out
     }
 
     /// A name that repeats (a field, a member, a table): masked through a cache.
@@ -165,5 +198,38 @@ mod tests {
         assert!(Arc::ptr_eq(&line, &names.line_record(path, 7)));
         assert_eq!(&*names.line_record(path, 8), "/d/138****5678.sql#line 8");
         assert_eq!(&*names.line_record("/d/b.txt", 8), "/d/b.txt#line 8");
+    }
+
+    /// A row's member is masked in two parts, key and field, with the answer of masking
+    /// it whole; without a record that holds the path, it is masked whole.
+    #[test]
+    fn members_are_masked_by_record_and_field_as_whole() {
+        let root = "postgres://h:5432/db/public.users";
+        let cases = [
+            ("/13812345678", "/phone"),
+            ("/17", "/contacts.13912345678"),
+            ("/110105194912310021", "/身份证"),
+            ("/42", "/name"),
+        ];
+        for (key, field) in cases {
+            let record = format!("{root}{key}");
+            let path = format!("{record}{field}");
+            let whole = names().name(&format!("{key}{field}"));
+            let mut split = names();
+            assert_eq!(split.member(root, &path, Some(&record)), whole, "{path}");
+            // The record part is reused for the next field of the same record.
+            assert_eq!(split.member(root, &path, Some(&record)), whole, "{path}");
+            assert!(!whole.contains("13812345678") && !whole.contains("13912345678"));
+        }
+        let mut n = names();
+        assert_eq!(n.member("/d/a.zip", "/d/a.zip", None), "");
+        assert_eq!(
+            n.member("/d/a.zip", "/d/a.zip!/13812345678.txt", None),
+            "!/138****5678.txt"
+        );
+        assert_eq!(
+            n.member("/d/a.zip", "/e/13812345678.txt", None),
+            "/e/138****5678.txt"
+        );
     }
 }

@@ -531,14 +531,10 @@ impl ScanSink<'_, '_> {
         };
         // Names around the value can hold identifiers too (a file named after an ID
         // number, a JSON key that is a phone number): they are masked before they leave.
+        let member = self.names.member(self.root, path, record);
         let record = match record {
             Some(r) => Some(self.names.record(path, r)),
             None => line.map(|l| self.names.line_record(path, l)),
-        };
-        let member = match path.strip_prefix(self.root) {
-            Some("") => String::new(),
-            Some(rest) => self.names.name(rest),
-            None => self.names.path(path).to_string(),
         };
         let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());
         let mut stored = StoredFinding::from_finding(f, member, offset, record);

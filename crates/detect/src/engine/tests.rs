@@ -701,6 +701,44 @@ mod word_hits {
         prop::collection::vec(pieces, 0..60).prop_map(|p| p.concat())
     }
 
+    fn words() -> Vec<String> {
+        WORDS.iter().map(|w| w.to_string()).collect()
+    }
+
+    /// The largest character boundary of `text` at or before `i`.
+    fn boundary(text: &str, i: usize) -> usize {
+        let mut i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    /// The library's overlapping search of `text`, as (start, end, word) in the order
+    /// [`WordHits`] keeps: by start, longest first.
+    fn library_occurrences(text: &str) -> Vec<(usize, usize, String)> {
+        let mut found: Vec<(usize, usize, String)> = direct(MatchKind::Standard)
+            .find_overlapping_iter(text)
+            .map(|m| {
+                (
+                    m.start(),
+                    m.end(),
+                    WORDS[m.pattern().as_usize()].to_lowercase(),
+                )
+            })
+            .collect();
+        found.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+        found
+    }
+
+    /// The occurrences `hits` holds, as [`library_occurrences`] lists them.
+    fn occurrences(hits: &WordHits, words: &[String]) -> Vec<(usize, usize, String)> {
+        hits.hits
+            .iter()
+            .map(|h| (h.start, h.end, words[h.word as usize].to_lowercase()))
+            .collect()
+    }
+
     proptest! {
         /// The selections from the occurrences equal what a non-overlapping search of the
         /// window itself reports: leftmost-longest, and standard (earliest end).
@@ -711,19 +749,11 @@ mod word_hits {
             text in text(),
             windows in prop::collection::vec((0usize..200, 0usize..200), 1..6),
         ) {
-            let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
-            let (ac, _) = word_automaton(&words, &[], &[], &[]);
+            let (ac, _) = word_automaton(&words(), &[], &[], &[]);
             let mut hits = WordHits::default();
             hits.find(ac.as_ref(), &text);
-            let boundary = |i: usize| {
-                let mut i = i.min(text.len());
-                while !text.is_char_boundary(i) {
-                    i -= 1;
-                }
-                i
-            };
             for (a, b) in windows {
-            let (from, to) = (boundary(a.min(b)), boundary(a.max(b)));
+            let (from, to) = (boundary(&text, a.min(b)), boundary(&text, a.max(b)));
             let window = &text[from..to];
             let longest: Vec<(usize, usize)> = direct(MatchKind::LeftmostLongest)
                 .find_iter(window)
@@ -752,7 +782,7 @@ mod word_hits {
             text in text(),
             windows in prop::collection::vec((0usize..200, 0usize..200), 1..6),
         ) {
-            let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+            let words = words();
             // Two rules' required words, one of them case-sensitive ASCII.
             let required = [("单号", 0u8), ("Name", 0), ("机号码", 1), ("ab", 1)];
             let (automaton, roles) = word_automaton(
@@ -763,21 +793,7 @@ mod word_hits {
             );
             let mut hits = WordHits::default();
             hits.find(automaton.as_ref(), &text);
-            let mut expected: Vec<(usize, usize, String)> = direct(MatchKind::Standard)
-                .find_overlapping_iter(&text)
-                .map(|m| (m.start(), m.end(), WORDS[m.pattern().as_usize()].to_lowercase()))
-                .collect();
-            expected.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
-            let found: Vec<(usize, usize, String)> =
-                hits.hits.iter().map(|h| (h.start, h.end, words[h.word as usize].to_lowercase())).collect();
-            prop_assert_eq!(found, expected);
-            let boundary = |i: usize| {
-                let mut i = i.min(text.len());
-                while !text.is_char_boundary(i) {
-                    i -= 1;
-                }
-                i
-            };
+            prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
             for slot in [0u8, 1] {
                 let own: Vec<String> =
                     required.iter().filter(|r| r.1 == slot).map(|r| r.0.to_string()).collect();
@@ -787,7 +803,7 @@ mod word_hits {
                     slot: Some(slot),
                 };
                 for &(a, b) in &windows {
-                    let (from, to) = (boundary(a.min(b)), boundary(a.max(b)));
+                    let (from, to) = (boundary(&text, a.min(b)), boundary(&text, a.max(b)));
                     prop_assert_eq!(
                         req.found(&hits, &roles, &text, from, to),
                         req.ac.is_match(&text[from..to]),
@@ -828,18 +844,11 @@ mod word_hits {
             pieces in prop::collection::vec(text(), 80..160),
         ) {
             let text = pieces.concat();
-            let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+            let words = words();
             let (automaton, _) = word_automaton(&words, &[], &[], &[]);
             let mut hits = WordHits::default();
             hits.find(automaton.as_ref(), &text);
-            let mut expected: Vec<(usize, usize, String)> = direct(MatchKind::Standard)
-                .find_overlapping_iter(&text)
-                .map(|m| (m.start(), m.end(), WORDS[m.pattern().as_usize()].to_lowercase()))
-                .collect();
-            expected.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
-            let found: Vec<(usize, usize, String)> =
-                hits.hits.iter().map(|h| (h.start, h.end, words[h.word as usize].to_lowercase())).collect();
-            prop_assert_eq!(found, expected);
+            prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
         }
     }
 

@@ -144,7 +144,8 @@ struct ScanSink<'a, 'e> {
     names: &'a mut Names<'e>,
     /// The object's path as decoders name it (raw), and as it is stored and printed.
     root: &'a str,
-    location: &'a str,
+    /// Shared by the printed forms the filter judges (one per object, not per finding).
+    location: Arc<str>,
     show_values: bool,
     filter: &'a Filter,
     catalog: &'a Catalog,
@@ -543,12 +544,8 @@ impl ScanSink<'_, '_> {
             stored.field = Some(self.names.shared_name(field));
         }
         if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
-            let report = ReportFinding::from_stored(
-                &self.location.into(),
-                stored.clone(),
-                None,
-                self.catalog,
-            );
+            let report =
+                ReportFinding::from_stored(&self.location, stored.clone(), None, self.catalog);
             if self.filter.drops(Some(raw_value.expose()), &report) {
                 return;
             }
@@ -1013,7 +1010,7 @@ fn new_sink<'a, 'e>(
         scanner,
         names,
         root,
-        location,
+        location: location.into(),
         show_values: plan.show_values,
         filter: &plan.filter,
         catalog: &plan.catalog,

@@ -83,15 +83,38 @@ fn indented(
     Ok(())
 }
 
-/// Writes a list of printed elements (`items`, with their separators) as a document
-/// holds it at `depth`: `[]`, or one element per line.
-fn write_list(out: &mut dyn Write, items: &[u8], depth: usize) -> io::Result<()> {
-    if items.is_empty() {
+/// Appends `value` to a list of elements printed as the document's top-level lists hold
+/// them, after a separator unless it is the first.
+fn push_element(
+    list: &mut Vec<u8>,
+    first: bool,
+    value: &impl Serialize,
+    scratch: &mut Vec<u8>,
+) -> io::Result<()> {
+    if !first {
+        list.extend_from_slice(b",\n    ");
+    }
+    indented(value, 2, scratch, list)
+}
+
+/// Writes a list of printed elements (those moved to `spilled`, then `items`) as a
+/// document holds it at `depth`: `[]`, or one element per line.
+fn write_list(
+    out: &mut dyn Write,
+    spilled: Option<&mut std::fs::File>,
+    items: &[u8],
+    depth: usize,
+) -> io::Result<()> {
+    if spilled.is_none() && items.is_empty() {
         return out.write_all(b"[]");
     }
     let pad = |n: usize| vec![b' '; n * 2];
     out.write_all(b"[\n")?;
     out.write_all(&pad(depth + 1))?;
+    if let Some(file) = spilled {
+        file.rewind()?;
+        io::copy(file, out)?;
+    }
     out.write_all(items)?;
     out.write_all(b"\n")?;
     out.write_all(&pad(depth))?;
@@ -101,11 +124,8 @@ fn write_list(out: &mut dyn Write, items: &[u8], depth: usize) -> io::Result<()>
 impl Printer for JsonPrinter {
     fn object(&mut self, _path: &str, findings: &[ReportFinding]) -> io::Result<()> {
         for f in findings {
-            if self.any {
-                self.findings.extend_from_slice(b",\n    ");
-            }
+            push_element(&mut self.findings, !self.any, f, &mut self.scratch)?;
             self.any = true;
-            indented(f, 2, &mut self.scratch, &mut self.findings)?;
         }
         if self.findings.len() >= self.spill_at {
             self.spill()?;
@@ -126,24 +146,13 @@ impl Printer for JsonPrinter {
         indented(s, 1, &mut self.scratch, &mut head)?;
         head.extend_from_slice(b",\n  \"findings\": ");
         self.out.write_all(&head)?;
-        if let Some(mut file) = self.spilled.take() {
-            file.rewind()?;
-            self.out.write_all(b"[\n    ")?;
-            io::copy(&mut file, &mut self.out)?;
-            self.out.write_all(&self.findings)?;
-            self.out.write_all(b"\n  ]")?;
-        } else {
-            write_list(&mut self.out, &self.findings, 1)?;
-        }
+        write_list(&mut self.out, self.spilled.as_mut(), &self.findings, 1)?;
         let mut notices = Vec::new();
         for (i, n) in self.notices.iter().enumerate() {
-            if i > 0 {
-                notices.extend_from_slice(b",\n    ");
-            }
-            indented(n, 2, &mut self.scratch, &mut notices)?;
+            push_element(&mut notices, i == 0, n, &mut self.scratch)?;
         }
         self.out.write_all(b",\n  \"notices\": ")?;
-        write_list(&mut self.out, &notices, 1)?;
+        write_list(&mut self.out, None, &notices, 1)?;
         self.out.write_all(b"\n}\n")?;
         self.out.flush()
     }

@@ -67,19 +67,14 @@ impl TextPrinter {
         Ok(())
     }
 
+    /// `text` in the colour of `code`, as a string (see [`painted`]).
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.options.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        written(|out| painted(out, self.options.color, code, format_args!("{text}")))
     }
 
-    /// The severity column, padded before painting (escape codes have no width).
+    /// The severity column as a string (see [`severity`]).
     fn severity(&self, s: Severity) -> String {
-        let mut out = Vec::new();
-        severity(&mut out, self.options.color, s).expect("writing to a vector does not fail");
-        String::from_utf8(out).expect("the column is text")
+        written(|out| severity(out, self.options.color, s))
     }
 
     fn remember(&mut self, f: &ReportFinding) {
@@ -114,6 +109,13 @@ impl TextPrinter {
             });
         }
     }
+}
+
+/// What `write` appends to an empty buffer, as a string.
+fn written(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to a vector does not fail");
+    String::from_utf8(out).expect("only text is written")
 }
 
 /// Appends `text`, in the colour of the terminal code `code` when `color` is set.

@@ -621,16 +621,19 @@ impl Sink for ScanSink<'_, '_> {
         let first = p.cells.is_empty();
         if first {
             if !same_path {
-                p.path = Some(path.clone());
-                p.path_text = path.to_string();
+                match &mut p.path {
+                    Some(kept) => kept.clone_from(path),
+                    None => p.path = Some(path.clone()),
+                }
+                p.path_text.clear();
+                path.write_to(&mut p.path_text);
             }
             p.record.clear();
             p.record.push_str(at.record);
         }
         let own_path = (!first && !same_path).then(|| {
-            use std::fmt::Write as _;
             let start = p.paths.len();
-            let _ = write!(p.paths, "{path}");
+            path.write_to(&mut p.paths);
             start..p.paths.len()
         });
         let name_start = p.names.len();
@@ -745,6 +748,10 @@ pub fn run_with_summary(
     };
     let scan_id = writer.as_ref().map(ScanWriter::scan_id);
     let (job_tx, job_rx) = bounded::<Job>(256);
+    // Store jobs hold their records (a thousand rows, up to 8 MiB): a reader faster than
+    // the workers would fill the job queue with them. One ticket per store job in flight
+    // bounds that; a worker hands the ticket back when the job is done.
+    let (ticket_tx, ticket_rx) = bounded::<()>(2 * plan.threads.max(1) + 2);
     // A message carries at most `PARTIAL_FINDINGS` findings, so sixteen in flight hold a
     // few tens of megabytes at worst. With only two, workers stalled whenever the
     // collector paused for the database (a WAL checkpoint writes thousands of pages): a
@@ -818,7 +825,9 @@ pub fn run_with_summary(
                     file: &file,
                     job: &mut |job| {
                         let _ = walk_tx.send(Msg::Walked(job.size()));
-                        !stopping() && job_tx.send(Job::Store(job)).is_ok()
+                        !stopping()
+                            && ticket_tx.send(()).is_ok()
+                            && job_tx.send(Job::Store(job)).is_ok()
                     },
                     notice: &notice,
                 },
@@ -843,7 +852,9 @@ pub fn run_with_summary(
                     store_opts,
                     &mut |job| {
                         let _ = walk_tx.send(Msg::Walked(job.size()));
-                        !stopping() && job_tx.send(Job::Store(job)).is_ok()
+                        !stopping()
+                            && ticket_tx.send(()).is_ok()
+                            && job_tx.send(Job::Store(job)).is_ok()
                     },
                     &mut |n| {
                         // Listers name records by key (`_id`, a Redis key), and a key can be
@@ -857,15 +868,17 @@ pub fn run_with_summary(
         // Workers.
         for _ in 0..plan.threads.max(1) {
             let rx = job_rx.clone();
+            let tickets = ticket_rx.clone();
             let outbox = Outbox {
                 msgs: msg_tx.clone(),
                 spare: spare_rx.clone(),
             };
             let plan = &plan;
-            scope.spawn(move || worker(plan, rx, outbox));
+            scope.spawn(move || worker(plan, rx, tickets, outbox));
         }
         drop(msg_tx);
         drop(job_rx);
+        drop(ticket_rx);
         collect(
             &plan,
             store.as_ref(),
@@ -934,7 +947,7 @@ fn progress_bar() -> ProgressBar {
     pb
 }
 
-fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
+fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, tickets: Receiver<()>, out: Outbox) {
     let mut scanner = plan.engine.scanner();
     // Raw values are needed only to filter by value or to show them.
     scanner.set_keep_raw(plan.filter.active() || plan.show_values);
@@ -983,7 +996,11 @@ fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, out: Outbox) {
                 let committed = committed.as_deref();
                 scan_file(plan, &mut state, reader.as_ref(), item, committed, &out)
             }
-            Job::Store(job) => scan_store(plan, &mut state, reader.as_ref(), job, &out),
+            Job::Store(job) => {
+                let msg = scan_store(plan, &mut state, reader.as_ref(), job, &out);
+                let _ = tickets.try_recv();
+                msg
+            }
         };
         if !out.send(msg) {
             break;

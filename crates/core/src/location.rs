@@ -8,10 +8,26 @@ pub const MEMBER_SEPARATOR: &str = "!/";
 /// The provenance of one scanned object: the root as the user named it and the chain of
 /// members inside nested containers. Kept structured so sinks can group by root while the
 /// wire formats print the joined form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectPath {
     root: String,
     members: Vec<String>,
+}
+
+impl Clone for ObjectPath {
+    fn clone(&self) -> Self {
+        ObjectPath {
+            root: self.root.clone(),
+            members: self.members.clone(),
+        }
+    }
+
+    /// Reuses this path's buffers: a sink keeps the path of the record it gathers, and
+    /// records arrive by the hundred thousand.
+    fn clone_from(&mut self, source: &Self) {
+        self.root.clone_from(&source.root);
+        self.members.clone_from(&source.members);
+    }
 }
 
 impl ObjectPath {
@@ -30,6 +46,23 @@ impl ObjectPath {
         ObjectPath {
             root: self.root.clone(),
             members,
+        }
+    }
+
+    /// Makes this the path of the top-level object `root`, reusing its buffer.
+    pub fn set_root(&mut self, root: &str) {
+        self.root.clear();
+        self.root.push_str(root);
+        self.members.clear();
+    }
+
+    /// Appends the joined form (what `Display` writes) to `out`, without the formatting
+    /// machinery: store cells ask for it once each.
+    pub fn write_to(&self, out: &mut String) {
+        out.push_str(&self.root);
+        for m in &self.members {
+            out.push_str(MEMBER_SEPARATOR);
+            out.push_str(m.trim_start_matches('/'));
         }
     }
 

@@ -47,12 +47,11 @@ pub fn mask_value(value: &str, style: MaskStyle) -> String {
         MaskStyle::Coordinates => mask_coordinates(value).unwrap_or_else(|| mask_ends(value)),
         MaskStyle::Ends => mask_ends(value),
         MaskStyle::FirstChar => {
-            let mut chars = value.chars();
-            let mut out = String::with_capacity(value.len());
-            if let Some(first) = chars.next() {
-                out.push(first);
-            }
-            out.extend(std::iter::repeat_n('*', chars.count().max(1)));
+            let first = value.chars().next().map_or(0, char::len_utf8);
+            let rest = value[first..].chars().count();
+            let mut out = String::with_capacity(first + rest.max(1));
+            out.push_str(&value[..first]);
+            push_stars(&mut out, rest.max(1));
             out
         }
         MaskStyle::Email => match value.rfind('@') {
@@ -62,7 +61,7 @@ pub fn mask_value(value: &str, style: MaskStyle) -> String {
                 let keep = n.min(2).min(n.saturating_sub(1));
                 let mut out = String::with_capacity(value.len() + MAX_STARS);
                 out.push_str(&local[..char_offset(local, keep)]);
-                out.extend(std::iter::repeat_n('*', (n - keep).clamp(1, MAX_STARS)));
+                push_stars(&mut out, (n - keep).clamp(1, MAX_STARS));
                 out.push_str(&value[at..]);
                 out
             }
@@ -109,12 +108,27 @@ fn mask_ends(value: &str) -> String {
     let n = value.chars().count();
     let (lead, trail) = ends_kept(n);
     let stars = (n - lead - trail).clamp(1, MAX_STARS);
-    let (lead_end, trail_start) = (char_offset(value, lead), char_offset(value, n - trail));
+    // Most masked values are ASCII (numbers, keys), where characters are bytes.
+    let (lead_end, trail_start) = if n == value.len() {
+        (lead, n - trail)
+    } else {
+        (char_offset(value, lead), char_offset(value, n - trail))
+    };
     let mut out = String::with_capacity(lead_end + stars + value.len() - trail_start);
     out.push_str(&value[..lead_end]);
-    out.extend(std::iter::repeat_n('*', stars));
+    push_stars(&mut out, stars);
     out.push_str(&value[trail_start..]);
     out
+}
+
+/// Appends `n` stars, a slice at a time rather than a character at a time.
+fn push_stars(out: &mut String, mut n: usize) {
+    const STARS: &str = "************";
+    while n > 0 {
+        let k = n.min(STARS.len());
+        out.push_str(&STARS[..k]);
+        n -= k;
+    }
 }
 
 /// The decimal numbers of a coordinate pair, each cut after its first decimal; `None`
@@ -193,6 +207,44 @@ mod tests {
             mask_value("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db", MaskStyle::Uri),
             "mongodb://admin:****@10.0.0.5:27017/db"
         );
+    }
+
+    /// The ends and first-character masks, a character at a time: what the sliced forms
+    /// must give for every length and script.
+    fn by_chars(value: &str, style: MaskStyle) -> String {
+        let chars: Vec<char> = value.chars().collect();
+        let n = chars.len();
+        let (keep_front, keep_back, stars) = match style {
+            MaskStyle::FirstChar => (n.min(1), 0, n.saturating_sub(1).max(1)),
+            _ => {
+                let (lead, trail) = ends_kept(n);
+                (lead, trail, (n - lead - trail).clamp(1, MAX_STARS))
+            }
+        };
+        let mut out: String = chars[..keep_front].iter().collect();
+        out.extend(std::iter::repeat_n('*', stars));
+        out.extend(&chars[n - keep_back..]);
+        out
+    }
+
+    #[test]
+    fn sliced_masks_equal_masking_by_characters() {
+        for unit in ["7", "张", "é", "𠀀"] {
+            for mixed in [false, true] {
+                for n in 0..40 {
+                    let value: String = (0..n)
+                        .map(|i| if mixed && i % 3 == 1 { "x" } else { unit })
+                        .collect();
+                    for style in [MaskStyle::Ends, MaskStyle::FirstChar] {
+                        assert_eq!(
+                            mask_value(&value, style),
+                            by_chars(&value, style),
+                            "{value:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -18,6 +18,8 @@
 //! Drivers are behind cargo features (`mongodb`, `sql`, `s3`); Redis is always built. A
 //! URL for a store this build lacks gives one located error notice.
 
+#[cfg(any(feature = "sql", test))]
+mod json_row;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod redis_store;
@@ -205,13 +207,25 @@ impl RecordBatch {
 
     /// Pushes every field value into the sink with its path, field name and record.
     pub fn decode(&self, sink: &mut dyn Sink) {
+        // The record key and each cell's path are written into buffers kept across the
+        // batch: formatting them anew was an eighth of a database scan's time.
+        let mut record = String::new();
+        let mut text = String::new();
+        let mut path = ObjectPath::root(String::new());
         for r in &self.records {
-            let record = format!("{}/{}", self.location, r.key);
+            record.clear();
+            record.push_str(&self.location);
+            record.push('/');
+            record.push_str(&r.key);
             for (field, value) in &r.fields {
                 if value.is_empty() {
                     continue;
                 }
-                let path = ObjectPath::root(format!("{record}/{field}"));
+                text.clear();
+                text.push_str(&record);
+                text.push('/');
+                text.push_str(field);
+                path.set_root(&text);
                 let at = FieldAt {
                     field,
                     line: None,
@@ -366,38 +380,6 @@ pub fn list(
 /// A located notice reporter handed to the listers.
 pub(crate) type Report<'a> = dyn FnMut(&str, NoticeKind, String) + 'a;
 
-/// Flattens a JSON value into `(path, text)` leaves (strings and numbers).
-#[cfg(any(feature = "sql", test))]
-pub(crate) fn flatten_json(
-    value: &serde_json::Value,
-    prefix: &str,
-    out: &mut Vec<(String, String)>,
-) {
-    use serde_json::Value;
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    match value {
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
-        Value::Object(map) => {
-            for (k, v) in map {
-                flatten_json(v, &join(k), out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                flatten_json(v, &join(&i.to_string()), out);
-            }
-        }
-        Value::Bool(_) | Value::Null => {}
-    }
-}
-
 /// Runs an asynchronous lister on a tokio runtime of its own (the async drivers need one;
 /// listers run on the walker thread, so a current-thread runtime is enough).
 #[cfg(any(feature = "mongodb", feature = "sql"))]
@@ -440,23 +422,5 @@ mod tests {
         );
         assert_eq!(redact("redis://h:6379", "x"), "x");
         assert!(is_store_url("PostgreSQL://h/db") && !is_store_url("/tmp/x"));
-    }
-
-    #[test]
-    fn json_rows_flatten_to_field_paths() {
-        let v: serde_json::Value =
-            serde_json::from_str(r#"{"id":7,"name":"张三","tags":["a",{"x":"b"}],"ok":true}"#)
-                .unwrap();
-        let mut out = Vec::new();
-        flatten_json(&v, "", &mut out);
-        assert_eq!(
-            out,
-            [
-                ("id".to_string(), "7".to_string()),
-                ("name".into(), "张三".into()),
-                ("tags.0".into(), "a".into()),
-                ("tags.1.x".into(), "b".into())
-            ]
-        );
     }
 }

@@ -7,7 +7,8 @@
 //! JSON columns flatten into `column.key` paths. Rows stream through a cursor; sampling
 //! uses `ORDER BY random()` / `ORDER BY RAND()` with a `LIMIT`.
 
-use super::{flatten_json, host_port, Batcher, Record, Report, StoreJob, StoreOptions};
+use super::json_row::flatten_row;
+use super::{host_port, Batcher, Record, Report, StoreJob, StoreOptions};
 use crate::NoticeKind;
 use futures_util::TryStreamExt;
 use sqlx::mysql::MySqlConnectOptions;
@@ -211,8 +212,8 @@ async fn stream_rows(
         match rows.try_next().await {
             Ok(Some(text)) => {
                 ordinal += 1;
-                let record = match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(v) => row_record(&v, &table.key, ordinal),
+                let record = match row_record(&text, &table.key, ordinal) {
+                    Ok(record) => record,
                     Err(e) => {
                         report(
                             location,
@@ -241,27 +242,16 @@ async fn stream_rows(
     !batcher.closed
 }
 
-/// A row as a record: the primary key values (joined by `,`) name it, else its position.
-fn row_record(row: &serde_json::Value, key: &[String], ordinal: u64) -> Record {
-    let key_text = if key.is_empty() {
-        None
+/// A row, given as its JSON text, as a record: the primary key values (joined by `,`)
+/// name it, else its position.
+fn row_record(row: &str, key: &[String], ordinal: u64) -> Result<Record, serde_json::Error> {
+    let (fields, key_texts) = flatten_row(row, key)?;
+    let key = if key.is_empty() {
+        format!("row {ordinal}")
     } else {
-        let parts: Vec<String> = key
-            .iter()
-            .map(|k| match &row[k.as_str()] {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => "null".into(),
-                other => other.to_string(),
-            })
-            .collect();
-        Some(parts.join(",").replace('/', "%2F"))
+        key_texts.join(",").replace('/', "%2F")
     };
-    let mut fields = Vec::new();
-    flatten_json(row, "", &mut fields);
-    Record {
-        key: key_text.unwrap_or_else(|| format!("row {ordinal}")),
-        fields,
-    }
+    Ok(Record { key, fields })
 }
 
 fn pg_ident(name: &str) -> String {
@@ -278,11 +268,12 @@ mod tests {
 
     #[test]
     fn rows_are_keyed_by_primary_key() {
-        let row: serde_json::Value =
-            serde_json::from_str(r#"{"org":"a/b","id":7,"phone":"13812345678"}"#).unwrap();
-        let r = row_record(&row, &["org".into(), "id".into()], 3);
+        let row = r#"{"org":"a/b","id":7,"phone":"13812345678"}"#;
+        let r = row_record(row, &["org".into(), "id".into()], 3).unwrap();
         assert_eq!(r.key, "a%2Fb,7");
-        assert_eq!(row_record(&row, &[], 3).key, "row 3");
+        assert_eq!(r.fields[2], ("phone".into(), "13812345678".into()));
+        assert_eq!(row_record(row, &[], 3).unwrap().key, "row 3");
+        assert!(row_record("{", &[], 3).is_err());
         assert_eq!(pg_ident("we\"ird"), "\"we\"\"ird\"");
         assert_eq!(my_ident("a`b"), "`a``b`");
     }

@@ -66,7 +66,30 @@ pub(super) fn find(hay: &[u8], from: usize, to: usize) -> Option<(usize, usize, 
     let hay = &hay[..to.min(hay.len())];
     let t = tables();
     let mut p = from;
+    // The first byte at or after `p` that can start a surname: a match starting at `p`
+    // has its value within `t.left_max` bytes, so positions further from one are skipped
+    // without decoding them (the ASCII cells of a record, the digits of a log line).
+    let next_high = |p: usize| {
+        hay[p..]
+            .iter()
+            .position(|&b| b >= t.surname_lead)
+            .map_or(hay.len(), |i| p + i)
+    };
+    let mut high = next_high(p.min(hay.len()));
     while p < hay.len() {
+        if high < p {
+            high = next_high(p);
+        }
+        if high == hay.len() {
+            return None;
+        }
+        if high > p + t.left_max {
+            let mut q = high - t.left_max;
+            while q > p && (0x80..0xC0).contains(&hay[q]) {
+                q -= 1;
+            }
+            p = q;
+        }
         let (c, len) = decode(hay, p);
         let edge = t.left.of(c);
         if edge != 0 || p == 0 {
@@ -198,6 +221,10 @@ struct Tables {
     /// The surnames (all in the Basic Multilingual Plane): one is looked up after every
     /// left edge.
     surnames: PlaneSet,
+    /// The smallest first byte of a surname's UTF-8 form.
+    surname_lead: u8,
+    /// The most bytes a left edge takes (a word or a character).
+    left_max: usize,
 }
 
 fn tables() -> &'static Tables {
@@ -210,7 +237,22 @@ fn tables() -> &'static Tables {
             "surnames are in the Basic Multilingual Plane"
         );
         let surnames = PlaneSet::new(surnames!().chars());
+        let surname_lead = surnames!()
+            .chars()
+            .map(|c| c.encode_utf8(&mut [0; 4]).as_bytes()[0])
+            .min()
+            .expect("surnames");
+        // Non-ASCII white space, which `\s` holds, takes at most three bytes.
+        let left_max = left_words
+            .iter()
+            .map(|w| w.iter().map(|c| c.len_utf8()).sum::<usize>())
+            .chain(class_chars(left_chars!()).iter().map(|c| c.len_utf8()))
+            .chain([3])
+            .max()
+            .expect("left edges");
         Tables {
+            surname_lead,
+            left_max,
             left: Edge::new(left_chars!(), &left_words),
             right: Edge::new(right_chars!(), &right_words),
             left_words,

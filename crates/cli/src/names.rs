@@ -67,13 +67,20 @@ impl<'e> Names<'e> {
         let Some((key, field)) = split else {
             return self.name(rest);
         };
-        if self.last_member_record.0 != key {
-            let masked = self.redactor.redact(&mut self.scanner, key).into_owned();
-            self.last_member_record = (key.to_string(), masked);
-        }
-        let mut out = self.last_member_record.1.clone();
+        let mut out = self.masked_key(key).to_string();
         out.push_str(&self.redactor.redact_cached(&mut self.scanner, field));
         out
+    }
+
+    /// A row's key below its table (`/17`), masked once for all the findings of the row.
+    fn masked_key(&mut self, key: &str) -> &str {
+        if self.last_member_record.0 != key {
+            let masked = self.redactor.redact(&mut self.scanner, key).into_owned();
+            self.last_member_record.0.clear();
+            self.last_member_record.0.push_str(key);
+            self.last_member_record.1 = masked;
+        }
+        &self.last_member_record.1
     }
 
     /// A name that repeats (a field, a member, a table): masked through a cache.
@@ -116,10 +123,26 @@ impl<'e> Names<'e> {
         self.redactor.redact(&mut self.scanner, text).into_owned()
     }
 
-    /// A record key that starts with its object's path.
-    pub fn record(&mut self, path: &str, record: &str) -> Arc<str> {
+    /// A record key that starts with its object's path, or with the location `root` of
+    /// the table or collection it is a row of (`…/public.users/17`). A row's key is masked
+    /// apart from the location, as [`Names::member`] masks it: once per row, where the
+    /// whole key was a scan of a URL for every row.
+    pub fn record(&mut self, root: &str, path: &str, record: &str) -> Arc<str> {
         if self.last_record.0 != record {
-            let masked = self.redactor.redact_record(&mut self.scanner, path, record);
+            let row_key = record.strip_prefix(root).filter(|key| {
+                !root.is_empty() && key.starts_with('/') && !record.starts_with(path)
+            });
+            let masked = match row_key {
+                Some(key) => {
+                    let mut masked = self
+                        .redactor
+                        .redact_cached(&mut self.scanner, root)
+                        .into_owned();
+                    masked.push_str(self.masked_key(key));
+                    masked
+                }
+                None => self.redactor.redact_record(&mut self.scanner, path, record),
+            };
             self.last_record.0.clear();
             self.last_record.0.push_str(record);
             self.last_record.1 = masked.into();
@@ -186,12 +209,26 @@ mod tests {
         let path = "/d/13812345678.sql";
         let mut key = String::new();
         write_record_key(&mut key, path, RecordUnit::Line, 3);
-        let row = names.record(path, &key);
+        let row = names.record(path, path, &key);
         assert_eq!(&*row, "/d/138****5678.sql#line 3");
-        assert!(Arc::ptr_eq(&row, &names.record(path, &key)));
+        assert!(Arc::ptr_eq(&row, &names.record(path, path, &key)));
         // A key that is not a position has the rest masked too.
-        let doc = names.record("/d/a.json", "/d/a.json#users/13912345678");
+        let doc = names.record("/d/a.json", "/d/a.json", "/d/a.json#users/13912345678");
         assert_eq!(&*doc, "/d/a.json#users/139****5678");
+        // A store row: the location and the row's key apart, with the answer of masking
+        // the whole record key.
+        let root = "postgres://h:5432/db/public.users";
+        for key in [
+            "/13812345678",
+            "/17",
+            "/110105194912310021,13912345678",
+            "/a%2Fb",
+        ] {
+            let record = format!("{root}{key}");
+            let cell = format!("{record}/phone");
+            let whole = super::tests::names().text(&record);
+            assert_eq!(&*names.record(root, &cell, &record), whole, "{record}");
+        }
 
         let line = names.line_record(path, 7);
         assert_eq!(&*line, "/d/138****5678.sql#line 7");

@@ -534,7 +534,7 @@ impl ScanSink<'_, '_> {
         // number, a JSON key that is a phone number): they are masked before they leave.
         let member = self.names.member(self.root, path, record);
         let record = match record {
-            Some(r) => Some(self.names.record(path, r)),
+            Some(r) => Some(self.names.record(self.root, path, r)),
             None => line.map(|l| self.names.line_record(path, l)),
         };
         let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());

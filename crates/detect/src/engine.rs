@@ -183,8 +183,17 @@ struct TokenDispatch {
     /// Per most digits in a joined group (see [`ClusterFeatures::max_joined`]): the rules
     /// whose `joined_min` it reaches.
     by_joined: [u64; 64],
-    /// Token rules without a length condition: offered every cluster.
+    /// Token rules without a length condition: offered every cluster that has their
+    /// separators (below).
     always: u64,
+    /// Per count of dots (0..=7, more counted as 7): the rules whose `min_dots` it reaches.
+    /// The same per count of colons or hyphens (`min_seps`) and per most decimals
+    /// (`min_decimals`). A cluster is offered only to rules whose bits all three set:
+    /// the address and coordinate rules, which have no length condition, are otherwise
+    /// offered every timestamp and amount of a text.
+    by_dots: [u64; 8],
+    by_seps: [u64; 8],
+    by_decimals: [u64; 8],
 }
 
 impl TokenDispatch {
@@ -199,6 +208,9 @@ impl TokenDispatch {
             by_alnum: [0; 64],
             by_joined: [0; 64],
             always: 0,
+            by_dots: [0; 8],
+            by_seps: [0; 8],
+            by_decimals: [0; 8],
         };
         for (i, &r) in token_rules.iter().enumerate() {
             let t = rules[r as usize]
@@ -210,6 +222,14 @@ impl TokenDispatch {
             // every cluster instead.
             if !t.has_length_condition || t.joined_min > 63 {
                 d.always |= bit;
+            }
+            // A minimum beyond the table is met at its last entry: `fires` still decides.
+            for count in 0..8u32 {
+                let reached = |min: u32| min.min(7) <= count;
+                let at = count as usize;
+                d.by_dots[at] |= if reached(t.min_dots) { bit } else { 0 };
+                d.by_seps[at] |= if reached(t.min_seps) { bit } else { 0 };
+                d.by_decimals[at] |= if reached(t.min_decimals) { bit } else { 0 };
             }
             for len in 0..64 {
                 if t.joined_min > 0 && t.joined_min as usize <= len {
@@ -231,6 +251,13 @@ impl TokenDispatch {
 
     /// The token rules (bits over `Engine::token_rules`) worth testing for `f`.
     fn offered(&self, f: &ClusterFeatures) -> u64 {
+        let gate = |table: &[u64; 8], n: u32| table[n.min(7) as usize];
+        let separators = gate(&self.by_dots, f.dots)
+            & gate(&self.by_seps, f.colons.max(f.hyphens))
+            & gate(&self.by_decimals, f.max_decimals);
+        if separators == 0 {
+            return 0;
+        }
         let mut bits = self.always | self.by_joined[f.max_joined.min(63) as usize];
         for (mask, table) in [
             (f.run_mask, &self.by_run),
@@ -243,7 +270,7 @@ impl TokenDispatch {
                 m &= m - 1;
             }
         }
-        bits
+        bits & separators
     }
 }
 

@@ -937,3 +937,44 @@ mod merging {
         }
     }
 }
+
+mod dispatch {
+    use super::super::ClusterFeatures;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The dispatch offers a cluster to every built-in token rule that fires on it
+        /// (it may offer more: `fires` decides), whatever its lengths and separators.
+        #[test]
+        fn every_rule_that_fires_is_offered(
+            masks in (any::<u64>(), any::<u64>(), any::<u64>()),
+            counts in (0u32..70, 0u32..70, 0u32..12, 0u32..12, 0u32..12, 0u32..12),
+            letter: bool,
+            cjk_before: bool,
+        ) {
+            let engine = super::engine();
+            let dispatch = engine.token_dispatch.as_ref().expect("few token rules");
+            let (run_mask, zero_run_mask, alnum_mask) = masks;
+            let (max_joined, max_run, dots, colons, hyphens, max_decimals) = counts;
+            let f = ClusterFeatures {
+                run_mask,
+                zero_run_mask,
+                alnum_mask,
+                max_joined,
+                max_run,
+                dots,
+                colons,
+                hyphens,
+                max_decimals,
+                letter,
+            };
+            let offered = dispatch.offered(&f);
+            for (i, &r) in engine.token_rules.iter().enumerate() {
+                let token = engine.rules[r as usize].token.as_ref().expect("a token rule");
+                if token.fires(&f, cjk_before) {
+                    prop_assert!(offered & (1 << i) != 0, "rule {} not offered", engine.rules[r as usize].id);
+                }
+            }
+        }
+    }
+}

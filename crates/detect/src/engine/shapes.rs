@@ -583,6 +583,14 @@ mod tests {
         proptest::collection::vec(piece, 0..30).prop_map(|p| p.concat())
     }
 
+    /// The coordinate matcher steps over characters from U+4000 to U+9FFF three bytes at
+    /// a time, looking only for its labels: no digit of any script may lie there.
+    #[test]
+    fn no_digit_among_chinese_characters() {
+        assert!(('\u{4000}'..='\u{9FFF}').all(|c| !super::is_digit(c)));
+        assert!(super::is_digit('５') && super::is_digit('٣'));
+    }
+
     #[test]
     fn shapes_by_name_round_trip() {
         for (name, shape) in [

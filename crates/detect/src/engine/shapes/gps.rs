@@ -31,6 +31,18 @@ pub(super) fn find(hay: &[u8], from: usize, to: usize) -> Option<(usize, usize)>
     let mut p = from;
     while p < hay.len() {
         let b = hay[p];
+        if (0xE4..=0xE9).contains(&b) {
+            // U+4000 to U+9FFF, Chinese text: no digit of any script is there (a test
+            // checks), so only the labels 纬度 and 经度 can start a match.
+            let rest = &hay[p..];
+            if rest.starts_with("纬".as_bytes()) || rest.starts_with("经".as_bytes()) {
+                if let Some(end) = at(hay, p) {
+                    return Some((p, end));
+                }
+            }
+            p += 3;
+            continue;
+        }
         if b >= 0x80 {
             // Beyond ASCII only a label (纬度, 经度) or a digit of another script starts one.
             let (c, len) = decode(hay, p);

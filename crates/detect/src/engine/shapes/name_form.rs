@@ -159,11 +159,14 @@ const IS_CHAR: u8 = 1;
 /// The character starts one of the edge's words.
 const STARTS_WORD: u8 = 2;
 
-/// What each character is to one edge: a bit mask for ASCII, a sorted table for the rest
-/// (white space outside ASCII is tested on its own).
+/// What each character is to one edge: a bit mask for ASCII, a set per bit for the rest
+/// of the Basic Multilingual Plane (every edge character beyond ASCII is in it, and so is
+/// all white space: `\s` is part of every edge class here). The matcher asks for each
+/// character of a window, so a lookup is one load rather than a search.
 struct Edge {
     ascii: [u8; 128],
-    other: Vec<(char, u8)>,
+    chars: PlaneSet,
+    word_starts: PlaneSet,
 }
 
 impl Edge {
@@ -195,20 +198,31 @@ impl Edge {
                 .filter(u8::is_ascii_alphanumeric)
                 .for_each(|b| ascii[usize::from(b)] |= IS_CHAR);
         }
-        other.sort_unstable();
-        Edge { ascii, other }
+        assert!(
+            other.iter().all(|(c, _)| u32::from(*c) <= 0xFFFF),
+            "edge characters are in the Basic Multilingual Plane"
+        );
+        let has = |bit: u8| {
+            other
+                .iter()
+                .filter(move |(_, b)| b & bit != 0)
+                .map(|(c, _)| *c)
+        };
+        // Every edge class here holds `\s`; no white space lies beyond the plane.
+        let space = ('\u{80}'..='\u{FFFF}').filter(|c| c.is_whitespace());
+        Edge {
+            ascii,
+            chars: PlaneSet::new(has(IS_CHAR).chain(space)),
+            word_starts: PlaneSet::new(has(STARTS_WORD)),
+        }
     }
 
     fn of(&self, c: char) -> u8 {
         if c.is_ascii() {
             return self.ascii[c as usize];
         }
-        let found = match self.other.binary_search_by_key(&c, |e| e.0) {
-            Ok(i) => self.other[i].1,
-            Err(_) => 0,
-        };
-        // Every edge class here holds `\s`.
-        found | if c.is_whitespace() { IS_CHAR } else { 0 }
+        let bit = |set: &PlaneSet, bit: u8| if set.contains(c) { bit } else { 0 };
+        bit(&self.chars, IS_CHAR) | bit(&self.word_starts, STARTS_WORD)
     }
 }
 

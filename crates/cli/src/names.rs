@@ -12,6 +12,9 @@ use leakscope_detect::{Engine, Redactor, Scanner};
 use leakscope_sources::Notice;
 use std::sync::Arc;
 
+/// How many shared field names [`Names::shared_name`] remembers.
+const SHARED_FIELDS: usize = 32;
+
 /// One worker's (or the collector's) masking of names.
 pub struct Names<'e> {
     scanner: Scanner<'e>,
@@ -21,8 +24,10 @@ pub struct Names<'e> {
     /// The same for the last record key: findings of one record repeat it, and share
     /// its masked form.
     last_record: (String, Arc<str>),
-    /// The last field name that needed masking, and its masked form.
-    last_field: (Arc<str>, Arc<str>),
+    /// The field names met lately (the same shared names come back for every record of
+    /// an export), each with its masked form: the name itself when nothing in it needs
+    /// masking.
+    fields: Vec<(Arc<str>, Arc<str>)>,
     /// The last line record made: the object path (raw), the line, and the record key.
     last_line: (String, u64, Arc<str>),
     /// Where a line's record key is written before it is shared.
@@ -39,7 +44,7 @@ impl<'e> Names<'e> {
             redactor: Redactor::new(),
             last: (String::new(), String::new()),
             last_record: (String::new(), Arc::from("")),
-            last_field: (Arc::from(""), Arc::from("")),
+            fields: Vec::new(),
             last_line: (String::new(), 0, Arc::from("")),
             key: String::new(),
             last_member_record: (String::new(), String::new()),
@@ -93,17 +98,20 @@ impl<'e> Names<'e> {
     /// [`Names::name`] of a shared name (the field of a finding): the same name when
     /// nothing in it needs masking, as it is for the columns of exports, instead of a copy.
     pub fn shared_name(&mut self, text: Arc<str>) -> Arc<str> {
-        if Arc::ptr_eq(&self.last_field.0, &text) {
-            return self.last_field.1.clone();
+        if let Some((_, masked)) = self.fields.iter().find(|(f, _)| Arc::ptr_eq(f, &text)) {
+            return masked.clone();
         }
-        match self.redactor.redact_cached(&mut self.scanner, &text) {
-            std::borrow::Cow::Borrowed(_) => text,
-            std::borrow::Cow::Owned(masked) => {
-                let masked: Arc<str> = masked.into();
-                self.last_field = (text, masked.clone());
-                masked
-            }
+        let masked = match self.redactor.redact_cached(&mut self.scanner, &text) {
+            std::borrow::Cow::Borrowed(_) => text.clone(),
+            std::borrow::Cow::Owned(masked) => masked.into(),
+        };
+        // A table has a few dozen columns; a document store may name thousands of fields,
+        // which then go through the redactor's own cache.
+        if self.fields.len() >= SHARED_FIELDS {
+            self.fields.clear();
         }
+        self.fields.push((text, masked.clone()));
+        masked
     }
 
     /// An object path; the findings of one object ask for the same path in a row.
@@ -132,8 +140,11 @@ impl<'e> Names<'e> {
             let row_key = record.strip_prefix(root).filter(|key| {
                 !root.is_empty() && key.starts_with('/') && !record.starts_with(path)
             });
-            let masked = match row_key {
-                Some(key) => {
+            let position = record
+                .strip_prefix(path)
+                .filter(|rest| !path.is_empty() && leakscope_core::is_position_key(rest));
+            let masked = match (row_key, position) {
+                (Some(key), _) => {
                     let mut masked = self
                         .redactor
                         .redact_cached(&mut self.scanner, root)
@@ -141,7 +152,14 @@ impl<'e> Names<'e> {
                     masked.push_str(self.masked_key(key));
                     masked
                 }
-                None => self.redactor.redact_record(&mut self.scanner, path, record),
+                // A line or byte position after the object's path (every row of an
+                // export): the path as last masked, the position as it is.
+                (None, Some(rest)) => {
+                    let mut masked = self.path(path).to_string();
+                    masked.push_str(rest);
+                    masked
+                }
+                (None, None) => self.redactor.redact_record(&mut self.scanner, path, record),
             };
             self.last_record.0.clear();
             self.last_record.0.push_str(record);

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::fmt;
 
 /// Flattens a JSON value into `(path, text)` leaves (strings and numbers).
-pub(crate) fn flatten_json(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
+pub fn flatten_json(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
     match value {
         Value::String(s) => out.push((prefix.to_string(), s.clone())),
         Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
@@ -36,7 +36,7 @@ pub(crate) fn flatten_json(value: &Value, prefix: &str, out: &mut Vec<(String, S
 /// `key`: a string as it is, `null` for a null or missing column, any other value as JSON.
 /// The leaves are what [`flatten_json`] gives for the parsed row, except that a field
 /// named twice in one object gives both its values, where a parsed tree keeps the last.
-pub(crate) fn flatten_row(
+pub fn flatten_row(
     text: &str,
     key: &[String],
 ) -> Result<(Vec<(String, String)>, Vec<String>), serde_json::Error> {
@@ -284,6 +284,29 @@ mod tests {
                 by_tree(text, &columns),
                 "{text}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a server sends, a row is read without a panic, and it is refused
+        /// exactly when it is not one JSON value (the body of the `sql_row` fuzz target).
+        #[test]
+        fn any_text_is_read_or_refused_as_json_is(
+            text in "[{}\\[\\]\":,0-9a-z\\\\.eE+ -]{0,40}|\\PC{0,20}",
+            at in 0usize..200,
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            let streamed = flatten_row(&text, &["id".to_string()]);
+            let parsed = serde_json::from_str::<Value>(&text);
+            proptest::prop_assert_eq!(streamed.is_ok(), parsed.is_ok(), "{:?}", text);
+            // One byte of a valid row changed, as a corrupt page would.
+            let mut row = br#"{"id":7,"name":"\u5f20","n":[1.5,{"x":null}]}"#.to_vec();
+            let i = at % row.len();
+            row[i] = byte;
+            if let Ok(row) = std::str::from_utf8(&row) {
+                let streamed = flatten_row(row, &["id".to_string()]);
+                proptest::prop_assert_eq!(streamed.is_ok(), serde_json::from_str::<Value>(row).is_ok());
+            }
         }
     }
 

@@ -18,8 +18,7 @@
 //! Drivers are behind cargo features (`mongodb`, `sql`, `s3`); Redis is always built. A
 //! URL for a store this build lacks gives one located error notice.
 
-#[cfg(any(feature = "sql", test))]
-mod json_row;
+pub mod json_row;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod redis_store;

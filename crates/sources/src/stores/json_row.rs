@@ -32,14 +32,20 @@ pub fn flatten_json(value: &Value, prefix: &str, out: &mut Vec<(String, String)>
     }
 }
 
-/// The leaves of one row's JSON text, and the texts of its key columns in the order of
-/// `key`: a string as it is, `null` for a null or missing column, any other value as JSON.
-/// The leaves are what [`flatten_json`] gives for the parsed row, except that a field
-/// named twice in one object gives both its values, where a parsed tree keeps the last.
-pub fn flatten_row(
-    text: &str,
-    key: &[String],
-) -> Result<(Vec<(String, String)>, Vec<String>), serde_json::Error> {
+/// One row read from its JSON text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Row {
+    /// `(field path, text)` of every string and number.
+    pub leaves: Vec<(String, String)>,
+    /// The texts of the key columns asked for, in their order: a string as it is, `null`
+    /// for a null or missing column, any other value as JSON.
+    pub key_texts: Vec<String>,
+}
+
+/// The leaves of one row's JSON text and the texts of its `key` columns. The leaves are
+/// what [`flatten_json`] gives for the parsed row, except that a field named twice in one
+/// object gives both its values, where a parsed tree keeps the last.
+pub fn flatten_row(text: &str, key: &[String]) -> Result<Row, serde_json::Error> {
     let mut out = Vec::new();
     let mut texts: Vec<Option<String>> = vec![None; key.len()];
     let mut de = serde_json::Deserializer::from_str(text);
@@ -50,11 +56,14 @@ pub fn flatten_row(
     }
     .deserialize(&mut de)?;
     de.end()?;
-    let texts = texts
+    let key_texts = texts
         .into_iter()
         .map(|t| t.unwrap_or_else(|| "null".to_string()))
         .collect();
-    Ok((out, texts))
+    Ok(Row {
+        leaves: out,
+        key_texts,
+    })
 }
 
 /// `prefix.name` (or `name` at the top) into `out`.
@@ -240,11 +249,11 @@ mod tests {
 
     /// What the streamed reading must equal: the parsed row flattened, and the key
     /// columns' texts as the row's tree gives them.
-    fn by_tree(text: &str, key: &[String]) -> (Vec<(String, String)>, Vec<String>) {
+    fn by_tree(text: &str, key: &[String]) -> Row {
         let row: Value = serde_json::from_str(text).unwrap();
         let mut out = Vec::new();
         flatten_json(&row, "", &mut out);
-        let texts = key
+        let key_texts = key
             .iter()
             .map(|k| match &row[k.as_str()] {
                 Value::String(s) => s.clone(),
@@ -252,7 +261,10 @@ mod tests {
                 other => other.to_string(),
             })
             .collect();
-        (out, texts)
+        Row {
+            leaves: out,
+            key_texts,
+        }
     }
 
     #[test]

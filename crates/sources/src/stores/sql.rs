@@ -245,13 +245,16 @@ async fn stream_rows(
 /// A row, given as its JSON text, as a record: the primary key values (joined by `,`)
 /// name it, else its position.
 fn row_record(row: &str, key: &[String], ordinal: u64) -> Result<Record, serde_json::Error> {
-    let (fields, key_texts) = flatten_row(row, key)?;
+    let row = flatten_row(row, key)?;
     let key = if key.is_empty() {
         format!("row {ordinal}")
     } else {
-        key_texts.join(",").replace('/', "%2F")
+        row.key_texts.join(",").replace('/', "%2F")
     };
-    Ok(Record { key, fields })
+    Ok(Record {
+        key,
+        fields: row.leaves,
+    })
 }
 
 fn pg_ident(name: &str) -> String {

@@ -1908,6 +1908,60 @@ enum Parts {
 
 /// An address with at least `min_levels` levels of the hierarchy when no province is named.
 fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
+    // The address variants check the same value one after another (a record's address
+    // cell is the plain rule's match, the building variant's and the labelled field's
+    // value): the facts of the last value are kept for the next check on this thread.
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, Option<AddressFacts>)> =
+            const { std::cell::RefCell::new((String::new(), None)) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        let (known, facts) = &mut *last;
+        let facts = match facts {
+            Some(facts) if known == value => facts,
+            _ => {
+                known.clear();
+                known.push_str(value);
+                facts.insert(address_facts(value))
+            }
+        };
+        let complete = match parts {
+            Parts::Road => facts.has_road && facts.has_number,
+            Parts::Building => facts.building_parts >= 2,
+            Parts::Village => facts.village,
+        };
+        if !complete {
+            return Check::Reject;
+        }
+        // Where the address starts is looked for only in a complete one.
+        let (province_at, unnamed_start) = *facts.start.get_or_insert_with(|| address_start(value));
+        match province_at {
+            Some(_) if facts.levels < 1 => Check::Reject,
+            Some(p) => Check::Narrow(p, value.len()),
+            None if facts.levels < min_levels => Check::Reject,
+            None => Check::Narrow(unnamed_start, value.len()),
+        }
+    })
+}
+
+/// What [`address`] judges a value by, whatever the variant.
+#[derive(Clone, Copy)]
+struct AddressFacts {
+    /// Levels of the hierarchy, the two-character level words counted once each.
+    levels: usize,
+    has_road: bool,
+    has_number: bool,
+    /// A village after a town.
+    village: bool,
+    /// Parts with their number right before them (`5栋`, `3单元`, `1502室`).
+    building_parts: usize,
+    /// Once asked for: where a province name starts, when one starts before the first
+    /// level marker, and where the address starts when none is named.
+    start: Option<(Option<usize>, usize)>,
+}
+
+fn address_facts(value: &str) -> AddressFacts {
     // One pass over the characters counts the hierarchy levels and notes road and number
     // parts; the two-character words are recognised from the previous characters, so no
     // substring search runs per candidate.
@@ -1962,16 +2016,20 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
         prev2 = prev;
         prev = c;
     }
-    let complete = match parts {
-        Parts::Road => has_road && has_number,
-        Parts::Building => building_parts >= 2,
-        Parts::Village => village,
-    };
-    if !complete {
-        return Check::Reject;
-    }
     // Each of the two-character level words counts once, however often it appears.
     levels += usize::from(autonomous) + usize::from(street_office);
+    AddressFacts {
+        levels,
+        has_road,
+        has_number,
+        village,
+        building_parts,
+        start: None,
+    }
+}
+
+/// Where a complete address starts: `(province name's start, start without one)`.
+fn address_start(value: &str) -> (Option<usize>, usize) {
     // A province name after the first level marker is part of a road or estate name
     // (宁波市…中山东路 holds 山东), not where the address starts.
     let first_level = value
@@ -1988,36 +2046,29 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
         .find(&value[..cut])
         .map(|m| m.start())
         .filter(|p| *p < first_level);
-    let start = match province_at {
-        Some(p) => p,
-        None => {
-            if levels < min_levels {
-                return Check::Reject;
-            }
-            // No province name: start two characters before the first city or county marker,
-            // the usual length of a city name, unless the value starts later.
-            // `州` right before `市` ends a city's own name (福州市, 杭州市); the city marker
-            // is the `市`, and starting two characters before the `州` would take in the
-            // word before the address (住福州市…).
-            let mut chars = value.char_indices().peekable();
-            let mut first_marker = None;
-            while let Some((i, c)) = chars.next() {
-                let city_name = c == '州' && chars.peek().is_some_and(|(_, n)| *n == '市');
-                if (c == '市' || c == '县' || c == '州') && !city_name {
-                    first_marker = Some((i, c));
-                    break;
-                }
-            }
-            match first_marker {
-                Some((i, _)) => value[..i].char_indices().rev().nth(1).map_or(0, |(j, _)| j),
-                None => 0,
+    let unnamed_start = if province_at.is_some() {
+        0
+    } else {
+        // No province name: start two characters before the first city or county marker,
+        // the usual length of a city name, unless the value starts later.
+        // `州` right before `市` ends a city's own name (福州市, 杭州市); the city marker
+        // is the `市`, and starting two characters before the `州` would take in the
+        // word before the address (住福州市…).
+        let mut chars = value.char_indices().peekable();
+        let mut first_marker = None;
+        while let Some((i, c)) = chars.next() {
+            let city_name = c == '州' && chars.peek().is_some_and(|(_, n)| *n == '市');
+            if (c == '市' || c == '县' || c == '州') && !city_name {
+                first_marker = Some((i, c));
+                break;
             }
         }
+        match first_marker {
+            Some((i, _)) => value[..i].char_indices().rev().nth(1).map_or(0, |(j, _)| j),
+            None => 0,
+        }
     };
-    if province_at.is_some() && levels < 1 {
-        return Check::Reject;
-    }
-    Check::Narrow(start, value.len())
+    (province_at, unnamed_start)
 }
 
 /// The numerals that number a block or an entrance in words (`三单元`).

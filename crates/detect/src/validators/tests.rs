@@ -524,3 +524,50 @@ fn prose_rule_lists_the_validators_compound_surnames() {
     let listed = &pattern[from..from + pattern[from..].find(')').unwrap()];
     assert_eq!(listed, CN_COMPOUND_SURNAMES.join("|"));
 }
+
+/// The address variants share the facts of the last value checked on a thread: checked in
+/// any order, interleaved with other values, each answers what it answers on a thread
+/// that checked nothing before.
+#[test]
+fn address_checks_answer_alike_in_any_order() {
+    let values = [
+        "四川省成都市武侯区人民南路187号18栋138室",
+        "北京市朝阳区建国路150号15栋677室",
+        "浙江省杭州市西湖区三墩镇五联村18号",
+        "上海市徐汇区漕溪北路125号2栋410室",
+        "宁波市海曙区中山东路88号",
+        "广西壮族自治区南宁市青秀区民族大道100号3栋2单元501室",
+        "朝阳区幸福小区5栋3单元1502室",
+        "江苏省南京市鼓楼区湖南路街道湖南路社区8号",
+        "各市县乡镇村",
+        // As long as the first address, in bytes, and no address.
+        "北京今天天气很好我们去公园散12",
+        "",
+    ];
+    let checks: [fn(&str) -> Check; 4] = [
+        cn_address,
+        cn_address_labelled,
+        cn_address_building,
+        cn_address_village,
+    ];
+    // Each answer on a thread of its own, which has checked nothing before.
+    let alone: Vec<Vec<Check>> = values
+        .iter()
+        .map(|&v| {
+            checks
+                .iter()
+                .map(|&check| std::thread::spawn(move || check(v)).join().unwrap())
+                .collect()
+        })
+        .collect();
+    for (i, &a) in values.iter().enumerate() {
+        for (j, &b) in values.iter().enumerate() {
+            for (f, first) in checks.iter().enumerate() {
+                for (g, second) in checks.iter().enumerate() {
+                    assert_eq!(first(b), alone[j][f], "{b} after {a}");
+                    assert_eq!(second(a), alone[i][g], "{a} after {b}");
+                }
+            }
+        }
+    }
+}

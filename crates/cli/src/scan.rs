@@ -790,6 +790,11 @@ pub fn run_with_summary(
                     fs_roots.push(PathBuf::from(r));
                 }
             }
+            // Store jobs (of store roots, and of git history) wait for a ticket first.
+            let store_job = |job: StoreJob| {
+                let _ = walk_tx.send(Msg::Walked(job.size()));
+                !stopping() && ticket_tx.send(()).is_ok() && job_tx.send(Job::Store(job)).is_ok()
+            };
             // A missing root is reported here, once, and not handed to the walker (which
             // would report it a second time in its own words).
             fs_roots.retain(|r| {
@@ -823,12 +828,7 @@ pub fn run_with_summary(
                 git_plan,
                 Emit {
                     file: &file,
-                    job: &mut |job| {
-                        let _ = walk_tx.send(Msg::Walked(job.size()));
-                        !stopping()
-                            && ticket_tx.send(()).is_ok()
-                            && job_tx.send(Job::Store(job)).is_ok()
-                    },
+                    job: &mut |job| store_job(job),
                     notice: &notice,
                 },
             );
@@ -850,12 +850,7 @@ pub fn run_with_summary(
                 stores::list(
                     url,
                     store_opts,
-                    &mut |job| {
-                        let _ = walk_tx.send(Msg::Walked(job.size()));
-                        !stopping()
-                            && ticket_tx.send(()).is_ok()
-                            && job_tx.send(Job::Store(job)).is_ok()
-                    },
+                    &mut |job| store_job(job),
                     &mut |n| {
                         // Listers name records by key (`_id`, a Redis key), and a key can be
                         // an identifier: notices are stored, so they are masked like

@@ -17,7 +17,6 @@
 
 use super::address::{in_a, in_d, part};
 use super::{decode, decode_at, followed_by, is_han};
-use std::collections::HashMap;
 
 /// The pattern implemented here, exactly as the rule writes it.
 pub(super) const PATTERN: &str = r"\p{Han}\p{Han}+?(?:省|自治区|市)[\p{Han}0-9A-Za-z\-]*?(?:区|县|市|镇|乡|旗)[\p{Han}0-9A-Za-z\- ]*?[0-9A-Za-z一二三四五六七八九十]{1,5}(?:号楼|号院|栋|幢|座|单元)(?:[\p{Han}A-Za-z ]{0,6}?[0-9A-Za-z一二三四五六七八九十]{1,5}(?:号楼|号院|号|室|栋|幢|单元|层|楼|座))+";
@@ -85,17 +84,23 @@ fn block_at(hay: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// The ends of what follows a province word and a district, by position.
+/// The ends of what follows a province word and a district, by position. A window holds
+/// a few of each, so a list searched from its end (the latest first) beats hashing.
 #[derive(Default)]
 struct Memo {
-    province: HashMap<usize, Option<usize>>,
-    district: HashMap<usize, Option<usize>>,
+    province: Vec<(usize, Option<usize>)>,
+    district: Vec<(usize, Option<usize>)>,
+}
+
+/// The answer remembered for `at`, if any.
+fn recall(memo: &[(usize, Option<usize>)], at: usize) -> Option<Option<usize>> {
+    memo.iter().rev().find(|(p, _)| *p == at).map(|(_, end)| *end)
 }
 
 impl Memo {
     /// `A*? DISTRICT …` from `y`: the first district from which a block follows.
     fn after_province(&mut self, hay: &[u8], y: usize) -> Option<usize> {
-        if let Some(&known) = self.province.get(&y) {
+        if let Some(known) = recall(&self.province, y) {
             return known;
         }
         let mut at = y;
@@ -112,13 +117,13 @@ impl Memo {
             }
             at += len;
         }
-        self.province.insert(y, found);
+        self.province.push((y, found));
         found
     }
 
     /// `B*? D{1,5} BLOCK (PART)+` from `x`: the first block number followed by a part.
     fn after_district(&mut self, hay: &[u8], x: usize) -> Option<usize> {
-        if let Some(&known) = self.district.get(&x) {
+        if let Some(known) = recall(&self.district, x) {
             return known;
         }
         let mut at = x;
@@ -131,7 +136,7 @@ impl Memo {
                 _ => break None,
             }
         };
-        self.district.insert(x, found);
+        self.district.push((x, found));
         found
     }
 }

@@ -94,7 +94,10 @@ struct Memo {
 
 /// The answer remembered for `at`, if any.
 fn recall(memo: &[(usize, Option<usize>)], at: usize) -> Option<Option<usize>> {
-    memo.iter().rev().find(|(p, _)| *p == at).map(|(_, end)| *end)
+    memo.iter()
+        .rev()
+        .find(|(p, _)| *p == at)
+        .map(|(_, end)| *end)
 }
 
 impl Memo {

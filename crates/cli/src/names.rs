@@ -223,7 +223,8 @@ mod tests {
 
     #[test]
     fn record_keys_mask_their_path_and_share_one_key() {
-        let mut names = names();
+        let fresh = names;
+        let mut names = fresh();
         let path = "/d/13812345678.sql";
         let mut key = String::new();
         write_record_key(&mut key, path, RecordUnit::Line, 3);
@@ -244,7 +245,7 @@ mod tests {
         ] {
             let record = format!("{root}{key}");
             let cell = format!("{record}/phone");
-            let whole = super::tests::names().text(&record);
+            let whole = fresh().text(&record);
             assert_eq!(&*names.record(root, &cell, &record), whole, "{record}");
         }
 

@@ -81,6 +81,35 @@ fn sketch() -> Sketch {
     .expect("precision 14 is valid")
 }
 
+/// The hasher of the exact sets and the union-find's index. Their keys are hashes already
+/// (`h64`) or node numbers: one multiplication spreads them over the table, where SipHash
+/// was a fifth of a summary's counting. A set's contents, and so every count, do not
+/// depend on it.
+#[derive(Default)]
+struct Mix(u64);
+
+impl Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Set<T> = HashSet<T, BuildHasherDefault<Mix>>;
+
 fn h64<T: Hash + ?Sized>(v: &T) -> u64 {
     let mut h = DefaultHasher::new();
     v.hash(&mut h);
@@ -91,7 +120,7 @@ fn h64<T: Hash + ?Sized>(v: &T) -> u64 {
 #[derive(Default)]
 struct PerDetector {
     occurrences: u64,
-    exact: HashSet<u64>,
+    exact: Set<u64>,
     sketch: Option<Sketch>,
 }
 
@@ -106,14 +135,14 @@ pub const PLACES_LISTED: usize = 500;
 #[derive(Default)]
 struct PerPlace {
     records: u64,
-    nodes: HashSet<u32>,
+    nodes: Set<u32>,
 }
 
 /// Per-store counters.
 #[derive(Default)]
 struct PerStore {
-    records: HashSet<u64>,
-    nodes: HashSet<u32>,
+    records: Set<u64>,
+    nodes: Set<u32>,
     records_sketch: Option<Sketch>,
     people_sketch: Option<Sketch>,
 }
@@ -123,11 +152,11 @@ pub struct ImpactCounter {
     config: ImpactConfig,
     exact: bool,
     // Union-find over linking identifiers.
-    node_of: HashMap<u64, u32>,
+    node_of: HashMap<u64, u32, BuildHasherDefault<Mix>>,
     parent: Vec<u32>,
     detectors: BTreeMap<String, PerDetector>,
     stores: BTreeMap<String, PerStore>,
-    records: HashSet<u64>,
+    records: Set<u64>,
     records_sketch: Sketch,
     people_sketch: Sketch,
     weak_only_records: u64,
@@ -149,11 +178,11 @@ impl ImpactCounter {
         ImpactCounter {
             config,
             exact: true,
-            node_of: HashMap::new(),
+            node_of: HashMap::default(),
             parent: Vec::new(),
             detectors: BTreeMap::new(),
             stores: BTreeMap::new(),
-            records: HashSet::new(),
+            records: Set::default(),
             records_sketch: sketch(),
             people_sketch: sketch(),
             weak_only_records: 0,
@@ -169,13 +198,26 @@ impl ImpactCounter {
             self.flush_record();
         }
         let value = h64(obs.value_hash);
-        let det = self.detectors.entry(obs.detector.to_string()).or_default();
+        // Looked up by the borrowed name first: an owned key is made once per detector
+        // and store, not once per observation (a scan's summary adds millions).
+        if !self.detectors.contains_key(obs.detector) {
+            self.detectors
+                .insert(obs.detector.to_string(), PerDetector::default());
+        }
+        let det = self
+            .detectors
+            .get_mut(obs.detector)
+            .expect("inserted above");
         det.occurrences += 1;
         det.sketch.get_or_insert_with(sketch).insert(&value);
         if self.exact {
             det.exact.insert(value);
         }
-        let store = self.stores.entry(obs.store.to_string()).or_default();
+        if !self.stores.contains_key(obs.store) {
+            self.stores
+                .insert(obs.store.to_string(), PerStore::default());
+        }
+        let store = self.stores.get_mut(obs.store).expect("inserted above");
         store
             .records_sketch
             .get_or_insert_with(sketch)
@@ -274,15 +316,15 @@ impl ImpactCounter {
 
     fn drop_exact(&mut self) {
         self.exact = false;
-        self.node_of = HashMap::new();
+        self.node_of = HashMap::default();
         self.parent = Vec::new();
-        self.records = HashSet::new();
+        self.records = Set::default();
         for d in self.detectors.values_mut() {
-            d.exact = HashSet::new();
+            d.exact = Set::default();
         }
         for s in self.stores.values_mut() {
-            s.records = HashSet::new();
-            s.nodes = HashSet::new();
+            s.records = Set::default();
+            s.nodes = Set::default();
         }
         // Per-place counts are exact or absent: sketches per file would cost more memory
         // than the exact sets they replace.
@@ -295,7 +337,7 @@ impl ImpactCounter {
         let exact = self.exact;
         let people = if exact {
             let n = self.parent.len() as u32;
-            let mut roots = HashSet::new();
+            let mut roots = Set::default();
             for i in 0..n {
                 roots.insert(self.find(i));
             }
@@ -313,7 +355,7 @@ impl ImpactCounter {
         for name in store_names {
             let (records, people) = if exact {
                 let nodes: Vec<u32> = self.stores[&name].nodes.iter().copied().collect();
-                let mut roots = HashSet::new();
+                let mut roots = Set::default();
                 for n in nodes {
                     roots.insert(self.find(n));
                 }
@@ -339,7 +381,7 @@ impl ImpactCounter {
         let mut by_place: Vec<PlaceImpact> = places
             .into_iter()
             .map(|(place, p)| {
-                let mut roots = HashSet::new();
+                let mut roots = Set::default();
                 for n in p.nodes {
                     roots.insert(self.find(n));
                 }

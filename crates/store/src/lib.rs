@@ -807,7 +807,12 @@ impl Store {
         for id in scans {
             targets.push((*id, self.scan_targets(*id)?));
         }
-        let store_of = |scan: i64, location: &str| -> String {
+        // The target a location lies under (its store), borrowed: this runs per finding.
+        fn store_of<'a>(
+            targets: &'a [(i64, Vec<String>)],
+            scan: i64,
+            location: &'a str,
+        ) -> &'a str {
             targets
                 .iter()
                 .find(|(id, _)| *id == scan)
@@ -815,15 +820,14 @@ impl Store {
                     ts.iter()
                         .filter(|t| location.starts_with(t.as_str()))
                         .max_by_key(|t| t.len())
-                        .cloned()
                 })
-                .unwrap_or_else(|| location.to_string())
-        };
+                .map_or(location, String::as_str)
+        }
         let mut counter = leakscope_impact::ImpactCounter::new(config);
         self.for_each_pii_finding(scans, |scan, location, record, place, detector, hash| {
-            let store = store_of(scan, location);
+            let store = store_of(&targets, scan, location);
             counter.add(leakscope_impact::Observation {
-                store: &store,
+                store,
                 record,
                 place,
                 detector,

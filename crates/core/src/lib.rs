@@ -14,6 +14,7 @@ pub mod finding;
 pub mod hash;
 pub mod location;
 pub mod mask;
+pub mod mix;
 pub mod notice;
 pub mod store_url;
 

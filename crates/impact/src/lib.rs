@@ -21,6 +21,7 @@
 //! appear in different records under different identifiers.
 
 use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
+use leakscope_core::mix::MixState;
 use serde::Serialize;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -81,34 +82,10 @@ fn sketch() -> Sketch {
     .expect("precision 14 is valid")
 }
 
-/// The hasher of the exact sets and the union-find's index. Their keys are hashes already
-/// (`h64`) or node numbers: one multiplication spreads them over the table, where SipHash
-/// was a fifth of a summary's counting. A set's contents, and so every count, do not
-/// depend on it.
-#[derive(Default)]
-struct Mix(u64);
-
-impl Hasher for Mix {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type Set<T> = HashSet<T, BuildHasherDefault<Mix>>;
+/// The exact sets and the union-find's index. Their keys are hashes already (`h64`) or
+/// node numbers, so one multiplication spreads them (SipHash was a fifth of a summary's
+/// counting); a set's contents, and so every count, do not depend on the hasher.
+type Set<T> = HashSet<T, MixState>;
 
 fn h64<T: Hash + ?Sized>(v: &T) -> u64 {
     let mut h = DefaultHasher::new();
@@ -152,7 +129,7 @@ pub struct ImpactCounter {
     config: ImpactConfig,
     exact: bool,
     // Union-find over linking identifiers.
-    node_of: HashMap<u64, u32, BuildHasherDefault<Mix>>,
+    node_of: HashMap<u64, u32, MixState>,
     parent: Vec<u32>,
     detectors: BTreeMap<String, PerDetector>,
     stores: BTreeMap<String, PerStore>,

@@ -16,38 +16,11 @@
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind};
+use leakscope_core::mix::MixState;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Texts at least this long are walked as two halves at once (see [`WordDfa::each`]).
 const TWO_WALKS_MIN: usize = 4096;
-
-/// A hasher for the library's state ids (small integers): one multiplication, where the
-/// standard hasher made reading the automaton out most of the cost of building an engine.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(26);
-    }
-}
 
 /// Every occurrence of a set of words, ASCII case ignored.
 #[derive(Debug, Clone)]
@@ -91,7 +64,9 @@ impl WordDfa {
         // Every state reachable from the start, numbered in discovery order, with the
         // numbers of its 256 successors (the library is asked once per state and byte).
         let mut states = vec![first];
-        let mut known: HashMap<StateID, u32, BuildHasherDefault<IdHasher>> = HashMap::default();
+        // State ids are small integers: with the standard hasher, reading the automaton
+        // out was most of the cost of building an engine.
+        let mut known: HashMap<StateID, u32, MixState> = HashMap::default();
         known.insert(first, 0);
         let mut successors: Vec<u32> = Vec::new();
         let mut at = 0;

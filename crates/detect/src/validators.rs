@@ -1661,6 +1661,9 @@ struct NameTables {
     /// The first characters of [`AFTER_NAME_WORDS`]: only where one stands can a word
     /// that ends a name start.
     after_name_first: Vec<char>,
+    /// [`NOT_IN_NAMES`] and [`LABEL_ENDINGS`], sorted for a binary search each.
+    not_in_names: Vec<char>,
+    label_endings: Vec<char>,
 }
 
 fn name_tables() -> &'static NameTables {
@@ -1680,6 +1683,8 @@ fn name_tables() -> &'static NameTables {
             after_name_first: sorted_chars(
                 &mut AFTER_NAME_WORDS.iter().filter_map(|w| w.chars().next()),
             ),
+            not_in_names: sorted_chars(&mut NOT_IN_NAMES.chars()),
+            label_endings: sorted_chars(&mut LABEL_ENDINGS.chars()),
         }
     })
 }
@@ -1687,8 +1692,9 @@ fn name_tables() -> &'static NameTables {
 /// Whether `v` is a common word or a province's name, which a surname character starting
 /// it does not make a name. One set lookup: this runs for every name-shaped candidate.
 fn common_word(v: &str) -> bool {
-    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
+    // A fixed set of a few hundred short words, looked up, never grown from input.
+    type Words = std::collections::HashSet<&'static str, leakscope_core::mix::MixState>;
+    static SET: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
     SET.get_or_init(|| COMMON_WORDS.iter().chain(PROVINCES).copied().collect())
         .contains(v)
 }
@@ -1753,8 +1759,10 @@ pub fn cn_person_name(value: &str) -> Check {
     let mut given_chars = v.chars().skip(surname_len);
     let given = given_chars.clone().count();
     if !(1..=2).contains(&given)
-        || given_chars.any(|c| NOT_IN_NAMES.contains(c))
-        || v.chars().last().is_some_and(|c| LABEL_ENDINGS.contains(c))
+        || given_chars.any(|c| tables.not_in_names.binary_search(&c).is_ok())
+        || v.chars()
+            .last()
+            .is_some_and(|c| tables.label_endings.binary_search(&c).is_ok())
     {
         return Check::Reject;
     }

@@ -59,11 +59,17 @@ impl ObjectPath {
     /// Appends the joined form (what `Display` writes) to `out`, without the formatting
     /// machinery: store cells ask for it once each.
     pub fn write_to(&self, out: &mut String) {
-        out.push_str(&self.root);
-        for m in &self.members {
-            out.push_str(MEMBER_SEPARATOR);
-            out.push_str(m.trim_start_matches('/'));
-        }
+        self.pieces().for_each(|p| out.push_str(p));
+    }
+
+    /// The pieces of the joined form, in order: the root, then a separator and a member
+    /// (without its leading `/`) per container.
+    fn pieces(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.root.as_str()).chain(
+            self.members
+                .iter()
+                .flat_map(|m| [MEMBER_SEPARATOR, m.trim_start_matches('/')]),
+        )
     }
 
     /// The root as named by the user.
@@ -87,12 +93,7 @@ impl ObjectPath {
 
 impl fmt::Display for ObjectPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.root)?;
-        for m in &self.members {
-            f.write_str(MEMBER_SEPARATOR)?;
-            f.write_str(m.trim_start_matches('/'))?;
-        }
-        Ok(())
+        self.pieces().try_for_each(|p| f.write_str(p))
     }
 }
 

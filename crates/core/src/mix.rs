@@ -1,7 +1,8 @@
-//! A hasher for hash tables whose keys are small integers or hashes already (automaton
-//! state ids, union-find nodes, keyed value hashes): one multiplication and a rotation per
-//! key, where the standard library's SipHash, built to resist chosen keys, cost more than
-//! the work around the table. Never for keys an input can choose freely.
+//! A hasher for hash tables whose keys the program makes itself (automaton state ids,
+//! union-find nodes, byte offsets of a window) or that come from keyed hashes: one
+//! multiplication and a rotation per key, where the standard library's SipHash, built to
+//! resist chosen keys, cost more than the work around the table. Never for keys that an
+//! input can aim at a table, such as its own text or an unkeyed hash of it.
 
 use std::hash::{BuildHasherDefault, Hasher};
 

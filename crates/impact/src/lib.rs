@@ -82,9 +82,12 @@ fn sketch() -> Sketch {
     .expect("precision 14 is valid")
 }
 
-/// The exact sets and the union-find's index. Their keys are hashes already (`h64`) or
-/// node numbers, so one multiplication spreads them (SipHash was a fifth of a summary's
-/// counting); a set's contents, and so every count, do not depend on the hasher.
+/// The exact sets of values and people and the union-find's index. Their keys are node
+/// numbers or come from keyed value hashes, which no input can aim, so one
+/// multiplication spreads them (SipHash was a fifth of a summary's counting); a set's
+/// contents, and so every count, do not depend on the hasher. Record keys are hashed
+/// by `h64`, whose key is public, from names an input chooses: their sets keep the
+/// standard randomly keyed hasher.
 type Set<T> = HashSet<T, MixState>;
 
 fn h64<T: Hash + ?Sized>(v: &T) -> u64 {
@@ -118,7 +121,7 @@ struct PerPlace {
 /// Per-store counters.
 #[derive(Default)]
 struct PerStore {
-    records: Set<u64>,
+    records: HashSet<u64>,
     nodes: Set<u32>,
     records_sketch: Option<Sketch>,
     people_sketch: Option<Sketch>,
@@ -133,7 +136,7 @@ pub struct ImpactCounter {
     parent: Vec<u32>,
     detectors: BTreeMap<String, PerDetector>,
     stores: BTreeMap<String, PerStore>,
-    records: Set<u64>,
+    records: HashSet<u64>,
     records_sketch: Sketch,
     people_sketch: Sketch,
     weak_only_records: u64,
@@ -159,7 +162,7 @@ impl ImpactCounter {
             parent: Vec::new(),
             detectors: BTreeMap::new(),
             stores: BTreeMap::new(),
-            records: Set::default(),
+            records: HashSet::new(),
             records_sketch: sketch(),
             people_sketch: sketch(),
             weak_only_records: 0,
@@ -199,9 +202,6 @@ impl ImpactCounter {
             .records_sketch
             .get_or_insert_with(sketch)
             .insert(&record);
-        if self.exact {
-            store.records.insert(record);
-        }
         let acc = self.current.get_or_insert_with(|| RecordAcc {
             record,
             place: obs.place.to_string(),
@@ -243,6 +243,12 @@ impl ImpactCounter {
         self.records_sketch.insert(&acc.record);
         if self.exact {
             self.records.insert(acc.record);
+            // A store's records are counted once per record, not once per finding.
+            for s in &acc.stores {
+                if let Some(st) = self.stores.get_mut(s) {
+                    st.records.insert(acc.record);
+                }
+            }
         }
         if self.exact && (self.places.len() < MAX_PLACES || self.places.contains_key(&acc.place)) {
             self.places.entry(acc.place.clone()).or_default().records += 1;
@@ -295,12 +301,12 @@ impl ImpactCounter {
         self.exact = false;
         self.node_of = HashMap::default();
         self.parent = Vec::new();
-        self.records = Set::default();
+        self.records = HashSet::new();
         for d in self.detectors.values_mut() {
             d.exact = Set::default();
         }
         for s in self.stores.values_mut() {
-            s.records = Set::default();
+            s.records = HashSet::new();
             s.nodes = Set::default();
         }
         // Per-place counts are exact or absent: sketches per file would cost more memory

@@ -322,6 +322,24 @@ mod tests {
         }
     }
 
+    /// A hostile server's row nested far deeper than any table is refused by the parser's
+    /// depth limit, not followed until the stack runs out; a wide row is read whole.
+    #[test]
+    fn deep_rows_are_refused_and_wide_ones_read() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(flatten_row(&deep, &[]).is_err());
+        let deep_objects = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
+        assert!(flatten_row(&deep_objects, &[]).is_err());
+        let wide = format!(
+            "{{{}}}",
+            (0..20_000)
+                .map(|i| format!(r#""c{i}":"{i}""#))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert_eq!(flatten_row(&wide, &[]).unwrap().leaves.len(), 20_000);
+    }
+
     #[test]
     fn broken_rows_are_errors() {
         for text in [r#"{"a":"#, r#"{"a":1} x"#, "", r#"{"a":[1,}"#] {

@@ -206,22 +206,22 @@ impl RecordBatch {
 
     /// Pushes every field value into the sink with its path, field name and record.
     pub fn decode(&self, sink: &mut dyn Sink) {
-        // The record key and each cell's path are written into buffers kept across the
-        // batch: formatting them anew was an eighth of a database scan's time.
-        let mut record = String::new();
+        // A cell's path is its record key, `/` and its field, written into one buffer
+        // kept across the batch (the record key is the buffer's start): formatting both
+        // anew for every cell was an eighth of a database scan's time.
         let mut text = String::new();
         let mut path = ObjectPath::root(String::new());
         for r in &self.records {
-            record.clear();
-            record.push_str(&self.location);
-            record.push('/');
-            record.push_str(&r.key);
+            text.clear();
+            text.push_str(&self.location);
+            text.push('/');
+            text.push_str(&r.key);
+            let record_len = text.len();
             for (field, value) in &r.fields {
                 if value.is_empty() {
                     continue;
                 }
-                text.clear();
-                text.push_str(&record);
+                text.truncate(record_len);
                 text.push('/');
                 text.push_str(field);
                 path.set_root(&text);
@@ -229,7 +229,7 @@ impl RecordBatch {
                     field,
                     line: None,
                     offset: None,
-                    record: &record,
+                    record: &text[..record_len],
                 };
                 sink.field(&path, at, value);
             }

@@ -17,6 +17,8 @@
 
 use super::address::{in_a, in_d, part};
 use super::{decode, decode_at, followed_by, is_han};
+use leakscope_core::mix::MixState;
+use std::collections::HashMap;
 
 /// The pattern implemented here, exactly as the rule writes it.
 pub(super) const PATTERN: &str = r"\p{Han}\p{Han}+?(?:省|自治区|市)[\p{Han}0-9A-Za-z\-]*?(?:区|县|市|镇|乡|旗)[\p{Han}0-9A-Za-z\- ]*?[0-9A-Za-z一二三四五六七八九十]{1,5}(?:号楼|号院|栋|幢|座|单元)(?:[\p{Han}A-Za-z ]{0,6}?[0-9A-Za-z一二三四五六七八九十]{1,5}(?:号楼|号院|号|室|栋|幢|单元|层|楼|座))+";
@@ -84,26 +86,19 @@ fn block_at(hay: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// The ends of what follows a province word and a district, by position. A window holds
-/// a few of each, so a list searched from its end (the latest first) beats hashing.
+/// The ends of what follows a province word and a district, by position. A window of
+/// dense addresses can hold thousands of each, so the lookups are hashed; the keys are
+/// byte offsets, one per word, which the mixing hasher spreads without SipHash's cost.
 #[derive(Default)]
 struct Memo {
-    province: Vec<(usize, Option<usize>)>,
-    district: Vec<(usize, Option<usize>)>,
-}
-
-/// The answer remembered for `at`, if any.
-fn recall(memo: &[(usize, Option<usize>)], at: usize) -> Option<Option<usize>> {
-    memo.iter()
-        .rev()
-        .find(|(p, _)| *p == at)
-        .map(|(_, end)| *end)
+    province: HashMap<usize, Option<usize>, MixState>,
+    district: HashMap<usize, Option<usize>, MixState>,
 }
 
 impl Memo {
     /// `A*? DISTRICT …` from `y`: the first district from which a block follows.
     fn after_province(&mut self, hay: &[u8], y: usize) -> Option<usize> {
-        if let Some(known) = recall(&self.province, y) {
+        if let Some(&known) = self.province.get(&y) {
             return known;
         }
         let mut at = y;
@@ -120,13 +115,13 @@ impl Memo {
             }
             at += len;
         }
-        self.province.push((y, found));
+        self.province.insert(y, found);
         found
     }
 
     /// `B*? D{1,5} BLOCK (PART)+` from `x`: the first block number followed by a part.
     fn after_district(&mut self, hay: &[u8], x: usize) -> Option<usize> {
-        if let Some(known) = recall(&self.district, x) {
+        if let Some(&known) = self.district.get(&x) {
             return known;
         }
         let mut at = x;
@@ -139,7 +134,7 @@ impl Memo {
                 _ => break None,
             }
         };
-        self.district.push((x, found));
+        self.district.insert(x, found);
         found
     }
 }

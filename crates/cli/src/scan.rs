@@ -147,6 +147,10 @@ struct ScanSink<'a, 'e> {
     /// Shared by the printed forms the filter judges (one per object, not per finding).
     location: Arc<str>,
     show_values: bool,
+    /// Nobody reads the findings one by one (no database, no printed findings, no
+    /// baseline, no filter): only their detectors and categories are counted, so no
+    /// masked names, records or lines are built for them.
+    counts_only: bool,
     filter: &'a Filter,
     catalog: &'a Catalog,
     /// The path of the text being streamed, if one is.
@@ -206,6 +210,8 @@ struct WorkerState<'e> {
     scanner: Scanner<'e>,
     names: Names<'e>,
     reuse: Reuse,
+    /// The scan only counts its findings (see [`ScanSink::counts_only`]).
+    counts_only: bool,
 }
 
 /// The cells of one record (a row, a document), gathered so that the engine scans the
@@ -521,6 +527,13 @@ impl ScanSink<'_, '_> {
         record: Option<&str>,
         value_text: Option<&str>,
     ) {
+        if self.counts_only {
+            self.push_out(Out {
+                stored: StoredFinding::counted(f),
+                raw: None,
+            });
+            return;
+        }
         let offset = base_offset.map(|b| b + f.start as u64);
         let line = match (base_line, value_text) {
             (Some(l), Some(v)) => {
@@ -553,12 +566,17 @@ impl ScanSink<'_, '_> {
         let raw = raw_value
             .filter(|_| self.show_values)
             .map(|r| r.expose().to_string());
+        self.push_out(Out { stored, raw });
+    }
+
+    /// Adds a finding to the object's batch, and sends the batch when it is full.
+    fn push_out(&mut self, out: Out) {
         if self.out.capacity() == 0 {
             if let Some(spare) = self.partials.spare() {
                 self.out = spare;
             }
         }
-        self.out.push(Out { stored, raw });
+        self.out.push(out);
         if self.out.len() >= PARTIAL_FINDINGS {
             // An object this dense is likely to fill another message: the next buffer is
             // whole at once instead of growing (each doubling copied every finding). If the
@@ -758,6 +776,12 @@ pub fn run_with_summary(
     // scan into the database took 8.1 s where one without took 4.7 s; with sixteen, 5.5 s.
     let (msg_tx, msg_rx) = bounded::<Msg>(16);
     let (spare_tx, spare_rx) = bounded::<Vec<Out>>(SPARE_BUFFERS);
+    // Nobody reads the findings one by one: workers count them and build nothing else.
+    let counts_only = store.is_none()
+        && !printer.prints_findings()
+        && plan.write_baseline.is_none()
+        && !plan.filter.active()
+        && !plan.show_values;
     let progress = if plan.progress {
         Some(progress_bar())
     } else {
@@ -869,7 +893,7 @@ pub fn run_with_summary(
                 spare: spare_rx.clone(),
             };
             let plan = &plan;
-            scope.spawn(move || worker(plan, rx, tickets, outbox));
+            scope.spawn(move || worker(plan, rx, tickets, outbox, counts_only));
         }
         drop(msg_tx);
         drop(job_rx);
@@ -942,14 +966,23 @@ fn progress_bar() -> ProgressBar {
     pb
 }
 
-fn worker(plan: &ScanPlan<'_>, jobs: Receiver<Job>, tickets: Receiver<()>, out: Outbox) {
+fn worker(
+    plan: &ScanPlan<'_>,
+    jobs: Receiver<Job>,
+    tickets: Receiver<()>,
+    out: Outbox,
+    counts_only: bool,
+) {
     let mut scanner = plan.engine.scanner();
     // Raw values are needed only to filter by value or to show them.
     scanner.set_keep_raw(plan.filter.active() || plan.show_values);
+    // Masks and keyed hashes only for findings that someone reads.
+    scanner.set_values(!counts_only);
     let mut state = WorkerState {
         reuse: Reuse::new(&scanner),
         scanner,
         names: Names::new(plan.redaction),
+        counts_only,
     };
     let reader = plan
         .db_path
@@ -1014,6 +1047,7 @@ fn new_sink<'a, 'e>(
         scanner,
         names,
         reuse,
+        counts_only,
     } = state;
     reuse.clear();
     ScanSink {
@@ -1024,6 +1058,7 @@ fn new_sink<'a, 'e>(
         root,
         location: location.into(),
         show_values: plan.show_values,
+        counts_only: *counts_only,
         filter: &plan.filter,
         catalog: &plan.catalog,
         text: None,

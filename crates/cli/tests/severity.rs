@@ -51,6 +51,60 @@ fn text_output_and_summary_lead_with_the_most_severe() {
     );
 }
 
+/// A quiet scan without a database only counts its findings (no masks, hashes or record
+/// names are built for them): its summary and exit code are those of a scan that stores
+/// and prints every finding.
+#[test]
+fn a_scan_that_only_counts_summarises_like_one_that_keeps_every_finding() {
+    let env = Env::new();
+    dump(&env);
+    let summary = |args: &[&str]| {
+        let out = env.run(args);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|l| {
+                l.contains("findings: ")
+                    || l.trim_start().starts_with("critical:")
+                    || l.trim_start().starts_with("high:")
+                    || l.contains(" secrets")
+            })
+            // Only a scan into the database counts people (it reads the findings back).
+            .map(|l| match l.find("records, ") {
+                Some(at) => l[at + "records, ".len()..].trim().to_string(),
+                None => l.trim().to_string(),
+            })
+            .collect();
+        (out.status.code(), lines)
+    };
+    let counted = summary(&[
+        "scan",
+        "dump",
+        "--no-db",
+        "--quiet",
+        "--no-progress",
+        "--fail-on",
+        "high",
+    ]);
+    let kept = summary(&[
+        "scan",
+        "dump",
+        "--quiet",
+        "--no-progress",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(counted.0, Some(1));
+    assert!(
+        counted
+            .1
+            .iter()
+            .any(|l| l.contains("findings: critical 2, high ")),
+        "{counted:?}"
+    );
+    assert_eq!(counted, kept);
+}
+
 #[test]
 fn the_summary_reaches_the_terminal_with_people_when_results_go_to_a_file() {
     let env = Env::new();

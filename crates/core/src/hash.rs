@@ -143,6 +143,11 @@ pub const HASH_TEXT_LEN: usize = HASH_PREFIX.len() + HASH_BYTES * 2;
 pub struct ValueHashError;
 
 impl ValueHash {
+    /// All zero bits: what a finding carries when its scan only counts findings and no
+    /// hash was computed (see `Scanner::set_values` in the detection crate). No keyed hash
+    /// of a value is expected to be this one.
+    pub const NOT_COMPUTED: ValueHash = ValueHash([0; HASH_BYTES]);
+
     /// The digest bytes, as the compact store encoding keeps them.
     pub fn to_bytes(self) -> [u8; HASH_BYTES] {
         self.0

@@ -22,7 +22,9 @@ use crate::fold::Folded;
 use crate::rules::{RuleError, RuleFile, RuleSpec, TriggerSpec};
 use crate::validators::{self, Check, Date, ValidationContext, Validator};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
-use leakscope_core::{mask_value, Category, Confidence, Finding, HashKey, MaskStyle, RawValue};
+use leakscope_core::{
+    mask_value, Category, Confidence, Finding, HashKey, MaskStyle, RawValue, ValueHash,
+};
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::Input;
@@ -663,6 +665,7 @@ impl Engine {
             segments: Vec::new(),
             record_text: String::new(),
             keep_raw: true,
+            values: true,
         }
     }
 
@@ -1325,6 +1328,9 @@ pub struct Scanner<'e> {
     record_text: String,
     /// Whether findings carry their raw text (see [`Scanner::set_keep_raw`]).
     keep_raw: bool,
+    /// Whether findings carry their masked value and keyed hash (see
+    /// [`Scanner::set_values`]).
+    values: bool,
 }
 
 impl<'e> Scanner<'e> {
@@ -1338,6 +1344,16 @@ impl<'e> Scanner<'e> {
     /// one copy of the value fewer per finding.
     pub fn set_keep_raw(&mut self, keep: bool) {
         self.keep_raw = keep;
+    }
+
+    /// Whether findings carry their masked value and keyed hash (on by default). A scan
+    /// that neither prints, stores nor filters its findings only counts them: it turns
+    /// this off, and each finding's `masked` is then empty and its `value_hash`
+    /// [`ValueHash::NOT_COMPUTED`](leakscope_core::ValueHash::NOT_COMPUTED). Detection is
+    /// the same either way; only what no one reads is not built (a mask and a keyed hash
+    /// were a fifth of the cost of a finding).
+    pub fn set_values(&mut self, values: bool) {
+        self.values = values;
     }
 
     /// Scans free text. Findings are appended to `out` in order of position, with byte
@@ -1460,7 +1476,15 @@ impl<'e> Scanner<'e> {
             let value = &text[sa.orig_start..sa.orig_end];
             let lead = value.len() - value.trim_start().len();
             let line = 1 + count_newlines(&value.as_bytes()[..lead]);
-            normalize_into(rule.normalize, &folded, &mut self.normalized);
+            let (masked, value_hash) = if self.values {
+                normalize_into(rule.normalize, &folded, &mut self.normalized);
+                (
+                    mask_value(&joined, rule.mask),
+                    engine.hash_key.hash(&rule.id, &self.normalized),
+                )
+            } else {
+                (String::new(), ValueHash::NOT_COMPUTED)
+            };
             out.push(Finding {
                 detector: rule.id.clone(),
                 category: rule.category,
@@ -1470,8 +1494,8 @@ impl<'e> Scanner<'e> {
                 end: lead + va.len(),
                 line: Some(line),
                 field: sa.facts.as_ref().map(|f| f.name.clone()),
-                masked: mask_value(&joined, rule.mask),
-                value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
+                masked,
+                value_hash,
                 raw: RawValue::new(if self.keep_raw { joined } else { String::new() }),
             });
             if let Some(owners) = fields_of.as_deref_mut() {
@@ -1663,11 +1687,19 @@ impl<'e> Scanner<'e> {
             } else {
                 &text[start..end]
             };
-            normalize_into(
-                rule.normalize,
-                &scan_text[c.start..c.end],
-                &mut self.normalized,
-            );
+            let (masked, value_hash) = if self.values {
+                normalize_into(
+                    rule.normalize,
+                    &scan_text[c.start..c.end],
+                    &mut self.normalized,
+                );
+                (
+                    mask_value(raw, rule.mask),
+                    engine.hash_key.hash(&rule.id, &self.normalized),
+                )
+            } else {
+                (String::new(), ValueHash::NOT_COMPUTED)
+            };
             line += count_newlines(&text.as_bytes()[line_pos..start]);
             line_pos = start;
             let field = seg.facts.as_ref().map(|f| f.name.clone());
@@ -1679,8 +1711,8 @@ impl<'e> Scanner<'e> {
                 end: end - seg.orig_start,
                 line: Some(line),
                 field,
-                masked: mask_value(raw, rule.mask),
-                value_hash: engine.hash_key.hash(&rule.id, &self.normalized),
+                masked,
+                value_hash,
                 raw: RawValue::new(if self.keep_raw { raw } else { "" }),
             });
             if let Some(owners) = fields_of.as_deref_mut() {

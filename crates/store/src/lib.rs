@@ -131,6 +131,24 @@ pub struct StoredFinding {
 }
 
 impl StoredFinding {
+    /// What a scan that only counts its findings keeps of one: its detector, category and
+    /// confidence. Everything else is empty, and the value hash is
+    /// [`ValueHash::NOT_COMPUTED`]: such a finding is never stored.
+    pub fn counted(f: Finding) -> Self {
+        StoredFinding {
+            member: String::new(),
+            detector: f.detector,
+            category: f.category,
+            confidence: f.confidence,
+            line: None,
+            offset: None,
+            field: None,
+            record: None,
+            masked: String::new(),
+            value_hash: ValueHash::NOT_COMPUTED,
+        }
+    }
+
     /// Keeps only what may be stored from a finding.
     pub fn from_finding(
         f: Finding,

@@ -120,6 +120,31 @@ fn finding_fields_are_filled() {
 }
 
 #[test]
+fn a_scan_that_only_counts_finds_the_same_without_masks_or_hashes() {
+    let engine = engine();
+    let text = "姓名：王芳 身份证号：11010519491231002X\n手机13812345678，\
+                住址浙江省杭州市西湖区文三路241号3栋253室 GPS:31.2304,121.4737";
+    let full = scan(&engine, text);
+    let mut scanner = engine.scanner();
+    scanner.set_values(false);
+    let mut counted = Vec::new();
+    scanner.scan(text, &mut counted);
+    assert!(full.len() >= 5, "{full:?}");
+    let shape = |f: &Finding| (f.detector.clone(), f.confidence, f.start, f.end, f.line);
+    assert_eq!(
+        full.iter().map(shape).collect::<Vec<_>>(),
+        counted.iter().map(shape).collect::<Vec<_>>()
+    );
+    for f in &counted {
+        assert!(f.masked.is_empty(), "{f:?}");
+        assert_eq!(f.value_hash, leakscope_core::ValueHash::NOT_COMPUTED);
+    }
+    assert!(full
+        .iter()
+        .all(|f| !f.masked.is_empty() && f.value_hash != leakscope_core::ValueHash::NOT_COMPUTED));
+}
+
+#[test]
 fn cjk_neighbours_do_not_hide_numbers_and_digit_runs_do() {
     let engine = engine();
     assert_eq!(scan(&engine, "手机13812345678谢谢").len(), 1);

@@ -24,6 +24,8 @@ use leakscope_report::{Catalog, Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
+use leakscope_store::batch::FindingBatch;
+use leakscope_store::chunk::Encoder;
 use leakscope_store::writer::{ScanTotals, ScanWriter, ScannedObject, UnchangedObject};
 use leakscope_store::{ScanOutcome, Store, StoredFinding};
 use std::collections::BTreeMap;
@@ -92,6 +94,38 @@ struct Out {
     raw: Option<String>,
 }
 
+impl std::borrow::Borrow<StoredFinding> for Out {
+    fn borrow(&self) -> &StoredFinding {
+        &self.stored
+    }
+}
+
+/// What the collector needs of the findings the workers send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Their number per detector only: nothing stores, prints or filters them, so no
+    /// masks, keyed hashes or record names are built for them.
+    Counts,
+    /// Packed for the database by the worker (see [`FindingBatch`]): they are stored and
+    /// not printed.
+    Packed,
+    /// Whole: they are printed or filtered (and stored, with a database).
+    Whole,
+}
+
+/// An object's findings on their way to the collector, in the form its [`Delivery`] asks.
+enum Found {
+    Whole(Vec<Out>),
+    /// Packed, or only counted.
+    Packed(FindingBatch),
+}
+
+impl Default for Found {
+    fn default() -> Self {
+        Found::Whole(Vec::new())
+    }
+}
+
 /// What a worker sends to the collector.
 enum Msg {
     /// Findings of an object still being read: a large object's findings stream to the
@@ -99,7 +133,7 @@ enum Msg {
     Partial {
         object: u64,
         location: String,
-        findings: Vec<Out>,
+        findings: Found,
         commit: Option<CommitInfo>,
     },
     Scanned {
@@ -109,7 +143,7 @@ enum Msg {
         size: u64,
         mtime_ns: i64,
         content_hash: Option<String>,
-        findings: Vec<Out>,
+        findings: Found,
         notices: Vec<Notice>,
         /// The commit a git blob is attributed to, printed beside its findings.
         commit: Option<CommitInfo>,
@@ -147,10 +181,10 @@ struct ScanSink<'a, 'e> {
     /// Shared by the printed forms the filter judges (one per object, not per finding).
     location: Arc<str>,
     show_values: bool,
-    /// Nobody reads the findings one by one (no database, no printed findings, no
-    /// baseline, no filter): only their detectors and categories are counted, so no
-    /// masked names, records or lines are built for them.
-    counts_only: bool,
+    /// The form the collector takes the findings in.
+    delivery: Delivery,
+    /// The findings packed or counted so far (not with [`Delivery::Whole`]).
+    packed: FindingBatch,
     filter: &'a Filter,
     catalog: &'a Catalog,
     /// The path of the text being streamed, if one is.
@@ -183,6 +217,9 @@ struct Reuse {
     pending: PendingRecord,
     /// For each finding of a record scan, the index of its cell.
     owners: Vec<u32>,
+    /// Findings waiting to be packed (with [`Delivery::Packed`]), and their encoder.
+    unpacked: Vec<Out>,
+    encoder: Encoder,
 }
 
 impl Reuse {
@@ -192,6 +229,8 @@ impl Reuse {
             found: Vec::new(),
             pending: PendingRecord::default(),
             owners: Vec::new(),
+            unpacked: Vec::new(),
+            encoder: Encoder::default(),
         }
     }
 
@@ -210,8 +249,8 @@ struct WorkerState<'e> {
     scanner: Scanner<'e>,
     names: Names<'e>,
     reuse: Reuse,
-    /// The scan only counts its findings (see [`ScanSink::counts_only`]).
-    counts_only: bool,
+    /// The form the collector takes the findings in.
+    delivery: Delivery,
 }
 
 /// The cells of one record (a row, a document), gathered so that the engine scans the
@@ -343,11 +382,6 @@ fn recycle(mut findings: Vec<Out>, spare: &Sender<Vec<Out>>) {
     }
 }
 
-/// The stored forms of a batch of findings, as the store takes them.
-fn stored_of(findings: &[Out]) -> Vec<&StoredFinding> {
-    findings.iter().map(|o| &o.stored).collect()
-}
-
 /// The printed forms of a batch of findings of the object at `location`.
 fn printed(
     location: &str,
@@ -369,7 +403,7 @@ fn printed(
 /// Counts a batch of findings (detector and category of each): per detector, in the
 /// total, and against `--fail-on`. Printed and unprinted findings are counted here alike.
 fn tally<'f>(
-    findings: impl Iterator<Item = (&'f str, Category)>,
+    findings: impl Iterator<Item = (&'f str, Category, u64)>,
     plan: &ScanPlan<'_>,
     summary: &mut Summary,
     by_detector: &mut BTreeMap<String, u64>,
@@ -379,11 +413,11 @@ fn tally<'f>(
     // per detector instead of once per finding.
     let mut counts: Vec<(&str, Category, u64)> = Vec::new();
     let mut total = 0u64;
-    for (detector, category) in findings {
-        total += 1;
+    for (detector, category, n) in findings {
+        total += n;
         match counts.iter_mut().find(|c| c.0 == detector) {
-            Some(c) => c.2 += 1,
-            None => counts.push((detector, category, 1)),
+            Some(c) => c.2 += n,
+            None => counts.push((detector, category, n)),
         }
     }
     for (detector, category, n) in counts {
@@ -462,12 +496,31 @@ fn next_object() -> u64 {
 
 impl ScanSink<'_, '_> {
     /// The findings and notices of everything decoded so far, with the last record scanned.
-    fn finish(mut self) -> (Vec<Out>, Vec<Notice>) {
+    fn finish(mut self) -> (Found, Vec<Notice>) {
         self.flush_record();
         if let Some(n) = self.dropped.summary(self.root) {
             self.notices.push(n);
         }
-        (self.out, self.notices)
+        let found = match self.delivery {
+            Delivery::Whole => Found::Whole(self.out),
+            Delivery::Packed | Delivery::Counts => {
+                self.pack_out();
+                Found::Packed(self.packed)
+            }
+        };
+        (found, self.notices)
+    }
+
+    /// Packs the findings held (with [`Delivery::Packed`]) into the batch, and keeps their
+    /// emptied buffer for the worker's next object.
+    fn pack_out(&mut self) {
+        if !self.out.is_empty() {
+            self.packed.pack(&mut self.reuse.encoder, &self.out);
+            self.out.clear();
+        }
+        if self.reuse.unpacked.capacity() < self.out.capacity() {
+            self.reuse.unpacked = std::mem::take(&mut self.out);
+        }
     }
 
     /// Scans the gathered record, if any.
@@ -527,11 +580,8 @@ impl ScanSink<'_, '_> {
         record: Option<&str>,
         value_text: Option<&str>,
     ) {
-        if self.counts_only {
-            self.push_out(Out {
-                stored: StoredFinding::counted(f),
-                raw: None,
-            });
+        if self.delivery == Delivery::Counts {
+            self.packed.count(&f.detector, f.category, f.confidence);
             return;
         }
         let offset = base_offset.map(|b| b + f.start as u64);
@@ -572,7 +622,9 @@ impl ScanSink<'_, '_> {
     /// Adds a finding to the object's batch, and sends the batch when it is full.
     fn push_out(&mut self, out: Out) {
         if self.out.capacity() == 0 {
-            if let Some(spare) = self.partials.spare() {
+            if self.delivery == Delivery::Packed {
+                self.out = std::mem::take(&mut self.reuse.unpacked);
+            } else if let Some(spare) = self.partials.spare() {
                 self.out = spare;
             }
         }
@@ -581,8 +633,15 @@ impl ScanSink<'_, '_> {
             // An object this dense is likely to fill another message: the next buffer is
             // whole at once instead of growing (each doubling copied every finding). If the
             // collector is gone, the scan is ending anyway and the batch is dropped.
-            let next = self.partials.buffer();
-            let findings = std::mem::replace(&mut self.out, next);
+            let findings = if self.delivery == Delivery::Whole {
+                let next = self.partials.buffer();
+                Found::Whole(std::mem::replace(&mut self.out, next))
+            } else {
+                // Packed here, the buffer stays with the worker.
+                self.packed.pack(&mut self.reuse.encoder, &self.out);
+                self.out.clear();
+                Found::Packed(std::mem::take(&mut self.packed))
+            };
             self.partials.send(Msg::Partial {
                 object: self.object,
                 location: self.location.to_string(),
@@ -776,12 +835,18 @@ pub fn run_with_summary(
     // scan into the database took 8.1 s where one without took 4.7 s; with sixteen, 5.5 s.
     let (msg_tx, msg_rx) = bounded::<Msg>(16);
     let (spare_tx, spare_rx) = bounded::<Vec<Out>>(SPARE_BUFFERS);
-    // Nobody reads the findings one by one: workers count them and build nothing else.
-    let counts_only = store.is_none()
-        && !printer.prints_findings()
-        && plan.write_baseline.is_none()
-        && !plan.filter.active()
-        && !plan.show_values;
+    // Whether anybody reads the findings one by one: a quiet scan into the database only
+    // stores them, and one without a database only counts them.
+    let show = printer.prints_findings() || plan.write_baseline.is_some();
+    let delivery = if show {
+        Delivery::Whole
+    } else if store.is_some() {
+        Delivery::Packed
+    } else if plan.filter.active() || plan.show_values {
+        Delivery::Whole
+    } else {
+        Delivery::Counts
+    };
     let progress = if plan.progress {
         Some(progress_bar())
     } else {
@@ -893,7 +958,7 @@ pub fn run_with_summary(
                 spare: spare_rx.clone(),
             };
             let plan = &plan;
-            scope.spawn(move || worker(plan, rx, tickets, outbox, counts_only));
+            scope.spawn(move || worker(plan, rx, tickets, outbox, delivery));
         }
         drop(msg_tx);
         drop(job_rx);
@@ -903,7 +968,7 @@ pub fn run_with_summary(
             store.as_ref(),
             writer.as_mut(),
             (msg_rx, &spare_tx),
-            printer.as_mut(),
+            (printer.as_mut(), show),
             progress.as_ref(),
             &mut summary,
             &mut baseline_out,
@@ -971,18 +1036,18 @@ fn worker(
     jobs: Receiver<Job>,
     tickets: Receiver<()>,
     out: Outbox,
-    counts_only: bool,
+    delivery: Delivery,
 ) {
     let mut scanner = plan.engine.scanner();
     // Raw values are needed only to filter by value or to show them.
     scanner.set_keep_raw(plan.filter.active() || plan.show_values);
     // Masks and keyed hashes only for findings that someone reads.
-    scanner.set_values(!counts_only);
+    scanner.set_values(delivery != Delivery::Counts);
     let mut state = WorkerState {
         reuse: Reuse::new(&scanner),
         scanner,
         names: Names::new(plan.redaction),
-        counts_only,
+        delivery,
     };
     let reader = plan
         .db_path
@@ -1047,7 +1112,7 @@ fn new_sink<'a, 'e>(
         scanner,
         names,
         reuse,
-        counts_only,
+        delivery,
     } = state;
     reuse.clear();
     ScanSink {
@@ -1058,7 +1123,8 @@ fn new_sink<'a, 'e>(
         root,
         location: location.into(),
         show_values: plan.show_values,
-        counts_only: *counts_only,
+        delivery: *delivery,
+        packed: FindingBatch::new(),
         filter: &plan.filter,
         catalog: &plan.catalog,
         text: None,
@@ -1102,7 +1168,7 @@ fn scan_file(
         size: item.size,
         mtime_ns: item.mtime_ns,
         content_hash: None,
-        findings: Vec::new(),
+        findings: Found::default(),
         notices: vec![Notice {
             path: location.clone(),
             kind: NoticeKind::Error,
@@ -1248,7 +1314,8 @@ fn collect(
     store: Option<&Store>,
     mut writer: Option<&mut ScanWriter<'_>>,
     (rx, spare): (Receiver<Msg>, &Sender<Vec<Out>>),
-    printer: &mut dyn Printer,
+    // Whether findings are printed (or written to a baseline) one by one.
+    (printer, show): (&mut dyn Printer, bool),
     progress: Option<&ProgressBar>,
     summary: &mut Summary,
     baseline: &mut Vec<BaselineEntry>,
@@ -1283,14 +1350,11 @@ fn collect(
         }
         Ok(())
     };
-    // Whether anybody reads the findings one by one: a quiet scan into the database only
-    // counts them, and builds no printed form of millions of findings.
-    let show = printer.prints_findings() || plan.write_baseline.is_some();
     for msg in rx {
         let mut report: Vec<ReportFinding> = Vec::new();
         let object_path;
         // Findings just read (not those of an unchanged object), with their commit.
-        let mut fresh: Option<(Vec<Out>, Option<CommitInfo>)> = None;
+        let mut fresh: Option<(Found, Option<CommitInfo>)> = None;
         match msg {
             Msg::Walked(size) => {
                 if let Some(pb) = progress {
@@ -1360,7 +1424,10 @@ fn collect(
                 commit,
             } => {
                 if let Some(w) = writer.as_deref_mut() {
-                    w.partial(object, &stored_of(&findings))?;
+                    match &findings {
+                        Found::Whole(findings) => w.partial(object, findings)?,
+                        Found::Packed(batch) => w.partial_packed(object, batch)?,
+                    }
                 }
                 fresh = Some((findings, commit));
                 object_path = location;
@@ -1390,7 +1457,10 @@ fn collect(
                         complete: !notices.iter().any(|n| n.kind == NoticeKind::Error),
                         origin: origin.as_deref(),
                     };
-                    w.scanned(object, object_record, &stored_of(&findings))?;
+                    match &findings {
+                        Found::Whole(findings) => w.scanned(object, object_record, findings)?,
+                        Found::Packed(batch) => w.scanned_packed(object, object_record, batch)?,
+                    }
                 }
                 if let Some(pb) = progress {
                     pb.inc(size);
@@ -1399,22 +1469,32 @@ fn collect(
                 object_path = location;
             }
         }
-        if let Some((mut findings, commit)) = fresh {
-            if show {
-                report = printed(&object_path, &mut findings, commit.as_ref(), plan);
-            } else {
-                let each = findings
+        match fresh {
+            Some((Found::Whole(mut findings), commit)) => {
+                if show {
+                    report = printed(&object_path, &mut findings, commit.as_ref(), plan);
+                } else {
+                    let each = findings
+                        .iter()
+                        .map(|o| (o.stored.detector.as_str(), o.stored.category, 1));
+                    tally(each, plan, summary, &mut by_detector, should_fail);
+                }
+                recycle(findings, spare);
+            }
+            Some((Found::Packed(batch), _)) => {
+                let each = batch
+                    .counts()
                     .iter()
-                    .map(|o| (o.stored.detector.as_str(), o.stored.category));
+                    .map(|c| (c.detector.as_str(), c.category, c.n));
                 tally(each, plan, summary, &mut by_detector, should_fail);
             }
-            recycle(findings, spare);
+            None => {}
         }
         // Implants lead: a web shell matters more than the identifiers beside it.
         if plan.yara.is_some() {
             report.sort_by_key(|f| f.category != Category::Implant);
         }
-        let each = report.iter().map(|f| (f.detector.as_str(), f.category));
+        let each = report.iter().map(|f| (f.detector.as_str(), f.category, 1));
         tally(each, plan, summary, &mut by_detector, should_fail);
         if plan.write_baseline.is_some() {
             baseline.extend(report.iter().map(BaselineEntry::of));

@@ -105,6 +105,42 @@ fn a_scan_that_only_counts_summarises_like_one_that_keeps_every_finding() {
     assert_eq!(counted, kept);
 }
 
+/// A quiet scan into the database packs its findings in the workers; a scan that prints
+/// them hands them to the writer whole. Both store the same findings.
+#[test]
+fn findings_packed_by_workers_are_stored_as_printed_ones_are() {
+    let env = Env::new();
+    dump(&env);
+    let stored = |db: &str, format: &str| {
+        let out = env.run(&[
+            "scan",
+            "dump",
+            "--db",
+            db,
+            "--format",
+            format,
+            "--quiet",
+            "--no-progress",
+            "--fail-on",
+            "never",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let out = env.run(&["findings", "--db", db, "--format", "jsonl"]);
+        let mut lines: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("\"type\":\"summary\""))
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    let packed = stored("packed.db", "text");
+    let whole = stored("whole.db", "jsonl");
+    assert_eq!(packed.len(), 305);
+    assert_eq!(packed, whole);
+}
+
 #[test]
 fn the_summary_reaches_the_terminal_with_people_when_results_go_to_a_file() {
     let env = Env::new();

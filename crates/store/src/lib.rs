@@ -9,11 +9,13 @@
 //! in one transaction (the CLI's writer thread commits every few hundred objects or every
 //! second), which is what makes a million small files affordable.
 
+pub mod batch;
 pub mod chunk;
 pub mod files;
 pub mod key;
 pub mod writer;
 
+use batch::FindingBatch;
 use leakscope_core::{Category, Confidence, DetectorInfo, Finding, ValueHash};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -131,24 +133,6 @@ pub struct StoredFinding {
 }
 
 impl StoredFinding {
-    /// What a scan that only counts its findings keeps of one: its detector, category and
-    /// confidence. Everything else is empty, and the value hash is
-    /// [`ValueHash::NOT_COMPUTED`]: such a finding is never stored.
-    pub fn counted(f: Finding) -> Self {
-        StoredFinding {
-            member: String::new(),
-            detector: f.detector,
-            category: f.category,
-            confidence: f.confidence,
-            line: None,
-            offset: None,
-            field: None,
-            record: None,
-            masked: String::new(),
-            value_hash: ValueHash::NOT_COMPUTED,
-        }
-    }
-
     /// Keeps only what may be stored from a finding.
     pub fn from_finding(
         f: Finding,
@@ -292,8 +276,8 @@ pub struct FindingQuery {
 /// An open findings database.
 pub struct Store {
     conn: Connection,
-    /// The chunk encoder and its output buffer, reused from one chunk to the next.
-    encoder: std::cell::RefCell<(chunk::Encoder, Vec<u8>)>,
+    /// The chunk encoder, reused from one chunk to the next.
+    encoder: std::cell::RefCell<chunk::Encoder>,
 }
 
 /// Re-encodes a version 4 `findings` table (one row per finding) as chunks, blob by blob
@@ -631,11 +615,23 @@ impl Store {
         size: u64,
         findings: &[F],
     ) -> Result<i64, StoreError> {
+        let batch = self.pack(findings);
+        self.insert_packed(content_hash, ruleset, size, &batch)
+    }
+
+    /// [`Store::insert_blob`] with findings packed elsewhere (see [`Store::append_packed`]).
+    pub fn insert_packed(
+        &self,
+        content_hash: &str,
+        ruleset: &str,
+        size: u64,
+        batch: &FindingBatch,
+    ) -> Result<i64, StoreError> {
         if let Some(id) = self.blob_by_content(content_hash, ruleset)? {
             return Ok(id);
         }
         let mut blob = self.begin_blob(&format!("pending:{content_hash}"), ruleset)?;
-        self.append_findings(&mut blob, findings)?;
+        self.append_packed(&mut blob, batch)?;
         self.finish_blob(blob, content_hash, size)
     }
 
@@ -661,28 +657,48 @@ impl Store {
         blob: &mut BlobWriter,
         findings: &[F],
     ) -> Result<(), StoreError> {
-        for f in findings {
-            let f = f.borrow();
+        let batch = self.pack(findings);
+        self.append_packed(blob, &batch)
+    }
+
+    /// Packs findings for [`Store::append_packed`] with this store's encoder.
+    pub fn pack<F: std::borrow::Borrow<StoredFinding>>(&self, findings: &[F]) -> FindingBatch {
+        let mut batch = FindingBatch::new();
+        batch.pack(&mut self.encoder.borrow_mut(), findings);
+        batch
+    }
+
+    /// Appends findings packed elsewhere (a scan's worker) to a blob being written. Every
+    /// finding of the batch must be packed, none only counted.
+    pub fn append_packed(
+        &self,
+        blob: &mut BlobWriter,
+        batch: &FindingBatch,
+    ) -> Result<(), StoreError> {
+        debug_assert_eq!(
+            batch.chunks().map(|(n, _)| u64::from(n)).sum::<u64>(),
+            batch.findings(),
+            "a batch with counted findings is never stored"
+        );
+        for c in batch.counts() {
             // A handful of detectors per blob: a linear search beats hashing the id.
+            let n = c.n as i64;
             match blob
                 .counts
                 .iter_mut()
-                .find(|c| *c.0 == *f.detector && c.1 == f.confidence && c.2 == f.category)
+                .find(|b| *b.0 == *c.detector.as_str() && b.1 == c.confidence && b.2 == c.category)
             {
-                Some(c) => c.3 += 1,
+                Some(b) => b.3 += n,
                 None => blob
                     .counts
-                    .push((f.detector.as_str().into(), f.confidence, f.category, 1)),
+                    .push((c.detector.as_str().into(), c.confidence, c.category, n)),
             }
         }
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO finding_chunks (blob_id, seq, n, data) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        let mut encoder = self.encoder.borrow_mut();
-        let (encoder, data) = &mut *encoder;
-        for part in findings.chunks(chunk::MAX_FINDINGS) {
-            encoder.encode(part, data);
-            stmt.execute(params![blob.id, blob.seq, part.len() as i64, &data[..]])?;
+        for (n, data) in batch.chunks() {
+            stmt.execute(params![blob.id, blob.seq, i64::from(n), data])?;
             blob.seq += 1;
         }
         Ok(())

@@ -516,3 +516,63 @@ fn a_scan_writer_records_partial_batches_objects_and_totals() {
     assert_eq!(store.notices(scan).unwrap().len(), 1);
     assert_eq!(store.recorded_detectors().unwrap()[0].info, Some(drill()));
 }
+
+/// Findings packed away from the store (by a scan's worker, with an encoder of its own,
+/// in batches that split one object) read back as the same findings, in order, with the
+/// same per-detector counts, as findings handed to the writer whole.
+#[test]
+fn packed_batches_store_what_whole_findings_store() {
+    use batch::FindingBatch;
+    use writer::ScannedObject;
+    let findings: Vec<StoredFinding> = (0..20_000)
+        .map(|i| {
+            let mut f = finding(
+                if i % 3 == 0 { "email" } else { "cn_mobile" },
+                &format!("138****{:04}", i % 10_000),
+            );
+            f.record = Some(format!("/dump/x.csv#line {}", i / 2).into());
+            f.line = Some(i / 2);
+            f
+        })
+        .collect();
+    let object = |hash| ScannedObject {
+        location: "/dump/x.csv",
+        size: 100,
+        mtime_ns: 5,
+        content_hash: Some(hash),
+        complete: true,
+        origin: None,
+    };
+    let store = Store::in_memory().unwrap();
+    let mut w = store.begin_scan_writer("[\"dump\"]", "r", &[]).unwrap();
+    w.partial(1, &findings[..9_000]).unwrap();
+    w.scanned(1, object("whole"), &findings[9_000..]).unwrap();
+    let mut encoder = chunk::Encoder::default();
+    let mut first = FindingBatch::new();
+    first.pack(&mut encoder, &findings[..9_000]);
+    assert_eq!(first.findings(), 9_000);
+    w.partial_packed(2, &first).unwrap();
+    let mut rest = FindingBatch::new();
+    rest.pack(&mut encoder, &findings[9_000..12_000]);
+    rest.pack(&mut encoder, &findings[12_000..]);
+    w.scanned_packed(2, object("packed"), &rest).unwrap();
+    w.finish(ScanOutcome::Completed, &Default::default())
+        .unwrap();
+    let whole = store.blob_by_content("whole", "r").unwrap().unwrap();
+    let packed = store.blob_by_content("packed", "r").unwrap().unwrap();
+    assert_eq!(store.blob_findings(packed).unwrap(), findings);
+    assert_eq!(
+        store.blob_findings(whole).unwrap(),
+        store.blob_findings(packed).unwrap()
+    );
+    let sorted_counts = |blob| {
+        let mut c = store.blob_finding_counts(blob).unwrap();
+        c.sort();
+        c
+    };
+    assert_eq!(sorted_counts(packed), sorted_counts(whole));
+    assert_eq!(
+        sorted_counts(packed).iter().map(|c| c.2).sum::<u64>(),
+        findings.len() as u64
+    );
+}

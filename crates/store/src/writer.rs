@@ -7,6 +7,7 @@
 //! second, so a crash loses little and readers see progress), the blobs still being
 //! written, and the content-addressed reuse of blobs.
 
+use crate::batch::FindingBatch;
 use crate::{BlobWriter, ScanOutcome, Store, StoreError, StoredFinding};
 use leakscope_core::{DetectorInfo, NoticeKind};
 use std::borrow::Borrow;
@@ -113,6 +114,12 @@ impl ScanWriter<'_> {
         object: u64,
         findings: &[F],
     ) -> Result<(), StoreError> {
+        let batch = self.store.pack(findings);
+        self.partial_packed(object, &batch)
+    }
+
+    /// [`ScanWriter::partial`] with findings packed by the caller (see [`FindingBatch`]).
+    pub fn partial_packed(&mut self, object: u64, batch: &FindingBatch) -> Result<(), StoreError> {
         let blob = match self.open.entry(object) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => e.insert(
@@ -120,7 +127,7 @@ impl ScanWriter<'_> {
                     .begin_blob(&format!("pending:{}:{object}", self.scan), &self.ruleset)?,
             ),
         };
-        self.store.append_findings(blob, findings)?;
+        self.store.append_packed(blob, batch)?;
         self.end_object()
     }
 
@@ -132,6 +139,17 @@ impl ScanWriter<'_> {
         o: ScannedObject<'_>,
         findings: &[F],
     ) -> Result<(), StoreError> {
+        let batch = self.store.pack(findings);
+        self.scanned_packed(object, o, &batch)
+    }
+
+    /// [`ScanWriter::scanned`] with findings packed by the caller (see [`FindingBatch`]).
+    pub fn scanned_packed(
+        &mut self,
+        object: u64,
+        o: ScannedObject<'_>,
+        batch: &FindingBatch,
+    ) -> Result<(), StoreError> {
         // An object with errors is recorded under a content hash that never matches, so
         // the next run scans it again instead of trusting a partial result.
         let hash = match (o.content_hash, o.complete) {
@@ -140,12 +158,12 @@ impl ScanWriter<'_> {
         };
         let blob = match self.open.remove(&object) {
             Some(mut blob) => {
-                self.store.append_findings(&mut blob, findings)?;
+                self.store.append_packed(&mut blob, batch)?;
                 self.store.finish_blob(blob, &hash, o.size)?
             }
             None => self
                 .store
-                .insert_blob(&hash, &self.ruleset, o.size, findings)?,
+                .insert_packed(&hash, &self.ruleset, o.size, batch)?,
         };
         self.store.add_object(
             self.scan,

@@ -25,7 +25,7 @@ use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
 use leakscope_store::batch::FindingBatch;
-use leakscope_store::chunk::Encoder;
+use leakscope_store::chunk::{Encoder, FindingParts};
 use leakscope_store::writer::{ScanTotals, ScanWriter, ScannedObject, UnchangedObject};
 use leakscope_store::{ScanOutcome, Store, StoredFinding};
 use std::collections::BTreeMap;
@@ -217,8 +217,7 @@ struct Reuse {
     pending: PendingRecord,
     /// For each finding of a record scan, the index of its cell.
     owners: Vec<u32>,
-    /// Findings waiting to be packed (with [`Delivery::Packed`]), and their encoder.
-    unpacked: Vec<Out>,
+    /// Encodes packed findings (with [`Delivery::Packed`]).
     encoder: Encoder,
 }
 
@@ -229,7 +228,6 @@ impl Reuse {
             found: Vec::new(),
             pending: PendingRecord::default(),
             owners: Vec::new(),
-            unpacked: Vec::new(),
             encoder: Encoder::default(),
         }
     }
@@ -504,22 +502,26 @@ impl ScanSink<'_, '_> {
         let found = match self.delivery {
             Delivery::Whole => Found::Whole(self.out),
             Delivery::Packed | Delivery::Counts => {
-                self.pack_out();
+                self.packed.seal(&mut self.reuse.encoder);
                 Found::Packed(self.packed)
             }
         };
         (found, self.notices)
     }
 
-    /// Packs the findings held (with [`Delivery::Packed`]) into the batch, and keeps their
-    /// emptied buffer for the worker's next object.
-    fn pack_out(&mut self) {
-        if !self.out.is_empty() {
-            self.packed.pack(&mut self.reuse.encoder, &self.out);
-            self.out.clear();
-        }
-        if self.reuse.unpacked.capacity() < self.out.capacity() {
-            self.reuse.unpacked = std::mem::take(&mut self.out);
+    /// Adds a stored finding to the packed batch (see [`FindingBatch::push`]).
+    fn push_packed(&mut self, f: &FindingParts<'_>) {
+        self.packed.push(&mut self.reuse.encoder, f);
+        if self.packed.findings() >= PARTIAL_FINDINGS as u64 {
+            // A dense object's findings go on while it is read, as with whole findings.
+            self.packed.seal(&mut self.reuse.encoder);
+            let findings = Found::Packed(std::mem::take(&mut self.packed));
+            self.partials.send(Msg::Partial {
+                object: self.object,
+                location: self.location.to_string(),
+                findings,
+                commit: self.commit.clone(),
+            });
         }
     }
 
@@ -573,7 +575,7 @@ impl ScanSink<'_, '_> {
 
     fn emit_one(
         &mut self,
-        f: Finding,
+        mut f: Finding,
         path: &str,
         base_offset: Option<u64>,
         base_line: Option<u64>,
@@ -600,18 +602,38 @@ impl ScanSink<'_, '_> {
             Some(r) => Some(self.names.record(self.root, path, r)),
             None => line.map(|l| self.names.line_record(path, l)),
         };
+        let field = f.field.take().map(|field| self.names.shared_name(field));
+        if self.delivery == Delivery::Packed && !self.filter.active() {
+            // Encoded straight from the finding's parts: no stored form is built, moved
+            // and dropped for each of millions of findings.
+            self.push_packed(&FindingParts {
+                member: &member,
+                detector: &f.detector,
+                category: f.category,
+                confidence: f.confidence,
+                line,
+                offset,
+                field: field.as_deref(),
+                record: record.as_deref(),
+                masked: &f.masked,
+                value_hash: f.value_hash,
+            });
+            return;
+        }
         let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());
         let mut stored = StoredFinding::from_finding(f, member, offset, record);
         stored.line = line;
-        if let Some(field) = stored.field.take() {
-            stored.field = Some(self.names.shared_name(field));
-        }
+        stored.field = field;
         if let Some(raw_value) = raw_value.as_ref().filter(|_| self.filter.active()) {
             let report =
                 ReportFinding::from_stored(&self.location, stored.clone(), None, self.catalog);
             if self.filter.drops(Some(raw_value.expose()), &report) {
                 return;
             }
+        }
+        if self.delivery == Delivery::Packed {
+            self.push_packed(&(&stored).into());
+            return;
         }
         let raw = raw_value
             .filter(|_| self.show_values)
@@ -622,9 +644,7 @@ impl ScanSink<'_, '_> {
     /// Adds a finding to the object's batch, and sends the batch when it is full.
     fn push_out(&mut self, out: Out) {
         if self.out.capacity() == 0 {
-            if self.delivery == Delivery::Packed {
-                self.out = std::mem::take(&mut self.reuse.unpacked);
-            } else if let Some(spare) = self.partials.spare() {
+            if let Some(spare) = self.partials.spare() {
                 self.out = spare;
             }
         }
@@ -633,15 +653,8 @@ impl ScanSink<'_, '_> {
             // An object this dense is likely to fill another message: the next buffer is
             // whole at once instead of growing (each doubling copied every finding). If the
             // collector is gone, the scan is ending anyway and the batch is dropped.
-            let findings = if self.delivery == Delivery::Whole {
-                let next = self.partials.buffer();
-                Found::Whole(std::mem::replace(&mut self.out, next))
-            } else {
-                // Packed here, the buffer stays with the worker.
-                self.packed.pack(&mut self.reuse.encoder, &self.out);
-                self.out.clear();
-                Found::Packed(std::mem::take(&mut self.packed))
-            };
+            let next = self.partials.buffer();
+            let findings = Found::Whole(std::mem::replace(&mut self.out, next));
             self.partials.send(Msg::Partial {
                 object: self.object,
                 location: self.location.to_string(),
@@ -829,12 +842,6 @@ pub fn run_with_summary(
     // the workers would fill the job queue with them. One ticket per store job in flight
     // bounds that; a worker hands the ticket back when the job is done.
     let (ticket_tx, ticket_rx) = bounded::<()>(2 * plan.threads.max(1) + 2);
-    // A message carries at most `PARTIAL_FINDINGS` findings, so sixteen in flight hold a
-    // few tens of megabytes at worst. With only two, workers stalled whenever the
-    // collector paused for the database (a WAL checkpoint writes thousands of pages): a
-    // scan into the database took 8.1 s where one without took 4.7 s; with sixteen, 5.5 s.
-    let (msg_tx, msg_rx) = bounded::<Msg>(16);
-    let (spare_tx, spare_rx) = bounded::<Vec<Out>>(SPARE_BUFFERS);
     // Whether anybody reads the findings one by one: a quiet scan into the database only
     // stores them, and one without a database only counts them.
     let show = printer.prints_findings() || plan.write_baseline.is_some();
@@ -847,6 +854,16 @@ pub fn run_with_summary(
     } else {
         Delivery::Counts
     };
+    // A message carries at most `PARTIAL_FINDINGS` findings, so sixteen in flight hold a
+    // few tens of megabytes at worst. With only two, workers stalled whenever the
+    // collector paused for the database (a WAL checkpoint writes thousands of pages): a
+    // scan into the database took 8.1 s where one without took 4.7 s; with sixteen, 5.5 s.
+    // Packed findings take a third of the memory of whole ones, and the collector's
+    // pauses (a commit and checkpoint every second, 200 ms each on a 1 GiB scan) still
+    // filled sixteen: both workers then stood idle for part of the pause.
+    let in_flight = if delivery == Delivery::Packed { 64 } else { 16 };
+    let (msg_tx, msg_rx) = bounded::<Msg>(in_flight);
+    let (spare_tx, spare_rx) = bounded::<Vec<Out>>(SPARE_BUFFERS);
     let progress = if plan.progress {
         Some(progress_bar())
     } else {

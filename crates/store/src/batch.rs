@@ -8,7 +8,7 @@
 //! its own thread, and sends a few kilobytes per thousand findings instead of the
 //! findings. A scan that stores nothing packs counts only.
 
-use crate::chunk::{self, Encoder};
+use crate::chunk::{self, Encoder, FindingParts};
 use crate::StoredFinding;
 use leakscope_core::{Category, Confidence, DetectorId};
 use std::borrow::Borrow;
@@ -39,15 +39,15 @@ impl FindingBatch {
     }
 
     /// Counts a finding that is not stored (a scan without a database counts only).
-    pub fn count(&mut self, detector: &DetectorId, category: Category, confidence: Confidence) {
+    pub fn count(&mut self, detector: &str, category: Category, confidence: Confidence) {
         self.findings += 1;
         // A handful of detectors per object: a linear search beats hashing the id.
         match self.counts.iter_mut().find(|c| {
-            c.confidence == confidence && c.category == category && c.detector == *detector
+            c.confidence == confidence && c.category == category && c.detector.as_str() == detector
         }) {
             Some(c) => c.n += 1,
             None => self.counts.push(DetectorCount {
-                detector: detector.clone(),
+                detector: DetectorId::from(detector),
                 category,
                 confidence,
                 n: 1,
@@ -58,13 +58,28 @@ impl FindingBatch {
     /// Encodes `findings` (in chunks of at most [`chunk::MAX_FINDINGS`]) and counts them.
     pub fn pack<F: Borrow<StoredFinding>>(&mut self, encoder: &mut Encoder, findings: &[F]) {
         for f in findings {
-            let f = f.borrow();
-            self.count(&f.detector, f.category, f.confidence);
+            self.push(encoder, &f.borrow().into());
         }
-        for part in findings.chunks(chunk::MAX_FINDINGS) {
+        self.seal(encoder);
+    }
+
+    /// Counts a finding and adds it to `encoder`'s chunk, which joins the batch when it is
+    /// full. The batch is complete once [`FindingBatch::seal`] has added the last one.
+    pub fn push(&mut self, encoder: &mut Encoder, f: &FindingParts<'_>) {
+        self.count(f.detector, f.category, f.confidence);
+        encoder.push(f);
+        if encoder.len() >= chunk::MAX_FINDINGS {
+            self.seal(encoder);
+        }
+    }
+
+    /// Adds the chunk `encoder` holds, if any, to the batch.
+    pub fn seal(&mut self, encoder: &mut Encoder) {
+        if !encoder.is_empty() {
+            let n = encoder.len() as u32;
             let mut data = Vec::new();
-            encoder.encode(part, &mut data);
-            self.chunks.push((part.len() as u32, data));
+            encoder.finish(&mut data);
+            self.chunks.push((n, data));
         }
     }
 

@@ -76,7 +76,41 @@ fn confidence_of(code: u64) -> Result<Confidence, ChunkError> {
     })
 }
 
-/// Encodes findings into chunks, reusing its buffers from one chunk to the next.
+/// A finding to encode, as borrowed parts: a scan's worker encodes its findings straight
+/// from what it holds, without building a [`StoredFinding`] for each.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingParts<'a> {
+    pub member: &'a str,
+    pub detector: &'a str,
+    pub category: Category,
+    pub confidence: Confidence,
+    pub line: Option<u64>,
+    pub offset: Option<u64>,
+    pub field: Option<&'a str>,
+    pub record: Option<&'a str>,
+    pub masked: &'a str,
+    pub value_hash: ValueHash,
+}
+
+impl<'a> From<&'a StoredFinding> for FindingParts<'a> {
+    fn from(f: &'a StoredFinding) -> Self {
+        FindingParts {
+            member: &f.member,
+            detector: &f.detector,
+            category: f.category,
+            confidence: f.confidence,
+            line: f.line,
+            offset: f.offset,
+            field: f.field.as_deref(),
+            record: f.record.as_deref(),
+            masked: &f.masked,
+            value_hash: f.value_hash,
+        }
+    }
+}
+
+/// Encodes findings into chunks one finding at a time, reusing its buffers from one chunk
+/// to the next.
 #[derive(Default)]
 pub struct Encoder {
     table: Vec<u8>,
@@ -84,8 +118,13 @@ pub struct Encoder {
     /// Strings of the chunk being encoded. Short keys hashed millions of times: foldhash,
     /// not the default SipHash (the keys are our own masked strings, not an attack surface
     /// for collisions; a chunk holds at most a few thousand).
-    index: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    index: HashMap<Box<str>, (u32, u32), foldhash::fast::RandomState>,
     strings: u32,
+    /// Findings in the chunk being encoded.
+    findings: usize,
+    /// The last string interned in each slot of a finding (member, detector, field,
+    /// record base).
+    recent: [Recent; 4],
 }
 
 impl Encoder {
@@ -96,93 +135,132 @@ impl Encoder {
         out: &mut Vec<u8>,
     ) {
         debug_assert!(findings.len() <= MAX_FINDINGS);
+        for f in findings {
+            self.push(&f.borrow().into());
+        }
+        self.finish(out);
+    }
+
+    /// How many findings the chunk being encoded holds.
+    pub fn len(&self) -> usize {
+        self.findings
+    }
+
+    /// Whether the chunk being encoded holds no finding.
+    pub fn is_empty(&self) -> bool {
+        self.findings == 0
+    }
+
+    /// Adds a finding to the chunk being encoded (at most [`MAX_FINDINGS`] per chunk).
+    pub fn push(&mut self, f: &FindingParts<'_>) {
+        debug_assert!(self.findings < MAX_FINDINGS);
+        self.findings += 1;
+        let member = self.intern_recent(0, f.member);
+        let detector = self.intern_recent(1, f.detector);
+        put_varint(&mut self.body, member as u64);
+        put_varint(&mut self.body, detector as u64);
+        self.body.push(category_code(f.category));
+        self.body.push(confidence_code(f.confidence));
+        put_varint(&mut self.body, f.line.map_or(0, |l| l.saturating_add(1)));
+        put_varint(&mut self.body, f.offset.map_or(0, |o| o.saturating_add(1)));
+        let field = f.field.map_or(0, |t| self.intern_recent(2, t) as u64 + 1);
+        put_varint(&mut self.body, field);
+        match f.record {
+            None => self.body.push(0),
+            Some(r) => match r.rfind('#') {
+                // The part before the last `#` names the object (the same for every
+                // finding of a text file); the rest is the line or row.
+                Some(cut) => {
+                    let base = self.intern_recent(3, &r[..cut]);
+                    self.body.push(2);
+                    put_varint(&mut self.body, base as u64);
+                    put_str(&mut self.body, &r[cut + 1..]);
+                }
+                None => {
+                    self.body.push(1);
+                    put_str(&mut self.body, r);
+                }
+            },
+        }
+        put_str(&mut self.body, f.masked);
+        self.body.extend_from_slice(&f.value_hash.to_bytes());
+    }
+
+    /// Writes the chunk being encoded into `out` (cleared first) and starts the next.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        out.clear();
+        out.push(VERSION);
+        put_varint(out, self.findings as u64);
+        put_varint(out, self.strings as u64);
+        out.extend_from_slice(&self.table);
+        out.extend_from_slice(&self.body);
         self.table.clear();
         self.body.clear();
         self.index.clear();
         self.strings = 0;
-        // The strings of consecutive findings are mostly the very same ones (shared, or
-        // the same field of one finding): a string at the address and length of the last
-        // one in its slot has its index without a hash lookup. Every finding of the batch
-        // is borrowed until the end, so an address seen cannot be reused by another string.
-        let mut last = [Recent::NONE; 4];
-        for f in findings {
-            let f = f.borrow();
-            let member = self.intern_recent(&mut last[0], &f.member);
-            let detector = self.intern_recent(&mut last[1], &f.detector);
-            put_varint(&mut self.body, member as u64);
-            put_varint(&mut self.body, detector as u64);
-            self.body.push(category_code(f.category));
-            self.body.push(confidence_code(f.confidence));
-            put_varint(&mut self.body, f.line.map_or(0, |l| l.saturating_add(1)));
-            put_varint(&mut self.body, f.offset.map_or(0, |o| o.saturating_add(1)));
-            let field = f
-                .field
-                .as_deref()
-                .map_or(0, |t| self.intern_recent(&mut last[2], t) as u64 + 1);
-            put_varint(&mut self.body, field);
-            match f.record.as_deref() {
-                None => self.body.push(0),
-                Some(r) => match r.rfind('#') {
-                    // The part before the last `#` names the object (the same for every
-                    // finding of a text file); the rest is the line or row.
-                    Some(cut) => {
-                        let base = self.intern_recent(&mut last[3], &r[..cut]);
-                        self.body.push(2);
-                        put_varint(&mut self.body, base as u64);
-                        put_str(&mut self.body, &r[cut + 1..]);
-                    }
-                    None => {
-                        self.body.push(1);
-                        put_str(&mut self.body, r);
-                    }
-                },
-            }
-            put_str(&mut self.body, &f.masked);
-            self.body.extend_from_slice(&f.value_hash.to_bytes());
-        }
-        out.clear();
-        out.push(VERSION);
-        put_varint(out, findings.len() as u64);
-        put_varint(out, self.strings as u64);
-        out.extend_from_slice(&self.table);
-        out.extend_from_slice(&self.body);
+        self.findings = 0;
+        self.recent = [Recent::NONE; 4];
     }
 
-    fn intern_recent(&mut self, recent: &mut Recent, s: &str) -> u32 {
-        let at = (s.as_ptr() as usize, s.len());
-        if recent.at == at {
-            return recent.index;
+    /// The index of `s`, which the findings of a chunk mostly repeat slot by slot (the
+    /// detector of a run of phone numbers, the file of a text's lines): a string equal to
+    /// the last one in its slot has its index without a hash lookup. Strings are compared
+    /// by content, since a finding's parts may be freed once it is encoded.
+    fn intern_recent(&mut self, slot: usize, s: &str) -> u32 {
+        let r = self.recent[slot];
+        if r.known && r.len == s.len() && &self.table[r.at..r.at + r.len] == s.as_bytes() {
+            return r.index;
         }
-        let index = self.intern(s);
-        *recent = Recent { at, index };
+        let (index, at) = self.intern(s);
+        self.recent[slot] = Recent {
+            at,
+            len: s.len(),
+            index,
+            known: true,
+        };
         index
     }
 
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.index.get(s) {
-            return i;
+    /// The index of `s` in the table, and where its bytes start there.
+    fn intern(&mut self, s: &str) -> (u32, usize) {
+        if let Some(&(i, at)) = self.index.get(s) {
+            return (i, at as usize);
         }
         let i = self.strings;
         self.strings += 1;
-        put_str(&mut self.table, s);
-        self.index.insert(s.into(), i);
-        i
+        put_varint(&mut self.table, s.len() as u64);
+        let at = self.table.len();
+        self.table.extend_from_slice(s.as_bytes());
+        self.index.insert(s.into(), (i, at as u32));
+        (i, at)
     }
 }
 
-/// The last string interned in one slot of a finding: its address and length, and index.
+/// The last string interned in one slot of a finding: where its bytes are in the table,
+/// its length, and its index.
 #[derive(Clone, Copy)]
 struct Recent {
-    at: (usize, usize),
+    at: usize,
+    len: usize,
     index: u32,
+    /// False until a string was interned in the slot.
+    known: bool,
 }
 
 impl Recent {
-    /// No string yet (no string lives at address 0).
+    /// No string yet.
     const NONE: Recent = Recent {
-        at: (0, 0),
+        at: 0,
+        len: 0,
         index: 0,
+        known: false,
     };
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Recent::NONE
+    }
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -435,6 +513,44 @@ mod tests {
         })
         .unwrap();
         assert_eq!(n, 3);
+    }
+
+    /// A scan's worker frees a finding's parts once it is pushed, and the next finding's
+    /// strings may take the very same addresses with other text: the encoder must tell
+    /// them apart by content.
+    #[test]
+    fn parts_freed_after_their_push_are_told_apart_by_content() {
+        let mut enc = Encoder::default();
+        let mut kept = Vec::new();
+        for i in 0..300 {
+            let mut f = sample(i);
+            f.member = format!("!/m{}.csv", i % 7);
+            f.record = Some(format!("/data/p{}.csv#row {i}", i % 5).into());
+            enc.push(&(&f).into());
+            kept.push(f.clone());
+            // `f` is dropped here: its strings' memory is free for the next finding.
+        }
+        assert_eq!(enc.len(), 300);
+        let mut out = Vec::new();
+        enc.finish(&mut out);
+        let mut back = Vec::new();
+        for_each(&out, |f| {
+            back.push(f.to_stored());
+            true
+        })
+        .unwrap();
+        assert_eq!(back, kept);
+        assert!(enc.is_empty());
+        // The encoder starts the next chunk afresh.
+        enc.push(&(&kept[1]).into());
+        enc.finish(&mut out);
+        let mut again = Vec::new();
+        for_each(&out, |f| {
+            again.push(f.to_stored());
+            true
+        })
+        .unwrap();
+        assert_eq!(again, [kept[1].clone()]);
     }
 
     #[test]

@@ -576,3 +576,34 @@ fn packed_batches_store_what_whole_findings_store() {
         findings.len() as u64
     );
 }
+
+/// A new database gets pages of 16 KiB; one made with another page size keeps it and is
+/// read and written as before.
+#[test]
+fn new_databases_get_large_pages_and_old_ones_keep_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_size = |s: &Store| -> i64 {
+        s.conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .unwrap()
+    };
+    let fresh = Store::open(&dir.path().join("new.db")).unwrap();
+    assert_eq!(page_size(&fresh), PAGE_SIZE);
+    let old_path = dir.path().join("old.db");
+    {
+        let conn = Connection::open(&old_path).unwrap();
+        conn.pragma_update(None, "page_size", 4096).unwrap();
+        conn.execute_batch("CREATE TABLE earlier (x)").unwrap();
+    }
+    let old = Store::open(&old_path).unwrap();
+    assert_eq!(page_size(&old), 4096);
+    let scan = old.begin_scan("[\"dump\"]", "r").unwrap();
+    old.begin_batch().unwrap();
+    let blob = old
+        .insert_blob("h", "r", 1, &[finding("cn_mobile", "138****0001")])
+        .unwrap();
+    old.add_object(scan, blob, "/dump/a.txt", 1, 1, false, None)
+        .unwrap();
+    old.commit_batch().unwrap();
+    assert_eq!(old.blob_findings(blob).unwrap()[0].masked, "138****0001");
+}

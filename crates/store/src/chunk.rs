@@ -12,10 +12,13 @@
 //! `version (1)`, `finding count`, `table size`, then the table's strings, then for each
 //! finding: `member`, `detector` (table indexes), `category` and `confidence` (codes),
 //! `line + 1` and `offset + 1` (0: none), `field + 1` (0: none), a record tag (0: none,
-//! 1: key only, 2: base and key) with `base` (a table index) for tag 2 and the key string
-//! for tags 1 and 2, then the masked value and the hash. A string is its length and bytes.
-//! The hash is its 16 digest bytes in version 2; version 1, still read, wrote it as its
-//! 35-character text (`k1:` and hexadecimal), a third of a dense finding's bytes.
+//! 1: key only, 2: base and key, 3: base and the key `line N` of the finding's own line)
+//! with `base` (a table index) for tags 2 and 3 and the key string for tags 1 and 2, then
+//! the masked value and the hash. A string is its length and bytes.
+//! The hash is its 16 digest bytes since version 2; version 1, still read, wrote it as its
+//! 35-character text (`k1:` and hexadecimal), a third of a dense finding's bytes. Tag 3
+//! is new in version 3: most findings are in a line or row named by that line, and the
+//! key spelt out again was a fifth of their bytes. Versions 1 and 2 are still read.
 //!
 //! Decoding never trusts the bytes: a database file can be damaged or crafted, and every
 //! inconsistency is a [`ChunkError`], never a panic.
@@ -29,7 +32,10 @@ use std::collections::HashMap;
 pub const MAX_FINDINGS: usize = 8192;
 
 /// The encoding's version byte, as written.
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
+
+/// The version before the record tag 3: still decoded.
+const VERSION_SPELT_KEYS: u8 = 2;
 
 /// The first version, with hashes as text: still decoded.
 const VERSION_TEXT_HASH: u8 = 1;
@@ -169,12 +175,19 @@ impl Encoder {
             None => self.body.push(0),
             Some(r) => match r.rfind('#') {
                 // The part before the last `#` names the object (the same for every
-                // finding of a text file); the rest is the line or row.
+                // finding of a text file); the rest is the line or row, most often the
+                // finding's own line.
                 Some(cut) => {
                     let base = self.intern_recent(3, &r[..cut]);
-                    self.body.push(2);
-                    put_varint(&mut self.body, base as u64);
-                    put_str(&mut self.body, &r[cut + 1..]);
+                    let key = &r[cut + 1..];
+                    if f.line.is_some_and(|line| is_line_key(key, line)) {
+                        self.body.push(3);
+                        put_varint(&mut self.body, base as u64);
+                    } else {
+                        self.body.push(2);
+                        put_varint(&mut self.body, base as u64);
+                        put_str(&mut self.body, key);
+                    }
                 }
                 None => {
                     self.body.push(1);
@@ -276,6 +289,24 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// The key a line's record has (`line 12`), as `write_record_key` spells it.
+const LINE_KEY: &str = "line ";
+
+/// Whether `key` is exactly the key of line `line`, so that tag 3 gives it back.
+fn is_line_key(key: &str, line: u64) -> bool {
+    key.strip_prefix(LINE_KEY)
+        .is_some_and(|n| n == itoa::Buffer::new().format(line))
+}
+
+/// The part of a record name after its object's, as a chunk holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKey<'a> {
+    /// Spelt out.
+    Text(&'a str),
+    /// `line N`, the finding's own line.
+    Line(u64),
+}
+
 /// A finding read from a chunk, borrowing its strings from the chunk's bytes: readers that
 /// filter or count look at it without allocating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,7 +320,7 @@ pub struct FindingRef<'a> {
     pub field: Option<&'a str>,
     /// The record name in two parts, joined by `#` when both are present.
     pub record_base: Option<&'a str>,
-    pub record_key: Option<&'a str>,
+    pub record_key: Option<RecordKey<'a>>,
     pub masked: &'a str,
     pub value_hash: ValueHash,
 }
@@ -311,7 +342,13 @@ impl FindingRef<'_> {
             out.push_str(base);
             out.push('#');
         }
-        out.push_str(key);
+        match key {
+            RecordKey::Text(key) => out.push_str(key),
+            RecordKey::Line(line) => {
+                out.push_str(LINE_KEY);
+                out.push_str(itoa::Buffer::new().format(line));
+            }
+        }
         true
     }
 
@@ -340,7 +377,7 @@ pub fn for_each<'a>(
 ) -> Result<(), ChunkError> {
     let mut r = Reader { data, at: 0 };
     let version = r.byte()?;
-    if version != VERSION && version != VERSION_TEXT_HASH {
+    if !matches!(version, VERSION | VERSION_SPELT_KEYS | VERSION_TEXT_HASH) {
         return Err(ChunkError("unknown version"));
     }
     let count = r.varint()?;
@@ -373,10 +410,15 @@ pub fn for_each<'a>(
         };
         let (record_base, record_key) = match r.byte()? {
             0 => (None, None),
-            1 => (None, Some(r.str()?)),
+            1 => (None, Some(RecordKey::Text(r.str()?))),
             2 => {
                 let base = at(r.varint()?)?;
-                (Some(base), Some(r.str()?))
+                (Some(base), Some(RecordKey::Text(r.str()?)))
+            }
+            3 if version >= VERSION => {
+                let base = at(r.varint()?)?;
+                let line = line.ok_or(ChunkError("a line's record without a line"))?;
+                (Some(base), Some(RecordKey::Line(line)))
             }
             _ => return Err(ChunkError("unknown record tag")),
         };
@@ -575,9 +617,11 @@ mod tests {
     }
 
     #[test]
-    fn a_version_one_chunk_reads_as_its_version_two_form() {
-        // The same two findings, with hashes as text (version 1) and as bytes (version 2,
-        // written by hand too): an older database reads back unchanged, and smaller.
+    fn chunks_of_every_version_read_as_the_current_form() {
+        // The same two findings with hashes as text (version 1), as bytes (version 2),
+        // and with the first one's record key `line 3` given by its line (version 3), all
+        // written by hand from the layout: an older database reads back unchanged, and
+        // each version is smaller than the one before.
         let read = |data: &[u8]| {
             let mut got = Vec::new();
             for_each(data, |f| {
@@ -589,17 +633,58 @@ mod tests {
         };
         let v1 = include_bytes!("../../../fuzz/seeds/findings_chunk/two-findings");
         let v2 = include_bytes!("../../../fuzz/seeds/findings_chunk/two-findings-v2");
-        assert_eq!((v1[0], v2[0]), (VERSION_TEXT_HASH, VERSION));
+        let v3 = include_bytes!("../../../fuzz/seeds/findings_chunk/two-findings-v3");
+        assert_eq!(
+            (v1[0], v2[0], v3[0]),
+            (VERSION_TEXT_HASH, VERSION_SPELT_KEYS, VERSION)
+        );
         let old = read(v1);
         assert_eq!(old, read(v2));
+        assert_eq!(old, read(v3));
         assert_eq!(
             old[1].value_hash.to_string(),
             format!("k1:{}", "b".repeat(32))
         );
         let mut again = Vec::new();
         Encoder::default().encode(&old, &mut again);
-        assert_eq!(&again[..], &v2[..]);
-        assert!(v2.len() < v1.len());
+        assert_eq!(&again[..], &v3[..]);
+        assert!(v3.len() < v2.len() && v2.len() < v1.len());
+    }
+
+    /// Tag 3 stands for exactly the key `line N` of the finding's line: any other key,
+    /// and a finding without a line, keep their key spelt out, and a version 2 chunk may
+    /// not use the tag.
+    #[test]
+    fn only_a_findings_own_line_key_is_left_out() {
+        let keys = [
+            "line 7", "line 07", "line 8", "line 7 ", "byte 7", "line", "row 7",
+        ];
+        let findings: Vec<StoredFinding> = keys
+            .iter()
+            .flat_map(|k| {
+                [Some(7), None].map(|line| {
+                    let mut f = sample(1);
+                    f.line = line;
+                    f.record = Some(format!("/d/a.csv#{k}").into());
+                    f
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        Encoder::default().encode(&findings, &mut out);
+        let mut back = Vec::new();
+        for_each(&out, |f| {
+            back.push(f.to_stored());
+            true
+        })
+        .unwrap();
+        assert_eq!(back, findings);
+        let spelt_out = |data: &[u8]| data.windows(6).filter(|w| w == b"line 7").count();
+        // Only the first finding (key `line 7`, line 7) leaves its key out.
+        assert_eq!(spelt_out(&out), 3);
+        let mut v2 = out.clone();
+        v2[0] = VERSION_SPELT_KEYS;
+        assert!(for_each(&v2, |_| true).is_err());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
 use leakscope_store::batch::FindingBatch;
-use leakscope_store::chunk::{Encoder, FindingParts};
+use leakscope_store::chunk::{split_record, Encoder, FindingRef};
 use leakscope_store::writer::{ScanTotals, ScanWriter, ScannedObject, UnchangedObject};
 use leakscope_store::{ScanOutcome, Store, StoredFinding};
 use std::collections::BTreeMap;
@@ -510,7 +510,7 @@ impl ScanSink<'_, '_> {
     }
 
     /// Adds a stored finding to the packed batch (see [`FindingBatch::push`]).
-    fn push_packed(&mut self, f: &FindingParts<'_>) {
+    fn push_packed(&mut self, f: &FindingRef<'_>) {
         self.packed.push(&mut self.reuse.encoder, f);
         if self.packed.findings() >= PARTIAL_FINDINGS as u64 {
             // A dense object's findings go on while it is read, as with whole findings.
@@ -606,7 +606,8 @@ impl ScanSink<'_, '_> {
         if self.delivery == Delivery::Packed && !self.filter.active() {
             // Encoded straight from the finding's parts: no stored form is built, moved
             // and dropped for each of millions of findings.
-            self.push_packed(&FindingParts {
+            let (record_base, record_key) = split_record(record.as_deref());
+            self.push_packed(&FindingRef {
                 member: &member,
                 detector: &f.detector,
                 category: f.category,
@@ -614,7 +615,8 @@ impl ScanSink<'_, '_> {
                 line,
                 offset,
                 field: field.as_deref(),
-                record: record.as_deref(),
+                record_base,
+                record_key,
                 masked: &f.masked,
                 value_hash: f.value_hash,
             });
@@ -632,7 +634,7 @@ impl ScanSink<'_, '_> {
             }
         }
         if self.delivery == Delivery::Packed {
-            self.push_packed(&(&stored).into());
+            self.push_packed(&FindingRef::of(&stored));
             return;
         }
         let raw = raw_value

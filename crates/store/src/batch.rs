@@ -8,7 +8,7 @@
 //! its own thread, and sends a few kilobytes per thousand findings instead of the
 //! findings. A scan that stores nothing packs counts only.
 
-use crate::chunk::{self, Encoder, FindingParts};
+use crate::chunk::{self, Encoder, FindingRef};
 use crate::StoredFinding;
 use leakscope_core::{Category, Confidence, DetectorId};
 use std::borrow::Borrow;
@@ -58,14 +58,14 @@ impl FindingBatch {
     /// Encodes `findings` (in chunks of at most [`chunk::MAX_FINDINGS`]) and counts them.
     pub fn pack<F: Borrow<StoredFinding>>(&mut self, encoder: &mut Encoder, findings: &[F]) {
         for f in findings {
-            self.push(encoder, &f.borrow().into());
+            self.push(encoder, &FindingRef::of(f.borrow()));
         }
         self.seal(encoder);
     }
 
     /// Counts a finding and adds it to `encoder`'s chunk, which joins the batch when it is
     /// full. The batch is complete once [`FindingBatch::seal`] has added the last one.
-    pub fn push(&mut self, encoder: &mut Encoder, f: &FindingParts<'_>) {
+    pub fn push(&mut self, encoder: &mut Encoder, f: &FindingRef<'_>) {
         self.count(f.detector, f.category, f.confidence);
         encoder.push(f);
         if encoder.len() >= chunk::MAX_FINDINGS {

@@ -82,39 +82,6 @@ fn confidence_of(code: u64) -> Result<Confidence, ChunkError> {
     })
 }
 
-/// A finding to encode, as borrowed parts: a scan's worker encodes its findings straight
-/// from what it holds, without building a [`StoredFinding`] for each.
-#[derive(Debug, Clone, Copy)]
-pub struct FindingParts<'a> {
-    pub member: &'a str,
-    pub detector: &'a str,
-    pub category: Category,
-    pub confidence: Confidence,
-    pub line: Option<u64>,
-    pub offset: Option<u64>,
-    pub field: Option<&'a str>,
-    pub record: Option<&'a str>,
-    pub masked: &'a str,
-    pub value_hash: ValueHash,
-}
-
-impl<'a> From<&'a StoredFinding> for FindingParts<'a> {
-    fn from(f: &'a StoredFinding) -> Self {
-        FindingParts {
-            member: &f.member,
-            detector: &f.detector,
-            category: f.category,
-            confidence: f.confidence,
-            line: f.line,
-            offset: f.offset,
-            field: f.field.as_deref(),
-            record: f.record.as_deref(),
-            masked: &f.masked,
-            value_hash: f.value_hash,
-        }
-    }
-}
-
 /// Encodes findings into chunks one finding at a time, reusing its buffers from one chunk
 /// to the next.
 #[derive(Default)]
@@ -142,7 +109,7 @@ impl Encoder {
     ) {
         debug_assert!(findings.len() <= MAX_FINDINGS);
         for f in findings {
-            self.push(&f.borrow().into());
+            self.push(&FindingRef::of(f.borrow()));
         }
         self.finish(out);
     }
@@ -157,8 +124,10 @@ impl Encoder {
         self.findings == 0
     }
 
-    /// Adds a finding to the chunk being encoded (at most [`MAX_FINDINGS`] per chunk).
-    pub fn push(&mut self, f: &FindingParts<'_>) {
+    /// Adds a finding to the chunk being encoded (at most [`MAX_FINDINGS`] per chunk). A
+    /// scan's worker encodes its findings this way straight from the parts it holds,
+    /// without building a [`StoredFinding`] for each.
+    pub fn push(&mut self, f: &FindingRef<'_>) {
         debug_assert!(self.findings < MAX_FINDINGS);
         self.findings += 1;
         let member = self.intern_recent(0, f.member);
@@ -171,29 +140,27 @@ impl Encoder {
         put_varint(&mut self.body, f.offset.map_or(0, |o| o.saturating_add(1)));
         let field = f.field.map_or(0, |t| self.intern_recent(2, t) as u64 + 1);
         put_varint(&mut self.body, field);
-        match f.record {
-            None => self.body.push(0),
-            Some(r) => match r.rfind('#') {
-                // The part before the last `#` names the object (the same for every
-                // finding of a text file); the rest is the line or row, most often the
-                // finding's own line.
-                Some(cut) => {
-                    let base = self.intern_recent(3, &r[..cut]);
-                    let key = &r[cut + 1..];
-                    if f.line.is_some_and(|line| is_line_key(key, line)) {
-                        self.body.push(3);
-                        put_varint(&mut self.body, base as u64);
-                    } else {
-                        self.body.push(2);
-                        put_varint(&mut self.body, base as u64);
-                        put_str(&mut self.body, key);
-                    }
+        // The base names the object (the same for every finding of a text file); the key
+        // is the line or row, most often the finding's own line.
+        let own_line = match f.record_key {
+            Some(RecordKey::Line(n)) => f.line == Some(n),
+            Some(RecordKey::Text(key)) => f.line.is_some_and(|line| is_line_key(key, line)),
+            None => false,
+        };
+        match (f.record_base, f.record_key) {
+            (_, None) => self.body.push(0),
+            (None, Some(key)) => {
+                self.body.push(1);
+                put_key(&mut self.body, key);
+            }
+            (Some(base), Some(key)) => {
+                let base = self.intern_recent(3, base);
+                self.body.push(if own_line { 3 } else { 2 });
+                put_varint(&mut self.body, base as u64);
+                if !own_line {
+                    put_key(&mut self.body, key);
                 }
-                None => {
-                    self.body.push(1);
-                    put_str(&mut self.body, r);
-                }
-            },
+            }
         }
         put_str(&mut self.body, f.masked);
         self.body.extend_from_slice(&f.value_hash.to_bytes());
@@ -292,6 +259,20 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 /// The key a line's record has (`line 12`), as `write_record_key` spells it.
 const LINE_KEY: &str = "line ";
 
+/// Writes a record key as a string.
+fn put_key(out: &mut Vec<u8>, key: RecordKey<'_>) {
+    match key {
+        RecordKey::Text(key) => put_str(out, key),
+        RecordKey::Line(line) => {
+            let mut n = itoa::Buffer::new();
+            let n = n.format(line);
+            put_varint(out, (LINE_KEY.len() + n.len()) as u64);
+            out.extend_from_slice(LINE_KEY.as_bytes());
+            out.extend_from_slice(n.as_bytes());
+        }
+    }
+}
+
 /// Whether `key` is exactly the key of line `line`, so that tag 3 gives it back.
 fn is_line_key(key: &str, line: u64) -> bool {
     key.strip_prefix(LINE_KEY)
@@ -307,8 +288,9 @@ pub enum RecordKey<'a> {
     Line(u64),
 }
 
-/// A finding read from a chunk, borrowing its strings from the chunk's bytes: readers that
-/// filter or count look at it without allocating.
+/// A finding as borrowed parts: read from a chunk, borrowing its strings from the chunk's
+/// bytes (readers that filter or count look at it without allocating), or given to the
+/// [`Encoder`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FindingRef<'a> {
     pub member: &'a str,
@@ -325,7 +307,25 @@ pub struct FindingRef<'a> {
     pub value_hash: ValueHash,
 }
 
-impl FindingRef<'_> {
+impl<'a> FindingRef<'a> {
+    /// The parts of a stored finding (its record name split at its last `#`).
+    pub fn of(f: &'a StoredFinding) -> Self {
+        let (record_base, record_key) = split_record(f.record.as_deref());
+        FindingRef {
+            member: &f.member,
+            detector: &f.detector,
+            category: f.category,
+            confidence: f.confidence,
+            line: f.line,
+            offset: f.offset,
+            field: f.field.as_deref(),
+            record_base,
+            record_key,
+            masked: &f.masked,
+            value_hash: f.value_hash,
+        }
+    }
+
     /// The record name as it was written.
     pub fn record(&self) -> Option<String> {
         let mut out = String::new();
@@ -366,6 +366,18 @@ impl FindingRef<'_> {
             masked: self.masked.to_string(),
             value_hash: self.value_hash,
         }
+    }
+}
+
+/// A record name in the two parts a chunk keeps: the object part before the last `#`,
+/// and the rest (a name without `#` is all key).
+pub fn split_record(record: Option<&str>) -> (Option<&str>, Option<RecordKey<'_>>) {
+    match record {
+        None => (None, None),
+        Some(r) => match r.rfind('#') {
+            Some(cut) => (Some(&r[..cut]), Some(RecordKey::Text(&r[cut + 1..]))),
+            None => (None, Some(RecordKey::Text(r))),
+        },
     }
 }
 
@@ -568,7 +580,7 @@ mod tests {
             let mut f = sample(i);
             f.member = format!("!/m{}.csv", i % 7);
             f.record = Some(format!("/data/p{}.csv#row {i}", i % 5).into());
-            enc.push(&(&f).into());
+            enc.push(&FindingRef::of(&f));
             kept.push(f.clone());
             // `f` is dropped here: its strings' memory is free for the next finding.
         }
@@ -584,7 +596,7 @@ mod tests {
         assert_eq!(back, kept);
         assert!(enc.is_empty());
         // The encoder starts the next chunk afresh.
-        enc.push(&(&kept[1]).into());
+        enc.push(&FindingRef::of(&kept[1]));
         enc.finish(&mut out);
         let mut again = Vec::new();
         for_each(&out, |f| {

@@ -516,6 +516,17 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
+    /// Every finding of a chunk, owned.
+    fn decoded(data: &[u8]) -> Vec<StoredFinding> {
+        let mut got = Vec::new();
+        for_each(data, |f| {
+            got.push(f.to_stored());
+            true
+        })
+        .unwrap();
+        got
+    }
+
     fn sample(i: u64) -> StoredFinding {
         StoredFinding {
             member: if i.is_multiple_of(3) {
@@ -551,12 +562,7 @@ mod tests {
         let mut enc = Encoder::default();
         let mut out = Vec::new();
         enc.encode(&findings, &mut out);
-        let mut back = Vec::new();
-        for_each(&out, |f| {
-            back.push(f.to_stored());
-            true
-        })
-        .unwrap();
+        let back = decoded(&out);
         assert_eq!(back, findings);
         // The encoder's buffers are reused: a second, smaller chunk is independent.
         enc.encode(&findings[..3], &mut out);
@@ -587,23 +593,13 @@ mod tests {
         assert_eq!(enc.len(), 300);
         let mut out = Vec::new();
         enc.finish(&mut out);
-        let mut back = Vec::new();
-        for_each(&out, |f| {
-            back.push(f.to_stored());
-            true
-        })
-        .unwrap();
+        let back = decoded(&out);
         assert_eq!(back, kept);
         assert!(enc.is_empty());
         // The encoder starts the next chunk afresh.
         enc.push(&FindingRef::of(&kept[1]));
         enc.finish(&mut out);
-        let mut again = Vec::new();
-        for_each(&out, |f| {
-            again.push(f.to_stored());
-            true
-        })
-        .unwrap();
+        let again = decoded(&out);
         assert_eq!(again, [kept[1].clone()]);
     }
 
@@ -611,12 +607,7 @@ mod tests {
     fn a_chunk_written_by_hand_from_the_layout_decodes() {
         // The fuzz target's seed, written from the layout in the module documentation.
         let data = include_bytes!("../../../fuzz/seeds/findings_chunk/two-findings");
-        let mut got = Vec::new();
-        for_each(data, |f| {
-            got.push(f.to_stored());
-            true
-        })
-        .unwrap();
+        let got = decoded(data);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].detector, "cn_mobile");
         assert_eq!(got[0].line, Some(3));
@@ -634,15 +625,7 @@ mod tests {
         // and with the first one's record key `line 3` given by its line (version 3), all
         // written by hand from the layout: an older database reads back unchanged, and
         // each version is smaller than the one before.
-        let read = |data: &[u8]| {
-            let mut got = Vec::new();
-            for_each(data, |f| {
-                got.push(f.to_stored());
-                true
-            })
-            .unwrap();
-            got
-        };
+        let read = decoded;
         let v1 = include_bytes!("../../../fuzz/seeds/findings_chunk/two-findings");
         let v2 = include_bytes!("../../../fuzz/seeds/findings_chunk/two-findings-v2");
         let v3 = include_bytes!("../../../fuzz/seeds/findings_chunk/two-findings-v3");
@@ -684,12 +667,7 @@ mod tests {
             .collect();
         let mut out = Vec::new();
         Encoder::default().encode(&findings, &mut out);
-        let mut back = Vec::new();
-        for_each(&out, |f| {
-            back.push(f.to_stored());
-            true
-        })
-        .unwrap();
+        let back = decoded(&out);
         assert_eq!(back, findings);
         let spelt_out = |data: &[u8]| data.windows(6).filter(|w| w == b"line 7").count();
         // Only the first finding (key `line 7`, line 7) leaves its key out.

@@ -582,6 +582,22 @@ impl Store {
         Ok(())
     }
 
+    /// The file of a database on disk (none for one in memory).
+    fn file_path(&self) -> Option<String> {
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+    }
+
+    /// Whether this connection checkpoints the write-ahead log itself after commits
+    /// (SQLite's default, every 1,000 pages), or leaves it to another connection.
+    fn set_auto_checkpoint(&self, on: bool) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", if on { 1000 } else { 0 })?;
+        Ok(())
+    }
+
     /// The blob already scanned at this location with the same size, mtime and ruleset,
     /// if any: the fast path of an incremental rescan (no read at all).
     pub fn unchanged_blob(

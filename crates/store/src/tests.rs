@@ -607,3 +607,50 @@ fn new_databases_get_large_pages_and_old_ones_keep_theirs() {
     old.commit_batch().unwrap();
     assert_eq!(old.blob_findings(blob).unwrap()[0].masked, "138****0001");
 }
+
+/// A scan into a file database checkpoints on a thread of its own: every object written
+/// over many commits is in the database file by the end (not only in the log), and the
+/// writing connection checkpoints by itself again afterwards.
+#[test]
+fn a_scan_writer_checkpoints_beside_its_commits() {
+    use writer::ScannedObject;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.db");
+    let store = Store::open(&path).unwrap();
+    let mut w = store.begin_scan_writer("[\"dump\"]", "r", &[]).unwrap();
+    let auto = |s: &Store| -> i64 {
+        s.conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        auto(&store),
+        0,
+        "the writer leaves checkpoints to its thread"
+    );
+    let hashes: Vec<String> = (0..3_000).map(|i| format!("h{i}")).collect();
+    for (i, hash) in hashes.iter().enumerate() {
+        let location = format!("/dump/{i}.txt");
+        let object = ScannedObject {
+            location: &location,
+            size: 10,
+            mtime_ns: 1,
+            content_hash: Some(hash),
+            complete: true,
+            origin: None,
+        };
+        let masked = format!("138****{:04}", i % 10_000);
+        w.scanned(i as u64, object, &[finding("cn_mobile", &masked)])
+            .unwrap();
+    }
+    w.finish(ScanOutcome::Completed, &Default::default())
+        .unwrap();
+    assert_eq!(auto(&store), 1000);
+    // The checkpoints copied the committed objects into the database file itself (each
+    // object's rows take well over a hundred bytes), while the writer kept it open.
+    let file = std::fs::metadata(&path).unwrap().len();
+    assert!(file > 300_000, "{file} bytes in the database file");
+    let other = Store::open_reader(&path).unwrap();
+    let scan = other.scans().unwrap()[0].id;
+    assert_eq!(other.count_findings(scan).unwrap(), 3_000);
+}

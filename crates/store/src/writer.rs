@@ -6,12 +6,20 @@
 //! writer owns the transactions (many objects per commit, and at least one commit a
 //! second, so a crash loses little and readers see progress), the blobs still being
 //! written, and the content-addressed reuse of blobs.
+//!
+//! Checkpoints (copying the write-ahead log into the database file, with an `fsync` of
+//! each) run on a thread of their own with a connection of their own, after commits. Run
+//! by the writing connection, as SQLite does by default, each one stopped the collector for
+//! the length of its `fsync`s, the workers' messages piled up behind it, and a 1 GiB scan
+//! into the database took 10.5-10.6 s where the same scan without any `fsync` took 9.9 s.
 
 use crate::batch::FindingBatch;
 use crate::{BlobWriter, ScanOutcome, Store, StoreError, StoredFinding};
 use leakscope_core::{DetectorInfo, NoticeKind};
 use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Objects per transaction, at most.
@@ -67,6 +75,52 @@ pub struct ScanWriter<'s> {
     open: HashMap<u64, BlobWriter>,
     in_batch: usize,
     last_commit: Instant,
+    /// Checkpoints the database after commits (a file database only).
+    checkpointer: Option<Checkpointer>,
+}
+
+/// A thread that checkpoints the write-ahead log when told a commit happened.
+struct Checkpointer {
+    /// Holds at most one request: commits while a checkpoint runs ask for one more, not
+    /// for one each.
+    wake: SyncSender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Checkpointer {
+    /// Starts checkpointing the database at `path` with a connection of its own, and turns
+    /// the writing connection's own checkpoints off.
+    fn start(store: &Store, path: &str) -> Result<Checkpointer, StoreError> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        store.set_auto_checkpoint(false)?;
+        let (wake, asked) = sync_channel::<()>(1);
+        let thread = std::thread::spawn(move || {
+            while asked.recv().is_ok() {
+                // A passive checkpoint copies what no reader still needs and never waits
+                // for the writer; what it leaves, the next one copies. A failure (the disk
+                // full, say) leaves the log to grow: the writer's commits are unaffected,
+                // and closing the database checkpoints again.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        });
+        Ok(Checkpointer { wake, thread })
+    }
+
+    /// Asks for a checkpoint, unless one is already asked for.
+    fn after_commit(&self) {
+        let _ = self.wake.try_send(());
+    }
+
+    /// Waits for the checkpoint under way, if any, and ends the thread.
+    fn stop(self) {
+        drop(self.wake);
+        let _ = self.thread.join();
+    }
 }
 
 impl Store {
@@ -80,6 +134,10 @@ impl Store {
     ) -> Result<ScanWriter<'_>, StoreError> {
         let scan = self.begin_scan(targets, ruleset)?;
         self.record_detectors(detectors)?;
+        let checkpointer = match self.file_path() {
+            Some(path) => Some(Checkpointer::start(self, &path)?),
+            None => None,
+        };
         self.begin_batch()?;
         Ok(ScanWriter {
             store: self,
@@ -88,11 +146,28 @@ impl Store {
             open: HashMap::new(),
             in_batch: 0,
             last_commit: Instant::now(),
+            checkpointer,
         })
     }
 }
 
+impl Drop for ScanWriter<'_> {
+    /// A scan that ends early (an error) stops checkpointing too.
+    fn drop(&mut self) {
+        let _ = self.stop_checkpoints();
+    }
+}
+
 impl ScanWriter<'_> {
+    /// Ends the checkpoint thread and gives checkpoints back to the writing connection.
+    fn stop_checkpoints(&mut self) -> Result<(), StoreError> {
+        if let Some(c) = self.checkpointer.take() {
+            c.stop();
+            self.store.set_auto_checkpoint(true)?;
+        }
+        Ok(())
+    }
+
     /// The id of the scan being recorded.
     pub fn scan_id(&self) -> i64 {
         self.scan
@@ -190,6 +265,9 @@ impl ScanWriter<'_> {
         self.in_batch += 1;
         if self.in_batch >= BATCH_OBJECTS || self.last_commit.elapsed() > BATCH_TIME {
             self.store.commit_batch()?;
+            if let Some(c) = &self.checkpointer {
+                c.after_commit();
+            }
             self.store.begin_batch()?;
             self.in_batch = 0;
             self.last_commit = Instant::now();
@@ -198,8 +276,9 @@ impl ScanWriter<'_> {
     }
 
     /// Commits what is left and records how the scan ended, with its totals.
-    pub fn finish(self, outcome: ScanOutcome, t: &ScanTotals) -> Result<(), StoreError> {
+    pub fn finish(mut self, outcome: ScanOutcome, t: &ScanTotals) -> Result<(), StoreError> {
         self.store.commit_batch()?;
+        self.stop_checkpoints()?;
         self.store.finish_scan(
             self.scan,
             outcome,

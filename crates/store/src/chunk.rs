@@ -10,15 +10,19 @@
 //!
 //! Layout, all integers as LEB128 varints:
 //! `version (1)`, `finding count`, `table size`, then the table's strings, then for each
-//! finding: `member`, `detector` (table indexes), `category` and `confidence` (codes),
-//! `line + 1` and `offset + 1` (0: none), `field + 1` (0: none), a record tag (0: none,
+//! finding: `member`, `detector` (table indexes), `category` and `confidence` (codes; in
+//! version 3 the confidence byte's bits 4 and 8 say whether a line and an offset follow,
+//! each as the zigzag-coded difference from the previous finding's in the chunk; before,
+//! `line + 1` and `offset + 1`, 0 for none), `field + 1` (0: none), a record tag (0: none,
 //! 1: key only, 2: base and key, 3: base and the key `line N` of the finding's own line)
 //! with `base` (a table index) for tags 2 and 3 and the key string for tags 1 and 2, then
 //! the masked value and the hash. A string is its length and bytes.
 //! The hash is its 16 digest bytes since version 2; version 1, still read, wrote it as its
 //! 35-character text (`k1:` and hexadecimal), a third of a dense finding's bytes. Tag 3
 //! is new in version 3: most findings are in a line or row named by that line, and the
-//! key spelt out again was a fifth of their bytes. Versions 1 and 2 are still read.
+//! key spelt out again was a fifth of their bytes; and positions as differences, which
+//! take one or two bytes where an offset into a large file took four. Versions 1 and 2 are
+//! still read.
 //!
 //! Decoding never trusts the bytes: a database file can be damaged or crafted, and every
 //! inconsistency is a [`ChunkError`], never a panic.
@@ -98,6 +102,9 @@ pub struct Encoder {
     /// The last string interned in each slot of a finding (member, detector, field,
     /// record base).
     recent: [Recent; 4],
+    /// The last line and offset written in the chunk (0 before the first).
+    last_line: u64,
+    last_offset: u64,
 }
 
 impl Encoder {
@@ -135,9 +142,24 @@ impl Encoder {
         put_varint(&mut self.body, member as u64);
         put_varint(&mut self.body, detector as u64);
         self.body.push(category_code(f.category));
-        self.body.push(confidence_code(f.confidence));
-        put_varint(&mut self.body, f.line.map_or(0, |l| l.saturating_add(1)));
-        put_varint(&mut self.body, f.offset.map_or(0, |o| o.saturating_add(1)));
+        // The confidence byte says which positions follow; each is its difference from
+        // the previous finding's in the chunk (most are a few lines or bytes on).
+        self.body.push(
+            confidence_code(f.confidence)
+                | if f.line.is_some() { HAS_LINE } else { 0 }
+                | if f.offset.is_some() { HAS_OFFSET } else { 0 },
+        );
+        if let Some(line) = f.line {
+            put_varint(&mut self.body, zigzag(line.wrapping_sub(self.last_line)));
+            self.last_line = line;
+        }
+        if let Some(offset) = f.offset {
+            put_varint(
+                &mut self.body,
+                zigzag(offset.wrapping_sub(self.last_offset)),
+            );
+            self.last_offset = offset;
+        }
         let field = f.field.map_or(0, |t| self.intern_recent(2, t) as u64 + 1);
         put_varint(&mut self.body, field);
         // The base names the object (the same for every finding of a text file); the key
@@ -180,6 +202,8 @@ impl Encoder {
         self.strings = 0;
         self.findings = 0;
         self.recent = [Recent::NONE; 4];
+        self.last_line = 0;
+        self.last_offset = 0;
     }
 
     /// The index of `s`, which the findings of a chunk mostly repeat slot by slot (the
@@ -254,6 +278,22 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 fn put_str(out: &mut Vec<u8>, s: &str) {
     put_varint(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
+}
+
+/// Bits of a version 3 confidence byte: a line follows, an offset follows.
+const HAS_LINE: u8 = 4;
+const HAS_OFFSET: u8 = 8;
+
+/// A difference of positions (taken modulo 2^64) as an unsigned number that is small when
+/// the difference is small either way: 0, -1, 1, -2, 2… become 0, 1, 2, 3, 4…
+fn zigzag(d: u64) -> u64 {
+    let d = d as i64;
+    ((d << 1) ^ (d >> 63)) as u64
+}
+
+/// The difference [`zigzag`] wrote.
+fn unzigzag(z: u64) -> u64 {
+    ((z >> 1) as i64 ^ -((z & 1) as i64)) as u64
 }
 
 /// The key a line's record has (`line 12`), as `write_record_key` spells it.
@@ -409,13 +449,33 @@ pub fn for_each<'a>(
             .copied()
             .ok_or(ChunkError("string index out of range"))
     };
+    let (mut last_line, mut last_offset) = (0u64, 0u64);
     for _ in 0..count {
         let member = at(r.varint()?)?;
         let detector = at(r.varint()?)?;
         let category = category_of(r.byte()? as u64)?;
-        let confidence = confidence_of(r.byte()? as u64)?;
-        let line = r.varint()?.checked_sub(1);
-        let offset = r.varint()?.checked_sub(1);
+        let (confidence, line, offset) = if version >= VERSION {
+            let byte = r.byte()?;
+            if byte & !(HAS_LINE | HAS_OFFSET | 3) != 0 {
+                return Err(ChunkError("unknown confidence flags"));
+            }
+            let confidence = confidence_of((byte & 3) as u64)?;
+            let mut position = |present: bool, last: &mut u64| -> Result<_, ChunkError> {
+                if !present {
+                    return Ok(None);
+                }
+                *last = last.wrapping_add(unzigzag(r.varint()?));
+                Ok(Some(*last))
+            };
+            let line = position(byte & HAS_LINE != 0, &mut last_line)?;
+            let offset = position(byte & HAS_OFFSET != 0, &mut last_offset)?;
+            (confidence, line, offset)
+        } else {
+            let confidence = confidence_of(r.byte()? as u64)?;
+            let line = r.varint()?.checked_sub(1);
+            let offset = r.varint()?.checked_sub(1);
+            (confidence, line, offset)
+        };
         let field = match r.varint()? {
             0 => None,
             i => Some(at(i - 1)?),
@@ -644,6 +704,43 @@ mod tests {
         Encoder::default().encode(&old, &mut again);
         assert_eq!(&again[..], &v3[..]);
         assert!(v3.len() < v2.len() && v2.len() < v1.len());
+    }
+
+    /// Positions are written as differences from the previous finding's: any sequence
+    /// of lines and offsets, the largest and going back included, reads back as written.
+    #[test]
+    fn positions_of_any_size_and_order_read_back() {
+        let values = [
+            Some(0),
+            Some(u64::MAX),
+            Some(5),
+            None,
+            Some(u64::MAX - 1),
+            Some(1 << 63),
+            Some(3),
+            Some(3),
+            None,
+            Some(u64::MAX),
+        ];
+        let findings: Vec<StoredFinding> = values
+            .iter()
+            .zip(values.iter().rev())
+            .enumerate()
+            .map(|(i, (&line, &offset))| {
+                let mut f = sample(i as u64);
+                f.line = line;
+                f.offset = offset;
+                f.record = None;
+                f
+            })
+            .collect();
+        let mut out = Vec::new();
+        Encoder::default().encode(&findings, &mut out);
+        assert_eq!(decoded(&out), findings);
+        for d in [0u64, 1, 2, u64::MAX, 1 << 63, (1 << 63) - 1, 12345] {
+            assert_eq!(unzigzag(zigzag(d)), d);
+        }
+        assert_eq!(zigzag(3u64.wrapping_sub(5)), 3);
     }
 
     /// Tag 3 stands for exactly the key `line N` of the finding's line: any other key,

@@ -24,7 +24,7 @@ use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
 use leakscope_core::mix::MixState;
 use serde::Serialize;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// Distinct hashes plus records counted exactly by default: about 4 million entries fit
@@ -102,6 +102,52 @@ struct PerDetector {
     occurrences: u64,
     exact: Set<u64>,
     sketch: Option<Sketch>,
+    /// Where the detector ranks among the linking ones, and `h64` of its id (which
+    /// separates its values from equal digits of other kinds): looked up once.
+    link: Option<Option<(usize, u64)>>,
+}
+
+/// Entries by name in the order they were first met. Observations come in runs of one
+/// detector and one store, so the entry used last is checked first: a comparison of the
+/// name instead of a lookup per observation.
+struct Registry<T> {
+    entries: Vec<(String, T)>,
+    index: HashMap<String, usize>,
+    last: usize,
+}
+
+impl<T: Default> Registry<T> {
+    fn new() -> Self {
+        Registry {
+            entries: Vec::new(),
+            index: HashMap::new(),
+            last: 0,
+        }
+    }
+
+    /// The position of `name`'s entry, made if it is new.
+    fn slot(&mut self, name: &str) -> usize {
+        if self.entries.get(self.last).is_some_and(|(n, _)| n == name) {
+            return self.last;
+        }
+        let at = match self.index.get(name) {
+            Some(&at) => at,
+            None => {
+                self.entries.push((name.to_string(), T::default()));
+                self.index.insert(name.to_string(), self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        self.last = at;
+        at
+    }
+
+    /// The positions of the entries in the order of their names.
+    fn by_name(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        order.sort_by(|&a, &b| self.entries[a].0.cmp(&self.entries[b].0));
+        order
+    }
 }
 
 /// Places (files, tables, collections) counted for the drill-down at most: beyond, new
@@ -134,21 +180,29 @@ pub struct ImpactCounter {
     // Union-find over linking identifiers.
     node_of: HashMap<u64, u32, MixState>,
     parent: Vec<u32>,
-    detectors: BTreeMap<String, PerDetector>,
-    stores: BTreeMap<String, PerStore>,
+    detectors: Registry<PerDetector>,
+    stores: Registry<PerStore>,
     records: HashSet<u64>,
     records_sketch: Sketch,
     people_sketch: Sketch,
     weak_only_records: u64,
-    current: Option<RecordAcc>,
+    /// The record being read, kept from one record to the next for its buffers.
+    current: RecordAcc,
     places: HashMap<String, PerPlace>,
 }
 
 /// The observations of the record being read.
+#[derive(Default)]
 struct RecordAcc {
+    /// Whether a record is being read.
+    open: bool,
+    /// Its name as observed and its `h64`: a record's observations name it alike, and
+    /// one comparison replaces hashing it again for each.
+    name: String,
     record: u64,
     place: String,
-    stores: Vec<String>,
+    /// Positions of its stores in the counter's registry.
+    stores: Vec<usize>,
     strong: Vec<(usize, u64)>,
 }
 
@@ -160,60 +214,57 @@ impl ImpactCounter {
             exact: true,
             node_of: HashMap::default(),
             parent: Vec::new(),
-            detectors: BTreeMap::new(),
-            stores: BTreeMap::new(),
+            detectors: Registry::new(),
+            stores: Registry::new(),
             records: HashSet::new(),
             records_sketch: sketch(),
             people_sketch: sketch(),
             weak_only_records: 0,
-            current: None,
+            current: RecordAcc::default(),
             places: HashMap::new(),
         }
     }
 
     /// Adds one observation. Observations of one record must be consecutive.
     pub fn add(&mut self, obs: Observation<'_>) {
-        let record = h64(obs.record);
-        if self.current.as_ref().is_some_and(|c| c.record != record) {
+        let same = self.current.open && self.current.name == obs.record;
+        let record = if same {
+            self.current.record
+        } else {
+            h64(obs.record)
+        };
+        if self.current.open && self.current.record != record {
             self.flush_record();
         }
         let value = h64(obs.value_hash);
-        // Looked up by the borrowed name first: an owned key is made once per detector
-        // and store, not once per observation (a scan's summary adds millions).
-        if !self.detectors.contains_key(obs.detector) {
-            self.detectors
-                .insert(obs.detector.to_string(), PerDetector::default());
-        }
-        let det = self
-            .detectors
-            .get_mut(obs.detector)
-            .expect("inserted above");
+        let d = self.detectors.slot(obs.detector);
+        let linking = &self.config.linking;
+        let det = &mut self.detectors.entries[d].1;
         det.occurrences += 1;
         det.sketch.get_or_insert_with(sketch).insert(&value);
         if self.exact {
             det.exact.insert(value);
         }
-        if !self.stores.contains_key(obs.store) {
-            self.stores
-                .insert(obs.store.to_string(), PerStore::default());
-        }
-        let store = self.stores.get_mut(obs.store).expect("inserted above");
-        store
-            .records_sketch
-            .get_or_insert_with(sketch)
-            .insert(&record);
-        let acc = self.current.get_or_insert_with(|| RecordAcc {
-            record,
-            place: obs.place.to_string(),
-            stores: Vec::new(),
-            strong: Vec::new(),
+        let link = *det.link.get_or_insert_with(|| {
+            let rank = linking.iter().position(|l| l == obs.detector)?;
+            Some((rank, h64(obs.detector)))
         });
-        if !acc.stores.iter().any(|s| s == obs.store) {
-            acc.stores.push(obs.store.to_string());
+        let store = self.stores.slot(obs.store);
+        let acc = &mut self.current;
+        if !acc.open {
+            acc.open = true;
+            acc.name.clear();
+            acc.name.push_str(obs.record);
+            acc.record = record;
+            acc.place.clear();
+            acc.place.push_str(obs.place);
         }
-        if let Some(rank) = self.config.linking.iter().position(|d| d == obs.detector) {
+        if !acc.stores.contains(&store) {
+            acc.stores.push(store);
+        }
+        if let Some((rank, id)) = link {
             // Domain-separate by detector: equal digits of different kinds are different.
-            acc.strong.push((rank, value ^ h64(obs.detector)));
+            acc.strong.push((rank, value ^ id));
         }
     }
 
@@ -237,18 +288,33 @@ impl ImpactCounter {
     }
 
     fn flush_record(&mut self) {
-        let Some(acc) = self.current.take() else {
+        if !self.current.open {
             return;
-        };
+        }
+        // The buffers go back to `current` at the end, emptied.
+        let mut acc = std::mem::take(&mut self.current);
+        self.flush(&acc);
+        acc.open = false;
+        acc.stores.clear();
+        acc.strong.clear();
+        self.current = acc;
+    }
+
+    fn flush(&mut self, acc: &RecordAcc) {
         self.records_sketch.insert(&acc.record);
+        // A store's records are counted once per record, not once per finding (a
+        // sketch's registers depend on the values inserted, not on how often).
+        for &s in &acc.stores {
+            let st = &mut self.stores.entries[s].1;
+            st.records_sketch
+                .get_or_insert_with(sketch)
+                .insert(&acc.record);
+            if self.exact {
+                st.records.insert(acc.record);
+            }
+        }
         if self.exact {
             self.records.insert(acc.record);
-            // A store's records are counted once per record, not once per finding.
-            for s in &acc.stores {
-                if let Some(st) = self.stores.get_mut(s) {
-                    st.records.insert(acc.record);
-                }
-            }
         }
         if self.exact && (self.places.len() < MAX_PLACES || self.places.contains_key(&acc.place)) {
             self.places.entry(acc.place.clone()).or_default().records += 1;
@@ -259,12 +325,12 @@ impl ImpactCounter {
         }
         let representative = acc.strong.iter().min().map(|(_, k)| *k).expect("not empty");
         self.people_sketch.insert(&representative);
-        for s in &acc.stores {
-            if let Some(st) = self.stores.get_mut(s) {
-                st.people_sketch
-                    .get_or_insert_with(sketch)
-                    .insert(&representative);
-            }
+        for &s in &acc.stores {
+            self.stores.entries[s]
+                .1
+                .people_sketch
+                .get_or_insert_with(sketch)
+                .insert(&representative);
         }
         if !self.exact {
             return;
@@ -277,10 +343,8 @@ impl ImpactCounter {
                 self.parent[a as usize] = b;
             }
         }
-        for s in &acc.stores {
-            if let Some(st) = self.stores.get_mut(s) {
-                st.nodes.insert(first);
-            }
+        for &s in &acc.stores {
+            self.stores.entries[s].1.nodes.insert(first);
         }
         if let Some(place) = self.places.get_mut(&acc.place) {
             place.nodes.insert(first);
@@ -289,8 +353,9 @@ impl ImpactCounter {
             + self.records.len()
             + self
                 .detectors
-                .values()
-                .map(|d| d.exact.len())
+                .entries
+                .iter()
+                .map(|(_, d)| d.exact.len())
                 .sum::<usize>();
         if tracked > self.config.exact_limit {
             self.drop_exact();
@@ -302,10 +367,10 @@ impl ImpactCounter {
         self.node_of = HashMap::default();
         self.parent = Vec::new();
         self.records = HashSet::new();
-        for d in self.detectors.values_mut() {
+        for (_, d) in &mut self.detectors.entries {
             d.exact = Set::default();
         }
-        for s in self.stores.values_mut() {
+        for (_, s) in &mut self.stores.entries {
             s.records = HashSet::new();
             s.nodes = Set::default();
         }
@@ -334,17 +399,19 @@ impl ImpactCounter {
             self.records_sketch.count().round() as u64
         };
         let mut by_store = Vec::new();
-        let store_names: Vec<String> = self.stores.keys().cloned().collect();
-        for name in store_names {
+        for at in self.stores.by_name() {
             let (records, people) = if exact {
-                let nodes: Vec<u32> = self.stores[&name].nodes.iter().copied().collect();
+                let nodes: Vec<u32> = self.stores.entries[at].1.nodes.iter().copied().collect();
                 let mut roots = Set::default();
                 for n in nodes {
                     roots.insert(self.find(n));
                 }
-                (self.stores[&name].records.len() as u64, roots.len() as u64)
+                (
+                    self.stores.entries[at].1.records.len() as u64,
+                    roots.len() as u64,
+                )
             } else {
-                let st = self.stores.get_mut(&name).expect("present");
+                let st = &mut self.stores.entries[at].1;
                 (
                     st.records_sketch
                         .as_mut()
@@ -355,7 +422,7 @@ impl ImpactCounter {
                 )
             };
             by_store.push(StoreImpact {
-                store: name,
+                store: self.stores.entries[at].0.clone(),
                 records_exposed: records,
                 distinct_people: people,
             });
@@ -382,18 +449,21 @@ impl ImpactCounter {
                 .then(a.place.cmp(&b.place))
         });
         by_place.truncate(PLACES_LISTED);
-        let by_identifier = self
-            .detectors
-            .iter_mut()
-            .map(|(id, d)| IdentifierImpact {
-                detector: id.clone(),
-                occurrences: d.occurrences,
-                distinct: if exact {
-                    d.exact.len() as u64
-                } else {
-                    d.sketch.as_mut().map_or(0, |s| s.count().round() as u64)
-                },
-                links_people: self.config.linking.contains(id),
+        let order = self.detectors.by_name();
+        let by_identifier = order
+            .into_iter()
+            .map(|at| {
+                let (id, d) = &mut self.detectors.entries[at];
+                IdentifierImpact {
+                    detector: id.clone(),
+                    occurrences: d.occurrences,
+                    distinct: if exact {
+                        d.exact.len() as u64
+                    } else {
+                        d.sketch.as_mut().map_or(0, |s| s.count().round() as u64)
+                    },
+                    links_people: self.config.linking.contains(id),
+                }
             })
             .collect();
         ImpactReport {

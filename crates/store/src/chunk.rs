@@ -92,10 +92,11 @@ fn confidence_of(code: u64) -> Result<Confidence, ChunkError> {
 pub struct Encoder {
     table: Vec<u8>,
     body: Vec<u8>,
-    /// Strings of the chunk being encoded. Short keys hashed millions of times: foldhash,
+    /// Strings of the chunk being encoded, with their index and where their bytes start
+    /// in the table. Short keys hashed millions of times: foldhash,
     /// not the default SipHash (the keys are our own masked strings, not an attack surface
     /// for collisions; a chunk holds at most a few thousand).
-    index: HashMap<Box<str>, (u32, u32), foldhash::fast::RandomState>,
+    index: HashMap<Box<str>, (u32, usize), foldhash::fast::RandomState>,
     strings: u32,
     /// Findings in the chunk being encoded.
     findings: usize,
@@ -228,14 +229,14 @@ impl Encoder {
     /// The index of `s` in the table, and where its bytes start there.
     fn intern(&mut self, s: &str) -> (u32, usize) {
         if let Some(&(i, at)) = self.index.get(s) {
-            return (i, at as usize);
+            return (i, at);
         }
         let i = self.strings;
         self.strings += 1;
         put_varint(&mut self.table, s.len() as u64);
         let at = self.table.len();
         self.table.extend_from_slice(s.as_bytes());
-        self.index.insert(s.into(), (i, at as u32));
+        self.index.insert(s.into(), (i, at));
         (i, at)
     }
 }

@@ -654,3 +654,65 @@ fn a_scan_writer_checkpoints_beside_its_commits() {
     let scan = other.scans().unwrap()[0].id;
     assert_eq!(other.count_findings(scan).unwrap(), 3_000);
 }
+
+/// Impact is counted while a second connection reads the findings of a database file (on a
+/// thread of its own); a database in memory is read and counted on one thread. Both give
+/// the same report for the same findings: stores, records of several findings, objects
+/// without records, and more findings than one batch between the threads holds.
+#[test]
+fn impact_read_on_a_thread_of_its_own_counts_as_read_in_line() {
+    let fill = |store: &Store| {
+        for (target, files) in [("/dump", 3u64), ("s3://bucket/x", 2)] {
+            let scan = store.begin_scan(&format!("[\"{target}\"]"), "r").unwrap();
+            store.begin_batch().unwrap();
+            for file in 0..files {
+                let location = format!("{target}/f{file}.csv");
+                let findings: Vec<StoredFinding> = (0..3_000u64)
+                    .map(|i| {
+                        let person = (i / 3 + file * 500) % 1_700;
+                        let (detector, masked) = match i % 3 {
+                            0 => ("cn_mobile", format!("138{person:08}")),
+                            1 => ("cn_resident_id", format!("1101{person:014}")),
+                            _ => ("person_name", format!("张{}", person % 40)),
+                        };
+                        let mut f = finding(detector, &masked);
+                        f.member = String::new();
+                        f.record =
+                            (i % 7 != 0).then(|| format!("{location}#line {}", i / 3).into());
+                        f
+                    })
+                    .collect();
+                let blob = store
+                    .insert_blob(&format!("{target}-{file}"), "r", 1, &findings)
+                    .unwrap();
+                store
+                    .add_object(scan, blob, &location, 1, 1, false, None)
+                    .unwrap();
+            }
+            store.commit_batch().unwrap();
+            store
+                .finish_scan(scan, ScanOutcome::Completed, files, 0, 1, 3_000 * files, 0)
+                .unwrap();
+        }
+    };
+    let config =
+        || leakscope_impact::ImpactConfig::new(vec!["cn_resident_id".into(), "cn_mobile".into()]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = Store::open(&dir.path().join("f.db")).unwrap();
+    fill(&file);
+    let memory = Store::in_memory().unwrap();
+    fill(&memory);
+    assert!(file.file_path().is_some() && memory.file_path().is_none());
+    let threaded = file.impact(&[1, 2], config()).unwrap();
+    let in_line = memory.impact(&[1, 2], config()).unwrap();
+    assert_eq!(threaded, in_line);
+    assert!(threaded.distinct_people > 0 && threaded.by_store.len() == 2);
+    assert_eq!(
+        threaded
+            .by_identifier
+            .iter()
+            .map(|i| i.occurrences)
+            .sum::<u64>(),
+        15_000
+    );
+}

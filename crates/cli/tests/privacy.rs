@@ -135,4 +135,22 @@ fn identifiers_in_names_keys_headers_tables_and_errors_never_reach_an_artifact()
             leaks(&format!("database file {db}{suffix}"), &bytes);
         }
     }
+
+    // A quiet scan into a database packs its findings in the workers, from their parts
+    // (see `Delivery::Packed`): the same names are masked on that way too.
+    let packed = env.home.path().join("packed.db");
+    let packed = packed.to_str().unwrap();
+    let scan = env.run(&["scan", "--no-progress", "--quiet", "--db", packed, "s"]);
+    assert_eq!(scan.status.code(), Some(2), "the broken docx is an error");
+    leaks("quiet scan stdout", &scan.stdout);
+    leaks("quiet scan stderr", &scan.stderr);
+    let out = env.run(&["findings", "--db", packed, "--format", "jsonl"]);
+    let stored = String::from_utf8_lossy(&out.stdout);
+    assert!(stored.contains("137****1111"), "{stored}");
+    leaks("findings of the packed scan", &out.stdout);
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(format!("{packed}{suffix}")) {
+            leaks(&format!("database file {packed}{suffix}"), &bytes);
+        }
+    }
 }

@@ -27,7 +27,22 @@ pub(super) const PATTERN: &str = r"\p{Han}\p{Han}+?(?:省|自治区|市)[\p{Han}
 /// `hay[..to]` from `from`. `hay` is UTF-8 and `from`, `to` are character boundaries.
 pub(super) fn find(hay: &[u8], from: usize, to: usize) -> Option<(usize, usize)> {
     let hay = &hay[..to.min(hay.len())];
-    let mut memo = Memo::default();
+    // The memo's maps are kept on the thread and emptied per call: a dense export calls
+    // this for every address cell, and two fresh maps were two allocations each time.
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        memo.province.clear();
+        memo.district.clear();
+        leftmost(hay, from, &mut memo)
+    })
+}
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+}
+
+/// [`find`] with a given memo.
+fn leftmost(hay: &[u8], from: usize, memo: &mut Memo) -> Option<(usize, usize)> {
     let mut p = from;
     while p < hay.len() {
         let (c, len) = decode(hay, p);

@@ -22,7 +22,9 @@ pub use commit::CommitInfo;
 pub use detector::{DetectorId, DetectorInfo, Guidance, Severity};
 pub use finding::{Category, Confidence, Finding, ParseEnumError, RawValue};
 pub use hash::{HashKey, HashKeyError, HashText, ValueHash, ValueHashError};
-pub use location::{is_position_key, write_record_key, ObjectPath, RecordUnit};
+pub use location::{
+    is_position_key, is_position_of, push_position, write_record_key, ObjectPath, RecordUnit,
+};
 pub use mask::{mask_value, MaskStyle};
 pub use notice::NoticeKind;
 pub use store_url::{s3_listed_key, StoreKind, StoreUrl, StoreUrlError};

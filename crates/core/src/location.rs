@@ -108,11 +108,11 @@ pub enum RecordUnit {
 }
 
 impl RecordUnit {
-    /// The text between a record key's path and its number.
-    fn marker(self) -> &'static str {
+    /// The word between a record key's `#` and its number.
+    fn word(self) -> &'static str {
         match self {
-            RecordUnit::Line => "#line ",
-            RecordUnit::Byte => "#byte ",
+            RecordUnit::Line => "line ",
+            RecordUnit::Byte => "byte ",
         }
     }
 }
@@ -123,8 +123,22 @@ impl RecordUnit {
 pub fn write_record_key(out: &mut String, path: &str, unit: RecordUnit, n: u64) {
     out.clear();
     out.push_str(path);
-    out.push_str(unit.marker());
+    out.push('#');
+    push_position(out, unit, n);
+}
+
+/// Appends the part of a record key after its `#` (`line 12`) to `out`.
+pub fn push_position(out: &mut String, unit: RecordUnit, n: u64) {
+    out.push_str(unit.word());
     out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// Whether `key`, the part of a record key after its `#`, is exactly what
+/// [`push_position`] writes for `n` (the findings store leaves such a key out and writes
+/// it again from the finding's line).
+pub fn is_position_of(key: &str, unit: RecordUnit, n: u64) -> bool {
+    key.strip_prefix(unit.word())
+        .is_some_and(|digits| digits == itoa::Buffer::new().format(n))
 }
 
 /// True when `suffix`, what follows the path in a record key, is only a position that
@@ -134,7 +148,8 @@ pub fn is_position_key(suffix: &str) -> bool {
         .into_iter()
         .any(|unit| {
             suffix
-                .strip_prefix(unit.marker())
+                .strip_prefix('#')
+                .and_then(|s| s.strip_prefix(unit.word()))
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         })
 }
@@ -157,6 +172,25 @@ mod tests {
         for other in ["#line ", "#line 12a", "#row 3", "#13812345678", ""] {
             assert!(!is_position_key(other), "{other}");
         }
+        // The part after `#`, as the findings store leaves it out and writes it again.
+        let mut position = String::from("x#");
+        push_position(&mut position, RecordUnit::Line, 7);
+        assert_eq!(position, "x#line 7");
+        assert!(is_position_of("line 7", RecordUnit::Line, 7));
+        for (other, n) in [
+            ("line 07", 7),
+            ("line 7 ", 7),
+            ("line 8", 7),
+            ("byte 7", 7),
+            ("line", 0),
+        ] {
+            assert!(!is_position_of(other, RecordUnit::Line, n), "{other}");
+        }
+        assert!(is_position_of(
+            &format!("line {}", u64::MAX),
+            RecordUnit::Line,
+            u64::MAX
+        ));
     }
 
     #[test]

@@ -1476,15 +1476,14 @@ impl<'e> Scanner<'e> {
             let value = &text[sa.orig_start..sa.orig_end];
             let lead = value.len() - value.trim_start().len();
             let line = 1 + count_newlines(&value.as_bytes()[..lead]);
-            let (masked, value_hash) = if self.values {
-                normalize_into(rule.normalize, &folded, &mut self.normalized);
-                (
-                    mask_value(&joined, rule.mask),
-                    engine.hash_key.hash(&rule.id, &self.normalized),
-                )
-            } else {
-                (String::new(), ValueHash::NOT_COMPUTED)
-            };
+            let (masked, value_hash) = value_forms(
+                self.values,
+                engine,
+                rule,
+                &folded,
+                &joined,
+                &mut self.normalized,
+            );
             out.push(Finding {
                 detector: rule.id.clone(),
                 category: rule.category,
@@ -1687,19 +1686,14 @@ impl<'e> Scanner<'e> {
             } else {
                 &text[start..end]
             };
-            let (masked, value_hash) = if self.values {
-                normalize_into(
-                    rule.normalize,
-                    &scan_text[c.start..c.end],
-                    &mut self.normalized,
-                );
-                (
-                    mask_value(raw, rule.mask),
-                    engine.hash_key.hash(&rule.id, &self.normalized),
-                )
-            } else {
-                (String::new(), ValueHash::NOT_COMPUTED)
-            };
+            let (masked, value_hash) = value_forms(
+                self.values,
+                engine,
+                rule,
+                &scan_text[c.start..c.end],
+                raw,
+                &mut self.normalized,
+            );
             line += count_newlines(&text.as_bytes()[line_pos..start]);
             line_pos = start;
             let field = seg.facts.as_ref().map(|f| f.name.clone());
@@ -1726,6 +1720,27 @@ impl<'e> Scanner<'e> {
             self.pair_findings(text, out, first, fields_of);
         }
     }
+}
+
+/// A finding's masked value (of `shown`, the value as written) and the keyed hash of
+/// `matched` normalised (into the reused `normalized`); when findings carry neither (see
+/// [`Scanner::set_values`]), an empty mask and no hash.
+fn value_forms(
+    values: bool,
+    engine: &Engine,
+    rule: &CompiledRule,
+    matched: &str,
+    shown: &str,
+    normalized: &mut String,
+) -> (String, ValueHash) {
+    if !values {
+        return (String::new(), ValueHash::NOT_COMPUTED);
+    }
+    normalize_into(rule.normalize, matched, normalized);
+    (
+        mask_value(shown, rule.mask),
+        engine.hash_key.hash(&rule.id, normalized),
+    )
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {

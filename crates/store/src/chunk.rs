@@ -28,7 +28,7 @@
 //! inconsistency is a [`ChunkError`], never a panic.
 
 use crate::StoredFinding;
-use leakscope_core::{Category, Confidence, ValueHash};
+use leakscope_core::{is_position_of, push_position, Category, Confidence, RecordUnit, ValueHash};
 use std::collections::HashMap;
 
 /// Findings per chunk, at most: a scan's partial batches are this size already, and a
@@ -167,7 +167,9 @@ impl Encoder {
         // is the line or row, most often the finding's own line.
         let own_line = match f.record_key {
             Some(RecordKey::Line(n)) => f.line == Some(n),
-            Some(RecordKey::Text(key)) => f.line.is_some_and(|line| is_line_key(key, line)),
+            Some(RecordKey::Text(key)) => f
+                .line
+                .is_some_and(|line| is_position_of(key, RecordUnit::Line, line)),
             None => false,
         };
         match (f.record_base, f.record_key) {
@@ -297,27 +299,17 @@ fn unzigzag(z: u64) -> u64 {
     ((z >> 1) as i64 ^ -((z & 1) as i64)) as u64
 }
 
-/// The key a line's record has (`line 12`), as `write_record_key` spells it.
-const LINE_KEY: &str = "line ";
-
 /// Writes a record key as a string.
 fn put_key(out: &mut Vec<u8>, key: RecordKey<'_>) {
     match key {
         RecordKey::Text(key) => put_str(out, key),
+        // Only a key read from a chunk, written again for another line: rare.
         RecordKey::Line(line) => {
-            let mut n = itoa::Buffer::new();
-            let n = n.format(line);
-            put_varint(out, (LINE_KEY.len() + n.len()) as u64);
-            out.extend_from_slice(LINE_KEY.as_bytes());
-            out.extend_from_slice(n.as_bytes());
+            let mut key = String::new();
+            push_position(&mut key, RecordUnit::Line, line);
+            put_str(out, &key);
         }
     }
-}
-
-/// Whether `key` is exactly the key of line `line`, so that tag 3 gives it back.
-fn is_line_key(key: &str, line: u64) -> bool {
-    key.strip_prefix(LINE_KEY)
-        .is_some_and(|n| n == itoa::Buffer::new().format(line))
 }
 
 /// The part of a record name after its object's, as a chunk holds it.
@@ -325,7 +317,7 @@ fn is_line_key(key: &str, line: u64) -> bool {
 pub enum RecordKey<'a> {
     /// Spelt out.
     Text(&'a str),
-    /// `line N`, the finding's own line.
+    /// `line N` (see `leakscope_core::push_position`), the finding's own line.
     Line(u64),
 }
 
@@ -385,10 +377,7 @@ impl<'a> FindingRef<'a> {
         }
         match key {
             RecordKey::Text(key) => out.push_str(key),
-            RecordKey::Line(line) => {
-                out.push_str(LINE_KEY);
-                out.push_str(itoa::Buffer::new().format(line));
-            }
+            RecordKey::Line(line) => push_position(out, RecordUnit::Line, line),
         }
         true
     }

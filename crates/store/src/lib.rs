@@ -813,7 +813,7 @@ impl Store {
     pub fn for_each_pii_finding(
         &self,
         scans: &[i64],
-        mut f: impl FnMut(i64, &str, &str, &str, &str, &[u8]),
+        mut f: impl FnMut(i64, &str, &str, &str, &str, [u8; 16]),
     ) -> Result<u64, StoreError> {
         if scans.is_empty() {
             return Ok(0);
@@ -851,7 +851,7 @@ impl Store {
                     &record,
                     place,
                     x.detector,
-                    &x.value_hash.to_bytes(),
+                    x.value_hash.to_bytes(),
                 );
                 n += 1;
                 true
@@ -897,14 +897,17 @@ impl Store {
                 value_hash: &o.hash,
             });
         };
-        match self.file_path() {
-            // Reading and decoding the findings takes a quarter of the time: a second
-            // connection does it on a thread of its own while this one counts.
-            Some(path) => {
+        // Reading and decoding the findings takes a quarter of the time: for a database
+        // file, a second connection does it on a thread of its own while this one counts.
+        // Should that connection not open, this one reads the findings itself.
+        let reader = self
+            .file_path()
+            .and_then(|path| Store::open_reader(Path::new(&path)).ok());
+        match reader {
+            Some(store) => {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Observed>(4);
                 std::thread::scope(|scope| {
                     let reader = scope.spawn(move || -> Result<(), StoreError> {
-                        let store = Store::open_reader(Path::new(&path))?;
                         let mut batch = Observed::default();
                         store.for_each_pii_finding(scans, |scan, loc, rec, place, det, hash| {
                             batch.push(scan, loc, rec, place, det, hash);
@@ -934,7 +937,7 @@ impl Store {
                             record,
                             place,
                             detector,
-                            hash: hash.try_into().expect("sixteen bytes"),
+                            hash,
                         });
                     },
                 )?;
@@ -1559,7 +1562,7 @@ impl Observed {
         record: &str,
         place: &str,
         detector: &str,
-        hash: &[u8],
+        hash: [u8; 16],
     ) {
         debug_assert!(record.starts_with(place));
         let last = self.items.last();
@@ -1582,7 +1585,7 @@ impl Observed {
             record,
             place_len: place.len(),
             detector,
-            hash: hash.try_into().expect("sixteen bytes"),
+            hash,
         });
     }
 

@@ -134,20 +134,22 @@ impl Store {
     ) -> Result<ScanWriter<'_>, StoreError> {
         let scan = self.begin_scan(targets, ruleset)?;
         self.record_detectors(detectors)?;
-        let checkpointer = match self.file_path() {
-            Some(path) => Some(Checkpointer::start(self, &path)?),
-            None => None,
-        };
-        self.begin_batch()?;
-        Ok(ScanWriter {
+        let mut writer = ScanWriter {
             store: self,
             scan,
             ruleset: ruleset.to_string(),
             open: HashMap::new(),
             in_batch: 0,
             last_commit: Instant::now(),
-            checkpointer,
-        })
+            checkpointer: None,
+        };
+        if let Some(path) = self.file_path() {
+            writer.checkpointer = Some(Checkpointer::start(self, &path)?);
+        }
+        // Should the batch not begin, dropping the writer stops the checkpoint thread and
+        // gives checkpoints back to this connection.
+        self.begin_batch()?;
+        Ok(writer)
     }
 }
 

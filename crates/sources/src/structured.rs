@@ -254,15 +254,35 @@ fn csv_text(
                 header = Some(names);
             }
             Some(names) => {
+                // A record without quotes is its cells joined by the delimiter, on one line:
+                // each cell's offset follows from the lengths before it, without a search.
+                let mut plain = record
+                    .position()
+                    .is_some()
+                    .then(|| unquoted_record(text, pos.0, delimiter, &record))
+                    .flatten()
+                    .map(|_| (locator.line_at(pos.0), pos.0));
                 for (i, cell) in record.iter().enumerate() {
-                    if cell.trim().is_empty() {
+                    let at = match &mut plain {
+                        Some((line, offset)) => {
+                            let at = (*line, *offset as u64);
+                            *offset += cell.len() + 1;
+                            locator.cursor = *offset - 1;
+                            Some(at)
+                        }
+                        None => None,
+                    };
+                    if is_blank(cell) {
                         continue;
                     }
                     let column = names.get(i).map(String::as_str).unwrap_or("");
                     if lost_digits(cell) && !damaged.iter().any(|d| d == column) {
                         damaged.push(column.to_string());
                     }
-                    let at = locator.find(cell, 4096 + cell.len());
+                    let at = match plain {
+                        Some(_) => at,
+                        None => locator.find(cell, 4096 + cell.len()),
+                    };
                     sink.field(
                         path,
                         FieldAt {
@@ -294,6 +314,39 @@ fn csv_text(
     Ok(())
 }
 
+/// When the record at `start` is written without quotes (its cells joined by single
+/// delimiters, then a line end or the end of the text), its length; otherwise `None`.
+fn unquoted_record(
+    text: &str,
+    start: usize,
+    delimiter: u8,
+    record: &csv::StringRecord,
+) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut len = 0usize;
+    for (i, cell) in record.iter().enumerate() {
+        if i > 0 {
+            if bytes.get(start + len) != Some(&delimiter) {
+                return None;
+            }
+            len += 1;
+        }
+        len += cell.len();
+    }
+    let raw = bytes.get(start..start + len)?;
+    let ends = matches!(bytes.get(start + len), None | Some(b'\n' | b'\r'));
+    (ends && memchr::memchr(b'"', raw).is_none()).then_some(len)
+}
+
+/// Whether a cell holds only white space (checked without trimming when it starts with a
+/// printable ASCII character, as nearly every cell does).
+fn is_blank(cell: &str) -> bool {
+    match cell.as_bytes().first() {
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        _ => cell.trim().is_empty(),
+    }
+}
+
 /// True when a table's first row holds values rather than column names: a cell with a run
 /// of six or more digits, or an e-mail address. Column names are words (`姓名`, `mobile`,
 /// `id_card_2`); exports written without a header start with a record, and its ID number,
@@ -314,6 +367,10 @@ pub(crate) fn is_data_row<'a>(cells: impl IntoIterator<Item = &'a str>) -> bool 
 /// of 14 or more (`1.10105E+17`): the long integer it stood for has lost its last digits.
 fn lost_digits(cell: &str) -> bool {
     let cell = cell.trim();
+    // The shortest such number is `1E14`, and it starts with a digit.
+    if cell.len() < 4 || !cell.as_bytes()[0].is_ascii_digit() {
+        return false;
+    }
     let Some((mantissa, exponent)) = cell.split_once(['E', 'e']) else {
         return false;
     };
@@ -574,6 +631,7 @@ pub(crate) mod test_sink {
         pub(crate) field: String,
         pub(crate) record: String,
         pub(crate) line: Option<u64>,
+        pub(crate) offset: Option<u64>,
         pub(crate) value: String,
     }
 
@@ -591,6 +649,7 @@ pub(crate) mod test_sink {
                 field: at.field.to_string(),
                 record: at.record.to_string(),
                 line: at.line,
+                offset: at.offset,
                 value: value.to_string(),
             });
         }
@@ -605,6 +664,30 @@ mod header_tests {
     use super::test_sink::Cells;
     use super::{csv_text, is_data_row};
     use crate::ObjectPath;
+
+    /// Every cell's offset and line point at its text, in rows with and without quotes
+    /// (whose offsets are computed from the cell lengths) and after rows that span lines.
+    #[test]
+    fn cells_are_located_in_rows_with_and_without_quotes() {
+        for text in [
+            "name,phone,note\n张三,13812345678,ok\n\"李四\",13912345678,\"two\nlines\"\n王五,,13712345678\n,,\n赵六,1,11\n",
+            "name;phone\r\n张三;13812345678\r\n\"a;b\";\"x\"\"y\"\r\n李四;13912345678\r\n",
+            "a,b\n1,11\n11,1\n 1 ,1\n",
+        ] {
+            let mut sink = Cells::default();
+            csv_text(&ObjectPath::root("a.csv"), text, b',', &mut sink).unwrap();
+            for cell in &sink.0 {
+                // A value with an escaped quote is not in the text as it is written.
+                if cell.value.contains('"') {
+                    continue;
+                }
+                let at = cell.offset.expect("every other cell is found") as usize;
+                assert_eq!(&text[at..at + cell.value.len()], cell.value, "{text:?}");
+                let line = text[..at].matches('\n').count() as u64 + 1;
+                assert_eq!(cell.line, Some(line), "{:?} in {text:?}", cell.value);
+            }
+        }
+    }
 
     #[test]
     fn each_row_is_its_own_record_whatever_the_line_ends() {

@@ -1240,6 +1240,11 @@ fn field_tokens(field: &str) -> Vec<String> {
 }
 
 impl CompiledRule {
+    /// Whether every match of the rule holds a Han character (see [`Shape::needs_han`]).
+    fn needs_han(&self) -> bool {
+        matches!(&self.matcher, Matcher::Pattern { shape: Some(s), .. } if s.needs_han())
+    }
+
     /// Whether `field` names the first (1) or second (2) half of this rule's field pair.
     fn pair_role(&self, field: &str) -> u8 {
         let Some(halves) = &self.pair_fields else {
@@ -1519,17 +1524,25 @@ impl<'e> Scanner<'e> {
             for &a in &engine.anchored_by[c.rule as usize] {
                 let rule = &engine.rules[a as usize];
                 let seg = &self.segments[c.segment as usize];
-                self.candidates.push(Candidate {
-                    rule: a,
-                    start: floor_char(text, c.start.saturating_sub(rule.before).max(seg.start)),
-                    end: ceil_char(text, (c.end + rule.after).min(seg.end)),
-                    segment: c.segment,
-                });
+                // A name is not looked for around an ID number that fills its field: the
+                // window is that number, ASCII, where no Han pattern can match.
+                let needs_han = rule.needs_han();
+                let start = floor_char(text, c.start.saturating_sub(rule.before).max(seg.start));
+                let end = ceil_char(text, (c.end + rule.after).min(seg.end));
+                if !(needs_han && text.as_bytes()[start..end].is_ascii()) {
+                    self.candidates.push(Candidate {
+                        rule: a,
+                        start,
+                        end,
+                        segment: c.segment,
+                    });
+                }
                 if record && !record_queued.contains(&a) {
                     record_queued.push(a);
                     for (i, s) in self.segments.iter().enumerate() {
                         let open = s.facts.as_ref().is_none_or(|f| f.says_nothing);
-                        if open && i != c.segment as usize && s.end > s.start {
+                        let searched = !(needs_han && text.as_bytes()[s.start..s.end].is_ascii());
+                        if open && searched && i != c.segment as usize && s.end > s.start {
                             self.candidates.push(Candidate {
                                 rule: a,
                                 start: s.start,

@@ -103,6 +103,13 @@ impl Shape {
         }
     }
 
+    /// Whether every match holds a Han character (the road or number word of an address,
+    /// the surname of a name, the province word of an estate): a window of ASCII text
+    /// holds no match, and is not searched.
+    pub(crate) fn needs_han(self) -> bool {
+        matches!(self, Shape::Address | Shape::NameForm | Shape::Building)
+    }
+
     /// Whether the pattern has a value group (`v`), which [`Shape::find_value`] reports.
     pub(crate) fn has_value(self) -> bool {
         self == Shape::NameForm
@@ -420,6 +427,14 @@ mod tests {
         fn every_shape_finds_what_its_pattern_finds(text in text(), a in 0usize..200, b in 0usize..200) {
             for shape in Shape::ALL {
                 same_as_pattern(shape, &text, a, b)?;
+            }
+        }
+
+        #[test]
+        fn patterns_of_shapes_that_need_han_match_no_ascii_text(text in "[ -~\t\n]{0,200}") {
+            for shape in Shape::ALL.into_iter().filter(|s| s.needs_han()) {
+                let regex = Regex::new(shape.pattern()).unwrap();
+                prop_assert!(regex.find(&text).is_none(), "{:?} in {:?}", shape, text);
             }
         }
 

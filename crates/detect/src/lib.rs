@@ -20,6 +20,7 @@
 //! ```
 
 pub mod catalog;
+mod charset;
 pub mod engine;
 pub mod examples;
 pub mod fold;

@@ -5,6 +5,7 @@
 //! must not lie in the future) take the reference date from [`ValidationContext`] so the
 //! result depends only on the engine's configuration, never on the clock.
 
+use crate::charset::PlaneSet;
 use base64::Engine as _;
 
 /// A calendar date used as "today" by validators that reject future dates.
@@ -497,12 +498,13 @@ fn luhn_of(reversed: impl Iterator<Item = u8>) -> bool {
 pub fn bank_card(value: &str) -> bool {
     let d = digits_of(value);
     let n = d.len;
-    if !(13..=19).contains(&n) || !luhn_digits(&d) || has_run_of_equal(&d, 8) {
+    if !(13..=19).contains(&n) {
         return false;
     }
     let prefix = |k: usize| d[..k].iter().fold(0u32, |a, x| a * 10 + u32::from(*x));
-
-    match d[0] {
+    // The issuer's prefix and length first: they turn most look-alikes (an ID number is
+    // offered to this rule too) away before the checksum.
+    let issued = match d[0] {
         4 => matches!(n, 13 | 16 | 19),
         5 => (51..=55).contains(&prefix(2)) && n == 16,
         2 => (2221..=2720).contains(&prefix(4)) && n == 16,
@@ -514,7 +516,8 @@ pub fn bank_card(value: &str) -> bool {
         6 => prefix(2) == 62 && (16..=19).contains(&n),
         8 => prefix(2) == 81 && (16..=19).contains(&n),
         _ => false,
-    }
+    };
+    issued && luhn_digits(&d) && !has_run_of_equal(&d, 8)
 }
 
 /// Hong Kong identity card: one or two letters, six digits, check digit (0-9 or A), with
@@ -1651,40 +1654,53 @@ const COMMON_WORDS: &[&str] = &[
     "第三",
 ];
 
-/// Whether `v` is one of [`COMMON_WORDS`]; a hash set, since names are checked often.
-/// The name lists as sorted tables, built once: a validator of names runs for every
-/// candidate of the form and prose rules, and searching the lists as strings and slices
-/// was most of its cost.
+/// The name lists as sets, built once: a validator of names runs for every candidate of
+/// the form and prose rules, and searching the lists as strings and slices was most of its
+/// cost. Every character of these lists is in the Basic Multilingual Plane (a test checks
+/// it), so each set is a bitmap of that plane.
 struct NameTables {
-    surnames: Vec<char>,
-    compound_surnames: Vec<&'static str>,
+    surnames: PlaneSet,
+    /// The compound surnames, each as its two characters (see [`char_pair`]), sorted.
+    compound_surnames: Vec<u64>,
     /// The first characters of [`AFTER_NAME_WORDS`]: only where one stands can a word
     /// that ends a name start.
-    after_name_first: Vec<char>,
-    /// [`NOT_IN_NAMES`] and [`LABEL_ENDINGS`], sorted for a binary search each.
-    not_in_names: Vec<char>,
-    label_endings: Vec<char>,
+    after_name_first: PlaneSet,
+    not_in_names: PlaneSet,
+    label_endings: PlaneSet,
+}
+
+impl NameTables {
+    fn is_compound_surname(&self, two: &str) -> bool {
+        char_pair(two).is_some_and(|p| self.compound_surnames.binary_search(&p).is_ok())
+    }
+}
+
+/// A text of exactly two characters as one number (the first in the high half), for a
+/// search of integers instead of strings.
+fn char_pair(text: &str) -> Option<u64> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(a), Some(b), None) => Some((u64::from(a) << 32) | u64::from(b)),
+        _ => None,
+    }
 }
 
 fn name_tables() -> &'static NameTables {
     static TABLES: std::sync::OnceLock<NameTables> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {
-        let sorted_chars = |chars: &mut dyn Iterator<Item = char>| {
-            let mut v: Vec<char> = chars.collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let mut compound_surnames = CN_COMPOUND_SURNAMES.to_vec();
+        let mut compound_surnames: Vec<u64> = CN_COMPOUND_SURNAMES
+            .iter()
+            .filter_map(|s| char_pair(s))
+            .collect();
         compound_surnames.sort_unstable();
         NameTables {
-            surnames: sorted_chars(&mut CN_SURNAMES.chars()),
+            surnames: PlaneSet::new(CN_SURNAMES.chars()),
             compound_surnames,
-            after_name_first: sorted_chars(
-                &mut AFTER_NAME_WORDS.iter().filter_map(|w| w.chars().next()),
+            after_name_first: PlaneSet::new(
+                AFTER_NAME_WORDS.iter().filter_map(|w| w.chars().next()),
             ),
-            not_in_names: sorted_chars(&mut NOT_IN_NAMES.chars()),
-            label_endings: sorted_chars(&mut LABEL_ENDINGS.chars()),
+            not_in_names: PlaneSet::new(NOT_IN_NAMES.chars()),
+            label_endings: PlaneSet::new(LABEL_ENDINGS.chars()),
         }
     })
 }
@@ -1722,7 +1738,7 @@ pub fn cn_person_name(value: &str) -> Check {
     // words, so the words are compared only where one could start.
     let tables = name_tables();
     if let Some((cut, _)) = v.char_indices().skip(2).find(|(i, c)| {
-        tables.after_name_first.binary_search(c).is_ok()
+        tables.after_name_first.contains(*c)
             && AFTER_NAME_WORDS.iter().any(|w| v[*i..].starts_with(w))
     }) {
         v = &v[..cut];
@@ -1745,12 +1761,12 @@ pub fn cn_person_name(value: &str) -> Check {
         };
     }
     let surname_len = match v.char_indices().nth(2) {
-        Some((two, _)) if tables.compound_surnames.binary_search(&&v[..two]).is_ok() => 2,
-        None if v.chars().count() == 2 && tables.compound_surnames.binary_search(&v).is_ok() => 2,
+        Some((two, _)) if tables.is_compound_surname(&v[..two]) => 2,
+        None if tables.is_compound_surname(v) => 2,
         _ if v
             .chars()
             .next()
-            .is_some_and(|c| tables.surnames.binary_search(&c).is_ok()) =>
+            .is_some_and(|c| tables.surnames.contains(c)) =>
         {
             1
         }
@@ -1759,10 +1775,10 @@ pub fn cn_person_name(value: &str) -> Check {
     let mut given_chars = v.chars().skip(surname_len);
     let given = given_chars.clone().count();
     if !(1..=2).contains(&given)
-        || given_chars.any(|c| tables.not_in_names.binary_search(&c).is_ok())
+        || given_chars.any(|c| tables.not_in_names.contains(c))
         || v.chars()
             .last()
-            .is_some_and(|c| tables.label_endings.binary_search(&c).is_ok())
+            .is_some_and(|c| tables.label_endings.contains(c))
     {
         return Check::Reject;
     }
@@ -1778,19 +1794,27 @@ fn is_han(c: char) -> bool {
 
 /// An English personal name in a labelled field: two or three capitalised words.
 pub fn en_person_name(value: &str) -> bool {
-    let words: Vec<&str> = value.split_whitespace().collect();
+    // Every word starts with a capital letter, the first one too: a value that does not
+    // (a Chinese name in the same field) is turned away before its words are split.
+    if !value
+        .trim_start()
+        .starts_with(|c: char| c.is_ascii_uppercase())
+    {
+        return false;
+    }
     const NOT_NAMES: &[&str] = &[
         "The", "This", "That", "Test", "User", "Admin", "Name", "First", "Last", "Full", "Your",
         "None", "Null", "Unknown", "Example", "Sample",
     ];
-    (2..=3).contains(&words.len())
-        && words.iter().all(|w| {
+    let mut words = value.split_whitespace();
+    (2..=3).contains(&words.clone().count())
+        && words.all(|w| {
             let mut cs = w.chars();
             cs.next().is_some_and(|c| c.is_ascii_uppercase())
                 && w.len() >= 2
                 && cs.clone().any(|c| c.is_ascii_lowercase())
                 && cs.all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
-                && !NOT_NAMES.contains(w)
+                && !NOT_NAMES.contains(&w)
         })
 }
 

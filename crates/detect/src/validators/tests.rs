@@ -571,3 +571,23 @@ fn address_checks_answer_alike_in_any_order() {
         }
     }
 }
+
+/// The name sets are bitmaps of the Basic Multilingual Plane and the compound surnames
+/// pairs of characters: every entry of the lists must fit, or it would silently be lost.
+#[test]
+fn name_lists_fit_their_sets() {
+    let chars = CN_SURNAMES
+        .chars()
+        .chain(NOT_IN_NAMES.chars())
+        .chain(LABEL_ENDINGS.chars())
+        .chain(AFTER_NAME_WORDS.iter().filter_map(|w| w.chars().next()));
+    for c in chars {
+        assert!(u32::from(c) <= 0xFFFF, "{c} is beyond the plane");
+    }
+    for s in CN_COMPOUND_SURNAMES {
+        assert!(char_pair(s).is_some(), "{s} is not two characters");
+    }
+    let tables = name_tables();
+    assert!(tables.is_compound_surname("欧阳") && !tables.is_compound_surname("欧"));
+    assert!(tables.surnames.contains('王') && !tables.surnames.contains('的'));
+}

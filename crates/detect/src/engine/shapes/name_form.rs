@@ -15,7 +15,8 @@
 //! words are Han and the edge characters are not, so at most one of each), then the
 //! value with one more character at a time until a right edge follows it.
 
-use super::{decode, decode_at, followed_by, is_han, PlaneSet};
+use super::{decode, decode_at, followed_by, is_han};
+use crate::charset::PlaneSet;
 use std::sync::OnceLock;
 
 macro_rules! left_words {

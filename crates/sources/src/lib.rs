@@ -162,6 +162,15 @@ pub fn emit_text(sink: &mut dyn Sink, path: &ObjectPath, encoding: &'static str,
     sink.end_text();
 }
 
+/// Whether a value holds only white space (checked without trimming when it starts with
+/// a printable ASCII character, as nearly every cell of an export does).
+pub(crate) fn is_blank(value: &str) -> bool {
+    match value.as_bytes().first() {
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        _ => value.trim().is_empty(),
+    }
+}
+
 /// Reports an error notice for `path`.
 pub fn report_error(sink: &mut dyn Sink, path: &ObjectPath, err: impl std::fmt::Display) {
     sink.notice(Notice {

@@ -134,6 +134,8 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
             );
         }
         last_line = line;
+        // Most rows are on one line: their values' lines need no counting then.
+        let one_line = memchr::memchr(b'\n', &text.as_bytes()[row.span.clone()]).is_none();
         let columns = &dump.columns[row.columns];
         for (i, v) in row.values.iter().enumerate() {
             let raw = &text[v.clone()];
@@ -151,16 +153,19 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
                 });
             }
             let value = unescape(raw, &mut value_buf);
-            if value.trim().is_empty() || value.eq_ignore_ascii_case("null") || value == "\\N" {
+            if crate::is_blank(value) || value.eq_ignore_ascii_case("null") || value == "\\N" {
                 continue;
             }
             name_buf.clear();
             if let Some(c) = columns.get(i) {
                 name_buf.push_str(c);
             }
-            let value_line = line
-                + memchr::memchr_iter(b'\n', &text.as_bytes()[row.span.start..v.start]).count()
-                    as u64;
+            let value_line = if one_line {
+                line
+            } else {
+                line + memchr::memchr_iter(b'\n', &text.as_bytes()[row.span.start..v.start]).count()
+                    as u64
+            };
             sink.field(
                 path,
                 FieldAt {
@@ -178,7 +183,7 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
 
 /// The text of a literal with its escapes resolved (borrowed when it has none).
 fn unescape<'a>(raw: &'a str, buf: &'a mut String) -> &'a str {
-    if !raw.contains(['\\', '\'']) {
+    if memchr::memchr2(b'\\', b'\'', raw.as_bytes()).is_none() {
         return cut(raw);
     }
     buf.clear();

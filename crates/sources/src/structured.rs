@@ -272,7 +272,7 @@ fn csv_text(
                         }
                         None => None,
                     };
-                    if is_blank(cell) {
+                    if crate::is_blank(cell) {
                         continue;
                     }
                     let column = names.get(i).map(String::as_str).unwrap_or("");
@@ -336,15 +336,6 @@ fn unquoted_record(
     let raw = bytes.get(start..start + len)?;
     let ends = matches!(bytes.get(start + len), None | Some(b'\n' | b'\r'));
     (ends && memchr::memchr(b'"', raw).is_none()).then_some(len)
-}
-
-/// Whether a cell holds only white space (checked without trimming when it starts with a
-/// printable ASCII character, as nearly every cell does).
-fn is_blank(cell: &str) -> bool {
-    match cell.as_bytes().first() {
-        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
-        _ => cell.trim().is_empty(),
-    }
 }
 
 /// True when a table's first row holds values rather than column names: a cell with a run

@@ -721,7 +721,7 @@ mod word_hits {
     fn text() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
             "号", "单", "订", "手", "机", "码", "secret", "aws_", "s", "e", "c", "a", "b", "A",
-            "B", "Name", "n", " ", "：", "1",
+            "B", "Name", "n", " ", "      ", "：", "1",
         ]);
         prop::collection::vec(pieces, 0..60).prop_map(|p| p.concat())
     }

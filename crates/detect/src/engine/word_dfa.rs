@@ -173,28 +173,8 @@ impl WordDfa {
         let second_from = mid.saturating_sub(self.longest.saturating_sub(1));
         let (mut b, mut j) = (self.start, second_from);
         later.clear();
-        let n = text.len();
-        while i < mid && j < n {
-            // A walk back at the start skips what keeps it there (runs of spaces, the
-            // blanked rows of a dump) before the next step.
-            if a == self.start && self.stays[text[i] as usize] {
-                i += text[i..mid]
-                    .iter()
-                    .position(|&c| !self.stays[c as usize])
-                    .unwrap_or(mid - i);
-                if i == mid {
-                    break;
-                }
-            }
-            if b == self.start && self.stays[text[j] as usize] {
-                j += text[j..]
-                    .iter()
-                    .position(|&c| !self.stays[c as usize])
-                    .unwrap_or(n - j);
-                if j == n {
-                    break;
-                }
-            }
+        let steps = (mid - i).min(text.len() - j);
+        for _ in 0..steps {
             a = self.trans[a as usize + self.classes[text[i] as usize] as usize];
             b = self.trans[b as usize + self.classes[text[j] as usize] as usize];
             i += 1;

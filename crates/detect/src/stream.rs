@@ -112,7 +112,10 @@ impl StreamScanner {
             f.start += self.base;
             f.end += self.base;
             f.line = f.line.map(|l| l + self.base_lines);
-            out.swap(kept, i);
+            // Nearly every finding stays where it is: a swap with itself still copies it.
+            if kept != i {
+                out.swap(kept, i);
+            }
             kept += 1;
         }
         out.truncate(kept);

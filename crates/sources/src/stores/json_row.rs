@@ -5,15 +5,16 @@
 //! Rows are read straight from their text into leaves. Building a tree of JSON values
 //! first and walking it took a fifth of a database scan's time, for values dropped at once.
 
+use super::Fields;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::fmt;
 
 /// Flattens a JSON value into `(path, text)` leaves (strings and numbers).
-pub fn flatten_json(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
+pub fn flatten_json(value: &Value, prefix: &str, out: &mut Fields) {
     match value {
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
+        Value::String(s) => out.push(prefix, s),
+        Value::Number(n) => out.push_display(prefix, n),
         Value::Object(map) => {
             let mut name = String::new();
             for (k, v) in map {
@@ -36,7 +37,7 @@ pub fn flatten_json(value: &Value, prefix: &str, out: &mut Vec<(String, String)>
 #[derive(Debug, PartialEq, Eq)]
 pub struct Row {
     /// `(field path, text)` of every string and number.
-    pub leaves: Vec<(String, String)>,
+    pub leaves: Fields,
     /// The texts of the key columns asked for, in their order: a string as it is, `null`
     /// for a null or missing column, any other value as JSON.
     pub key_texts: Vec<String>,
@@ -46,7 +47,10 @@ pub struct Row {
 /// what [`flatten_json`] gives for the parsed row, except that a field named twice in one
 /// object gives both its values, where a parsed tree keeps the last.
 pub fn flatten_row(text: &str, key: &[String]) -> Result<Row, serde_json::Error> {
-    let mut out = Vec::new();
+    // A flat row's paths and values are shorter than its JSON text, which quotes and
+    // separates them: with room for that text the buffer does not grow (nested objects
+    // repeat their path in each leaf and may make it grow).
+    let mut out = Fields::with_capacity(text.len(), 16);
     let mut texts: Vec<Option<String>> = vec![None; key.len()];
     let mut de = serde_json::Deserializer::from_str(text);
     Leaves {
@@ -79,7 +83,7 @@ fn join(out: &mut String, prefix: &str, name: &str) {
 /// Reads one value, pushing its leaves under `prefix`.
 struct Leaves<'a, 'k> {
     prefix: &'a str,
-    out: &'a mut Vec<(String, String)>,
+    out: &'a mut Fields,
     /// At the top level only: the key columns and the texts found for them.
     key: Option<(&'k [String], &'a mut [Option<String>])>,
 }
@@ -93,8 +97,12 @@ impl<'de> DeserializeSeed<'de> for Leaves<'_, '_> {
 }
 
 impl Leaves<'_, '_> {
-    fn leaf(self, text: String) {
-        self.out.push((self.prefix.to_string(), text));
+    fn leaf(self, text: &str) {
+        self.out.push(self.prefix, text);
+    }
+
+    fn number(self, n: impl fmt::Display) {
+        self.out.push_display(self.prefix, n);
     }
 }
 
@@ -106,29 +114,29 @@ impl<'de> Visitor<'de> for Leaves<'_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.leaf(v.to_string());
-        Ok(())
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
         self.leaf(v);
         Ok(())
     }
 
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        self.leaf(&v);
+        Ok(())
+    }
+
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.leaf(v.to_string());
+        self.number(v);
         Ok(())
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.leaf(v.to_string());
+        self.number(v);
         Ok(())
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         // Written as a parsed number writes itself; the parser never gives a non-finite one.
         if let Some(n) = serde_json::Number::from_f64(v) {
-            self.leaf(n.to_string());
+            self.number(n);
         }
         Ok(())
     }
@@ -234,15 +242,15 @@ mod tests {
         let v: Value =
             serde_json::from_str(r#"{"id":7,"name":"张三","tags":["a",{"x":"b"}],"ok":true}"#)
                 .unwrap();
-        let mut out = Vec::new();
+        let mut out = Fields::default();
         flatten_json(&v, "", &mut out);
         assert_eq!(
-            out,
+            out.iter().collect::<Vec<_>>(),
             [
-                ("id".to_string(), "7".to_string()),
-                ("name".into(), "张三".into()),
-                ("tags.0".into(), "a".into()),
-                ("tags.1.x".into(), "b".into())
+                ("id", "7"),
+                ("name", "张三"),
+                ("tags.0", "a"),
+                ("tags.1.x", "b")
             ]
         );
     }
@@ -251,7 +259,7 @@ mod tests {
     /// columns' texts as the row's tree gives them.
     fn by_tree(text: &str, key: &[String]) -> Row {
         let row: Value = serde_json::from_str(text).unwrap();
-        let mut out = Vec::new();
+        let mut out = Fields::default();
         flatten_json(&row, "", &mut out);
         let key_texts = key
             .iter()

@@ -183,7 +183,92 @@ pub struct Record {
     /// by `,`, or `row N` when there is none.
     pub key: String,
     /// `(field path, value)` pairs: nested fields as `a.b`, array elements as `a.0`.
-    pub fields: Vec<(String, String)>,
+    pub fields: Fields,
+}
+
+/// The `(field path, value)` pairs of a record, in order, kept in one buffer. A row of ten
+/// columns is two allocations instead of twenty: they are made on the thread that reads
+/// the store and freed on a worker, where a pair of strings per field was a fifth of a
+/// database scan's time in the allocator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// The paths and values, one after the other.
+    text: String,
+    /// Per field: where its path ends and where its value ends in `text`.
+    ends: Vec<(usize, usize)>,
+}
+
+impl Fields {
+    /// Room for `fields` fields of `bytes` bytes of paths and values in all.
+    pub fn with_capacity(bytes: usize, fields: usize) -> Fields {
+        Fields {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(fields),
+        }
+    }
+
+    /// Appends a field.
+    pub fn push(&mut self, path: &str, value: &str) {
+        self.text.push_str(path);
+        let path_end = self.text.len();
+        self.text.push_str(value);
+        self.ends.push((path_end, self.text.len()));
+    }
+
+    /// Appends a field whose value is written by `value`'s `Display` (a number), without
+    /// a string of its own.
+    pub fn push_display(&mut self, path: &str, value: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        self.text.push_str(path);
+        let path_end = self.text.len();
+        // Writing into a `String` cannot fail.
+        let _ = write!(self.text, "{value}");
+        self.ends.push((path_end, self.text.len()));
+    }
+
+    /// How many fields there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`th field's path and value.
+    pub fn get(&self, i: usize) -> Option<(&str, &str)> {
+        let &(path_end, value_end) = self.ends.get(i)?;
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p].1);
+        Some((&self.text[start..path_end], &self.text[path_end..value_end]))
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        (0..self.len()).map(|i| self.get(i).expect("an index below the length"))
+    }
+
+    /// Bytes of the values (for progress and summaries).
+    pub fn value_bytes(&self) -> u64 {
+        let mut start = 0;
+        let mut total = 0;
+        for &(path_end, value_end) in &self.ends {
+            total += (value_end - path_end) as u64;
+            start = value_end;
+        }
+        debug_assert!(start == self.text.len());
+        total
+    }
+}
+
+impl<P: AsRef<str>, V: AsRef<str>> FromIterator<(P, V)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (P, V)>>(pairs: I) -> Fields {
+        let mut fields = Fields::default();
+        for (p, v) in pairs {
+            fields.push(p.as_ref(), v.as_ref());
+        }
+        fields
+    }
 }
 
 impl RecordBatch {
@@ -194,7 +279,7 @@ impl RecordBatch {
         for r in &self.records {
             h.update(&[0]);
             h.update(r.key.as_bytes());
-            for (f, v) in &r.fields {
+            for (f, v) in r.fields.iter() {
                 h.update(&[1]);
                 h.update(f.as_bytes());
                 h.update(&[2]);
@@ -217,7 +302,7 @@ impl RecordBatch {
             text.push('/');
             text.push_str(&r.key);
             let record_len = text.len();
-            for (field, value) in &r.fields {
+            for (field, value) in r.fields.iter() {
                 if value.is_empty() {
                     continue;
                 }
@@ -237,11 +322,7 @@ impl RecordBatch {
     }
 
     pub(crate) fn push(&mut self, record: Record) {
-        self.bytes += record
-            .fields
-            .iter()
-            .map(|(_, v)| v.len() as u64)
-            .sum::<u64>();
+        self.bytes += record.fields.value_bytes();
         self.records.push(record);
     }
 }
@@ -408,6 +489,24 @@ pub(crate) fn host_port(host: &str, port: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_keep_their_pairs_in_order() {
+        let mut fields = Fields::default();
+        assert!(fields.is_empty() && fields.get(0).is_none());
+        fields.push("name", "张三");
+        fields.push("", "");
+        fields.push_display("id", 42u64);
+        fields.push("tags.0", "a");
+        let pairs: Vec<(&str, &str)> = fields.iter().collect();
+        assert_eq!(
+            pairs,
+            [("name", "张三"), ("", ""), ("id", "42"), ("tags.0", "a")]
+        );
+        assert_eq!((fields.len(), fields.value_bytes()), (4, 6 + 2 + 1));
+        assert_eq!(fields.get(2), Some(("id", "42")));
+        assert_eq!(pairs.iter().copied().collect::<Fields>(), fields);
+    }
 
     #[test]
     fn redaction_removes_userinfo_and_password() {

@@ -42,7 +42,7 @@ pub(crate) fn list(
             Ok(Some(fields)) => {
                 let record = Record {
                     key: String::from_utf8_lossy(&key).into_owned(),
-                    fields,
+                    fields: fields.into_iter().collect(),
                 };
                 batcher.add(record)
             }

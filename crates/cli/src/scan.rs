@@ -219,6 +219,8 @@ struct Reuse {
     owners: Vec<u32>,
     /// Encodes packed findings (with [`Delivery::Packed`]).
     encoder: Encoder,
+    /// The path of a store record's cell with a finding.
+    cell_path: String,
 }
 
 impl Reuse {
@@ -229,6 +231,7 @@ impl Reuse {
             pending: PendingRecord::default(),
             owners: Vec::new(),
             encoder: Encoder::default(),
+            cell_path: String::new(),
         }
     }
 
@@ -742,6 +745,45 @@ impl Sink for ScanSink<'_, '_> {
         if p.values.len() >= PENDING_MAX_BYTES {
             self.flush_record();
         }
+    }
+
+    fn record(&mut self, record: &str, fields: &leakscope_sources::stores::Fields) {
+        // A record bigger than a gathered one may grow is scanned cell by cell, in parts,
+        // as gathered cells are.
+        if fields.value_bytes() as usize >= PENDING_MAX_BYTES {
+            return leakscope_sources::record_cells(self, record, fields);
+        }
+        self.flush_record();
+        // The record is scanned straight from its buffer: no path, copy or call per cell.
+        // A cell's path (`record/field`) is written only for its findings, and only when
+        // they are kept (a counting scan needs none).
+        let cells: Vec<RecordField<'_>> = fields
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| RecordField { name, value })
+            .collect();
+        if cells.is_empty() {
+            return;
+        }
+        self.reuse.owners.clear();
+        self.scanner
+            .scan_record(&cells, &mut self.reuse.found, &mut self.reuse.owners);
+        let mut found = std::mem::take(&mut self.reuse.found);
+        let owners = std::mem::take(&mut self.reuse.owners);
+        let mut path = std::mem::take(&mut self.reuse.cell_path);
+        for (f, &o) in found.drain(..).zip(&owners) {
+            let cell = &cells[o as usize];
+            path.clear();
+            if self.delivery != Delivery::Counts {
+                path.push_str(record);
+                path.push('/');
+                path.push_str(cell.name);
+            }
+            self.emit_one(f, &path, None, None, Some(record), Some(cell.value));
+        }
+        self.reuse.found = found;
+        self.reuse.owners = owners;
+        self.reuse.cell_path = path;
     }
 
     fn wants_raw(&self) -> bool {

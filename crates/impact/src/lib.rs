@@ -125,6 +125,18 @@ impl<T: Default> Registry<T> {
         }
     }
 
+    /// The position of `name`'s entry, made if it is new and fewer than `max` entries
+    /// are kept; `None` when it is new and `max` are kept.
+    fn slot_within(&mut self, name: &str, max: usize) -> Option<usize> {
+        if self.entries.get(self.last).is_some_and(|(n, _)| n == name) {
+            return Some(self.last);
+        }
+        if !self.index.contains_key(name) && self.entries.len() >= max {
+            return None;
+        }
+        Some(self.slot(name))
+    }
+
     /// The position of `name`'s entry, made if it is new.
     fn slot(&mut self, name: &str) -> usize {
         if self.entries.get(self.last).is_some_and(|(n, _)| n == name) {
@@ -188,7 +200,9 @@ pub struct ImpactCounter {
     weak_only_records: u64,
     /// The record being read, kept from one record to the next for its buffers.
     current: RecordAcc,
-    places: HashMap<String, PerPlace>,
+    /// Per place; consecutive records mostly share one, which is then found by one
+    /// comparison of its name.
+    places: Registry<PerPlace>,
 }
 
 /// The observations of the record being read.
@@ -221,7 +235,7 @@ impl ImpactCounter {
             people_sketch: sketch(),
             weak_only_records: 0,
             current: RecordAcc::default(),
-            places: HashMap::new(),
+            places: Registry::new(),
         }
     }
 
@@ -316,8 +330,13 @@ impl ImpactCounter {
         if self.exact {
             self.records.insert(acc.record);
         }
-        if self.exact && (self.places.len() < MAX_PLACES || self.places.contains_key(&acc.place)) {
-            self.places.entry(acc.place.clone()).or_default().records += 1;
+        let place = if self.exact {
+            self.places.slot_within(&acc.place, MAX_PLACES)
+        } else {
+            None
+        };
+        if let Some(p) = place {
+            self.places.entries[p].1.records += 1;
         }
         if acc.strong.is_empty() {
             self.weak_only_records += 1;
@@ -346,8 +365,8 @@ impl ImpactCounter {
         for &s in &acc.stores {
             self.stores.entries[s].1.nodes.insert(first);
         }
-        if let Some(place) = self.places.get_mut(&acc.place) {
-            place.nodes.insert(first);
+        if let Some(p) = place {
+            self.places.entries[p].1.nodes.insert(first);
         }
         let tracked = self.node_of.len()
             + self.records.len()
@@ -376,7 +395,7 @@ impl ImpactCounter {
         }
         // Per-place counts are exact or absent: sketches per file would cost more memory
         // than the exact sets they replace.
-        self.places = HashMap::new();
+        self.places = Registry::new();
     }
 
     /// Finishes counting.
@@ -427,8 +446,9 @@ impl ImpactCounter {
                 distinct_people: people,
             });
         }
-        let places = std::mem::take(&mut self.places);
+        let places = std::mem::replace(&mut self.places, Registry::new());
         let mut by_place: Vec<PlaceImpact> = places
+            .entries
             .into_iter()
             .map(|(place, p)| {
                 let mut roots = Set::default();

@@ -112,3 +112,32 @@ fn sketches_stay_within_the_stated_error() {
     assert!(within(ids.distinct), "{}", ids.distinct);
     assert_eq!(ids.occurrences, n);
 }
+
+/// Places past [`MAX_PLACES`] are not broken out, but a place already counted still is,
+/// whenever its records come.
+#[test]
+fn places_past_the_cap_are_not_broken_out() {
+    let mut c = ImpactCounter::new(config());
+    let names: Vec<String> = (0..=MAX_PLACES).map(|i| format!("f{i}#1")).collect();
+    for (i, name) in names.iter().enumerate() {
+        c.add(obs("S", name, "cn_mobile", &format!("m{i}")));
+    }
+    // The first place again, after the cap was reached: still its own entry. The place
+    // past the cap gets the most people, so it would be listed first if it were kept.
+    c.add(obs("S", "f0#2", "cn_mobile", "m-again"));
+    let past = format!("f{MAX_PLACES}");
+    for k in 2..6 {
+        c.add(obs(
+            "S",
+            &format!("{past}#{k}"),
+            "cn_mobile",
+            &format!("p{k}"),
+        ));
+    }
+    let r = c.finish();
+    assert_eq!(r.records_exposed, MAX_PLACES as u64 + 6);
+    let first = r.by_place.iter().find(|p| p.place == "f0").unwrap();
+    assert_eq!((first.records_exposed, first.distinct_people), (2, 2));
+    assert_eq!(r.by_place[0].place, "f0");
+    assert!(!r.by_place.iter().any(|p| p.place == past));
+}

@@ -280,12 +280,14 @@ impl TokenDispatch {
 #[derive(Debug)]
 enum Matcher {
     /// A regex; the value is group `v` when present.
-    Pattern {
+    Regex {
         regex: Regex,
         value_group: Option<usize>,
-        /// A hand-written matcher of the same pattern (see [`shapes`]).
-        shape: Option<Shape>,
     },
+    /// A hand-written matcher of the rule's pattern (see [`shapes`]). The pattern is not
+    /// compiled: the shape does every search, and compiling the Han patterns was most of
+    /// the time a scan takes to start.
+    Shape(Shape),
     /// A watch list: the trigger hit itself is the value.
     Words,
 }
@@ -643,10 +645,10 @@ impl Engine {
             .rules
             .iter()
             .map(|r| match &r.matcher {
-                Matcher::Pattern { regex, .. } => {
+                Matcher::Regex { regex, .. } => {
                     (Some(regex.create_cache()), Some(regex.create_captures()))
                 }
-                Matcher::Words => (None, None),
+                Matcher::Shape(_) | Matcher::Words => (None, None),
             })
             .unzip();
         Scanner {
@@ -978,36 +980,32 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
     }
     let category = file.category_of(spec)?;
     let matcher = match (&spec.pattern, spec.words.is_empty()) {
-        (Some(p), true) => {
-            let regex =
-                Regex::new(p).map_err(|e| file.error_at(spec, format!("bad pattern: {e}")))?;
-            let value_group = regex
-                .group_info()
-                .to_index(regex_automata::PatternID::ZERO, "v");
-            let shape = match &spec.shape {
-                None => None,
-                Some(name) => {
-                    let shape = Shape::by_name(name)
-                        .ok_or_else(|| file.error_at(spec, format!("unknown shape `{name}`")))?;
-                    // The pattern stays the definition: a shape stands in for exactly one.
-                    if shape.pattern() != p || value_group.is_some() != shape.has_value() {
-                        return Err(file.error_at(
-                            spec,
-                            format!(
-                                "shape `{name}` implements the pattern '{}', not this rule's",
-                                shape.pattern()
-                            ),
-                        ));
-                    }
-                    Some(shape)
+        (Some(p), true) => match &spec.shape {
+            Some(name) => {
+                let shape = Shape::by_name(name)
+                    .ok_or_else(|| file.error_at(spec, format!("unknown shape `{name}`")))?;
+                // The pattern stays the definition: a shape stands in for exactly one (its
+                // property tests compare it with that pattern compiled).
+                if shape.pattern() != p {
+                    return Err(file.error_at(
+                        spec,
+                        format!(
+                            "shape `{name}` implements the pattern '{}', not this rule's",
+                            shape.pattern()
+                        ),
+                    ));
                 }
-            };
-            Matcher::Pattern {
-                regex,
-                value_group,
-                shape,
+                Matcher::Shape(shape)
             }
-        }
+            None => {
+                let regex =
+                    Regex::new(p).map_err(|e| file.error_at(spec, format!("bad pattern: {e}")))?;
+                let value_group = regex
+                    .group_info()
+                    .to_index(regex_automata::PatternID::ZERO, "v");
+                Matcher::Regex { regex, value_group }
+            }
+        },
         (None, false) => Matcher::Words,
         (Some(_), false) => {
             return Err(file.error_at(spec, "give either `pattern` or `words`, not both"))
@@ -1242,7 +1240,7 @@ fn field_tokens(field: &str) -> Vec<String> {
 impl CompiledRule {
     /// Whether every match of the rule holds a Han character (see [`Shape::needs_han`]).
     fn needs_han(&self) -> bool {
-        matches!(&self.matcher, Matcher::Pattern { shape: Some(s), .. } if s.needs_han())
+        matches!(&self.matcher, Matcher::Shape(s) if s.needs_han())
     }
 
     /// Whether `field` names the first (1) or second (2) half of this rule's field pair.
@@ -2255,39 +2253,43 @@ fn confirm(
                 );
             }
         }
-        Matcher::Pattern {
-            regex,
-            value_group,
-            shape,
-        } => {
-            let cache = cache.as_mut().expect("pattern rules have a cache");
+        Matcher::Regex { .. } | Matcher::Shape(_) => {
             // The haystack is the segment up to the window's end, so anchors and word
             // boundaries see a field value's edges as the edges of the text.
             let base = seg.start;
             let hay = &text[base..cand.end];
+            let has_value = match &rule.matcher {
+                Matcher::Regex { value_group, .. } => value_group.is_some(),
+                Matcher::Shape(shape) => shape.has_value(),
+                Matcher::Words => false,
+            };
             let mut pos = cand.start;
             while pos < cand.end {
-                let input = Input::new(hay).span(pos - base..hay.len());
-                let (m_start, m_end, v_start, v_end) = match (value_group, shape) {
-                    (_, Some(shape)) => {
-                        match shape.find_value(hay.as_bytes(), pos - base, hay.len()) {
-                            Some(m) => m,
-                            None => break,
+                let found = match &rule.matcher {
+                    Matcher::Shape(shape) => {
+                        shape.find_value(hay.as_bytes(), pos - base, hay.len())
+                    }
+                    Matcher::Regex { regex, value_group } => {
+                        let input = Input::new(hay).span(pos - base..hay.len());
+                        let cache = cache.as_mut().expect("regex rules have a cache");
+                        match value_group {
+                            None => regex
+                                .search_with(cache, &input)
+                                .map(|m| (m.start(), m.end(), m.start(), m.end())),
+                            Some(g) => {
+                                let caps = captures.as_mut().expect("regex rules have captures");
+                                regex.search_captures_with(cache, &input, caps);
+                                caps.get_match().map(|m| match caps.get_group(*g) {
+                                    Some(v) => (m.start(), m.end(), v.start, v.end),
+                                    None => (m.start(), m.end(), m.start(), m.end()),
+                                })
+                            }
                         }
                     }
-                    (None, None) => match regex.search_with(cache, &input) {
-                        Some(m) => (m.start(), m.end(), m.start(), m.end()),
-                        None => break,
-                    },
-                    (Some(g), _) => {
-                        let caps = captures.as_mut().expect("pattern rules have captures");
-                        regex.search_captures_with(cache, &input, caps);
-                        let Some(m) = caps.get_match() else { break };
-                        match caps.get_group(*g) {
-                            Some(v) => (m.start(), m.end(), v.start, v.end),
-                            None => (m.start(), m.end(), m.start(), m.end()),
-                        }
-                    }
+                    Matcher::Words => None,
+                };
+                let Some((m_start, m_end, v_start, v_end)) = found else {
+                    break;
                 };
                 let (m_start, m_end, v_start, v_end) =
                     (m_start + base, m_end + base, v_start + base, v_end + base);
@@ -2298,7 +2300,7 @@ fn confirm(
                     ceil_char(text, m_end + 1)
                 } else if ok {
                     m_end
-                } else if value_group.is_none() {
+                } else if !has_value {
                     next_start(rule.boundary, text, m_start)
                 } else {
                     // After a rejected match, retry one character later so an overlapping

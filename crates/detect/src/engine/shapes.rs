@@ -400,6 +400,19 @@ mod tests {
         proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
     }
 
+    /// A shape's rule compiles no regex, so what the regex would say of its value group
+    /// is the shape's to say: checked here against the compiled pattern.
+    #[test]
+    fn shapes_report_a_value_exactly_when_their_pattern_has_one() {
+        for shape in Shape::ALL {
+            let regex = Regex::new(shape.pattern()).unwrap();
+            let group = regex
+                .group_info()
+                .to_index(regex_automata::PatternID::ZERO, "v");
+            assert_eq!(group.is_some(), shape.has_value(), "{shape:?}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         #[test]

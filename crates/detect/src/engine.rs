@@ -445,6 +445,10 @@ struct Confirmed {
     end: usize,
     confidence: Confidence,
     supported: bool,
+    /// The rule's priority and whether it is a user's own detector, kept here so that
+    /// resolving claims compares these fields instead of looking the rule up each time.
+    priority: i32,
+    custom: bool,
 }
 
 /// Compiled rules. Immutable and shareable across threads.
@@ -657,6 +661,7 @@ impl Engine {
             candidates: Vec::new(),
             merge: MergeScratch::default(),
             found: Vec::new(),
+            queued: Vec::new(),
             confirmed: Vec::new(),
             caches,
             captures,
@@ -1318,6 +1323,8 @@ pub struct Scanner<'e> {
     normalized: String,
     /// Reused buffer of the (segment, rule) pairs a pattern found in a record.
     found: Vec<(u32, u32)>,
+    /// Anchored rules queued over a whole record (see `anchored_matches`).
+    queued: Vec<u32>,
     /// Facts per field name seen (see [`FieldFacts`]).
     field_cache: std::collections::HashMap<Box<str>, std::sync::Arc<FieldFacts>>,
     /// The facts of the previous record's fields by position: the rows of one table name
@@ -1513,8 +1520,10 @@ impl<'e> Scanner<'e> {
         let engine = self.engine;
         self.candidates.clear();
         let record = self.segments.len() > 1;
-        // Anchored rules whose record-wide candidates are already queued.
-        let mut record_queued: Vec<u32> = Vec::new();
+        // Anchored rules whose record-wide candidates are already queued (the list is
+        // kept between records: a fresh one was an allocation per record).
+        let mut record_queued = std::mem::take(&mut self.queued);
+        record_queued.clear();
         for c in &self.confirmed {
             if c.confidence < Confidence::Medium {
                 continue;
@@ -1552,6 +1561,7 @@ impl<'e> Scanner<'e> {
                 }
             }
         }
+        self.queued = record_queued;
         if self.candidates.is_empty() {
             return;
         }
@@ -1673,7 +1683,7 @@ impl<'e> Scanner<'e> {
         if engine.has_anchored_rules {
             self.anchored_matches(scan_text);
         }
-        resolve(engine, &mut self.confirmed);
+        resolve(&mut self.confirmed);
         let first = out.len();
         let mut line = 1u64;
         let mut line_pos = 0usize;
@@ -2420,6 +2430,8 @@ fn accept(
         end,
         confidence,
         supported,
+        priority: rule.priority,
+        custom: rule.category == Category::Custom,
     });
     true
 }
@@ -2529,22 +2541,15 @@ fn field_value_matches(
 /// with context support wins, then higher confidence, then higher rule priority. A user's
 /// own (`custom`) detector answers a different question (is this watched term here?), so
 /// its claim stands beside a built-in one on the same span instead of competing with it.
-fn resolve(engine: &Engine, confirmed: &mut Vec<Confirmed>) {
-    let custom = |c: &Confirmed| engine.rules[c.rule as usize].category == Category::Custom;
-    let rank = |c: &Confirmed| {
-        (
-            c.supported,
-            c.confidence,
-            engine.rules[c.rule as usize].priority,
-        )
-    };
+fn resolve(confirmed: &mut Vec<Confirmed>) {
+    let rank = |c: &Confirmed| (c.supported, c.confidence, c.priority);
     confirmed.sort_by(|a, b| {
-        (a.start, a.end, custom(a))
-            .cmp(&(b.start, b.end, custom(b)))
+        (a.start, a.end, a.custom)
+            .cmp(&(b.start, b.end, b.custom))
             .then_with(|| rank(b).cmp(&rank(a)))
     });
     confirmed.dedup_by(|later, kept| {
-        later.start == kept.start && later.end == kept.end && custom(later) == custom(kept)
+        later.start == kept.start && later.end == kept.end && later.custom == kept.custom
     });
 }
 

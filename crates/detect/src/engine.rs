@@ -645,16 +645,14 @@ impl Engine {
 
     /// A scanner bound to this engine. Make one per thread and reuse it.
     pub fn scanner(&self) -> Scanner<'_> {
-        let (caches, captures) = self
-            .rules
-            .iter()
-            .map(|r| match &r.matcher {
-                Matcher::Regex { regex, .. } => {
-                    (Some(regex.create_cache()), Some(regex.create_captures()))
-                }
-                Matcher::Shape(_) | Matcher::Words => (None, None),
-            })
-            .unzip();
+        // A rule's regex cache is made when the rule first runs: most rules never run in
+        // a given scan, and making every cache was a few milliseconds per worker.
+        let caches = std::iter::repeat_with(|| None)
+            .take(self.rules.len())
+            .collect();
+        let captures = std::iter::repeat_with(|| None)
+            .take(self.rules.len())
+            .collect();
         Scanner {
             engine: self,
             folded: Folded::default(),
@@ -1314,10 +1312,10 @@ pub struct Scanner<'e> {
     /// Buffers for merging candidate windows.
     merge: MergeScratch,
     confirmed: Vec<Confirmed>,
-    /// One regex cache per rule (`None` for watch lists), so searches never touch the
-    /// regex's shared pool.
+    /// One regex cache per rule, so searches never touch the regex's shared pool; made
+    /// when the rule's regex first runs (`None` until then, and for the other rules).
     caches: Vec<Option<Cache>>,
-    /// One capture buffer per rule, for rules whose value is the `v` group.
+    /// One capture buffer per rule whose value is the `v` group, made likewise.
     captures: Vec<Option<Captures>>,
     /// Reused buffer for the normalised value that is hashed.
     normalized: String,
@@ -2281,13 +2279,13 @@ fn confirm(
                     }
                     Matcher::Regex { regex, value_group } => {
                         let input = Input::new(hay).span(pos - base..hay.len());
-                        let cache = cache.as_mut().expect("regex rules have a cache");
+                        let cache = cache.get_or_insert_with(|| regex.create_cache());
                         match value_group {
                             None => regex
                                 .search_with(cache, &input)
                                 .map(|m| (m.start(), m.end(), m.start(), m.end())),
                             Some(g) => {
-                                let caps = captures.as_mut().expect("regex rules have captures");
+                                let caps = captures.get_or_insert_with(|| regex.create_captures());
                                 regex.search_captures_with(cache, &input, caps);
                                 caps.get_match().map(|m| match caps.get_group(*g) {
                                     Some(v) => (m.start(), m.end(), v.start, v.end),

@@ -875,6 +875,22 @@ mod word_hits {
             hits.find(automaton.as_ref(), &text);
             prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
         }
+
+        /// A long text of mostly spaces (walked once, not as two halves) gives them too.
+        #[test]
+        fn long_blank_texts_give_the_same_occurrences(
+            pieces in prop::collection::vec((text(), 100usize..300), 40..80),
+        ) {
+            let text: String = pieces
+                .iter()
+                .map(|(piece, blank)| format!("{piece}{}", " ".repeat(*blank)))
+                .collect();
+            let words = words();
+            let (automaton, _) = word_automaton(&words, &[], &[], &[]);
+            let mut hits = WordHits::default();
+            hits.find(automaton.as_ref(), &text);
+            prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
+        }
     }
 
     proptest! {

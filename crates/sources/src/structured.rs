@@ -11,6 +11,7 @@ use crate::error::SourceError;
 use crate::text::decode_all;
 use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
 use leakscope_core::{write_record_key, ObjectPath, RecordUnit};
+use std::borrow::Cow;
 use std::path::Path;
 
 mod json;
@@ -178,14 +179,16 @@ fn csv_text(
         .from_reader(text.as_bytes());
     let mut header: Option<Vec<String>> = None;
     let mut locator = Locator::new(text);
-    let mut record = csv::StringRecord::new();
+    // Bytes, not strings: the text is UTF-8 already and a cell of a row without quotes is
+    // taken from it directly, so the reader's check of every record is not needed.
+    let mut record = csv::ByteRecord::new();
     // Columns where a spreadsheet program wrote long numbers in scientific notation.
     let mut damaged: Vec<String> = Vec::new();
     let mut last_line = 0u64;
     let path_text = path.to_string();
     let mut record_id = String::new();
     loop {
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
@@ -230,15 +233,17 @@ fn csv_text(
         last_line = last_line.max(pos.1);
         match &header {
             None => {
+                let cells: Vec<Cow<'_, str>> = record.iter().map(String::from_utf8_lossy).collect();
                 // A first row holding values (an export without a header) names no columns.
-                let names: Vec<String> = if is_data_row(record.iter()) {
+                let names: Vec<String> = if is_data_row(cells.iter().map(|c| c.as_ref())) {
                     Vec::new()
                 } else {
-                    record.iter().map(|h| h.trim().to_string()).collect()
+                    cells.iter().map(|h| h.trim().to_string()).collect()
                 };
                 // Header cells are scanned without a field name: a file without a header
                 // row still has its first record checked.
-                for cell in record.iter() {
+                for cell in &cells {
+                    let cell = cell.as_ref();
                     let at = locator.find(cell, 4096);
                     sink.field(
                         path,
@@ -262,16 +267,21 @@ fn csv_text(
                     .then(|| unquoted_record(text, pos.0, delimiter, &record))
                     .flatten()
                     .map(|_| (locator.line_at(pos.0), pos.0));
-                for (i, cell) in record.iter().enumerate() {
-                    let at = match &mut plain {
+                for (i, bytes) in record.iter().enumerate() {
+                    let (at, cell) = match &mut plain {
                         Some((line, offset)) => {
                             let at = (*line, *offset as u64);
-                            *offset += cell.len() + 1;
+                            // The cell is the text between two delimiters, taken as it is.
+                            let cell = text
+                                .get(*offset..*offset + bytes.len())
+                                .map_or_else(|| String::from_utf8_lossy(bytes), Cow::Borrowed);
+                            *offset += bytes.len() + 1;
                             locator.cursor = *offset - 1;
-                            Some(at)
+                            (Some(at), cell)
                         }
-                        None => None,
+                        None => (None, String::from_utf8_lossy(bytes)),
                     };
+                    let cell = cell.as_ref();
                     if crate::is_blank(cell) {
                         continue;
                     }
@@ -320,7 +330,7 @@ fn unquoted_record(
     text: &str,
     start: usize,
     delimiter: u8,
-    record: &csv::StringRecord,
+    record: &csv::ByteRecord,
 ) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut len = 0usize;

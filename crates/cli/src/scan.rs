@@ -542,23 +542,35 @@ impl ScanSink<'_, '_> {
                 value: &p.values[c.value.clone()],
             })
             .collect();
+        let record = (!p.record.is_empty()).then_some(p.record.as_str());
+        self.scan_cells(&fields, |sink, f, o| {
+            let cell = &p.cells[o];
+            let value = &p.values[cell.value.clone()];
+            let path = cell.path.clone().map_or(&p.path_text[..], |r| &p.paths[r]);
+            sink.emit_one(f, path, cell.offset, cell.line, record, Some(value));
+        });
+        p.clear();
+        self.reuse.pending = p;
+    }
+
+    /// Scans a record's cells in one engine call and hands each finding, with the index of
+    /// its cell, to `emit`.
+    fn scan_cells(
+        &mut self,
+        cells: &[RecordField<'_>],
+        mut emit: impl FnMut(&mut Self, Finding, usize),
+    ) {
         self.reuse.owners.clear();
         self.scanner
-            .scan_record(&fields, &mut self.reuse.found, &mut self.reuse.owners);
+            .scan_record(cells, &mut self.reuse.found, &mut self.reuse.owners);
         // Both buffers are put back after the loop, so their capacity serves every record.
         let mut found = std::mem::take(&mut self.reuse.found);
         let owners = std::mem::take(&mut self.reuse.owners);
-        let record = (!p.record.is_empty()).then_some(p.record.as_str());
         for (f, &o) in found.drain(..).zip(&owners) {
-            let cell = &p.cells[o as usize];
-            let value = &p.values[cell.value.clone()];
-            let path = cell.path.clone().map_or(&p.path_text[..], |r| &p.paths[r]);
-            self.emit_one(f, path, cell.offset, cell.line, record, Some(value));
+            emit(self, f, o as usize);
         }
         self.reuse.found = found;
         self.reuse.owners = owners;
-        p.clear();
-        self.reuse.pending = p;
     }
 
     fn emit(
@@ -765,24 +777,17 @@ impl Sink for ScanSink<'_, '_> {
         if cells.is_empty() {
             return;
         }
-        self.reuse.owners.clear();
-        self.scanner
-            .scan_record(&cells, &mut self.reuse.found, &mut self.reuse.owners);
-        let mut found = std::mem::take(&mut self.reuse.found);
-        let owners = std::mem::take(&mut self.reuse.owners);
         let mut path = std::mem::take(&mut self.reuse.cell_path);
-        for (f, &o) in found.drain(..).zip(&owners) {
-            let cell = &cells[o as usize];
+        self.scan_cells(&cells, |sink, f, o| {
+            let cell = &cells[o];
             path.clear();
-            if self.delivery != Delivery::Counts {
+            if sink.delivery != Delivery::Counts {
                 path.push_str(record);
                 path.push('/');
                 path.push_str(cell.name);
             }
-            self.emit_one(f, &path, None, None, Some(record), Some(cell.value));
-        }
-        self.reuse.found = found;
-        self.reuse.owners = owners;
+            sink.emit_one(f, &path, None, None, Some(record), Some(cell.value));
+        });
         self.reuse.cell_path = path;
     }
 

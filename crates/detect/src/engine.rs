@@ -292,6 +292,47 @@ enum Matcher {
     Words,
 }
 
+impl Matcher {
+    /// Whether a match's value is a part of it (the pattern's `v` group).
+    fn has_value(&self) -> bool {
+        match self {
+            Matcher::Regex { value_group, .. } => value_group.is_some(),
+            Matcher::Shape(shape) => shape.has_value(),
+            Matcher::Words => false,
+        }
+    }
+
+    /// The leftmost match in `hay` from `from` and its value, `(start, end, value start,
+    /// value end)`; the regex's cache and capture buffer are made on its first search.
+    /// A watch list has no pattern to search: `None`.
+    fn find(
+        &self,
+        hay: &str,
+        from: usize,
+        (cache, captures): (&mut Option<Cache>, &mut Option<Captures>),
+    ) -> Option<(usize, usize, usize, usize)> {
+        match self {
+            Matcher::Shape(shape) => shape.find_value(hay.as_bytes(), from, hay.len()),
+            Matcher::Regex { regex, value_group } => {
+                let input = Input::new(hay).span(from..hay.len());
+                let cache = cache.get_or_insert_with(|| regex.create_cache());
+                let Some(g) = value_group else {
+                    return regex
+                        .search_with(cache, &input)
+                        .map(|m| (m.start(), m.end(), m.start(), m.end()));
+                };
+                let caps = captures.get_or_insert_with(|| regex.create_captures());
+                regex.search_captures_with(cache, &input, caps);
+                caps.get_match().map(|m| match caps.get_group(*g) {
+                    Some(v) => (m.start(), m.end(), v.start, v.end),
+                    None => (m.start(), m.end(), m.start(), m.end()),
+                })
+            }
+            Matcher::Words => None,
+        }
+    }
+}
+
 /// One compiled rule.
 #[derive(Debug)]
 struct CompiledRule {
@@ -1546,8 +1587,9 @@ impl<'e> Scanner<'e> {
                     record_queued.push(a);
                     for (i, s) in self.segments.iter().enumerate() {
                         let open = s.facts.as_ref().is_none_or(|f| f.says_nothing);
-                        let searched = !(needs_han && text.as_bytes()[s.start..s.end].is_ascii());
-                        if open && searched && i != c.segment as usize && s.end > s.start {
+                        let searched =
+                            || !(needs_han && text.as_bytes()[s.start..s.end].is_ascii());
+                        if open && i != c.segment as usize && s.end > s.start && searched() {
                             self.candidates.push(Candidate {
                                 rule: a,
                                 start: s.start,
@@ -1763,8 +1805,8 @@ fn value_forms(
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
-    // Between two findings of a record's field there are a few dozen bytes: a plain count
-    // (which the compiler vectorises) costs less than setting up the library's search.
+    // Between two findings of a record's field there are a few dozen bytes: a plain loop
+    // over them costs less than setting up the library's search.
     if bytes.len() < 256 {
         return bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     }
@@ -2266,37 +2308,12 @@ fn confirm(
             // boundaries see a field value's edges as the edges of the text.
             let base = seg.start;
             let hay = &text[base..cand.end];
-            let has_value = match &rule.matcher {
-                Matcher::Regex { value_group, .. } => value_group.is_some(),
-                Matcher::Shape(shape) => shape.has_value(),
-                Matcher::Words => false,
-            };
+            let has_value = rule.matcher.has_value();
             let mut pos = cand.start;
             while pos < cand.end {
-                let found = match &rule.matcher {
-                    Matcher::Shape(shape) => {
-                        shape.find_value(hay.as_bytes(), pos - base, hay.len())
-                    }
-                    Matcher::Regex { regex, value_group } => {
-                        let input = Input::new(hay).span(pos - base..hay.len());
-                        let cache = cache.get_or_insert_with(|| regex.create_cache());
-                        match value_group {
-                            None => regex
-                                .search_with(cache, &input)
-                                .map(|m| (m.start(), m.end(), m.start(), m.end())),
-                            Some(g) => {
-                                let caps = captures.get_or_insert_with(|| regex.create_captures());
-                                regex.search_captures_with(cache, &input, caps);
-                                caps.get_match().map(|m| match caps.get_group(*g) {
-                                    Some(v) => (m.start(), m.end(), v.start, v.end),
-                                    None => (m.start(), m.end(), m.start(), m.end()),
-                                })
-                            }
-                        }
-                    }
-                    Matcher::Words => None,
-                };
-                let Some((m_start, m_end, v_start, v_end)) = found else {
+                let Some((m_start, m_end, v_start, v_end)) =
+                    rule.matcher.find(hay, pos - base, (cache, captures))
+                else {
                     break;
                 };
                 let (m_start, m_end, v_start, v_end) =

@@ -131,11 +131,7 @@ pub fn stream_text(
                 read: mut buf,
                 text: mut out,
             } = Spare::take();
-            out.clear();
             decode_piece(&mut decoder, &head[bom..], false, &mut out, sink);
-            if buf.len() < FIRST_READ_BYTES {
-                buf.resize(FIRST_READ_BYTES, 0);
-            }
             let result = loop {
                 match read_some(reader, &mut buf) {
                     Ok(0) => break Ok(()),
@@ -159,10 +155,12 @@ pub fn stream_text(
         TextKind::Binary => {
             sink.begin_text(path, "binary-strings");
             let mut strings = Strings::default();
-            let mut out = String::new();
+            let Spare {
+                read: mut buf,
+                text: mut out,
+            } = Spare::take();
             strings.feed(head, &mut out);
             flush(&mut out, sink);
-            let mut buf = vec![0u8; FIRST_READ_BYTES];
             let result = loop {
                 match read_some(reader, &mut buf) {
                     Ok(0) => break Ok(()),
@@ -178,6 +176,11 @@ pub fn stream_text(
             strings.finish(&mut out);
             flush(&mut out, sink);
             sink.end_text();
+            Spare {
+                read: buf,
+                text: out,
+            }
+            .put_back();
             sink.notice(Notice {
                 path: path.to_string(),
                 kind: NoticeKind::Info,
@@ -204,8 +207,15 @@ thread_local! {
 }
 
 impl Spare {
+    /// The kept buffers (fresh ones inside another object): the text empty, the read
+    /// buffer at least [`FIRST_READ_BYTES`] long.
     fn take() -> Spare {
-        SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()))
+        let mut spare = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        spare.text.clear();
+        if spare.read.len() < FIRST_READ_BYTES {
+            spare.read.resize(FIRST_READ_BYTES, 0);
+        }
+        spare
     }
 
     /// Keeps the buffers for the thread's next object (the larger, if one is kept already).

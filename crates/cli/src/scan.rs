@@ -1340,7 +1340,7 @@ fn scan_store(
     // A record's key goes into its location, and locations are stored: an `_id` or primary
     // key that is itself an identifier (a phone number as `_id`) is masked there like any
     // other value.
-    job.rewrite_keys(|key| state.names.text(key));
+    state.names.texts(&mut job.keys_mut());
     let location = state.names.path(&location).to_string();
     let root = job.location();
     let mut sink = new_sink(state, &root, &location, plan, partials);

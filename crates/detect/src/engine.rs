@@ -1345,6 +1345,16 @@ impl CompiledRule {
     }
 }
 
+/// How the segments of one engine call relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The fields of one record: a finding in one field may start a search in the others
+    /// (a name beside an ID number in another column), and two fields may pair up.
+    Record,
+    /// Unrelated texts scanned together only to share one pass: each is scanned as alone.
+    Each,
+}
+
 /// Per-thread scanning state bound to one [`Engine`].
 pub struct Scanner<'e> {
     engine: &'e Engine,
@@ -1410,7 +1420,7 @@ impl<'e> Scanner<'e> {
     pub fn scan(&mut self, text: &str, out: &mut Vec<Finding>) {
         self.segments.clear();
         self.push_segment(None, 0, text.len());
-        self.scan_segments(text, out, None);
+        self.scan_segments(text, out, None, Scope::Record);
     }
 
     /// Scans the value of a named field (a CSV column, JSON key, database column). The field
@@ -1419,7 +1429,7 @@ impl<'e> Scanner<'e> {
     pub fn scan_field(&mut self, field: &str, value: &str, out: &mut Vec<Finding>) {
         self.segments.clear();
         self.push_segment(Some(field), 0, value.len());
-        self.scan_segments(value, out, None);
+        self.scan_segments(value, out, None, Scope::Record);
     }
 
     /// Scans a whole record (a row, a document, a batch of cells) in one pass. Findings are
@@ -1434,18 +1444,40 @@ impl<'e> Scanner<'e> {
         out: &mut Vec<Finding>,
         fields_of: &mut Vec<u32>,
     ) {
+        let text = self.join_segments(fields.iter().enumerate().map(|(i, f)| (i, f.name, f.value)));
+        self.scan_segments(&text, out, Some(fields_of), Scope::Record);
+        self.record_text = text;
+    }
+
+    /// Scans several unrelated texts (the keys of a batch of rows) in one pass. Findings
+    /// are exactly those that [`Scanner::scan`] gives for each text alone, with offsets
+    /// and lines relative to their text; `texts_of` receives, for each finding appended
+    /// to `out`, the index of its text. One pass instead of one per text saves the fixed
+    /// cost of a scan, which dominates for short texts.
+    pub fn scan_each(&mut self, texts: &[&str], out: &mut Vec<Finding>, texts_of: &mut Vec<u32>) {
+        let text = self.join_segments(texts.iter().enumerate().map(|(i, t)| (i, "", *t)));
+        self.scan_segments(&text, out, Some(texts_of), Scope::Each);
+        self.record_text = text;
+    }
+
+    /// Joins `(position, field name, value)` parts by line breaks into the reused record
+    /// text, one segment per part (with the field's facts when it has a name).
+    fn join_segments<'a>(
+        &mut self,
+        parts: impl Iterator<Item = (usize, &'a str, &'a str)>,
+    ) -> String {
         let mut text = std::mem::take(&mut self.record_text);
         text.clear();
         self.segments.clear();
-        for (i, f) in fields.iter().enumerate() {
+        for (i, name, value) in parts {
             if i > 0 {
                 // A line break ends every token and is outside every pattern's value, so
-                // nothing is matched across two fields.
+                // nothing is matched across two parts.
                 text.push('\n');
             }
             let start = text.len();
-            text.push_str(f.value);
-            let facts = (!f.name.is_empty()).then(|| self.record_field_facts(i, f.name));
+            text.push_str(value);
+            let facts = (!name.is_empty()).then(|| self.record_field_facts(i, name));
             self.segments.push(Segment {
                 orig_start: start,
                 orig_end: text.len(),
@@ -1454,8 +1486,7 @@ impl<'e> Scanner<'e> {
                 facts,
             });
         }
-        self.scan_segments(&text, out, Some(fields_of));
-        self.record_text = text;
+        text
     }
 
     /// The prefilter stage alone: every candidate window, sorted and merged per rule.
@@ -1555,10 +1586,10 @@ impl<'e> Scanner<'e> {
     /// Runs the rules that other rules' findings trigger (see `RuleSpec::near`): around
     /// each finding of medium confidence or more within its field, and over the fields of
     /// a record that holds one whose names say nothing (no name, `A`, `col3`). Matches join `self.confirmed`.
-    fn anchored_matches(&mut self, text: &str) {
+    fn anchored_matches(&mut self, text: &str, scope: Scope) {
         let engine = self.engine;
         self.candidates.clear();
-        let record = self.segments.len() > 1;
+        let record = scope == Scope::Record && self.segments.len() > 1;
         // Anchored rules whose record-wide candidates are already queued (the list is
         // kept between records: a fresh one was an allocation per record).
         let mut record_queued = std::mem::take(&mut self.queued);
@@ -1677,6 +1708,7 @@ impl<'e> Scanner<'e> {
         text: &str,
         out: &mut Vec<Finding>,
         mut fields_of: Option<&mut Vec<u32>>,
+        scope: Scope,
     ) {
         let engine = self.engine;
         let folded = self.folded.fold(text);
@@ -1721,7 +1753,7 @@ impl<'e> Scanner<'e> {
             }
         }
         if engine.has_anchored_rules {
-            self.anchored_matches(scan_text);
+            self.anchored_matches(scan_text, scope);
         }
         resolve(&mut self.confirmed);
         let first = out.len();
@@ -1777,7 +1809,7 @@ impl<'e> Scanner<'e> {
         debug_assert!(
             fields_of.is_some() || out[first..].windows(2).all(|w| w[0].start <= w[1].start)
         );
-        if self.segments.len() > 1 && engine.has_pair_rules {
+        if scope == Scope::Record && self.segments.len() > 1 && engine.has_pair_rules {
             self.pair_findings(text, out, first, fields_of);
         }
     }

@@ -123,19 +123,15 @@ impl StoreJob {
         }
     }
 
-    /// Replaces every record key (objects have none): keys become part of stored
+    /// Every record key, to be rewritten (objects have none): keys become part of stored
     /// locations, so the caller masks identifiers in them.
-    pub fn rewrite_keys(&mut self, mut rewrite: impl FnMut(&str) -> String) {
+    pub fn keys_mut(&mut self) -> Vec<&mut String> {
         match self {
-            StoreJob::Records(batch) => {
-                for record in &mut batch.records {
-                    record.key = rewrite(&record.key);
-                }
-            }
+            StoreJob::Records(batch) => batch.records.iter_mut().map(|r| &mut r.key).collect(),
             #[cfg(feature = "s3")]
-            StoreJob::Object(_) => {}
+            StoreJob::Object(_) => Vec::new(),
             #[cfg(feature = "git")]
-            StoreJob::GitBlob(_) => {}
+            StoreJob::GitBlob(_) => Vec::new(),
         }
     }
 

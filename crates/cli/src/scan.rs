@@ -221,6 +221,19 @@ struct Reuse {
     encoder: Encoder,
     /// The path of a store record's cell with a finding.
     cell_path: String,
+    /// The buffer of the list of a record's fields handed to the engine (see [`emptied`]).
+    fields: Vec<RecordField<'static>>,
+}
+
+/// `v` emptied, as a list that may borrow from other data: one record's fields borrow
+/// from that record, the next one's from the next, and collecting the emptied list keeps
+/// its buffer (the two types have one layout), where a fresh list was an allocation and
+/// a free per record.
+fn emptied<'a>(mut v: Vec<RecordField<'_>>) -> Vec<RecordField<'a>> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the list is empty"))
+        .collect()
 }
 
 impl Reuse {
@@ -232,6 +245,7 @@ impl Reuse {
             owners: Vec::new(),
             encoder: Encoder::default(),
             cell_path: String::new(),
+            fields: Vec::new(),
         }
     }
 
@@ -534,14 +548,11 @@ impl ScanSink<'_, '_> {
             return;
         }
         let mut p = std::mem::take(&mut self.reuse.pending);
-        let fields: Vec<RecordField<'_>> = p
-            .cells
-            .iter()
-            .map(|c| RecordField {
-                name: &p.names[c.name.clone()],
-                value: &p.values[c.value.clone()],
-            })
-            .collect();
+        let mut fields = emptied(std::mem::take(&mut self.reuse.fields));
+        fields.extend(p.cells.iter().map(|c| RecordField {
+            name: &p.names[c.name.clone()],
+            value: &p.values[c.value.clone()],
+        }));
         let record = (!p.record.is_empty()).then_some(p.record.as_str());
         self.scan_cells(&fields, |sink, f, o| {
             let cell = &p.cells[o];
@@ -549,6 +560,7 @@ impl ScanSink<'_, '_> {
             let path = cell.path.clone().map_or(&p.path_text[..], |r| &p.paths[r]);
             sink.emit_one(f, path, cell.offset, cell.line, record, Some(value));
         });
+        self.reuse.fields = emptied(fields);
         p.clear();
         self.reuse.pending = p;
     }
@@ -769,12 +781,15 @@ impl Sink for ScanSink<'_, '_> {
         // The record is scanned straight from its buffer: no path, copy or call per cell.
         // A cell's path (`record/field`) is written only for its findings, and only when
         // they are kept (a counting scan needs none).
-        let cells: Vec<RecordField<'_>> = fields
-            .iter()
-            .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| RecordField { name, value })
-            .collect();
+        let mut cells = emptied(std::mem::take(&mut self.reuse.fields));
+        cells.extend(
+            fields
+                .iter()
+                .filter(|(_, value)| !value.is_empty())
+                .map(|(name, value)| RecordField { name, value }),
+        );
         if cells.is_empty() {
+            self.reuse.fields = emptied(cells);
             return;
         }
         let mut path = std::mem::take(&mut self.reuse.cell_path);
@@ -789,6 +804,7 @@ impl Sink for ScanSink<'_, '_> {
             sink.emit_one(f, &path, None, None, Some(record), Some(cell.value));
         });
         self.reuse.cell_path = path;
+        self.reuse.fields = emptied(cells);
     }
 
     fn wants_raw(&self) -> bool {
@@ -1581,4 +1597,23 @@ fn collect(
     }
     summary.by_detector = by_detector;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_emptied_field_list_keeps_its_buffer() {
+        let text = String::from("name13812345678");
+        let mut fields = Vec::with_capacity(8);
+        fields.push(RecordField {
+            name: &text[..4],
+            value: &text[4..],
+        });
+        let buffer = fields.as_ptr() as usize;
+        let next = emptied(fields);
+        assert!(next.is_empty());
+        assert_eq!((next.as_ptr() as usize, next.capacity()), (buffer, 8));
+    }
 }

@@ -8,6 +8,7 @@
 use super::Fields;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Flattens a JSON value into `(path, text)` leaves (strings and numbers).
@@ -155,15 +156,22 @@ impl<'de> Visitor<'de> for Leaves<'_, '_> {
             out,
             mut key,
         } = self;
-        let (mut field, mut name) = (String::new(), String::new());
-        while map.next_key_seed(KeyInto(&mut field))?.is_some() {
-            join(&mut name, prefix, &field);
+        // At the top level a field's path is its name, read in place from the row's text
+        // when it has no escapes: no copy of either per row.
+        let mut joined = String::new();
+        while let Some(field) = map.next_key_seed(FieldName)? {
+            let name: &str = if prefix.is_empty() {
+                &field
+            } else {
+                join(&mut joined, prefix, &field);
+                &joined
+            };
             let column = key
                 .as_ref()
-                .is_some_and(|(names, _)| names.contains(&field));
+                .is_some_and(|(names, _)| names.iter().any(|n| *n == *field));
             if !column {
                 map.next_value_seed(Leaves {
-                    prefix: &name,
+                    prefix: name,
                     out: &mut *out,
                     key: None,
                 })?;
@@ -171,21 +179,28 @@ impl<'de> Visitor<'de> for Leaves<'_, '_> {
             }
             // A key column is parsed whole: its text names the record.
             let value: Value = map.next_value()?;
+            flatten_json(&value, name, out);
             if let Some((names, texts)) = &mut key {
-                let text = match &value {
-                    Value::String(s) => s.clone(),
+                let mut text = Some(match value {
+                    Value::String(s) => s,
                     Value::Null => "null".to_string(),
                     other => other.to_string(),
-                };
-                for (slot, _) in texts
+                });
+                // A column named twice in the key list (never in practice) gets a copy.
+                let mut slots = texts
                     .iter_mut()
                     .zip(names.iter())
-                    .filter(|(_, n)| **n == field)
-                {
-                    *slot = Some(text.clone());
+                    .filter(|(_, n)| **n == *field)
+                    .map(|(slot, _)| slot)
+                    .peekable();
+                while let Some(slot) = slots.next() {
+                    *slot = if slots.peek().is_some() {
+                        text.clone()
+                    } else {
+                        text.take()
+                    };
                 }
             }
-            flatten_json(&value, &name, out);
         }
         Ok(())
     }
@@ -208,28 +223,34 @@ impl<'de> Visitor<'de> for Leaves<'_, '_> {
     }
 }
 
-/// Reads an object's field name into a reused buffer.
-struct KeyInto<'a>(&'a mut String);
+/// Reads an object's field name: borrowed from the text when it has no escapes.
+struct FieldName;
 
-impl<'de> DeserializeSeed<'de> for KeyInto<'_> {
-    type Value = ();
+impl<'de> DeserializeSeed<'de> for FieldName {
+    type Value = Cow<'de, str>;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for KeyInto<'_> {
-    type Value = ();
+impl<'de> Visitor<'de> for FieldName {
+    type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.0.clear();
-        self.0.push_str(v);
-        Ok(())
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
     }
 }
 

@@ -245,11 +245,27 @@ async fn stream_rows(
 /// A row, given as its JSON text, as a record: the primary key values (joined by `,`)
 /// name it, else its position.
 fn row_record(row: &str, key: &[String], ordinal: u64) -> Result<Record, serde_json::Error> {
-    let row = flatten_row(row, key)?;
+    let mut row = flatten_row(row, key)?;
     let key = if key.is_empty() {
         format!("row {ordinal}")
+    } else if row.key_texts.len() == 1 && !row.key_texts[0].contains('/') {
+        // One key column, as most tables have: its text is the key as it is.
+        row.key_texts.pop().unwrap_or_default()
     } else {
-        row.key_texts.join(",").replace('/', "%2F")
+        // The texts joined by `,`, with `/` escaped: a key is one segment of a path.
+        let mut joined = String::new();
+        for (i, text) in row.key_texts.iter().enumerate() {
+            if i > 0 {
+                joined.push(',');
+            }
+            let mut parts = text.split('/');
+            joined.push_str(parts.next().unwrap_or_default());
+            for part in parts {
+                joined.push_str("%2F");
+                joined.push_str(part);
+            }
+        }
+        joined
     };
     Ok(Record {
         key,
@@ -276,6 +292,14 @@ mod tests {
         assert_eq!(r.key, "a%2Fb,7");
         assert_eq!(r.fields.get(2), Some(("phone", "13812345678")));
         assert_eq!(row_record(row, &[], 3).unwrap().key, "row 3");
+        assert_eq!(row_record(row, &["org".into()], 3).unwrap().key, "a%2Fb");
+        assert_eq!(row_record(row, &["id".into()], 3).unwrap().key, "7");
+        assert_eq!(
+            row_record(row, &["id".into(), "none".into(), "id".into()], 3)
+                .unwrap()
+                .key,
+            "7,null,7"
+        );
         assert!(row_record("{", &[], 3).is_err());
         assert_eq!(pg_ident("we\"ird"), "\"we\"\"ird\"");
         assert_eq!(my_ident("a`b"), "`a``b`");

@@ -1405,9 +1405,10 @@ impl<'e> Scanner<'e> {
         self.keep_raw = keep;
     }
 
-    /// Whether findings carry their masked value and keyed hash (on by default). A scan
-    /// that neither prints, stores nor filters its findings only counts them: it turns
-    /// this off, and each finding's `masked` is then empty and its `value_hash`
+    /// Whether findings carry their masked value, keyed hash and field name (on by
+    /// default). A scan that neither prints, stores nor filters its findings only counts
+    /// them: it turns this off, and each finding's `masked` is then empty, its `field`
+    /// `None` and its `value_hash`
     /// [`ValueHash::NOT_COMPUTED`](leakscope_core::ValueHash::NOT_COMPUTED). Detection is
     /// the same either way; only what no one reads is not built (a mask and a keyed hash
     /// were a fifth of the cost of a finding).
@@ -1572,7 +1573,11 @@ impl<'e> Scanner<'e> {
                 start: lead,
                 end: lead + va.len(),
                 line: Some(line),
-                field: sa.facts.as_ref().map(|f| f.name.clone()),
+                field: sa
+                    .facts
+                    .as_ref()
+                    .filter(|_| self.values)
+                    .map(|f| f.name.clone()),
                 masked,
                 value_hash,
                 raw: RawValue::new(if self.keep_raw { joined } else { String::new() }),
@@ -1789,7 +1794,12 @@ impl<'e> Scanner<'e> {
             );
             line += count_newlines(&text.as_bytes()[line_pos..start]);
             line_pos = start;
-            let field = seg.facts.as_ref().map(|f| f.name.clone());
+            // A shared name, but its count is shared too: each copy is an atomic update.
+            let field = seg
+                .facts
+                .as_ref()
+                .filter(|_| self.values)
+                .map(|f| f.name.clone());
             out.push(Finding {
                 detector: rule.id.clone(),
                 category: rule.category,

@@ -199,9 +199,17 @@ pub fn emit_text(sink: &mut dyn Sink, path: &ObjectPath, encoding: &'static str,
 /// a printable ASCII character, as nearly every cell of an export does).
 pub(crate) fn is_blank(value: &str) -> bool {
     match value.as_bytes().first() {
-        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        Some(&b) if !may_start_with_space(b) => false,
         _ => value.trim().is_empty(),
     }
+}
+
+/// Whether a text whose first byte is `b` may start with white space as [`str::trim`]
+/// sees it: ASCII white space (the vertical tab too), or the lead byte of a Unicode
+/// space (U+0085 and U+00A0, U+1680, U+2000 to U+205F, U+3000). A cell that starts with
+/// a Han character or a letter needs no trim to tell.
+pub(crate) fn may_start_with_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3)
 }
 
 /// Reports an error notice for `path`.
@@ -220,4 +228,26 @@ pub fn report_skip(sink: &mut dyn Sink, path: &ObjectPath, why: impl std::fmt::D
         kind: NoticeKind::Skip,
         message: why.to_string(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_unicode_space_starts_with_a_byte_that_may_start_one() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut bytes = [0u8; 4];
+            let lead = c.encode_utf8(&mut bytes).as_bytes()[0];
+            if c.is_whitespace() {
+                assert!(may_start_with_space(lead), "{c:?}");
+            }
+        }
+        for blank in ["", " ", "\u{3000}", "\u{0b}", "\t\n", "\u{a0}\u{2009}"] {
+            assert!(is_blank(blank), "{blank:?}");
+        }
+        for full in ["a", "王", " 1", "\u{3000}x", "\u{e000}", "é"] {
+            assert!(!is_blank(full), "{full:?}");
+        }
+    }
 }

@@ -367,6 +367,12 @@ pub(crate) fn is_data_row<'a>(cells: impl IntoIterator<Item = &'a str>) -> bool 
 /// True for a number a spreadsheet program wrote in scientific notation with an exponent
 /// of 14 or more (`1.10105E+17`): the long integer it stood for has lost its last digits.
 fn lost_digits(cell: &str) -> bool {
+    // Most cells start with a letter or a Han character: no trim for them.
+    match cell.as_bytes().first() {
+        Some(b) if b.is_ascii_digit() => {}
+        Some(&b) if crate::may_start_with_space(b) => {}
+        _ => return false,
+    }
     let cell = cell.trim();
     // The shortest such number is `1E14`, and it starts with a digit.
     if cell.len() < 4 || !cell.as_bytes()[0].is_ascii_digit() {

@@ -142,6 +142,15 @@ fn a_scan_that_only_counts_finds_the_same_without_masks_or_hashes() {
     assert!(full
         .iter()
         .all(|f| !f.masked.is_empty() && f.value_hash != leakscope_core::ValueHash::NOT_COMPUTED));
+    // Nor do they name their field: a shared name costs an atomic update per copy.
+    let mut named = Vec::new();
+    scanner.scan_field("mobile", "13812345678", &mut named);
+    assert_eq!((named.len(), named[0].field.as_deref()), (1, None));
+    let mut full_named = Vec::new();
+    engine
+        .scanner()
+        .scan_field("mobile", "13812345678", &mut full_named);
+    assert_eq!(full_named[0].field.as_deref(), Some("mobile"));
 }
 
 #[test]

@@ -18,12 +18,13 @@ use crate::roots::{Committed, Emit, GitOptions};
 use anyhow::Result;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use indicatif::{ProgressBar, ProgressStyle};
+use leakscope_core::buffer::emptied;
 use leakscope_core::{Category, CommitInfo, DetectorInfo, Finding, ObjectPath, Severity};
 use leakscope_detect::{Engine, RecordField, Scanner, StreamScanner};
 use leakscope_report::{Catalog, Printer, ReportFinding, ReportNotice, Summary};
 use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{WalkItem, WalkOptions};
-use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, Sink};
+use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, RowCell, Sink};
 use leakscope_store::batch::FindingBatch;
 use leakscope_store::chunk::{split_record, Encoder, FindingRef};
 use leakscope_store::writer::{ScanTotals, ScanWriter, ScannedObject, UnchangedObject};
@@ -221,19 +222,9 @@ struct Reuse {
     encoder: Encoder,
     /// The path of a store record's cell with a finding.
     cell_path: String,
-    /// The buffer of the list of a record's fields handed to the engine (see [`emptied`]).
+    /// The buffer of the list of a record's fields handed to the engine (see
+    /// [`emptied`]).
     fields: Vec<RecordField<'static>>,
-}
-
-/// `v` emptied, as a list that may borrow from other data: one record's fields borrow
-/// from that record, the next one's from the next, and collecting the emptied list keeps
-/// its buffer (the two types have one layout), where a fresh list was an allocation and
-/// a free per record.
-fn emptied<'a>(mut v: Vec<RecordField<'_>>) -> Vec<RecordField<'a>> {
-    v.clear();
-    v.into_iter()
-        .map(|_| unreachable!("the list is empty"))
-        .collect()
 }
 
 impl Reuse {
@@ -769,6 +760,42 @@ impl Sink for ScanSink<'_, '_> {
         if p.values.len() >= PENDING_MAX_BYTES {
             self.flush_record();
         }
+    }
+
+    fn row(&mut self, path: &ObjectPath, record: &str, cells: &[RowCell<'_>]) {
+        // A row bigger than a gathered record may grow is gathered cell by cell, in parts.
+        if cells.iter().map(|c| c.value.len()).sum::<usize>() >= PENDING_MAX_BYTES {
+            return leakscope_sources::row_cells(self, path, record, cells);
+        }
+        self.flush_record();
+        if cells.is_empty() {
+            return;
+        }
+        // The row is scanned straight from the decoder's cells: no copy into the gathered
+        // record and no comparison of its path and record id per cell. The path as text
+        // is the gathered record's, kept while rows come from the same object.
+        let p = &mut self.reuse.pending;
+        if p.path.as_ref() != Some(path) {
+            match &mut p.path {
+                Some(kept) => kept.clone_from(path),
+                None => p.path = Some(path.clone()),
+            }
+            p.path_text.clear();
+            path.write_to(&mut p.path_text);
+        }
+        let path_text = std::mem::take(&mut p.path_text);
+        let mut fields = emptied(std::mem::take(&mut self.reuse.fields));
+        fields.extend(cells.iter().map(|c| RecordField {
+            name: c.field,
+            value: c.value,
+        }));
+        let record = (!record.is_empty()).then_some(record);
+        self.scan_cells(&fields, |sink, f, o| {
+            let c = &cells[o];
+            sink.emit_one(f, &path_text, c.offset, c.line, record, Some(c.value));
+        });
+        self.reuse.fields = emptied(fields);
+        self.reuse.pending.path_text = path_text;
     }
 
     fn record(&mut self, record: &str, fields: &leakscope_sources::stores::Fields) {
@@ -1597,23 +1624,4 @@ fn collect(
     }
     summary.by_detector = by_detector;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_emptied_field_list_keeps_its_buffer() {
-        let text = String::from("name13812345678");
-        let mut fields = Vec::with_capacity(8);
-        fields.push(RecordField {
-            name: &text[..4],
-            value: &text[4..],
-        });
-        let buffer = fields.as_ptr() as usize;
-        let next = emptied(fields);
-        assert!(next.is_empty());
-        assert_eq!((next.as_ptr() as usize, next.capacity()), (buffer, 8));
-    }
 }

@@ -8,6 +8,7 @@
 //! `Serialize` nor a revealing `Debug`: code that wants the raw text has to call
 //! [`RawValue::expose`], which makes every such place easy to find in review.
 
+pub mod buffer;
 pub mod commit;
 pub mod detector;
 pub mod finding;

@@ -148,6 +148,12 @@ pub trait Sink {
     fn record(&mut self, record: &str, fields: &stores::Fields) {
         record_cells(self, record, fields);
     }
+    /// The cells of one row of a table in a file (a CSV line), all with the record id
+    /// `record`. By default each goes to [`Sink::field`]; a sink that scans records whole
+    /// takes the row as it is, without a call per cell.
+    fn row(&mut self, path: &ObjectPath, record: &str, cells: &[RowCell<'_>]) {
+        row_cells(self, path, record, cells);
+    }
     /// Whether the sink wants each object's raw bytes (for YARA rules). Decoders then hold
     /// every object up to [`Limits::max_object_bytes`] in memory once.
     fn wants_raw(&self) -> bool {
@@ -183,6 +189,38 @@ pub fn record_cells<S: Sink + ?Sized>(sink: &mut S, record: &str, fields: &store
             record,
         };
         sink.field(&path, at, value);
+    }
+}
+
+/// One cell of a row handed over whole (see [`Sink::row`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RowCell<'a> {
+    /// Column name (empty when the table has no header).
+    pub field: &'a str,
+    /// The cell's text.
+    pub value: &'a str,
+    /// 1-based line of the value in the decoded text, when known.
+    pub line: Option<u64>,
+    /// Byte offset of the value in the decoded text, when known.
+    pub offset: Option<u64>,
+}
+
+/// A row's cells, each to [`Sink::field`] (what [`Sink::row`] does unless a sink takes
+/// rows whole).
+pub fn row_cells<S: Sink + ?Sized>(
+    sink: &mut S,
+    path: &ObjectPath,
+    record: &str,
+    cells: &[RowCell<'_>],
+) {
+    for c in cells {
+        let at = FieldAt {
+            field: c.field,
+            line: c.line,
+            offset: c.offset,
+            record,
+        };
+        sink.field(path, at, c.value);
     }
 }
 

@@ -9,7 +9,8 @@
 use crate::decode::Kind;
 use crate::error::SourceError;
 use crate::text::decode_all;
-use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
+use crate::{emit_text, FieldAt, Notice, NoticeKind, RowCell, Sink};
+use leakscope_core::buffer::emptied;
 use leakscope_core::{write_record_key, ObjectPath, RecordUnit};
 use std::borrow::Cow;
 use std::path::Path;
@@ -187,6 +188,9 @@ fn csv_text(
     let mut last_line = 0u64;
     let path_text = path.to_string();
     let mut record_id = String::new();
+    // The buffers of a row's cells, kept between rows (see `emptied`).
+    let mut spare_values: Vec<(Cow<'static, str>, &str, Option<(u64, u64)>)> = Vec::new();
+    let mut spare_cells: Vec<RowCell<'static>> = Vec::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -267,6 +271,9 @@ fn csv_text(
                     .then(|| unquoted_record(text, pos.0, delimiter, &record))
                     .flatten()
                     .map(|_| (locator.line_at(pos.0), pos.0));
+                // The row's cells with their columns and places, then handed over whole.
+                let mut values: Vec<(Cow<'_, str>, &str, Option<(u64, u64)>)> =
+                    emptied(std::mem::take(&mut spare_values));
                 for (i, bytes) in record.iter().enumerate() {
                     let (at, cell) = match &mut plain {
                         Some((line, offset)) => {
@@ -281,29 +288,29 @@ fn csv_text(
                         }
                         None => (None, String::from_utf8_lossy(bytes)),
                     };
-                    let cell = cell.as_ref();
-                    if crate::is_blank(cell) {
+                    if crate::is_blank(&cell) {
                         continue;
                     }
                     let column = names.get(i).map(String::as_str).unwrap_or("");
-                    if lost_digits(cell) && !damaged.iter().any(|d| d == column) {
+                    if lost_digits(&cell) && !damaged.iter().any(|d| d == column) {
                         damaged.push(column.to_string());
                     }
                     let at = match plain {
                         Some(_) => at,
-                        None => locator.find(cell, 4096 + cell.len()),
+                        None => locator.find(&cell, 4096 + cell.len()),
                     };
-                    sink.field(
-                        path,
-                        FieldAt {
-                            field: column,
-                            line: at.map(|a| a.0),
-                            offset: at.map(|a| a.1),
-                            record: &record_id,
-                        },
-                        cell,
-                    );
+                    values.push((cell, column, at));
                 }
+                let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
+                cells.extend(values.iter().map(|(value, field, at)| RowCell {
+                    field,
+                    value,
+                    line: at.map(|a| a.0),
+                    offset: at.map(|a| a.1),
+                }));
+                sink.row(path, &record_id, &cells);
+                spare_cells = emptied(cells);
+                spare_values = emptied(values);
             }
         }
     }

@@ -13,7 +13,8 @@
 //! `"`, `[…]`), numbers, `NULL` and nested parentheses, which is all a dump's rows hold.
 //! Anything else ends the statement early, and its rest is left to the text scan.
 
-use crate::{emit_text, FieldAt, Notice, NoticeKind, Sink};
+use crate::{emit_text, Notice, NoticeKind, RowCell, Sink};
+use leakscope_core::buffer::emptied;
 use leakscope_core::{write_record_key, ObjectPath, RecordUnit};
 
 /// Values longer than this are cut at a character boundary (a dump can hold whole files
@@ -114,7 +115,11 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
     let mut line_pos = 0usize;
     let mut record = String::new();
     let path_text = path.to_string();
-    let (mut value_buf, mut name_buf) = (String::new(), String::new());
+    let mut value_buf = String::new();
+    // A row's values (see `Part`) and the buffers of its cells, kept between rows.
+    let mut parts: Vec<Part<'_>> = Vec::new();
+    let mut row_buf = String::new();
+    let mut spare_cells: Vec<RowCell<'static>> = Vec::new();
     let mut cut_reported = false;
     let mut last_line = 0u64;
     for row in &dump.rows {
@@ -156,29 +161,58 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
             if crate::is_blank(value) || value.eq_ignore_ascii_case("null") || value == "\\N" {
                 continue;
             }
-            name_buf.clear();
-            if let Some(c) = columns.get(i) {
-                name_buf.push_str(c);
-            }
             let value_line = if one_line {
                 line
             } else {
                 line + memchr::memchr_iter(b'\n', &text.as_bytes()[row.span.start..v.start]).count()
                     as u64
             };
-            sink.field(
-                path,
-                FieldAt {
-                    field: &name_buf,
-                    line: Some(value_line),
-                    // An escaped value no longer matches the file byte for byte.
-                    offset: (value.len() == raw.len()).then_some(v.start as u64),
-                    record: &record,
-                },
-                value,
-            );
+            // A value without escapes is the file's text; an unescaped one is kept with
+            // the row's others until the row is handed over.
+            let source = if std::ptr::eq(value.as_ptr(), raw.as_ptr()) {
+                Source::Text(v.start..v.start + value.len())
+            } else {
+                let start = row_buf.len();
+                row_buf.push_str(value);
+                Source::Row(start..row_buf.len())
+            };
+            parts.push(Part {
+                source,
+                field: columns.get(i).map_or("", String::as_str),
+                line: value_line,
+                // An escaped value no longer matches the file byte for byte.
+                offset: (value.len() == raw.len()).then_some(v.start as u64),
+            });
         }
+        let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
+        cells.extend(parts.iter().map(|p| RowCell {
+            field: p.field,
+            value: match &p.source {
+                Source::Text(r) => &text[r.clone()],
+                Source::Row(r) => &row_buf[r.clone()],
+            },
+            line: Some(p.line),
+            offset: p.offset,
+        }));
+        sink.row(path, &record, &cells);
+        spare_cells = emptied(cells);
+        parts.clear();
+        row_buf.clear();
     }
+}
+
+/// Where a row's value is: in the file's text, or unescaped in the row's buffer.
+enum Source {
+    Text(std::ops::Range<usize>),
+    Row(std::ops::Range<usize>),
+}
+
+/// One value of a row on its way to the sink.
+struct Part<'c> {
+    source: Source,
+    field: &'c str,
+    line: u64,
+    offset: Option<u64>,
 }
 
 /// The text of a literal with its escapes resolved (borrowed when it has none).

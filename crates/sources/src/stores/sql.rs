@@ -89,7 +89,7 @@ pub(crate) async fn postgres(
             sql.push_str(&format!(" ORDER BY random() LIMIT {n}"));
         }
         let mut batcher = Batcher::new(location.clone(), options.batch_records, send);
-        let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
+        let mut rows = sqlx::query(&sql).fetch(&mut conn);
         if !stream_rows(&mut rows, &table, &location, &mut batcher, report).await {
             return;
         }
@@ -190,7 +190,7 @@ pub(crate) async fn mysql(
             sql.push_str(&format!(" ORDER BY RAND() LIMIT {n}"));
         }
         let mut batcher = Batcher::new(location.clone(), options.batch_records, send);
-        let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
+        let mut rows = sqlx::query(&sql).fetch(&mut conn);
         if !stream_rows(&mut rows, &table, &location, &mut batcher, report).await {
             return;
         }
@@ -199,20 +199,32 @@ pub(crate) async fn mysql(
 }
 
 /// Reads a stream of one-JSON-column rows into the batcher. Returns false when the scan is
-/// stopping.
-async fn stream_rows(
-    rows: &mut (impl futures_util::Stream<Item = Result<String, sqlx::Error>> + Unpin),
+/// stopping. Each row's text is read in place from the driver's row, not copied into a
+/// string of its own.
+async fn stream_rows<R>(
+    rows: &mut (impl futures_util::Stream<Item = Result<R, sqlx::Error>> + Unpin),
     table: &Table,
     location: &str,
     batcher: &mut Batcher<'_>,
     report: &mut Report<'_>,
-) -> bool {
+) -> bool
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let mut ordinal = 0u64;
     loop {
         match rows.try_next().await {
-            Ok(Some(text)) => {
+            Ok(Some(row)) => {
                 ordinal += 1;
-                let record = match row_record(&text, &table.key, ordinal) {
+                let converted = row
+                    .try_get::<&str, _>(0)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| {
+                        row_record(text, &table.key, ordinal).map_err(|e| e.to_string())
+                    });
+                let record = match converted {
                     Ok(record) => record,
                     Err(e) => {
                         report(

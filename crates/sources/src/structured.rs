@@ -189,7 +189,7 @@ fn csv_text(
     let path_text = path.to_string();
     let mut record_id = String::new();
     // The buffers of a row's cells, kept between rows (see `emptied`).
-    let mut spare_values: Vec<(Cow<'static, str>, &str, Option<(u64, u64)>)> = Vec::new();
+    let mut spare_values: Vec<Cell<'static, '_>> = Vec::new();
     let mut spare_cells: Vec<RowCell<'static>> = Vec::new();
     loop {
         match reader.read_byte_record(&mut record) {
@@ -272,8 +272,7 @@ fn csv_text(
                     .flatten()
                     .map(|_| (locator.line_at(pos.0), pos.0));
                 // The row's cells with their columns and places, then handed over whole.
-                let mut values: Vec<(Cow<'_, str>, &str, Option<(u64, u64)>)> =
-                    emptied(std::mem::take(&mut spare_values));
+                let mut values: Vec<Cell<'_, '_>> = emptied(std::mem::take(&mut spare_values));
                 for (i, bytes) in record.iter().enumerate() {
                     let (at, cell) = match &mut plain {
                         Some((line, offset)) => {
@@ -299,14 +298,18 @@ fn csv_text(
                         Some(_) => at,
                         None => locator.find(&cell, 4096 + cell.len()),
                     };
-                    values.push((cell, column, at));
+                    values.push(Cell {
+                        value: cell,
+                        column,
+                        at,
+                    });
                 }
                 let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
-                cells.extend(values.iter().map(|(value, field, at)| RowCell {
-                    field,
-                    value,
-                    line: at.map(|a| a.0),
-                    offset: at.map(|a| a.1),
+                cells.extend(values.iter().map(|c| RowCell {
+                    field: c.column,
+                    value: &c.value,
+                    line: c.at.map(|a| a.0),
+                    offset: c.at.map(|a| a.1),
                 }));
                 sink.row(path, &record_id, &cells);
                 spare_cells = emptied(cells);
@@ -329,6 +332,14 @@ fn csv_text(
         });
     }
     Ok(())
+}
+
+/// One cell of a CSV row on its way to the sink: its text (from the file, or from the
+/// reader's record when quotes were undone), its column and its line and offset.
+struct Cell<'r, 'c> {
+    value: Cow<'r, str>,
+    column: &'c str,
+    at: Option<(u64, u64)>,
 }
 
 /// When the record at `start` is written without quotes (its cells joined by single
@@ -374,9 +385,16 @@ pub(crate) fn is_data_row<'a>(cells: impl IntoIterator<Item = &'a str>) -> bool 
 /// True for a number a spreadsheet program wrote in scientific notation with an exponent
 /// of 14 or more (`1.10105E+17`): the long integer it stood for has lost its last digits.
 fn lost_digits(cell: &str) -> bool {
-    // Most cells start with a letter or a Han character: no trim for them.
-    match cell.as_bytes().first() {
-        Some(b) if b.is_ascii_digit() => {}
+    // Most cells start with a letter or a Han character: no trim for them. One that
+    // starts with a digit has a one-digit integer part, so `.` or the exponent follows it
+    // (an ID number or a phone number is turned away at its second digit).
+    let bytes = cell.as_bytes();
+    match bytes.first() {
+        Some(b) if b.is_ascii_digit() => {
+            if !matches!(bytes.get(1), Some(b'.' | b'E' | b'e')) {
+                return false;
+            }
+        }
         Some(&b) if crate::may_start_with_space(b) => {}
         _ => return false,
     }
@@ -676,7 +694,7 @@ pub(crate) mod test_sink {
 #[cfg(test)]
 mod header_tests {
     use super::test_sink::Cells;
-    use super::{csv_text, is_data_row};
+    use super::{csv_text, is_data_row, lost_digits};
     use crate::ObjectPath;
 
     /// The cells of `text` read as `a.csv`.
@@ -778,6 +796,36 @@ mod header_tests {
             .filter(|(f, _)| !f.is_empty())
             .collect();
         assert_eq!(named, [("姓名", "孙七"), ("手机", "13500001111")]);
+    }
+
+    #[test]
+    fn numbers_that_lost_digits_are_told_from_others() {
+        for damaged in [
+            "1.10105E+17",
+            "4.40304e+17",
+            "1E14",
+            "9.9E+18",
+            " 1.1E+17 ",
+            "\u{3000}2.2E+17",
+        ] {
+            assert!(lost_digits(damaged), "{damaged:?}");
+        }
+        for other in [
+            "",
+            "1",
+            "1.5",
+            "3.5E+02",
+            "12E+17",
+            "1.1E+7",
+            "510107197806135206",
+            "E+17",
+            "王",
+            "a1.1E+17",
+            "1.1E+1x",
+            " ",
+        ] {
+            assert!(!lost_digits(other), "{other:?}");
+        }
     }
 
     #[test]

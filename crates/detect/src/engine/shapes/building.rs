@@ -141,12 +141,26 @@ impl Memo {
         }
         let mut at = x;
         let found = loop {
-            if let Some(end) = block_and_parts(hay, at) {
-                break Some(end);
+            let Some((c, len)) = decode_at(hay, at) else {
+                break None;
+            };
+            if in_d(c) {
+                let (z, count) = d_run(hay, at);
+                if let Some(end) = block_and_parts(hay, z) {
+                    break Some(end);
+                }
+                // A later start inside a run that ended before five characters sees the
+                // same end, so the same missing block word: the run is passed whole
+                // (its characters are `B`s, as every `D` is).
+                if count < 5 {
+                    at = z;
+                    continue;
+                }
             }
-            match decode_at(hay, at) {
-                Some((c, len)) if in_a(c) || c == ' ' => at += len,
-                _ => break None,
+            if in_a(c) || c == ' ' {
+                at += len;
+            } else {
+                break None;
             }
         };
         self.district.insert(x, found);
@@ -154,10 +168,9 @@ impl Memo {
     }
 }
 
-/// `D{1,5} BLOCK (C{0,6}? D{1,5} PART)+` at `j`.
-fn block_and_parts(hay: &[u8], j: usize) -> Option<usize> {
-    // `D{1,5}` greedy; a block word never starts with a `D` character, so only the
-    // whole run (of at most five) can be followed by one.
+/// `D{1,5}` greedy at `j`: where the run of at most five `D` characters ends, and how many
+/// it has.
+fn d_run(hay: &[u8], j: usize) -> (usize, usize) {
     let mut z = j;
     let mut count = 0;
     while count < 5 {
@@ -167,9 +180,12 @@ fn block_and_parts(hay: &[u8], j: usize) -> Option<usize> {
         }
         count += 1;
     }
-    if count == 0 {
-        return None;
-    }
+    (z, count)
+}
+
+/// `BLOCK (C{0,6}? D{1,5} PART)+` at `z`, the end of a non-empty `D{1,5}` (a block word
+/// never starts with a `D` character, so only the whole run can be followed by one).
+fn block_and_parts(hay: &[u8], z: usize) -> Option<usize> {
     let mut end = part(hay, z + block_at(hay, z)?, 6, true)?;
     while let Some(next) = part(hay, end, 6, true) {
         end = next;

@@ -1391,6 +1391,7 @@ fn scan_store(
     let object = sink.object;
     job.decode(&plan.limits, &mut sink);
     let (findings, notices) = sink.finish();
+    job.recycle();
     Msg::Scanned {
         object,
         location: location.clone(),

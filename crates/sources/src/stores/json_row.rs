@@ -48,27 +48,35 @@ pub struct Row {
 /// what [`flatten_json`] gives for the parsed row, except that a field named twice in one
 /// object gives both its values, where a parsed tree keeps the last.
 pub fn flatten_row(text: &str, key: &[String]) -> Result<Row, serde_json::Error> {
+    let mut leaves = Fields::default();
+    let key_texts = flatten_row_into(text, key, &mut leaves)?;
+    Ok(Row { leaves, key_texts })
+}
+
+/// [`flatten_row`] into the fields `out` (a record's, emptied, whose buffers are filled
+/// again); returns the key columns' texts.
+pub fn flatten_row_into(
+    text: &str,
+    key: &[String],
+    out: &mut Fields,
+) -> Result<Vec<String>, serde_json::Error> {
     // A flat row's paths and values are shorter than its JSON text, which quotes and
     // separates them: with room for that text the buffer does not grow (nested objects
     // repeat their path in each leaf and may make it grow).
-    let mut out = Fields::with_capacity(text.len(), 16);
+    out.reserve(text.len(), 16);
     let mut texts: Vec<Option<String>> = vec![None; key.len()];
     let mut de = serde_json::Deserializer::from_str(text);
     Leaves {
         prefix: "",
-        out: &mut out,
+        out,
         key: Some((key, &mut texts)),
     }
     .deserialize(&mut de)?;
     de.end()?;
-    let key_texts = texts
+    Ok(texts
         .into_iter()
         .map(|t| t.unwrap_or_else(|| "null".to_string()))
-        .collect();
-    Ok(Row {
-        leaves: out,
-        key_texts,
-    })
+        .collect())
 }
 
 /// `prefix.name` (or `name` at the top) into `out`.

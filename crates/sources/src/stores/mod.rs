@@ -135,6 +135,21 @@ impl StoreJob {
         }
     }
 
+    /// Hands a scanned batch's records back to the lister that read them, which fills
+    /// them again: their buffers were made on the lister's thread, and freeing them on a
+    /// worker and making new ones there cost as much as a tenth of a record's scan. Other
+    /// jobs, and batches whose lister is gone or has enough, are dropped.
+    pub fn recycle(self) {
+        if let StoreJob::Records(RecordBatch {
+            records,
+            recycle: Some(back),
+            ..
+        }) = self
+        {
+            let _ = back.try_send(records);
+        }
+    }
+
     /// Pushes the content into the sink: record fields directly, objects fetched and
     /// decoded like files of the same name.
     pub fn decode(&self, limits: &crate::Limits, sink: &mut dyn Sink) {
@@ -169,6 +184,9 @@ pub struct RecordBatch {
     pub records: Vec<Record>,
     /// Bytes of field values in the batch (for progress and summaries).
     pub bytes: u64,
+    /// Where the records go back to be filled again once scanned (see
+    /// [`StoreJob::recycle`]), when the lister takes them back.
+    pub recycle: Option<std::sync::mpsc::SyncSender<Vec<Record>>>,
 }
 
 /// One document, row or key, flattened.
@@ -194,6 +212,18 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// Drops the fields, keeping the buffers' memory.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Room for `fields` more fields of `bytes` more bytes of paths and values.
+    pub fn reserve(&mut self, bytes: usize, fields: usize) {
+        self.text.reserve(bytes);
+        self.ends.reserve(fields);
+    }
+
     /// Room for `fields` fields of `bytes` bytes of paths and values in all.
     pub fn with_capacity(bytes: usize, fields: usize) -> Fields {
         Fields {
@@ -302,14 +332,24 @@ impl RecordBatch {
     }
 }
 
-/// Collects records into batches and hands full ones on.
+/// Collects records into batches and hands full ones on, and takes scanned batches back
+/// so their records' buffers are filled again (see [`StoreJob::recycle`]).
 pub(crate) struct Batcher<'a> {
     batch: RecordBatch,
     size: usize,
     send: &'a mut dyn FnMut(StoreJob) -> bool,
     /// Set once the receiver has gone (the scan is stopping).
     pub(crate) closed: bool,
+    /// Scanned batches' records, handed back by the workers.
+    back: std::sync::mpsc::Receiver<Vec<Record>>,
+    back_to: std::sync::mpsc::SyncSender<Vec<Record>>,
+    /// Records to fill again, taken from a batch handed back.
+    spare: Vec<Record>,
 }
+
+/// Scanned batches a lister keeps to fill again: a few, so that one is ready whenever a
+/// worker is slower than the lister for a moment, and no more memory is held.
+const RECYCLED_BATCHES: usize = 4;
 
 impl<'a> Batcher<'a> {
     pub(crate) fn new(
@@ -317,14 +357,37 @@ impl<'a> Batcher<'a> {
         size: usize,
         send: &'a mut dyn FnMut(StoreJob) -> bool,
     ) -> Self {
+        let (back_to, back) = std::sync::mpsc::sync_channel(RECYCLED_BATCHES);
         Batcher {
             batch: RecordBatch {
                 location,
+                recycle: Some(back_to.clone()),
                 ..Default::default()
             },
             size: size.max(1),
             send,
             closed: false,
+            back,
+            back_to,
+            spare: Vec::new(),
+        }
+    }
+
+    /// An empty record to fill: one of a scanned batch's, with its buffers, when one has
+    /// come back.
+    pub(crate) fn record(&mut self) -> Record {
+        if self.spare.is_empty() {
+            if let Ok(records) = self.back.try_recv() {
+                self.spare = records;
+            }
+        }
+        match self.spare.pop() {
+            Some(mut r) => {
+                r.key.clear();
+                r.fields.clear();
+                r
+            }
+            None => Record::default(),
         }
     }
 
@@ -345,6 +408,7 @@ impl<'a> Batcher<'a> {
         }
         let next = RecordBatch {
             location: self.batch.location.clone(),
+            recycle: Some(self.back_to.clone()),
             ..Default::default()
         };
         let full = std::mem::replace(&mut self.batch, next);
@@ -481,6 +545,38 @@ mod tests {
         assert_eq!((fields.len(), fields.value_bytes()), (4, 6 + 2 + 1));
         assert_eq!(fields.get(2), Some(("id", "42")));
         assert_eq!(pairs.iter().copied().collect::<Fields>(), fields);
+    }
+
+    #[test]
+    fn scanned_batches_come_back_to_be_filled_again() {
+        let (jobs, sent) = std::sync::mpsc::channel();
+        let mut send = |job: StoreJob| jobs.send(job).is_ok();
+        let mut batcher = Batcher::new("redis://h:6379/0".into(), 2, &mut send);
+        for key in ["a", "b"] {
+            let mut r = batcher.record();
+            r.key.push_str(key);
+            r.fields.push("phone", "13812345678");
+            assert!(batcher.add(r));
+        }
+        // Nothing has come back yet: a fresh record.
+        assert_eq!(batcher.record(), Record::default());
+        let job = sent.try_recv().expect("the full batch was sent");
+        let StoreJob::Records(batch) = &job else {
+            panic!("a batch of records");
+        };
+        assert_eq!(batch.records.len(), 2);
+        job.recycle();
+        // A scanned batch's records come back emptied, with their buffers.
+        let reused = batcher.record();
+        assert!(reused.key.is_empty() && reused.fields.is_empty());
+        assert!(reused.key.capacity() > 0 && reused.fields.value_bytes() == 0);
+        let other = batcher.record();
+        assert!(other.key.capacity() > 0);
+        assert_eq!(
+            batcher.record(),
+            Record::default(),
+            "two came back, two reused"
+        );
     }
 
     #[test]

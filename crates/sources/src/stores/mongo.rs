@@ -106,7 +106,8 @@ pub(crate) async fn list(
                 match cursor.try_next().await {
                     Ok(Some(raw)) => {
                         ordinal += 1;
-                        let (record, problem) = flatten_document(&raw, ordinal);
+                        let mut record = batcher.record();
+                        let problem = flatten_document_into(&raw, ordinal, &mut record);
                         if let Some(problem) = problem {
                             report(
                                 &format!("{location}/{}", record.key),
@@ -142,16 +143,27 @@ pub(crate) async fn list(
 /// Flattens one document into a record keyed by its `_id` (or its position when the id
 /// cannot be shown). Returns the first problem met, if the document is malformed.
 pub fn flatten_document(doc: &RawDocument, ordinal: u64) -> (Record, Option<String>) {
-    let key = match doc.get("_id") {
-        Ok(Some(RawBsonRef::ObjectId(oid))) => oid.to_hex(),
-        Ok(Some(RawBsonRef::String(s))) => s.replace('/', "%2F"),
-        Ok(Some(RawBsonRef::Int32(n))) => n.to_string(),
-        Ok(Some(RawBsonRef::Int64(n))) => n.to_string(),
-        _ => format!("doc {ordinal}"),
+    let mut record = Record::default();
+    let problem = flatten_document_into(doc, ordinal, &mut record);
+    (record, problem)
+}
+
+/// [`flatten_document`] into an empty record (a scanned one whose buffers are filled
+/// again).
+fn flatten_document_into(doc: &RawDocument, ordinal: u64, record: &mut Record) -> Option<String> {
+    use std::fmt::Write as _;
+    let key = &mut record.key;
+    let _ = match doc.get("_id") {
+        Ok(Some(RawBsonRef::ObjectId(oid))) => write!(key, "{}", oid.to_hex()),
+        Ok(Some(RawBsonRef::String(s))) => {
+            key.push_str(&s.replace('/', "%2F"));
+            Ok(())
+        }
+        Ok(Some(RawBsonRef::Int32(n))) => write!(key, "{n}"),
+        Ok(Some(RawBsonRef::Int64(n))) => write!(key, "{n}"),
+        _ => write!(key, "doc {ordinal}"),
     };
-    let mut fields = Fields::default();
-    let problem = flatten_bson(doc, "", 0, &mut fields).err();
-    (Record { key, fields }, problem)
+    flatten_bson(doc, "", 0, &mut record.fields).err()
 }
 
 /// Flattens one document given as bytes (as a server sends it). A document whose header is

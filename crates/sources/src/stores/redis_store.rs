@@ -5,7 +5,7 @@
 //! `value`, a hash's fields under their names, list, set and sorted-set members under their
 //! index. Large collections are read in pages of at most [`MEMBERS`] members.
 
-use super::{host_port, Batcher, Record, Report, StoreJob, StoreOptions};
+use super::{host_port, Batcher, Report, StoreJob, StoreOptions};
 use crate::NoticeKind;
 use redis::{Commands, Connection};
 
@@ -40,10 +40,11 @@ pub(crate) fn list(
     let mut read = |con: &mut Connection, key: Vec<u8>, batcher: &mut Batcher<'_>| -> bool {
         match read_key(con, &key) {
             Ok(Some(fields)) => {
-                let record = Record {
-                    key: String::from_utf8_lossy(&key).into_owned(),
-                    fields: fields.into_iter().collect(),
-                };
+                let mut record = batcher.record();
+                record.key.push_str(&String::from_utf8_lossy(&key));
+                for (path, value) in &fields {
+                    record.fields.push(path, value);
+                }
                 batcher.add(record)
             }
             Ok(None) => true,

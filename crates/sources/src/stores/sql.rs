@@ -7,13 +7,14 @@
 //! JSON columns flatten into `column.key` paths. Rows stream through a cursor; sampling
 //! uses `ORDER BY random()` / `ORDER BY RAND()` with a `LIMIT`.
 
-use super::json_row::flatten_row;
+use super::json_row::flatten_row_into;
 use super::{host_port, Batcher, Record, Report, StoreJob, StoreOptions};
 use crate::NoticeKind;
 use futures_util::TryStreamExt;
 use sqlx::mysql::MySqlConnectOptions;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 /// A table to read: schema, name, primary-key columns.
@@ -218,14 +219,16 @@ where
         match rows.try_next().await {
             Ok(Some(row)) => {
                 ordinal += 1;
+                let mut record = batcher.record();
                 let converted = row
                     .try_get::<&str, _>(0)
                     .map_err(|e| e.to_string())
                     .and_then(|text| {
-                        row_record(text, &table.key, ordinal).map_err(|e| e.to_string())
+                        row_record(text, &table.key, ordinal, &mut record)
+                            .map_err(|e| e.to_string())
                     });
-                let record = match converted {
-                    Ok(record) => record,
+                match converted {
+                    Ok(()) => {}
                     Err(e) => {
                         report(
                             location,
@@ -254,35 +257,32 @@ where
     !batcher.closed
 }
 
-/// A row, given as its JSON text, as a record: the primary key values (joined by `,`)
-/// name it, else its position.
-fn row_record(row: &str, key: &[String], ordinal: u64) -> Result<Record, serde_json::Error> {
-    let mut row = flatten_row(row, key)?;
-    let key = if key.is_empty() {
-        format!("row {ordinal}")
-    } else if row.key_texts.len() == 1 && !row.key_texts[0].contains('/') {
-        // One key column, as most tables have: its text is the key as it is.
-        row.key_texts.pop().unwrap_or_default()
-    } else {
-        // The texts joined by `,`, with `/` escaped: a key is one segment of a path.
-        let mut joined = String::new();
-        for (i, text) in row.key_texts.iter().enumerate() {
-            if i > 0 {
-                joined.push(',');
-            }
-            let mut parts = text.split('/');
-            joined.push_str(parts.next().unwrap_or_default());
-            for part in parts {
-                joined.push_str("%2F");
-                joined.push_str(part);
-            }
+/// A row, given as its JSON text, into an empty record: the primary key values (joined by
+/// `,`) name it, else its position.
+fn row_record(
+    row: &str,
+    key: &[String],
+    ordinal: u64,
+    record: &mut Record,
+) -> Result<(), serde_json::Error> {
+    let key_texts = flatten_row_into(row, key, &mut record.fields)?;
+    if key.is_empty() {
+        let _ = write!(record.key, "row {ordinal}");
+        return Ok(());
+    }
+    // The texts joined by `,`, with `/` escaped: a key is one segment of a path.
+    for (i, text) in key_texts.iter().enumerate() {
+        if i > 0 {
+            record.key.push(',');
         }
-        joined
-    };
-    Ok(Record {
-        key,
-        fields: row.leaves,
-    })
+        let mut parts = text.split('/');
+        record.key.push_str(parts.next().unwrap_or_default());
+        for part in parts {
+            record.key.push_str("%2F");
+            record.key.push_str(part);
+        }
+    }
+    Ok(())
 }
 
 fn pg_ident(name: &str) -> String {
@@ -300,19 +300,19 @@ mod tests {
     #[test]
     fn rows_are_keyed_by_primary_key() {
         let row = r#"{"org":"a/b","id":7,"phone":"13812345678"}"#;
-        let r = row_record(row, &["org".into(), "id".into()], 3).unwrap();
+        let record = |key: &[&str]| {
+            let key: Vec<String> = key.iter().map(|k| k.to_string()).collect();
+            let mut r = Record::default();
+            row_record(row, &key, 3, &mut r).map(|()| r)
+        };
+        let r = record(&["org", "id"]).unwrap();
         assert_eq!(r.key, "a%2Fb,7");
         assert_eq!(r.fields.get(2), Some(("phone", "13812345678")));
-        assert_eq!(row_record(row, &[], 3).unwrap().key, "row 3");
-        assert_eq!(row_record(row, &["org".into()], 3).unwrap().key, "a%2Fb");
-        assert_eq!(row_record(row, &["id".into()], 3).unwrap().key, "7");
-        assert_eq!(
-            row_record(row, &["id".into(), "none".into(), "id".into()], 3)
-                .unwrap()
-                .key,
-            "7,null,7"
-        );
-        assert!(row_record("{", &[], 3).is_err());
+        assert_eq!(record(&[]).unwrap().key, "row 3");
+        assert_eq!(record(&["org"]).unwrap().key, "a%2Fb");
+        assert_eq!(record(&["id"]).unwrap().key, "7");
+        assert_eq!(record(&["id", "none", "id"]).unwrap().key, "7,null,7");
+        assert!(row_record("{", &[], 3, &mut Record::default()).is_err());
         assert_eq!(pg_ident("we\"ird"), "\"we\"\"ird\"");
         assert_eq!(my_ident("a`b"), "`a``b`");
     }

@@ -358,16 +358,26 @@ pub fn decode_bytes(
     {
         sink.raw(path, bytes);
     }
+    // An object read whole is decoded from these bytes as they are; reading them again
+    // into a buffer of its own was a copy of every export and archive (and, growing, of
+    // twice its size in fresh pages).
+    let kind = sniff_kind(name, &bytes[..bytes.len().min(text::SNIFF_BYTES)]);
+    let size = bytes.len() as u64;
+    let whole = match kind {
+        Kind::Text | Kind::Gzip | Kind::Bzip2 | Kind::Xz | Kind::Zstd | Kind::Tar | Kind::Pst => {
+            false
+        }
+        Kind::Csv(_) | Kind::Json | Kind::JsonLines | Kind::Sql => {
+            size <= limits.max_structured_bytes.min(limits.max_object_bytes)
+        }
+        _ => size <= limits.max_object_bytes && path.depth() < limits.max_depth,
+    };
+    if whole {
+        let result = decode_whole(path, kind, bytes, limits, budget, sink);
+        return report_result(sink, path, result);
+    }
     let mut cursor = Cursor::new(bytes);
-    stream_reader(
-        path,
-        name,
-        &mut cursor,
-        Some(bytes.len() as u64),
-        limits,
-        budget,
-        sink,
-    );
+    stream_reader(path, name, &mut cursor, Some(size), limits, budget, sink);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -420,37 +430,59 @@ fn decode_with_head(
                 text::stream_text(path, &head, rest, sink).map(|_| ())
             }
             _ => read_all(head, rest, limits)
-                .and_then(|bytes| structured::decode(path, kind, &bytes, sink)),
+                .and_then(|bytes| decode_whole(path, kind, &bytes, limits, budget, sink)),
         },
-        _ => match read_all(head, rest, limits) {
-            Err(e) => Err(e),
-            Ok(bytes) => match kind {
-                Kind::Zip => archive::zip(path, &bytes, limits, budget, sink),
-                Kind::SevenZ => archive::seven_z(path, &bytes, limits, budget, sink),
-                Kind::Docx | Kind::Pptx => {
-                    document::office_text(path, kind, &bytes, limits, budget, sink)
-                }
-                Kind::Spreadsheet => document::spreadsheet(path, &bytes, limits, budget, sink),
-                Kind::Pdf => document::pdf(path, &bytes, limits, budget, sink),
-                Kind::Compound => document::compound_text(path, &bytes, limits, budget, sink),
-                Kind::Sqlite => structured::sqlite_bytes(path, &bytes, sink),
-                #[cfg(feature = "parquet")]
-                Kind::Parquet => structured::parquet(path, &bytes, sink),
-                #[cfg(not(feature = "parquet"))]
-                Kind::Parquet => {
-                    sink.notice(crate::Notice {
-                        path: path.to_string(),
-                        kind: crate::NoticeKind::Info,
-                        message: "Parquet support is not built in (cargo feature `parquet`); scanned its strings".into(),
-                    });
-                    text::stream_text(path, &bytes, &mut std::io::empty(), sink).map(|_| ())
-                }
-                Kind::Eml => mail::eml(path, &bytes, limits, budget, sink),
-                Kind::Mbox => mail::mbox(path, &bytes, limits, budget, sink),
-                _ => unreachable!("streamed kinds are handled above"),
-            },
-        },
+        _ => read_all(head, rest, limits)
+            .and_then(|bytes| decode_whole(path, kind, &bytes, limits, budget, sink)),
     };
+    report_result(sink, path, result);
+}
+
+/// Decodes an object of a kind read whole (not text, a compressed stream or a tar
+/// archive, which are streamed) from its bytes.
+fn decode_whole(
+    path: &ObjectPath,
+    kind: Kind,
+    bytes: &[u8],
+    limits: &Limits,
+    budget: &Budget,
+    sink: &mut dyn Sink,
+) -> Result<(), SourceError> {
+    match kind {
+        Kind::Csv(_) | Kind::Json | Kind::JsonLines | Kind::Sql => {
+            structured::decode(path, kind, bytes, sink)
+        }
+        Kind::Zip => archive::zip(path, bytes, limits, budget, sink),
+        Kind::SevenZ => archive::seven_z(path, bytes, limits, budget, sink),
+        Kind::Docx | Kind::Pptx => document::office_text(path, kind, bytes, limits, budget, sink),
+        Kind::Spreadsheet => document::spreadsheet(path, bytes, limits, budget, sink),
+        Kind::Pdf => document::pdf(path, bytes, limits, budget, sink),
+        Kind::Compound => document::compound_text(path, bytes, limits, budget, sink),
+        Kind::Sqlite => structured::sqlite_bytes(path, bytes, sink),
+        #[cfg(feature = "parquet")]
+        Kind::Parquet => structured::parquet(path, bytes, sink),
+        #[cfg(not(feature = "parquet"))]
+        Kind::Parquet => {
+            sink.notice(crate::Notice {
+                path: path.to_string(),
+                kind: crate::NoticeKind::Info,
+                message:
+                    "Parquet support is not built in (cargo feature `parquet`); scanned its strings"
+                        .into(),
+            });
+            text::stream_text(path, bytes, &mut std::io::empty(), sink).map(|_| ())
+        }
+        Kind::Eml => mail::eml(path, bytes, limits, budget, sink),
+        Kind::Mbox => mail::mbox(path, bytes, limits, budget, sink),
+        Kind::Text | Kind::Gzip | Kind::Bzip2 | Kind::Xz | Kind::Zstd | Kind::Tar | Kind::Pst => {
+            unreachable!("streamed kinds are handled by decode_with_head")
+        }
+    }
+}
+
+/// Reports a decoder's failure as a skip (limits, encryption, what is not supported) or an
+/// error notice.
+fn report_result(sink: &mut dyn Sink, path: &ObjectPath, result: Result<(), SourceError>) {
     if let Err(e) = result {
         match e {
             SourceError::Io(ref io) if archive::is_caught(io) => {}

@@ -257,6 +257,9 @@ struct WorkerState<'e> {
     reuse: Reuse,
     /// The form the collector takes the findings in.
     delivery: Delivery,
+    /// The buffer files are read into, kept between files: a fresh one for every file
+    /// was fresh pages, faulted in one by one, for every byte scanned.
+    file: Vec<u8>,
 }
 
 /// The cells of one record (a row, a document), gathered so that the engine scans the
@@ -1157,6 +1160,7 @@ fn worker(
         scanner,
         names: Names::new(plan.redaction),
         delivery,
+        file: Vec::new(),
     };
     let reader = plan
         .db_path
@@ -1222,6 +1226,7 @@ fn new_sink<'a, 'e>(
         names,
         reuse,
         delivery,
+        ..
     } = state;
     reuse.clear();
     ScanSink {
@@ -1287,15 +1292,19 @@ fn scan_file(
     };
     let in_memory = item.size <= IN_MEMORY_BYTES;
     let (bytes, content_hash) = if in_memory {
-        match std::fs::read(&item.fs_path) {
-            Ok(b) => {
+        let mut b = std::mem::take(&mut state.file);
+        match read_into(&item.fs_path, &mut b) {
+            Ok(()) => {
                 let h = plan
                     .db_path
                     .is_some()
                     .then(|| blake3::hash(&b).to_hex().to_string());
                 (Some(b), h)
             }
-            Err(e) => return error(format!("read error: {e}")),
+            Err(e) => {
+                state.file = b;
+                return error(format!("read error: {e}"));
+            }
         }
     } else if plan.db_path.is_some() {
         match hash_file(&item.fs_path) {
@@ -1305,13 +1314,21 @@ fn scan_file(
     } else {
         (None, None)
     };
-    if let (Some(committed), Some(bytes)) = (committed, &bytes) {
-        if committed.contains_content(bytes) {
+    // The file's buffer goes back to the worker whichever way the file is done with.
+    let keep = |state: &mut WorkerState<'_>, bytes: Option<Vec<u8>>| {
+        if let Some(b) = bytes {
+            state.file = b;
+        }
+    };
+    if let (Some(committed), Some(b)) = (committed, &bytes) {
+        if committed.contains_content(b) {
+            keep(state, bytes);
             return Msg::InHistory(item.size);
         }
     }
     if let (Some(store), Some(hash)) = (reader, &content_hash) {
         if let Ok(Some(blob)) = store.blob_by_content(hash, &plan.ruleset) {
+            keep(state, bytes);
             return Msg::Unchanged {
                 location,
                 size: item.size,
@@ -1336,6 +1353,7 @@ fn scan_file(
         }
     }
     let (findings, notices) = sink.finish();
+    keep(state, bytes);
     Msg::Scanned {
         object,
         location,
@@ -1402,6 +1420,18 @@ fn scan_store(
         notices,
         commit,
     }
+}
+
+/// Reads the file at `path` into `buf`, emptied first (its memory kept).
+fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read as _;
+    buf.clear();
+    let mut file = std::fs::File::open(path)?;
+    if let Ok(meta) = file.metadata() {
+        buf.reserve(meta.len() as usize);
+    }
+    file.read_to_end(buf)?;
+    Ok(())
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

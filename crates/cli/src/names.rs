@@ -30,7 +30,7 @@ pub struct Names<'e> {
     fields: Vec<(Arc<str>, Arc<str>)>,
     /// The last line record made: the object path (raw), the line, and the record key.
     last_line: (String, u64, Arc<str>),
-    /// Where a line's record key is written before it is shared.
+    /// Where a line's (or a row's) record key is written before it is shared.
     key: String,
     /// The last record part of a member masked (see [`Names::member`]): raw and masked.
     last_member_record: (String, String),
@@ -72,8 +72,11 @@ impl<'e> Names<'e> {
         let Some((key, field)) = split else {
             return self.name(rest);
         };
-        let mut out = self.masked_key(key).to_string();
-        out.push_str(&self.redactor.redact_cached(&mut self.scanner, field));
+        let field = self.redactor.redact_cached(&mut self.scanner, field);
+        let key = self.masked_key(key);
+        let mut out = String::with_capacity(key.len() + field.len());
+        out.push_str(key);
+        out.push_str(&field);
         out
     }
 
@@ -149,27 +152,32 @@ impl<'e> Names<'e> {
             let position = record
                 .strip_prefix(path)
                 .filter(|rest| !path.is_empty() && leakscope_core::is_position_key(rest));
-            let masked = match (row_key, position) {
+            // The masked key is put together in a kept buffer and shared from there: a
+            // string grown as its parts came was a reallocation and a copy per record.
+            let mut buf = std::mem::take(&mut self.key);
+            buf.clear();
+            let masked: Arc<str> = match (row_key, position) {
                 (Some(key), _) => {
-                    let mut masked = self
-                        .redactor
-                        .redact_cached(&mut self.scanner, root)
-                        .into_owned();
-                    masked.push_str(self.masked_key(key));
-                    masked
+                    buf.push_str(&self.redactor.redact_cached(&mut self.scanner, root));
+                    buf.push_str(self.masked_key(key));
+                    Arc::from(buf.as_str())
                 }
                 // A line or byte position after the object's path (every row of an
                 // export): the path as last masked, the position as it is.
                 (None, Some(rest)) => {
-                    let mut masked = self.path(path).to_string();
-                    masked.push_str(rest);
-                    masked
+                    buf.push_str(self.path(path));
+                    buf.push_str(rest);
+                    Arc::from(buf.as_str())
                 }
-                (None, None) => self.redactor.redact_record(&mut self.scanner, path, record),
+                (None, None) => self
+                    .redactor
+                    .redact_record(&mut self.scanner, path, record)
+                    .into(),
             };
+            self.key = buf;
             self.last_record.0.clear();
             self.last_record.0.push_str(record);
-            self.last_record.1 = masked.into();
+            self.last_record.1 = masked;
         }
         self.last_record.1.clone()
     }

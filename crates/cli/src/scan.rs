@@ -26,7 +26,7 @@ use leakscope_sources::stores::{self, StoreJob, StoreOptions};
 use leakscope_sources::walk::{WalkItem, WalkOptions};
 use leakscope_sources::{FieldAt, Limits, Notice, NoticeKind, RowCell, Sink};
 use leakscope_store::batch::FindingBatch;
-use leakscope_store::chunk::{split_record, Encoder, FindingRef};
+use leakscope_store::chunk::{split_record, Encoder, FindingRef, RecordKey};
 use leakscope_store::writer::{ScanTotals, ScanWriter, ScannedObject, UnchangedObject};
 use leakscope_store::{ScanOutcome, Store, StoredFinding};
 use std::collections::BTreeMap;
@@ -523,6 +523,11 @@ impl ScanSink<'_, '_> {
     /// Adds a stored finding to the packed batch (see [`FindingBatch::push`]).
     fn push_packed(&mut self, f: &FindingRef<'_>) {
         self.packed.push(&mut self.reuse.encoder, f);
+        self.send_if_full();
+    }
+
+    /// Sends the packed batch on once it holds [`PARTIAL_FINDINGS`].
+    fn send_if_full(&mut self) {
         if self.packed.findings() >= PARTIAL_FINDINGS as u64 {
             // A dense object's findings go on while it is read, as with whole findings.
             self.packed.seal(&mut self.reuse.encoder);
@@ -619,30 +624,44 @@ impl ScanSink<'_, '_> {
         // Names around the value can hold identifiers too (a file named after an ID
         // number, a JSON key that is a phone number): they are masked before they leave.
         let member = self.names.member(self.root, path, record);
+        let field = f.field.take().map(|field| self.names.shared_name(field));
+        if self.delivery == Delivery::Packed && !self.filter.active() {
+            // Encoded straight from the finding's parts: no stored form is built, moved
+            // and dropped for each of millions of findings. A line of a text object is
+            // its record: the masked path and the line go to the encoder as they are,
+            // where a key written for the line was split and its number compared again.
+            let kept: std::sync::Arc<str>;
+            let (record_base, record_key) = match (record, line) {
+                (Some(r), _) => {
+                    kept = self.names.record(self.root, path, r);
+                    split_record(Some(&kept))
+                }
+                (None, Some(l)) => (Some(self.names.path(path)), Some(RecordKey::Line(l))),
+                (None, None) => (None, None),
+            };
+            self.packed.push(
+                &mut self.reuse.encoder,
+                &FindingRef {
+                    member: &member,
+                    detector: &f.detector,
+                    category: f.category,
+                    confidence: f.confidence,
+                    line,
+                    offset,
+                    field: field.as_deref(),
+                    record_base,
+                    record_key,
+                    masked: &f.masked,
+                    value_hash: f.value_hash,
+                },
+            );
+            self.send_if_full();
+            return;
+        }
         let record = match record {
             Some(r) => Some(self.names.record(self.root, path, r)),
             None => line.map(|l| self.names.line_record(path, l)),
         };
-        let field = f.field.take().map(|field| self.names.shared_name(field));
-        if self.delivery == Delivery::Packed && !self.filter.active() {
-            // Encoded straight from the finding's parts: no stored form is built, moved
-            // and dropped for each of millions of findings.
-            let (record_base, record_key) = split_record(record.as_deref());
-            self.push_packed(&FindingRef {
-                member: &member,
-                detector: &f.detector,
-                category: f.category,
-                confidence: f.confidence,
-                line,
-                offset,
-                field: field.as_deref(),
-                record_base,
-                record_key,
-                masked: &f.masked,
-                value_hash: f.value_hash,
-            });
-            return;
-        }
         let raw_value = (self.filter.active() || self.show_values).then(|| f.raw.clone());
         let mut stored = StoredFinding::from_finding(f, member, offset, record);
         stored.line = line;

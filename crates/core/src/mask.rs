@@ -112,13 +112,31 @@ fn mask_ends(value: &str) -> String {
     let (lead_end, trail_start) = if n == value.len() {
         (lead, n - trail)
     } else {
-        (char_offset(value, lead), char_offset(value, n - trail))
+        // The kept ends are a few characters each: the tail is found from the end rather
+        // than by walking the whole value again.
+        (char_offset(value, lead), last_chars_start(value, trail))
     };
     let mut out = String::with_capacity(lead_end + stars + value.len() - trail_start);
     out.push_str(&value[..lead_end]);
     push_stars(&mut out, stars);
     out.push_str(&value[trail_start..]);
     out
+}
+
+/// Byte offset where the last `k` characters of `s` start (0 when it has fewer).
+fn last_chars_start(s: &str, k: usize) -> usize {
+    let b = s.as_bytes();
+    let mut i = b.len();
+    for _ in 0..k {
+        if i == 0 {
+            break;
+        }
+        i -= 1;
+        while i > 0 && b[i] & 0xC0 == 0x80 {
+            i -= 1;
+        }
+    }
+    i
 }
 
 /// Appends `n` stars, a slice at a time rather than a character at a time.

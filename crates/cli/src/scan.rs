@@ -614,9 +614,14 @@ impl ScanSink<'_, '_> {
         }
         let offset = base_offset.map(|b| b + f.start as u64);
         let line = match (base_line, value_text) {
-            (Some(l), Some(v)) => {
-                Some(l + memchr::memchr_iter(b'\n', &v.as_bytes()[..f.start]).count() as u64)
-            }
+            // The engine gives a cell's finding its line within the cell (counted from the
+            // finding before it); counting from the cell's start again for every finding
+            // was quadratic in a long cell: 200,000 phone numbers in one 2.4 MB cell took
+            // 6 s instead of 0.1.
+            (Some(l), Some(v)) => Some(match f.line {
+                Some(within) => l + within.saturating_sub(1),
+                None => l + memchr::memchr_iter(b'\n', &v.as_bytes()[..f.start]).count() as u64,
+            }),
             (Some(l), None) => Some(l),
             (None, Some(_)) => None,
             (None, None) => f.line,

@@ -662,6 +662,50 @@ fn sql_dumps_are_read_as_rows() {
     assert_eq!(phones[0]["line"], 2);
 }
 
+/// A finding inside a cell that spans lines (a quoted CSV cell, an SQL string) is on the
+/// file's line where it stands, whether printed or stored; each one's line is the cell's
+/// line plus the line breaks before it in the cell.
+#[test]
+fn findings_in_cells_that_span_lines_keep_their_file_lines() {
+    let env = Env::new();
+    let csv = "name,note\n王小明,\"first 13812345678\nsecond\nthird 13912345678 and 13712345678\"\n李雷,\"x\n13612345678\"\n";
+    env.write("notes.csv", csv.as_bytes());
+    let lines = |findings: &[serde_json::Value]| {
+        let mut phones: Vec<(String, u64)> = findings
+            .iter()
+            .filter(|f| f["detector"] == "cn_mobile")
+            .map(|f| {
+                (
+                    f["value"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        phones.sort();
+        phones
+    };
+    let (_, printed, _) = env.scan_jsonl(&["--no-db", "--show-values", "notes.csv"]);
+    let want = [
+        ("13612345678".to_string(), 6),
+        ("13712345678".to_string(), 4),
+        ("13812345678".to_string(), 2),
+        ("13912345678".to_string(), 4),
+    ];
+    assert_eq!(lines(&printed), want, "{printed:?}");
+    // Stored, the same lines come back (values masked there: compared by line alone).
+    let out = env.run(&["scan", "--db", "f.db", "--quiet", "notes.csv"]);
+    assert!(out.status.code().is_some(), "{out:?}");
+    let out = env.run(&["findings", "--db", "f.db", "--format", "jsonl"]);
+    let stored: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|f: &serde_json::Value| f["detector"] == "cn_mobile")
+        .collect();
+    let mut stored_lines: Vec<u64> = stored.iter().map(|f| f["line"].as_u64().unwrap()).collect();
+    stored_lines.sort();
+    assert_eq!(stored_lines, [2, 4, 4, 6], "{stored:?}");
+}
+
 /// A CSV saved by a spreadsheet program holds long numbers as `1.10105E+17`: the column is
 /// named in a notice (the identifiers there are damaged, not absent); ordinary decimals
 /// and short exponents are not.

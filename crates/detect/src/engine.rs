@@ -717,8 +717,12 @@ impl Engine {
 
     /// What `field` says to each rule.
     fn field_facts(&self, field: &str) -> FieldFacts {
-        let supports: Vec<bool> = self.rules.iter().map(|r| r.field_matches(field)).collect();
-        let negative = self.field_is_negative(field);
+        // Read once for every rule: the rules asked for the name's words, lower case and
+        // compact form anew each, three allocations a rule, and key paths that hold an
+        // array index (`12.phone`) are new for every record of a JSON array.
+        let read = ReadName::new(field);
+        let supports: Vec<bool> = self.rules.iter().map(|r| r.field_matches(&read)).collect();
+        let negative = self.field_is_negative(&read);
         let value_rules = self
             .field_rules
             .iter()
@@ -731,7 +735,7 @@ impl Engine {
             value_rules,
             supports,
             negative,
-            pair_role: self.rules.iter().map(|r| r.pair_role(field)).collect(),
+            pair_role: self.rules.iter().map(|r| r.pair_role(&read)).collect(),
         }
     }
 
@@ -739,8 +743,8 @@ impl Engine {
     /// `trackingNumber`, `sha256`, `订单号`). ASCII words are compared with the name's
     /// words (so `sha` does not match `shanghai`), a word followed only by digits counts;
     /// other words are found anywhere in the name.
-    fn field_is_negative(&self, field: &str) -> bool {
-        let tokens = field_tokens(field);
+    fn field_is_negative(&self, read: &ReadName<'_>) -> bool {
+        let (field, tokens) = (read.text, &read.tokens);
         self.negative_words.iter().any(|w| {
             if !w.is_ascii() {
                 return field.contains(w.as_str());
@@ -1255,6 +1259,26 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
+/// A field name as the rules read it: its text, its words (see [`field_tokens`]), lower
+/// case, and compact (letters and digits only, lower case).
+struct ReadName<'a> {
+    text: &'a str,
+    tokens: Vec<String>,
+    lower: String,
+    compact: String,
+}
+
+impl<'a> ReadName<'a> {
+    fn new(text: &'a str) -> Self {
+        ReadName {
+            text,
+            tokens: field_tokens(text),
+            lower: text.to_lowercase(),
+            compact: compact(text),
+        }
+    }
+}
+
 /// Splits a field name into lower-case tokens at separators and camelCase humps
 /// (`customerName`, `customer_name` and `Customer Name` all give `customer`, `name`).
 fn field_tokens(field: &str) -> Vec<String> {
@@ -1288,15 +1312,18 @@ impl CompiledRule {
     }
 
     /// Whether `field` names the first (1) or second (2) half of this rule's field pair.
-    fn pair_role(&self, field: &str) -> u8 {
+    fn pair_role(&self, read: &ReadName<'_>) -> u8 {
         let Some(halves) = &self.pair_fields else {
             return 0;
         };
-        let mut tokens = field_tokens(field);
-        let last = tokens.pop().unwrap_or_default();
+        let field = read.text;
+        let (last, tokens) = match read.tokens.split_last() {
+            Some((last, rest)) => (last.as_str(), rest),
+            None => ("", &read.tokens[..]),
+        };
         if let Some((names, first_at)) = &self.pair_array {
             // `coordinates[1]`, `loc.0`: an element of a two-element array the rule names.
-            let index = match last.as_str() {
+            let index = match last {
                 "0" => Some(0),
                 "1" => Some(1),
                 _ => None,
@@ -1325,18 +1352,16 @@ impl CompiledRule {
     }
 
     /// True when a field name says the value is this rule's kind of data.
-    fn field_matches(&self, field: &str) -> bool {
-        let tokens = field_tokens(field);
+    fn field_matches(&self, read: &ReadName<'_>) -> bool {
+        let tokens = &read.tokens;
         if tokens.iter().any(|t| self.exclude_fields.contains(t)) {
             return false;
         }
-        let lower = field.to_lowercase();
-        let field_compact = compact(field);
         self.fields.iter().any(|h| {
             if h.tokens.is_empty() {
-                lower.contains(&h.compact)
+                read.lower.contains(&h.compact)
             } else {
-                field_compact == h.compact
+                read.compact == h.compact
                     || tokens
                         .windows(h.tokens.len())
                         .any(|w| w == h.tokens.as_slice())

@@ -413,6 +413,22 @@ struct FieldFacts {
     /// The field name itself, as findings report it: shared by every finding of the field
     /// instead of copied into each.
     name: std::sync::Arc<str>,
+    /// What the rules read in the name, shared by names that differ only in an array
+    /// index (see [`Scanner::facts`]).
+    rules: std::sync::Arc<NameRules>,
+}
+
+impl std::ops::Deref for FieldFacts {
+    type Target = NameRules;
+
+    fn deref(&self) -> &NameRules {
+        &self.rules
+    }
+}
+
+/// What the rules read in a field name.
+#[derive(Debug, PartialEq, Eq)]
+struct NameRules {
     /// Per rule: the name says the value is this rule's kind of data.
     supports: Vec<bool>,
     /// The name holds a negative-context word (`order_no`, `sha`).
@@ -523,6 +539,10 @@ pub struct Engine {
     anchored_by: Vec<Vec<u32>>,
     /// Some rule is triggered by other rules' findings.
     has_anchored_rules: bool,
+    /// No word the rules look for in field names holds a digit, so names that differ only
+    /// in an array index of two or more (`12.phone`, `13.phone`) read alike to every rule
+    /// (see [`Scanner::facts`]).
+    index_blind: bool,
 }
 
 /// Summary of one rule for listings (`leakscope detectors`).
@@ -644,6 +664,17 @@ impl Engine {
             }
         }
         let has_anchored_rules = anchored_by.iter().any(|v| !v.is_empty());
+        // A negative word is looked for among a name's ASCII words as a prefix followed
+        // only by digits (`md5` in `md5_2`), so only one of digits alone could tell two
+        // indices apart; a non-ASCII one anywhere in the name, so any digit in it could.
+        let index_blind = !rules.iter().any(CompiledRule::reads_digits_in_names)
+            && !negative_words.iter().any(|w| {
+                if w.is_ascii() {
+                    !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
+                } else {
+                    w.bytes().any(|b| b.is_ascii_digit())
+                }
+            });
         Ok(Engine {
             rules,
             words,
@@ -664,6 +695,7 @@ impl Engine {
             has_pair_rules,
             anchored_by,
             has_anchored_rules,
+            index_blind,
         })
     }
 
@@ -706,6 +738,7 @@ impl Engine {
             captures,
             normalized: String::new(),
             field_cache: Default::default(),
+            indexed_rules: Default::default(),
             record_facts: Vec::new(),
             hits: WordHits::default(),
             segments: Vec::new(),
@@ -716,7 +749,7 @@ impl Engine {
     }
 
     /// What `field` says to each rule.
-    fn field_facts(&self, field: &str) -> FieldFacts {
+    fn name_rules(&self, field: &str) -> NameRules {
         // Read once for every rule: the rules asked for the name's words, lower case and
         // compact form anew each, three allocations a rule, and key paths that hold an
         // array index (`12.phone`) are new for every record of a JSON array.
@@ -729,8 +762,7 @@ impl Engine {
             .copied()
             .filter(|&r| self.rules[r as usize].field_value && supports[r as usize])
             .collect();
-        FieldFacts {
-            name: field.into(),
+        NameRules {
             says_nothing: !negative && !supports.contains(&true),
             value_rules,
             supports,
@@ -1279,6 +1311,48 @@ impl<'a> ReadName<'a> {
     }
 }
 
+/// `field` with every array index of two or more (a run of ASCII digits between two
+/// characters that are neither letters nor digits, or the ends) written as `2`; `None`
+/// when it has none. Such a run is a word of its own to the rules, and when no word they
+/// look for holds a digit, no answer about the name depends on which number it is, except
+/// the last word's being `0` or `1`, which are kept.
+fn index_key(field: &str) -> Option<String> {
+    let b = field.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let separated =
+            |at: Option<&str>| at.is_none_or(|c| c.chars().all(|c| !c.is_alphanumeric()));
+        let before = field[..start]
+            .chars()
+            .next_back()
+            .map(|c| &field[start - c.len_utf8()..start]);
+        let after = field[i..]
+            .chars()
+            .next()
+            .map(|c| &field[i..i + c.len_utf8()]);
+        let run = &field[start..i];
+        if separated(before) && separated(after) && run != "0" && run != "1" && run != "2" {
+            let o = out.get_or_insert_with(|| String::with_capacity(field.len()));
+            o.push_str(&field[copied..start]);
+            o.push('2');
+            copied = i;
+        }
+    }
+    let mut o = out?;
+    o.push_str(&field[copied..]);
+    Some(o)
+}
+
 /// Splits a field name into lower-case tokens at separators and camelCase humps
 /// (`customerName`, `customer_name` and `Customer Name` all give `customer`, `name`).
 fn field_tokens(field: &str) -> Vec<String> {
@@ -1351,6 +1425,20 @@ impl CompiledRule {
         }
     }
 
+    /// Whether a word this rule looks for in field names holds a digit.
+    fn reads_digits_in_names(&self) -> bool {
+        let digit = |w: &String| w.bytes().any(|b| b.is_ascii_digit());
+        self.fields
+            .iter()
+            .any(|h| digit(&h.compact) || h.tokens.iter().any(digit))
+            || self.exclude_fields.iter().any(digit)
+            || self.pair_fields.iter().flatten().flatten().any(digit)
+            || self
+                .pair_array
+                .as_ref()
+                .is_some_and(|(names, _)| names.iter().any(digit))
+    }
+
     /// True when a field name says the value is this rule's kind of data.
     fn field_matches(&self, read: &ReadName<'_>) -> bool {
         let tokens = &read.tokens;
@@ -1401,6 +1489,9 @@ pub struct Scanner<'e> {
     queued: Vec<u32>,
     /// Facts per field name seen (see [`FieldFacts`]).
     field_cache: std::collections::HashMap<Box<str>, std::sync::Arc<FieldFacts>>,
+    /// The rules' reading of names with an array index, by the name with each index of
+    /// two or more written as `2` (see [`Scanner::facts`]).
+    indexed_rules: std::collections::HashMap<Box<str>, std::sync::Arc<NameRules>>,
     /// The facts of the previous record's fields by position: the rows of one table name
     /// their columns alike, so a comparison replaces a hash lookup per cell.
     record_facts: Vec<(Box<str>, std::sync::Arc<FieldFacts>)>,
@@ -1691,7 +1782,11 @@ impl<'e> Scanner<'e> {
         }
     }
 
-    /// The cached facts of a field name.
+    /// The cached facts of a field name. The key paths of a JSON array of records hold
+    /// each element's index (`12.phone`), so every record's names are new; when no rule
+    /// reads digits in names (`Engine::index_blind`), the rules read such a name exactly
+    /// as the same name with the index written as `2`, and that reading is shared. Indices
+    /// 0 and 1 are kept: they tell the halves of a coordinate pair (`coordinates.1`).
     fn facts(&mut self, field: &str) -> std::sync::Arc<FieldFacts> {
         if let Some(f) = self.field_cache.get(field) {
             return f.clone();
@@ -1699,7 +1794,26 @@ impl<'e> Scanner<'e> {
         if self.field_cache.len() >= FIELD_CACHE_MAX {
             self.field_cache.clear();
         }
-        let facts = std::sync::Arc::new(self.engine.field_facts(field));
+        let engine = self.engine;
+        let shared = engine.index_blind.then(|| index_key(field)).flatten();
+        let rules = match shared {
+            Some(key) => match self.indexed_rules.get(key.as_str()) {
+                Some(rules) => rules.clone(),
+                None => {
+                    if self.indexed_rules.len() >= FIELD_CACHE_MAX {
+                        self.indexed_rules.clear();
+                    }
+                    let rules = std::sync::Arc::new(engine.name_rules(field));
+                    self.indexed_rules.insert(key.into(), rules.clone());
+                    rules
+                }
+            },
+            None => std::sync::Arc::new(engine.name_rules(field)),
+        };
+        let facts = std::sync::Arc::new(FieldFacts {
+            name: field.into(),
+            rules,
+        });
         self.field_cache.insert(field.into(), facts.clone());
         facts
     }

@@ -1028,3 +1028,105 @@ mod dispatch {
         }
     }
 }
+
+/// Names that differ only in an array index of two or more read alike to every rule when
+/// no rule's field words hold a digit, so their reading is shared; a rule that reads a
+/// digit in names turns the sharing off.
+mod indexed_names {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn indices_of_two_or_more_are_written_as_two() {
+        assert_eq!(index_key("12.phone").as_deref(), Some("2.phone"));
+        assert_eq!(
+            index_key("people.345.id_no").as_deref(),
+            Some("people.2.id_no")
+        );
+        assert_eq!(index_key("coordinates.1"), None);
+        assert_eq!(index_key("loc.0.lat"), None);
+        assert_eq!(index_key("2.name"), None);
+        assert_eq!(index_key("phone2"), None);
+        assert_eq!(index_key("v1.10"), Some("v1.2".to_string()));
+        assert_eq!(index_key("手机.07"), Some("手机.2".to_string()));
+        assert_eq!(index_key("a12b"), None);
+        assert_eq!(index_key(""), None);
+    }
+
+    #[test]
+    fn the_catalog_reads_no_digits_in_names_and_a_rule_can() {
+        assert!(engine().index_blind);
+        let text = r#"
+[[rule]]
+id = "line2_phone"
+pattern = '\d{5}'
+trigger = { run_len = [5] }
+fields = ["tel_2"]
+examples = ["x 12345"]
+"#;
+        let mut files = RuleFile::builtin().unwrap();
+        files.push(RuleFile::parse("mine.toml", text).unwrap());
+        let engine = Engine::new(&files, &config()).unwrap();
+        assert!(!engine.index_blind);
+        // And then each name is read as it is: `tel_2` supports the rule, `tel_12` not.
+        let mut scanner = engine.scanner();
+        let rule = engine
+            .rules
+            .iter()
+            .position(|r| r.id == "line2_phone")
+            .unwrap();
+        assert!(scanner.facts("tel.2").supports[rule]);
+        assert!(!scanner.facts("tel.12").supports[rule]);
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "phone",
+            "Phone",
+            "name",
+            "id_no",
+            "idNo",
+            "lat",
+            "lng",
+            "latitude",
+            "longitude",
+            "coordinates",
+            "loc",
+            "order_no",
+            "sha",
+            "手机",
+            "姓名",
+            "地址",
+            "0",
+            "1",
+            "2",
+            "12",
+            "345",
+            "07",
+            ".",
+            "_",
+            "-",
+            " ",
+            "[",
+            "]",
+            "x",
+            "customer",
+            "card",
+            "imsi",
+            "v1",
+            "md5",
+            "订单",
+        ]);
+        prop::collection::vec(pieces, 1..7).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn a_name_and_its_index_key_read_alike(field in name()) {
+            let engine = engine();
+            if let Some(key) = index_key(&field) {
+                prop_assert_eq!(engine.name_rules(&field), engine.name_rules(&key), "{} / {}", field, key);
+            }
+        }
+    }
+}

@@ -1317,40 +1317,14 @@ impl<'a> ReadName<'a> {
 /// look for holds a digit, no answer about the name depends on which number it is, except
 /// the last word's being `0` or `1`, which are kept.
 fn index_key(field: &str) -> Option<String> {
-    let b = field.as_bytes();
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
+    // A run is a word of its own when neither neighbour is a letter or a digit.
+    let apart = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+    crate::digits::rewrite_digit_runs(field, |start, end| {
+        let run = &field[start..end];
         let separated =
-            |at: Option<&str>| at.is_none_or(|c| c.chars().all(|c| !c.is_alphanumeric()));
-        let before = field[..start]
-            .chars()
-            .next_back()
-            .map(|c| &field[start - c.len_utf8()..start]);
-        let after = field[i..]
-            .chars()
-            .next()
-            .map(|c| &field[i..i + c.len_utf8()]);
-        let run = &field[start..i];
-        if separated(before) && separated(after) && run != "0" && run != "1" && run != "2" {
-            let o = out.get_or_insert_with(|| String::with_capacity(field.len()));
-            o.push_str(&field[copied..start]);
-            o.push('2');
-            copied = i;
-        }
-    }
-    let mut o = out?;
-    o.push_str(&field[copied..]);
-    Some(o)
+            apart(field[..start].chars().next_back()) && apart(field[end..].chars().next());
+        (separated && !matches!(run, "0" | "1" | "2")).then_some(std::borrow::Cow::Borrowed("2"))
+    })
 }
 
 /// Splits a field name into lower-case tokens at separators and camelCase humps

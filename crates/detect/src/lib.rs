@@ -21,6 +21,7 @@
 
 pub mod catalog;
 mod charset;
+mod digits;
 pub mod engine;
 pub mod examples;
 pub mod fold;

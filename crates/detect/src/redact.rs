@@ -7,6 +7,7 @@
 //! that quotes the bytes it choked on. Every such string passes a [`Redactor`] before it is
 //! stored or printed: whatever the engine detects in it is replaced by its masked form.
 
+use crate::digits::rewrite_digit_runs;
 use crate::engine::Scanner;
 use leakscope_core::Finding;
 use std::borrow::Cow;
@@ -26,34 +27,19 @@ pub const LONG_DIGIT_RUN: usize = 11;
 /// Masks every run of [`LONG_DIGIT_RUN`] or more ASCII digits, keeping its first three
 /// and last four digits; `None` when there is none.
 fn mask_digit_runs(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
     // Worked out on the first long run only: most names have none.
     let mut hashes: Option<Vec<(usize, usize)>> = None;
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i - start >= LONG_DIGIT_RUN
-            && !inside(hashes.get_or_insert_with(|| hash_runs(text)), start, i)
-        {
-            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            o.push_str(&text[copied..start + 3]);
-            o.extend(std::iter::repeat_n('*', i - start - 7));
-            o.push_str(&text[i - 4..i]);
-            copied = i;
-        }
-    }
-    let mut o = out?;
-    o.push_str(&text[copied..]);
-    Some(o)
+    rewrite_digit_runs(text, |start, end| {
+        let long = end - start >= LONG_DIGIT_RUN
+            && !inside(hashes.get_or_insert_with(|| hash_runs(text)), start, end);
+        long.then(|| {
+            let mut masked = String::with_capacity(end - start);
+            masked.push_str(&text[start..start + 3]);
+            masked.extend(std::iter::repeat_n('*', end - start - 7));
+            masked.push_str(&text[end - 4..end]);
+            Cow::Owned(masked)
+        })
+    })
 }
 
 /// Shortest run of lower-case hex digits taken for a hash (MD5 has 32, a git commit id 40).

@@ -77,6 +77,8 @@ struct Locator<'t> {
     cursor: usize,
     line: u64,
     line_pos: usize,
+    /// Whether the text is all ASCII, once asked (see [`Locator::find`]).
+    ascii: Option<bool>,
 }
 
 impl<'t> Locator<'t> {
@@ -86,6 +88,7 @@ impl<'t> Locator<'t> {
             cursor: 0,
             line: 1,
             line_pos: 0,
+            ascii: None,
         }
     }
 
@@ -134,6 +137,14 @@ impl<'t> Locator<'t> {
         let near = self.near(|at| bytes.get(at..at + needle.len()) == Some(needle.as_bytes()));
         let p = match near {
             Some(p) => p,
+            // A value beyond ASCII is not in an all-ASCII text: JSON written with every
+            // such character escaped (`\u5f20`, Python's default) has none of its names
+            // and addresses as they read, and each was a fruitless search of the horizon.
+            None if !needle.is_ascii()
+                && *self.ascii.get_or_insert_with(|| self.text.is_ascii()) =>
+            {
+                return None;
+            }
             None => {
                 let mut end = (self.cursor + horizon + needle.len()).min(self.text.len());
                 while !self.text.is_char_boundary(end) {
@@ -436,6 +447,7 @@ fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
     let mut offset = 0usize;
     let path_text = path.to_string();
     let mut record = String::new();
+    let mut file_ascii = None;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let line_no = i as u64 + 1;
         let trimmed = line.trim();
@@ -449,9 +461,12 @@ fn json_lines(path: &ObjectPath, text: &str, sink: &mut dyn Sink) {
                         cursor: offset,
                         line: line_no,
                         line_pos: offset,
+                        // Whether the file is all ASCII is worked out once for all lines.
+                        ascii: file_ascii,
                     };
                     // Valid, so the walk cannot fail.
                     let _ = json::walk(path, trimmed, Some(&record), &mut locator, sink);
+                    file_ascii = locator.ascii;
                 }
                 Err(_) => {
                     // Not JSON: the line is still scanned, as plain text.
@@ -874,6 +889,26 @@ mod json_tests {
             [
                 ("user.name", "u.json#line 1", "王芳"),
                 ("user.name", "u.json#line 2", "李四")
+            ]
+        );
+    }
+
+    #[test]
+    fn values_escaped_in_an_ascii_document_are_read_and_the_rest_located() {
+        // As Python writes JSON by default: every character beyond ASCII escaped.
+        let text = "{\"name\":\"\\u738b\\u82b3\",\n\"phone\":\"13812345678\",\n\"city\":\"\\u5317\\u4eac\"}";
+        let sink = decode_json("d.json", text);
+        let cells: Vec<(&str, &str, Option<u64>)> = sink
+            .0
+            .iter()
+            .map(|c| (c.field.as_str(), c.value.as_str(), c.line))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ("name", "王芳", None),
+                ("phone", "13812345678", Some(2)),
+                ("city", "北京", None),
             ]
         );
     }

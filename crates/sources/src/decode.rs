@@ -363,10 +363,10 @@ pub fn decode_bytes(
     // twice its size in fresh pages).
     let kind = sniff_kind(name, &bytes[..bytes.len().min(text::SNIFF_BYTES)]);
     let size = bytes.len() as u64;
+    // What `decode_with_head` would read whole, within the same limits; anything else
+    // (a stream, an object over a limit, a container too deep) goes the usual way.
     let whole = match kind {
-        Kind::Text | Kind::Gzip | Kind::Bzip2 | Kind::Xz | Kind::Zstd | Kind::Tar | Kind::Pst => {
-            false
-        }
+        _ if streamed(kind) => false,
         Kind::Csv(_) | Kind::Json | Kind::JsonLines | Kind::Sql => {
             size <= limits.max_structured_bytes.min(limits.max_object_bytes)
         }
@@ -438,8 +438,17 @@ fn decode_with_head(
     report_result(sink, path, result);
 }
 
-/// Decodes an object of a kind read whole (not text, a compressed stream or a tar
-/// archive, which are streamed) from its bytes.
+/// Kinds that are never read whole: text and compressed streams and tar archives are
+/// streamed, and PST is refused.
+fn streamed(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Text | Kind::Gzip | Kind::Bzip2 | Kind::Xz | Kind::Zstd | Kind::Tar | Kind::Pst
+    )
+}
+
+/// Decodes an object of a kind read whole (not one of the [`streamed`] kinds) from its
+/// bytes.
 fn decode_whole(
     path: &ObjectPath,
     kind: Kind,

@@ -115,7 +115,6 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
     let mut line_pos = 0usize;
     let mut record = String::new();
     let path_text = path.to_string();
-    let mut value_buf = String::new();
     // A row's values (see `Part`) and the buffers of its cells, kept between rows.
     let mut parts: Vec<Part<'_>> = Vec::new();
     let mut row_buf = String::new();
@@ -157,40 +156,33 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
                     ),
                 });
             }
-            let value = unescape(raw, &mut value_buf);
+            let source = unescape(raw, v.start, &mut row_buf);
+            let value = source.of(text, &row_buf);
             if crate::is_blank(value) || value.eq_ignore_ascii_case("null") || value == "\\N" {
+                if let Source::Row(r) = source {
+                    row_buf.truncate(r.start);
+                }
                 continue;
             }
+            // An escaped value no longer matches the file byte for byte.
+            let offset = (value.len() == raw.len()).then_some(v.start as u64);
             let value_line = if one_line {
                 line
             } else {
                 line + memchr::memchr_iter(b'\n', &text.as_bytes()[row.span.start..v.start]).count()
                     as u64
             };
-            // A value without escapes is the file's text; an unescaped one is kept with
-            // the row's others until the row is handed over.
-            let source = if std::ptr::eq(value.as_ptr(), raw.as_ptr()) {
-                Source::Text(v.start..v.start + value.len())
-            } else {
-                let start = row_buf.len();
-                row_buf.push_str(value);
-                Source::Row(start..row_buf.len())
-            };
             parts.push(Part {
                 source,
                 field: columns.get(i).map_or("", String::as_str),
                 line: value_line,
-                // An escaped value no longer matches the file byte for byte.
-                offset: (value.len() == raw.len()).then_some(v.start as u64),
+                offset,
             });
         }
         let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
         cells.extend(parts.iter().map(|p| RowCell {
             field: p.field,
-            value: match &p.source {
-                Source::Text(r) => &text[r.clone()],
-                Source::Row(r) => &row_buf[r.clone()],
-            },
+            value: p.source.of(text, &row_buf),
             line: Some(p.line),
             offset: p.offset,
         }));
@@ -201,10 +193,22 @@ pub fn decode(path: &ObjectPath, text: &str, encoding: &'static str, sink: &mut 
     }
 }
 
-/// Where a row's value is: in the file's text, or unescaped in the row's buffer.
+/// Where a row's value is: in the file's text (a literal without escapes), or unescaped
+/// in the row's buffer, kept there with the row's other values until the row is handed
+/// over.
 enum Source {
     Text(std::ops::Range<usize>),
     Row(std::ops::Range<usize>),
+}
+
+impl Source {
+    /// The value, from the file's `text` or the row's buffer.
+    fn of<'a>(&self, text: &'a str, row: &'a str) -> &'a str {
+        match self {
+            Source::Text(r) => &text[r.clone()],
+            Source::Row(r) => &row[r.clone()],
+        }
+    }
 }
 
 /// One value of a row on its way to the sink.
@@ -215,37 +219,40 @@ struct Part<'c> {
     offset: Option<u64>,
 }
 
-/// The text of a literal with its escapes resolved (borrowed when it has none).
-fn unescape<'a>(raw: &'a str, buf: &'a mut String) -> &'a str {
+/// The literal `raw`, which starts at `at` in the file, with its escapes resolved: the
+/// file's own text when it has none, else appended to `row`. Cut to [`MAX_VALUE_BYTES`].
+fn unescape(raw: &str, at: usize, row: &mut String) -> Source {
     if memchr::memchr2(b'\\', b'\'', raw.as_bytes()).is_none() {
-        return cut(raw);
+        return Source::Text(at..at + cut(raw).len());
     }
-    buf.clear();
+    let start = row.len();
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.next() {
-                Some('n') => buf.push('\n'),
-                Some('t') => buf.push('\t'),
-                Some('r') => buf.push('\r'),
+                Some('n') => row.push('\n'),
+                Some('t') => row.push('\t'),
+                Some('r') => row.push('\r'),
                 Some('0') => {}
-                Some(other) => buf.push(other),
+                Some(other) => row.push(other),
                 None => {}
             },
             '\'' => {
                 // A doubled quote inside a literal stands for one.
-                buf.push('\'');
+                row.push('\'');
                 if chars.clone().next() == Some('\'') {
                     chars.next();
                 }
             }
-            _ => buf.push(c),
+            _ => row.push(c),
         }
-        if buf.len() >= MAX_VALUE_BYTES {
+        if row.len() - start >= MAX_VALUE_BYTES {
             break;
         }
     }
-    cut(buf)
+    let end = start + cut(&row[start..]).len();
+    row.truncate(end);
+    Source::Row(start..end)
 }
 
 fn cut(s: &str) -> &str {
@@ -757,10 +764,17 @@ mod tests {
         assert_eq!(rows[0][2].1, "it''s");
         assert_eq!(rows[1][1].1, "李娜");
         assert_eq!(rows[2][2].1, "NOW()");
-        let mut buf = String::new();
-        assert_eq!(unescape("it''s", &mut buf), "it's");
-        let mut buf = String::new();
-        assert_eq!(unescape("a\\'b", &mut buf), "a'b");
+        // Unescaped values go after the row's earlier ones; plain ones stay in the text.
+        let mut row = String::from("earlier");
+        let text = "x it''s a\\'b plain";
+        let it = unescape("it''s", 2, &mut row);
+        let ab = unescape("a\\'b", 8, &mut row);
+        let plain = unescape("plain", 13, &mut row);
+        assert_eq!(it.of(text, &row), "it's");
+        assert_eq!(ab.of(text, &row), "a'b");
+        assert!(matches!(plain, Source::Text(_)));
+        assert_eq!(plain.of(text, &row), "plain");
+        assert_eq!(row, "earlierit'sa'b");
     }
 
     #[test]

@@ -517,6 +517,17 @@ fn block_on<'a>(
     }
 }
 
+/// Appends `text` to a record key with `/` written as `%2F`: a key is one segment of the
+/// record's path.
+pub(crate) fn push_key_part(key: &mut String, text: &str) {
+    let mut parts = text.split('/');
+    key.push_str(parts.next().unwrap_or_default());
+    for part in parts {
+        key.push_str("%2F");
+        key.push_str(part);
+    }
+}
+
 /// `host:port` for a location, with brackets around IPv6 addresses.
 pub(crate) fn host_port(host: &str, port: u16) -> String {
     if host.contains(':') {

@@ -156,7 +156,7 @@ fn flatten_document_into(doc: &RawDocument, ordinal: u64, record: &mut Record) -
     let _ = match doc.get("_id") {
         Ok(Some(RawBsonRef::ObjectId(oid))) => write!(key, "{}", oid.to_hex()),
         Ok(Some(RawBsonRef::String(s))) => {
-            key.push_str(&s.replace('/', "%2F"));
+            super::push_key_part(key, s);
             Ok(())
         }
         Ok(Some(RawBsonRef::Int32(n))) => write!(key, "{n}"),

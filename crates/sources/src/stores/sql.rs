@@ -8,7 +8,7 @@
 //! uses `ORDER BY random()` / `ORDER BY RAND()` with a `LIMIT`.
 
 use super::json_row::flatten_row_into;
-use super::{host_port, Batcher, Record, Report, StoreJob, StoreOptions};
+use super::{host_port, push_key_part, Batcher, Record, Report, StoreJob, StoreOptions};
 use crate::NoticeKind;
 use futures_util::TryStreamExt;
 use sqlx::mysql::MySqlConnectOptions;
@@ -270,17 +270,12 @@ fn row_record(
         let _ = write!(record.key, "row {ordinal}");
         return Ok(());
     }
-    // The texts joined by `,`, with `/` escaped: a key is one segment of a path.
+    // The texts joined by `,`.
     for (i, text) in key_texts.iter().enumerate() {
         if i > 0 {
             record.key.push(',');
         }
-        let mut parts = text.split('/');
-        record.key.push_str(parts.next().unwrap_or_default());
-        for part in parts {
-            record.key.push_str("%2F");
-            record.key.push_str(part);
-        }
+        push_key_part(&mut record.key, text);
     }
     Ok(())
 }

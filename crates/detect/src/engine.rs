@@ -42,8 +42,8 @@ pub const CONTEXT_AFTER: usize = 16;
 /// a negative word further away usually labels something else).
 pub const NEGATIVE_BEFORE: usize = 32;
 
-/// Bytes before a match in which a negative-context word, followed only by separators,
-/// labels the value itself.
+/// Bytes before a match in which a negative-context word, followed only by separators and
+/// the suffixes of a label (`订单编号：`, `运单号码`), labels the value itself.
 pub const NEGATIVE_LABEL: usize = 16;
 
 /// Bytes before a match searched for a rule's `reject_before` words.
@@ -452,7 +452,7 @@ const FIELD_CACHE_MAX: usize = 4096;
 struct FieldHint {
     /// Lower-case tokens of an ASCII hint; empty for a non-ASCII hint.
     tokens: Vec<String>,
-    /// The hint lower-cased with separators removed (ASCII) or as written (CJK).
+    /// The hint lower-cased, letters and digits only.
     compact: String,
 }
 
@@ -775,11 +775,11 @@ impl Engine {
     /// `trackingNumber`, `sha256`, `订单号`). ASCII words are compared with the name's
     /// words (so `sha` does not match `shanghai`), a word followed only by digits counts;
     /// other words are found anywhere in the name.
-    fn field_is_negative(&self, read: &ReadName<'_>) -> bool {
-        let (field, tokens) = (read.text, &read.tokens);
+    fn field_is_negative(&self, read: &ReadName) -> bool {
+        let tokens = &read.tokens;
         self.negative_words.iter().any(|w| {
             if !w.is_ascii() {
-                return field.contains(w.as_str());
+                return read.compact.contains(w.as_str());
             }
             if !w.bytes().all(|c| c.is_ascii_alphanumeric()) {
                 return false;
@@ -1279,7 +1279,7 @@ fn field_hint(hint: &str) -> FieldHint {
     } else {
         FieldHint {
             tokens: Vec::new(),
-            compact: hint.to_lowercase(),
+            compact: compact(hint),
         }
     }
 }
@@ -1291,21 +1291,18 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
-/// A field name as the rules read it: its text, its words (see [`field_tokens`]), lower
-/// case, and compact (letters and digits only, lower case).
-struct ReadName<'a> {
-    text: &'a str,
+/// A field name as the rules read it: its words (see [`field_tokens`]) and its compact
+/// form (letters and digits only, lower case). Words of other scripts are looked for in
+/// the compact form, so a form's spaced-out label (`姓 名`, `住　址`) reads as the word.
+struct ReadName {
     tokens: Vec<String>,
-    lower: String,
     compact: String,
 }
 
-impl<'a> ReadName<'a> {
-    fn new(text: &'a str) -> Self {
+impl ReadName {
+    fn new(text: &str) -> Self {
         ReadName {
-            text,
             tokens: field_tokens(text),
-            lower: text.to_lowercase(),
             compact: compact(text),
         }
     }
@@ -1360,11 +1357,10 @@ impl CompiledRule {
     }
 
     /// Whether `field` names the first (1) or second (2) half of this rule's field pair.
-    fn pair_role(&self, read: &ReadName<'_>) -> u8 {
+    fn pair_role(&self, read: &ReadName) -> u8 {
         let Some(halves) = &self.pair_fields else {
             return 0;
         };
-        let field = read.text;
         let (last, tokens) = match read.tokens.split_last() {
             Some((last, rest)) => (last.as_str(), rest),
             None => ("", &read.tokens[..]),
@@ -1386,7 +1382,7 @@ impl CompiledRule {
                 if w.is_ascii() {
                     *w == last
                 } else {
-                    field.contains(w.as_str())
+                    read.compact.contains(w.as_str())
                 }
             })
         };
@@ -1414,14 +1410,14 @@ impl CompiledRule {
     }
 
     /// True when a field name says the value is this rule's kind of data.
-    fn field_matches(&self, read: &ReadName<'_>) -> bool {
+    fn field_matches(&self, read: &ReadName) -> bool {
         let tokens = &read.tokens;
         if tokens.iter().any(|t| self.exclude_fields.contains(t)) {
             return false;
         }
         self.fields.iter().any(|h| {
             if h.tokens.is_empty() {
-                read.lower.contains(&h.compact)
+                read.compact.contains(&h.compact)
             } else {
                 read.compact == h.compact
                     || tokens
@@ -2580,9 +2576,10 @@ fn accept(
         Negative::None
     };
     // So does a value right after such a word in text (`订单号：6222…`, `sha=5100…`): the
-    // word labels it. Further away the word may label a neighbour, and only lowers the
-    // confidence.
-    if negative == Negative::Label && !supported {
+    // word labels it, and outweighs a context word further away (the `IMEI:` of the line
+    // before); only the field's name says more. Further away the word may label a
+    // neighbour, and only lowers the confidence.
+    if negative == Negative::Label && !field_support {
         return false;
     }
     let mut confidence = rule.confidence;
@@ -2662,7 +2659,7 @@ fn negative_context(
         let labels = between.len() <= NEGATIVE_LABEL
             && between
                 .chars()
-                .all(|c| c.is_whitespace() || c.is_ascii_punctuation() || "：号".contains(c));
+                .all(|c| c.is_whitespace() || c.is_ascii_punctuation() || "：号编码".contains(c));
         if labels {
             return Negative::Label;
         }

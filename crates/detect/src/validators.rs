@@ -1726,6 +1726,17 @@ const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地�
 /// 邮箱, 电话, 手机, 余额): a word ending in one is the label beside a value, not a name.
 const LABEL_ENDINGS: &str = "卡号码证址箱话机账额";
 
+/// What follows a surname when a person is addressed by title or kinship rather than named
+/// (王经理, 刘女士, 李总, 张师傅), and the placeholder of anonymised records (张某, 王某某):
+/// the surname alone names nobody.
+const FORMS_OF_ADDRESS: &[&str] = &[
+    "先生", "女士", "小姐", "太太", "夫人", "老师", "同学", "同志", "经理", "总监", "老总", "总",
+    "董事", "主管", "主任", "组长", "班长", "店长", "厂长", "局长", "处长", "科长", "所长", "队长",
+    "部长", "院长", "校长", "书记", "村长", "镇长", "县长", "市长", "师傅", "师父", "医生", "大夫",
+    "护士", "律师", "警官", "教授", "博士", "会计", "老板", "工", "阿姨", "叔叔", "大爷", "大妈",
+    "大姐", "大哥", "姐", "哥", "某", "某某",
+];
+
 /// A Chinese personal name: a known surname (single or compound) followed by one or two
 /// given-name characters; trailing label words are cut off.
 pub fn cn_person_name(value: &str) -> Check {
@@ -1774,6 +1785,13 @@ pub fn cn_person_name(value: &str) -> Check {
     };
     let mut given_chars = v.chars().skip(surname_len);
     let given = given_chars.clone().count();
+    let given_at = v
+        .char_indices()
+        .nth(surname_len)
+        .map_or(v.len(), |(i, _)| i);
+    if FORMS_OF_ADDRESS.contains(&&v[given_at..]) {
+        return Check::Reject;
+    }
     if !(1..=2).contains(&given)
         || given_chars.any(|c| tables.not_in_names.contains(c))
         || v.chars()

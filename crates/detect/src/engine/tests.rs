@@ -199,7 +199,12 @@ fn context_and_negative_words_move_confidence() {
     assert!(scan(&engine, "订单号 6222021234567890128").is_empty());
     assert!(scan(&engine, "订单号：6222021234567890128").is_empty());
     assert!(scan(&engine, "sha=510014360831272f76143fd2").is_empty());
-    // A context word of the rule outweighs it.
+    // So does a label with a suffix (`订单编号：`), and it outweighs a context word further
+    // away that belongs to the line before.
+    let two = scan(&engine, "IMEI: 490154203237518\n订单编号：490154203237518");
+    assert_eq!(two.len(), 1);
+    assert_eq!(two[0].line, Some(1));
+    // A context word of the rule between the label and the value outweighs it.
     assert_eq!(
         scan(&engine, "订单号 银行卡 6222021234567890128")[0].confidence,
         Confidence::Medium

@@ -350,6 +350,20 @@ fn name_and_address_vectors() {
         assert_eq!(cn_person_name(word), Check::Reject, "{word}");
     }
     assert_eq!(cn_person_name("高峰"), Check::Narrow(0, 6));
+    // A surname with a title, a kinship word or the placeholder of an anonymised record
+    // names nobody.
+    for addressed in [
+        "王经理",
+        "刘女士",
+        "李总",
+        "张师傅",
+        "陈某",
+        "赵某某",
+        "欧阳老师",
+    ] {
+        assert_eq!(cn_person_name(addressed), Check::Reject, "{addressed}");
+    }
+    assert_eq!(cn_person_name("王建国先生"), Check::Narrow(0, 9));
     assert_eq!(cn_person_name("买买提·艾力"), Check::Narrow(0, 17));
     assert_eq!(cn_person_name("买买提·艾力性别男"), Check::Narrow(0, 17));
     assert_eq!(cn_person_name("·艾力"), Check::Reject);

@@ -2638,8 +2638,8 @@ enum Negative {
     None,
     /// One is near: the text around is about orders, hashes or versions.
     Near,
-    /// One ends within [`NEGATIVE_LABEL`] bytes with only spaces and punctuation after it:
-    /// it labels the value itself.
+    /// One ends within [`NEGATIVE_LABEL`] bytes with only the rest of a label after it
+    /// (see [`only_label_suffix`]): it labels the value itself.
     Label,
 }
 
@@ -2656,16 +2656,28 @@ fn negative_context(
     let mut found = Negative::None;
     for m in hits.earliest_ending(from, start, |h| roles[h.word as usize].negative) {
         let between = &text[m.end..start];
-        let labels = between.len() <= NEGATIVE_LABEL
-            && between
-                .chars()
-                .all(|c| c.is_whitespace() || c.is_ascii_punctuation() || "：号编码".contains(c));
-        if labels {
+        if between.len() <= NEGATIVE_LABEL && only_label_suffix(between) {
             return Negative::Label;
         }
         found = Negative::Near;
     }
     found
+}
+
+/// Whether `between`, the text from a negative word to a value, only finishes the word's
+/// label: separators, the Chinese suffixes of a number's label (`订单编号：`, `运单号码`),
+/// and the English ones (`order_no=`, `txn_id=`, `tracking number:`, `elapsed_ns=`).
+fn only_label_suffix(between: &str) -> bool {
+    const SUFFIXES: &[&str] = &["id", "ids", "no", "nr", "num", "number", "ns", "ms"];
+    let suffix = |w: &str| w.is_empty() || SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(w));
+    between.chars().all(|c| {
+        c.is_ascii_alphanumeric()
+            || c.is_whitespace()
+            || c.is_ascii_punctuation()
+            || "：号编码".contains(c)
+    }) && between
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .all(suffix)
 }
 
 /// Rules with `field_value = true` check a whole field value whose name matches.

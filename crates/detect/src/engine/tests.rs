@@ -199,6 +199,18 @@ fn context_and_negative_words_move_confidence() {
     assert!(scan(&engine, "订单号 6222021234567890128").is_empty());
     assert!(scan(&engine, "订单号：6222021234567890128").is_empty());
     assert!(scan(&engine, "sha=510014360831272f76143fd2").is_empty());
+    // Log keys of counters and ids label what follows them, English suffixes and all.
+    for text in [
+        "txn_id=13812345678",
+        "order_no=6222021234567890128",
+        "trace_id: 6222021234567890128",
+        "Tracking Number: 13812345678",
+        "商品编码 6222021234567890128",
+    ] {
+        assert!(scan(&engine, text).is_empty(), "{text}");
+    }
+    // A word that is not a label's suffix keeps it from labelling the value.
+    assert_eq!(scan(&engine, "order from 13812345678").len(), 1);
     // So does a label with a suffix (`订单编号：`), and it outweighs a context word further
     // away that belongs to the line before.
     let two = scan(&engine, "IMEI: 490154203237518\n订单编号：490154203237518");

@@ -1660,27 +1660,28 @@ const COMMON_WORDS: &[&str] = &[
 /// it), so each set is a bitmap of that plane.
 struct NameTables {
     surnames: PlaneSet,
-    /// The compound surnames, each as its two characters (see [`char_pair`]), sorted.
+    /// The compound surnames, each as its [`short_key`], sorted.
     compound_surnames: Vec<u64>,
     /// The first characters of [`AFTER_NAME_WORDS`]: only where one stands can a word
     /// that ends a name start.
     after_name_first: PlaneSet,
+    /// [`FORMS_OF_ADDRESS`], each as its [`short_key`], sorted.
+    forms_of_address: Vec<u64>,
     not_in_names: PlaneSet,
     label_endings: PlaneSet,
 }
 
 impl NameTables {
     fn is_compound_surname(&self, two: &str) -> bool {
-        char_pair(two).is_some_and(|p| self.compound_surnames.binary_search(&p).is_ok())
+        short_key(two.chars()).is_some_and(|p| self.compound_surnames.binary_search(&p).is_ok())
     }
 }
 
-/// A text of exactly two characters as one number (the first in the high half), for a
-/// search of integers instead of strings.
-fn char_pair(text: &str) -> Option<u64> {
-    let mut chars = text.chars();
+/// One or two characters as one number (the first in the high half, nothing as zero), for
+/// a search of integers instead of strings; `None` for any other count.
+fn short_key(mut chars: impl Iterator<Item = char>) -> Option<u64> {
     match (chars.next(), chars.next(), chars.next()) {
-        (Some(a), Some(b), None) => Some((u64::from(a) << 32) | u64::from(b)),
+        (Some(a), b, None) => Some((u64::from(a) << 32) | b.map_or(0, u64::from)),
         _ => None,
     }
 }
@@ -1690,15 +1691,21 @@ fn name_tables() -> &'static NameTables {
     TABLES.get_or_init(|| {
         let mut compound_surnames: Vec<u64> = CN_COMPOUND_SURNAMES
             .iter()
-            .filter_map(|s| char_pair(s))
+            .filter_map(|s| short_key(s.chars()))
             .collect();
         compound_surnames.sort_unstable();
+        let mut forms_of_address: Vec<u64> = FORMS_OF_ADDRESS
+            .iter()
+            .filter_map(|w| short_key(w.chars()))
+            .collect();
+        forms_of_address.sort_unstable();
         NameTables {
             surnames: PlaneSet::new(CN_SURNAMES.chars()),
             compound_surnames,
             after_name_first: PlaneSet::new(
                 AFTER_NAME_WORDS.iter().filter_map(|w| w.chars().next()),
             ),
+            forms_of_address,
             not_in_names: PlaneSet::new(NOT_IN_NAMES.chars()),
             label_endings: PlaneSet::new(LABEL_ENDINGS.chars()),
         }
@@ -1785,11 +1792,9 @@ pub fn cn_person_name(value: &str) -> Check {
     };
     let mut given_chars = v.chars().skip(surname_len);
     let given = given_chars.clone().count();
-    let given_at = v
-        .char_indices()
-        .nth(surname_len)
-        .map_or(v.len(), |(i, _)| i);
-    if FORMS_OF_ADDRESS.contains(&&v[given_at..]) {
+    if short_key(given_chars.clone())
+        .is_some_and(|k| tables.forms_of_address.binary_search(&k).is_ok())
+    {
         return Check::Reject;
     }
     if !(1..=2).contains(&given)

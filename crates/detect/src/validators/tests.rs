@@ -599,7 +599,10 @@ fn name_lists_fit_their_sets() {
         assert!(u32::from(c) <= 0xFFFF, "{c} is beyond the plane");
     }
     for s in CN_COMPOUND_SURNAMES {
-        assert!(char_pair(s).is_some(), "{s} is not two characters");
+        assert_eq!(s.chars().count(), 2, "{s} is not two characters");
+    }
+    for s in FORMS_OF_ADDRESS {
+        assert!(short_key(s.chars()).is_some(), "{s} is not one or two characters");
     }
     let tables = name_tables();
     assert!(tables.is_compound_surname("欧阳") && !tables.is_compound_surname("欧"));

@@ -15,7 +15,7 @@ const HASH_PREFIX: &str = "k1:";
 
 /// Number of bytes of the keyed hash that are kept (128 bits: collisions are negligible for
 /// any realistic number of identifiers).
-const HASH_BYTES: usize = 16;
+pub const HASH_BYTES: usize = 16;
 
 /// A per-installation secret key.
 #[derive(Clone)]

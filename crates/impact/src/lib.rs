@@ -14,9 +14,12 @@
 //! expose only such weak identifiers are counted separately.
 //!
 //! **Exact or sketched.** Counting is exact while the number of distinct hashes and records
-//! tracked stays under [`ImpactConfig::exact_limit`]. HyperLogLog++ sketches (precision 14,
-//! standard error about 0.8%) are fed all along; when the limit is passed the exact sets are
-//! dropped and the report says the numbers are estimates with that error. In sketch mode a
+//! tracked stays under [`ImpactConfig::exact_limit`]. When the limit is passed,
+//! HyperLogLog++ sketches (precision 14, standard error about 0.8%) are built from the exact
+//! sets, which are then dropped, and fed from there on; the report says the numbers are
+//! estimates with that error. A sketch depends only on the set of values inserted, not on
+//! their order or repeats, so one built at the switch is the one that feeding it all along
+//! would have given, and exact counting (most scans) never pays for the sketches. In sketch mode a
 //! person is estimated by each record's strongest identifier, which over-counts people who
 //! appear in different records under different identifiers.
 
@@ -82,6 +85,15 @@ fn sketch() -> Sketch {
     .expect("precision 14 is valid")
 }
 
+/// A sketch fed every value of `values`.
+fn sketch_of<'a>(values: impl IntoIterator<Item = &'a u64>) -> Sketch {
+    let mut s = sketch();
+    for v in values {
+        s.insert(v);
+    }
+    s
+}
+
 /// The exact sets of values and people and the union-find's index. Their keys are node
 /// numbers or come from keyed value hashes, which no input can aim, so one
 /// multiplication spreads them (SipHash was a fifth of a summary's counting); a set's
@@ -96,11 +108,23 @@ fn h64<T: Hash + ?Sized>(v: &T) -> u64 {
     h.finish()
 }
 
+/// The number a value is counted by. A keyed hash's bytes are already uniform and no input
+/// can aim them, so the first eight of one serve as they are; other bytes are hashed.
+fn value_key(value_hash: &[u8]) -> u64 {
+    match value_hash.first_chunk::<8>() {
+        Some(first) if value_hash.len() == leakscope_core::hash::HASH_BYTES => {
+            u64::from_le_bytes(*first)
+        }
+        _ => h64(value_hash),
+    }
+}
+
 /// Per-detector counters.
 #[derive(Default)]
 struct PerDetector {
     occurrences: u64,
     exact: Set<u64>,
+    /// Built when counting stops being exact.
     sketch: Option<Sketch>,
     /// Where the detector ranks among the linking ones, and `h64` of its id (which
     /// separates its values from equal digits of other kinds): looked up once.
@@ -181,6 +205,9 @@ struct PerPlace {
 struct PerStore {
     records: HashSet<u64>,
     nodes: Set<u32>,
+    /// The representatives of its records' people (see [`ImpactCounter::representatives`]).
+    representatives: Set<u64>,
+    /// Built when counting stops being exact.
     records_sketch: Option<Sketch>,
     people_sketch: Option<Sketch>,
 }
@@ -194,7 +221,13 @@ pub struct ImpactCounter {
     parent: Vec<u32>,
     detectors: Registry<PerDetector>,
     stores: Registry<PerStore>,
+    /// Whether the stores keep exact sets of their own: not while only one store has been
+    /// seen, whose sets would be the counter's own (see [`ImpactCounter::split_stores`]).
+    split: bool,
     records: HashSet<u64>,
+    /// Per record with a linking identifier, its strongest one: what the people sketch
+    /// counts, kept while counting is exact so that the sketch can be built at the switch.
+    representatives: Set<u64>,
     records_sketch: Sketch,
     people_sketch: Sketch,
     weak_only_records: u64,
@@ -230,7 +263,9 @@ impl ImpactCounter {
             parent: Vec::new(),
             detectors: Registry::new(),
             stores: Registry::new(),
+            split: false,
             records: HashSet::new(),
+            representatives: Set::default(),
             records_sketch: sketch(),
             people_sketch: sketch(),
             weak_only_records: 0,
@@ -250,14 +285,15 @@ impl ImpactCounter {
         if self.current.open && self.current.record != record {
             self.flush_record();
         }
-        let value = h64(obs.value_hash);
+        let value = value_key(obs.value_hash);
         let d = self.detectors.slot(obs.detector);
         let linking = &self.config.linking;
         let det = &mut self.detectors.entries[d].1;
         det.occurrences += 1;
-        det.sketch.get_or_insert_with(sketch).insert(&value);
         if self.exact {
             det.exact.insert(value);
+        } else {
+            det.sketch.get_or_insert_with(sketch).insert(&value);
         }
         let link = *det.link.get_or_insert_with(|| {
             let rank = linking.iter().position(|l| l == obs.detector)?;
@@ -315,20 +351,25 @@ impl ImpactCounter {
     }
 
     fn flush(&mut self, acc: &RecordAcc) {
-        self.records_sketch.insert(&acc.record);
-        // A store's records are counted once per record, not once per finding (a
-        // sketch's registers depend on the values inserted, not on how often).
+        if self.exact && !self.split && self.stores.entries.len() > 1 {
+            self.split_stores();
+        }
         for &s in &acc.stores {
             let st = &mut self.stores.entries[s].1;
-            st.records_sketch
-                .get_or_insert_with(sketch)
-                .insert(&acc.record);
             if self.exact {
-                st.records.insert(acc.record);
+                if self.split {
+                    st.records.insert(acc.record);
+                }
+            } else {
+                st.records_sketch
+                    .get_or_insert_with(sketch)
+                    .insert(&acc.record);
             }
         }
         if self.exact {
             self.records.insert(acc.record);
+        } else {
+            self.records_sketch.insert(&acc.record);
         }
         let place = if self.exact {
             self.places.slot_within(&acc.place, MAX_PLACES)
@@ -343,16 +384,25 @@ impl ImpactCounter {
             return;
         }
         let representative = acc.strong.iter().min().map(|(_, k)| *k).expect("not empty");
-        self.people_sketch.insert(&representative);
-        for &s in &acc.stores {
-            self.stores.entries[s]
-                .1
-                .people_sketch
-                .get_or_insert_with(sketch)
-                .insert(&representative);
-        }
         if !self.exact {
+            self.people_sketch.insert(&representative);
+            for &s in &acc.stores {
+                self.stores.entries[s]
+                    .1
+                    .people_sketch
+                    .get_or_insert_with(sketch)
+                    .insert(&representative);
+            }
             return;
+        }
+        self.representatives.insert(representative);
+        if self.split {
+            for &s in &acc.stores {
+                self.stores.entries[s]
+                    .1
+                    .representatives
+                    .insert(representative);
+            }
         }
         let first = self.node(acc.strong[0].1);
         for (_, k) in &acc.strong[1..] {
@@ -362,14 +412,17 @@ impl ImpactCounter {
                 self.parent[a as usize] = b;
             }
         }
-        for &s in &acc.stores {
-            self.stores.entries[s].1.nodes.insert(first);
+        if self.split {
+            for &s in &acc.stores {
+                self.stores.entries[s].1.nodes.insert(first);
+            }
         }
         if let Some(p) = place {
             self.places.entries[p].1.nodes.insert(first);
         }
         let tracked = self.node_of.len()
             + self.records.len()
+            + self.representatives.len()
             + self
                 .detectors
                 .entries
@@ -381,16 +434,37 @@ impl ImpactCounter {
         }
     }
 
+    /// Gives the first store the exact sets that the counter's own stood for while it was
+    /// the only one: every record and representative so far is its, and every node (the
+    /// nodes of a record all join its first, so they name the same people).
+    fn split_stores(&mut self) {
+        self.split = true;
+        if let Some((_, first)) = self.stores.entries.first_mut() {
+            first.records = self.records.clone();
+            first.representatives = self.representatives.clone();
+            first.nodes = (0..self.parent.len() as u32).collect();
+        }
+    }
+
     fn drop_exact(&mut self) {
+        if !self.split {
+            self.split_stores();
+        }
         self.exact = false;
         self.node_of = HashMap::default();
         self.parent = Vec::new();
-        self.records = HashSet::new();
+        // Each sketch starts from the exact set of what it would have been fed so far.
+        let records = std::mem::take(&mut self.records);
+        self.records_sketch = sketch_of(&records);
+        self.people_sketch = sketch_of(&std::mem::take(&mut self.representatives));
         for (_, d) in &mut self.detectors.entries {
-            d.exact = Set::default();
+            d.sketch = Some(sketch_of(&std::mem::take(&mut d.exact)));
         }
         for (_, s) in &mut self.stores.entries {
-            s.records = HashSet::new();
+            let records = std::mem::take(&mut s.records);
+            let people = std::mem::take(&mut s.representatives);
+            s.records_sketch = (!records.is_empty()).then(|| sketch_of(&records));
+            s.people_sketch = (!people.is_empty()).then(|| sketch_of(&people));
             s.nodes = Set::default();
         }
         // Per-place counts are exact or absent: sketches per file would cost more memory
@@ -419,7 +493,10 @@ impl ImpactCounter {
         };
         let mut by_store = Vec::new();
         for at in self.stores.by_name() {
-            let (records, people) = if exact {
+            let (records, people) = if exact && !self.split {
+                // The only store: the totals are its.
+                (records, people)
+            } else if exact {
                 let nodes: Vec<u32> = self.stores.entries[at].1.nodes.iter().copied().collect();
                 let mut roots = Set::default();
                 for n in nodes {

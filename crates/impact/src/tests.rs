@@ -61,6 +61,23 @@ fn one_row_is_one_person_and_links_cross_stores() {
 }
 
 #[test]
+fn a_single_store_counts_what_the_whole_scan_counts() {
+    let mut c = ImpactCounter::new(config());
+    c.add(obs("A", "a#1", "cn_resident_id", "id-P"));
+    c.add(obs("A", "a#1", "cn_mobile", "m-P"));
+    c.add(obs("A", "a#2", "cn_mobile", "m-P"));
+    c.add(obs("A", "a#3", "email", "e-R"));
+    c.add(obs("A", "a#4", "person_name", "n-li"));
+    let r = c.finish();
+    assert_eq!((r.records_exposed, r.distinct_people), (4, 2));
+    let a = &r.by_store[0];
+    assert_eq!(
+        (a.store.as_str(), a.records_exposed, a.distinct_people),
+        ("A", 4, 2)
+    );
+}
+
+#[test]
 fn shared_names_never_merge_people() {
     let mut c = ImpactCounter::new(config());
     for i in 0..100 {
@@ -111,6 +128,35 @@ fn sketches_stay_within_the_stated_error() {
         .unwrap();
     assert!(within(ids.distinct), "{}", ids.distinct);
     assert_eq!(ids.occurrences, n);
+}
+
+/// Sketches are built from the exact sets when counting switches to them: where the
+/// switch happens changes no estimate, since a sketch depends only on what it was fed.
+#[test]
+fn the_switch_to_sketches_is_invisible_in_the_estimates() {
+    let report = |exact_limit: usize| {
+        let mut c = ImpactCounter::new(ImpactConfig {
+            exact_limit,
+            linking: config().linking,
+        });
+        for i in 0..30_000u64 {
+            // Two stores, repeated values, and records with only a name.
+            let store = if i % 3 == 0 { "B" } else { "A" };
+            let rec = format!("{store}#rec{i}");
+            let id = format!("id{}", i % 20_000);
+            c.add(obs(store, &rec, "person_name", "n-zhang"));
+            if i % 5 != 0 {
+                c.add(obs(store, &rec, "cn_resident_id", &id));
+                c.add(obs(store, &rec, "cn_mobile", &format!("m{}", i % 7_000)));
+            }
+        }
+        c.finish()
+    };
+    let early = report(0);
+    assert_eq!(early.mode, "estimated");
+    for limit in [1_000, 25_000] {
+        assert_eq!(report(limit), early, "switch after {limit} entries");
+    }
 }
 
 /// Places past [`MAX_PLACES`] are not broken out, but a place already counted still is,

@@ -602,7 +602,10 @@ fn name_lists_fit_their_sets() {
         assert_eq!(s.chars().count(), 2, "{s} is not two characters");
     }
     for s in FORMS_OF_ADDRESS {
-        assert!(short_key(s.chars()).is_some(), "{s} is not one or two characters");
+        assert!(
+            short_key(s.chars()).is_some(),
+            "{s} is not one or two characters"
+        );
     }
     let tables = name_tables();
     assert!(tables.is_compound_surname("欧阳") && !tables.is_compound_surname("欧"));

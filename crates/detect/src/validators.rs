@@ -853,10 +853,19 @@ fn names_longitude_first(value: &str) -> Option<bool> {
         if wkt_point || word(b"\"coordinates\"") {
             return Some(true);
         }
-        if word(b"lat") || rest.starts_with("纬度".as_bytes()) {
+        // The hemisphere words name the number after them too (北纬 north latitude, 东经
+        // east longitude).
+        if word(b"lat")
+            || rest.starts_with("纬度".as_bytes())
+            || rest.starts_with("北纬".as_bytes())
+        {
             return Some(false);
         }
-        if word(b"lng") || word(b"lon") || rest.starts_with("经度".as_bytes()) {
+        if word(b"lng")
+            || word(b"lon")
+            || rest.starts_with("经度".as_bytes())
+            || rest.starts_with("东经".as_bytes())
+        {
             return Some(true);
         }
         i += 1;

@@ -447,16 +447,13 @@ impl ImpactCounter {
     }
 
     fn drop_exact(&mut self) {
-        if !self.split {
-            self.split_stores();
-        }
         self.exact = false;
         self.node_of = HashMap::default();
         self.parent = Vec::new();
         // Each sketch starts from the exact set of what it would have been fed so far.
-        let records = std::mem::take(&mut self.records);
-        self.records_sketch = sketch_of(&records);
-        self.people_sketch = sketch_of(&std::mem::take(&mut self.representatives));
+        self.records_sketch = sketch_of(&std::mem::take(&mut self.records));
+        let representatives = std::mem::take(&mut self.representatives);
+        self.people_sketch = sketch_of(&representatives);
         for (_, d) in &mut self.detectors.entries {
             d.sketch = Some(sketch_of(&std::mem::take(&mut d.exact)));
         }
@@ -466,6 +463,15 @@ impl ImpactCounter {
             s.records_sketch = (!records.is_empty()).then(|| sketch_of(&records));
             s.people_sketch = (!people.is_empty()).then(|| sketch_of(&people));
             s.nodes = Set::default();
+        }
+        if !self.split {
+            // The only store's sets were the counter's own, and so are its sketches.
+            self.split = true;
+            if let Some((_, only)) = self.stores.entries.first_mut() {
+                only.records_sketch = Some(self.records_sketch.clone());
+                only.people_sketch =
+                    (!representatives.is_empty()).then(|| self.people_sketch.clone());
+            }
         }
         // Per-place counts are exact or absent: sketches per file would cost more memory
         // than the exact sets they replace.

@@ -134,14 +134,14 @@ fn sketches_stay_within_the_stated_error() {
 /// switch happens changes no estimate, since a sketch depends only on what it was fed.
 #[test]
 fn the_switch_to_sketches_is_invisible_in_the_estimates() {
-    let report = |exact_limit: usize| {
+    let report = |exact_limit: usize, stores: u64| {
         let mut c = ImpactCounter::new(ImpactConfig {
             exact_limit,
             linking: config().linking,
         });
         for i in 0..30_000u64 {
-            // Two stores, repeated values, and records with only a name.
-            let store = if i % 3 == 0 { "B" } else { "A" };
+            // One or two stores, repeated values, and records with only a name.
+            let store = if i % 3 == 0 && stores == 2 { "B" } else { "A" };
             let rec = format!("{store}#rec{i}");
             let id = format!("id{}", i % 20_000);
             c.add(obs(store, &rec, "person_name", "n-zhang"));
@@ -152,11 +152,20 @@ fn the_switch_to_sketches_is_invisible_in_the_estimates() {
         }
         c.finish()
     };
-    let early = report(0);
-    assert_eq!(early.mode, "estimated");
-    for limit in [1_000, 25_000] {
-        assert_eq!(report(limit), early, "switch after {limit} entries");
+    for stores in [1, 2] {
+        let early = report(0, stores);
+        assert_eq!(early.mode, "estimated");
+        for limit in [1_000, 25_000] {
+            assert_eq!(report(limit, stores), early, "switch after {limit} entries");
+        }
     }
+    // A single store's estimates are the scan's.
+    let one = report(1_000, 1);
+    let store = &one.by_store[0];
+    assert_eq!(
+        (store.records_exposed, store.distinct_people),
+        (one.records_exposed, one.distinct_people)
+    );
 }
 
 /// Places past [`MAX_PLACES`] are not broken out, but a place already counted still is,

@@ -88,6 +88,8 @@ enum Boundary {
     Alnum,
     AlnumBefore,
     AlnumAfter,
+    /// Not part of a longer dotted number (`1.2.3.4.5`, `v1.2.3.4`) and not the version of a
+    /// product token (`okhttp/4.9.3.1`, `baiduboxapp/13.42.0.10` in a User-Agent).
     Dotted,
     Joined,
     /// Not continued by another group: no alphanumeric next to the value, and no space or
@@ -2780,10 +2782,14 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 after == Some(b'.') && b.get(end + 1).is_some_and(u8::is_ascii_digit);
             let digit_dot_before =
                 before == Some(b'.') && start >= 2 && b[start - 2].is_ascii_alphanumeric();
+            // A slash right after a word (not the `//` of a URL) ends a product's name.
+            let product_before =
+                before == Some(b'/') && start >= 2 && b[start - 2].is_ascii_alphanumeric();
             !is(before, u8::is_ascii_alphanumeric)
                 && !is(after, u8::is_ascii_alphanumeric)
                 && !dot_digit_after
                 && !digit_dot_before
+                && !product_before
         }
         Boundary::Joined => {
             let sep = |c: Option<u8>| matches!(c, Some(b'.' | b':' | b'-'));

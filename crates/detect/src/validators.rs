@@ -92,6 +92,7 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "not_placeholder" => |v, _| Check::from_bool(!is_placeholder(v)),
         "connection_uri" => |v, _| Check::from_bool(connection_uri(v)),
         "cn_person_name" => |v, _| cn_person_name(v),
+        "cn_person_name_labelled" => |v, _| cn_person_name_labelled(v),
         "en_person_name" => |v, _| Check::from_bool(en_person_name(v)),
         "cn_address" => |v, _| cn_address(v),
         "cn_address_labelled" => |v, _| cn_address_labelled(v),
@@ -1677,6 +1678,8 @@ struct NameTables {
     /// [`FORMS_OF_ADDRESS`], each as its [`short_key`], sorted.
     forms_of_address: Vec<u64>,
     not_in_names: PlaneSet,
+    /// [`NOT_IN_NAMES`] without [`IN_LABELLED_NAMES`].
+    not_in_labelled_names: PlaneSet,
     label_endings: PlaneSet,
 }
 
@@ -1716,6 +1719,11 @@ fn name_tables() -> &'static NameTables {
             ),
             forms_of_address,
             not_in_names: PlaneSet::new(NOT_IN_NAMES.chars()),
+            not_in_labelled_names: PlaneSet::new(
+                NOT_IN_NAMES
+                    .chars()
+                    .filter(|c| !IN_LABELLED_NAMES.contains(*c)),
+            ),
             label_endings: PlaneSet::new(LABEL_ENDINGS.chars()),
         }
     })
@@ -1738,6 +1746,12 @@ const NAME_DOTS: &[char] = &['·', '•', '・', '‧'];
 /// Characters that never appear in a given name, so a capture containing them is not a name.
 const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但";
 
+/// Characters of [`NOT_IN_NAMES`] that real given names do hold (李天宇, 王可欣, 张中华, 刘大伟,
+/// 陈为民, 赵有才, 孙之恒, 王来福, 李生): with a surname they mostly spell everyday words (明天,
+/// 许可, 高中, 强大, 成为, 卫生), so they turn a name found by its form away, but not one that a
+/// label or the field's name announces.
+const IN_LABELLED_NAMES: &str = "有中为来大可生之天";
+
 /// Last characters of the words that label an identifier (银行卡, 账号, 密码, 身份证, 地址,
 /// 邮箱, 电话, 手机, 余额): a word ending in one is the label beside a value, not a name.
 const LABEL_ENDINGS: &str = "卡号码证址箱话机账额";
@@ -1756,6 +1770,16 @@ const FORMS_OF_ADDRESS: &[&str] = &[
 /// A Chinese personal name: a known surname (single or compound) followed by one or two
 /// given-name characters; trailing label words are cut off.
 pub fn cn_person_name(value: &str) -> Check {
+    person_name(value, false)
+}
+
+/// [`cn_person_name`] for a value that a label (`姓名：`) or the field's name says is a name:
+/// the given name may hold the characters of [`IN_LABELLED_NAMES`].
+pub fn cn_person_name_labelled(value: &str) -> Check {
+    person_name(value, true)
+}
+
+fn person_name(value: &str, labelled: bool) -> Check {
     let trimmed_start = value.len() - value.trim_start().len();
     let mut v = value.trim();
     if v.chars().any(|c| !is_han(c) && !NAME_DOTS.contains(&c)) {
@@ -1806,8 +1830,13 @@ pub fn cn_person_name(value: &str) -> Check {
     {
         return Check::Reject;
     }
+    let not_in_names = if labelled {
+        &tables.not_in_labelled_names
+    } else {
+        &tables.not_in_names
+    };
     if !(1..=2).contains(&given)
-        || given_chars.any(|c| tables.not_in_names.contains(c))
+        || given_chars.any(|c| not_in_names.contains(c))
         || v.chars()
             .last()
             .is_some_and(|c| tables.label_endings.contains(c))

@@ -364,6 +364,15 @@ fn name_and_address_vectors() {
         assert_eq!(cn_person_name(addressed), Check::Reject, "{addressed}");
     }
     assert_eq!(cn_person_name("王建国先生"), Check::Narrow(0, 9));
+    // Given names with characters that mostly spell everyday words beside a surname count
+    // only where a label or a field's name says a name follows.
+    for name in ["李天宇", "王可欣", "张中华", "刘大伟", "陈为民"] {
+        assert_eq!(cn_person_name(name), Check::Reject, "{name}");
+        assert_eq!(cn_person_name_labelled(name), Check::Narrow(0, 9), "{name}");
+    }
+    for word in ["明天", "许可", "成为", "王的人", "刘女士"] {
+        assert_eq!(cn_person_name_labelled(word), Check::Reject, "{word}");
+    }
     assert_eq!(cn_person_name("买买提·艾力"), Check::Narrow(0, 17));
     assert_eq!(cn_person_name("买买提·艾力性别男"), Check::Narrow(0, 17));
     assert_eq!(cn_person_name("·艾力"), Check::Reject);

@@ -1749,7 +1749,7 @@ const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地�
 /// Characters of [`NOT_IN_NAMES`] that real given names do hold (李天宇, 王可欣, 张中华, 刘大伟,
 /// 陈为民, 赵有才, 孙之恒, 王来福, 李生): with a surname they mostly spell everyday words (明天,
 /// 许可, 高中, 强大, 成为, 卫生), so they turn a name found by its form away, but not one that a
-/// label or the field's name announces.
+/// label, the field's name or the person's sex announces.
 const IN_LABELLED_NAMES: &str = "有中为来大可生之天";
 
 /// Last characters of the words that label an identifier (银行卡, 账号, 密码, 身份证, 地址,
@@ -1773,8 +1773,9 @@ pub fn cn_person_name(value: &str) -> Check {
     person_name(value, false)
 }
 
-/// [`cn_person_name`] for a value that a label (`姓名：`) or the field's name says is a name:
-/// the given name may hold the characters of [`IN_LABELLED_NAMES`].
+/// [`cn_person_name`] for a value that a label (`姓名：`), the field's name or the person's
+/// sex right after it (`李天宇，男`) says is a name: the given name may hold the characters of
+/// [`IN_LABELLED_NAMES`].
 pub fn cn_person_name_labelled(value: &str) -> Check {
     person_name(value, true)
 }

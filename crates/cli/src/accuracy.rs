@@ -129,6 +129,25 @@ impl Labeller {
         self.label("person_name", &v)
     }
 
+    /// A name whose given part holds a character that beside a surname mostly spells an
+    /// everyday word (天, 可, 中, 大 …): a name only where something announces it.
+    fn announced_name(&mut self) -> String {
+        let v = format!(
+            "{}{}",
+            self.rng.pick(SURNAMES),
+            self.rng.pick(&[
+                "天宇", "可欣", "中华", "大伟", "为民", "天明", "可馨", "有才"
+            ])
+        );
+        self.label("person_name", &v)
+    }
+
+    /// A mobile number's shape that is a machine's counter, not a phone: a decoy.
+    fn counter_like_mobile(&mut self) -> String {
+        let v = format!("13{}", self.rng.digits(9));
+        self.decoy(v)
+    }
+
     fn english_name(&mut self) -> String {
         let first = *self.rng.pick(&[
             "John", "Mary", "David", "Linda", "Wei", "Min", "Jing", "Michael", "Sarah",
@@ -851,7 +870,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             .rng
             .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
         let ts = l.rng.timestamp();
-        let text = match l.rng.below(32) {
+        let text = match l.rng.below(40) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),
             2 => format!("我的手机号是 {}，有事打我电话", l.mobile()),
@@ -981,6 +1000,58 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
                 let levels = *l.rng.pick(&["省市县乡镇村", "各市县乡镇村", "市县乡村"]);
                 format!("通知要求全{}开展排查", l.decoy(levels.to_string()))
             }
+            // A name that a label or the person's sex announces may hold characters that
+            // elsewhere spell everyday words.
+            31 => match l.rng.below(2) {
+                0 => format!("姓名：{}，登记完成", l.announced_name()),
+                _ => format!(
+                    "{}，{}，{}年生",
+                    l.announced_name(),
+                    l.rng.pick(&["男", "女"]),
+                    1960 + l.rng.below(45)
+                ),
+            },
+            // A surname with a title names nobody, even beside a phone number.
+            32 => {
+                let surname = *l.rng.pick(SURNAMES);
+                let title = *l.rng.pick(&["经理", "女士", "先生", "师傅", "老师", "总"]);
+                let who = l.decoy(format!("{surname}{title}"));
+                format!("联系人：{who}，手机 {}", l.mobile())
+            }
+            // Where a parcel goes announces an address that starts at the district.
+            33 => {
+                let (district, road) = *l.rng.pick(&[
+                    ("海淀区", "中关村大街"),
+                    ("朝阳区", "建国路"),
+                    ("南山区", "科苑路"),
+                ]);
+                let v = format!(
+                    "{district}{road}{}号{}栋{}室",
+                    1 + l.rng.below(300),
+                    1 + l.rng.below(30),
+                    101 + l.rng.below(2000)
+                );
+                format!("快递寄到{}，放门口", l.label("cn_address", &v))
+            }
+            34 => {
+                let (lat, lng) = l.gps();
+                format!("我在北纬{lat} 东经{lng}附近")
+            }
+            // A product's four-part version in a User-Agent, and machine counters behind
+            // their keys.
+            35 => {
+                let version = format!(
+                    "{}.{}.{}.{}",
+                    1 + l.rng.below(20),
+                    l.rng.below(60),
+                    l.rng.below(100),
+                    l.rng.below(256)
+                );
+                format!("UA: okhttp/{} Dalvik/2.1.0", l.decoy(version))
+            }
+            36 => format!("txn_id={} 处理完成", l.counter_like_mobile()),
+            37 => format!("运单编号：{} 已签收", l.counter_like_mobile()),
+            38 => format!("同住人：{}，房号 {}", l.name(), 1000 + l.rng.below(9000)),
             _ => format!("网吧上机记录已经导出，共 {} 条", l.rng.below(10_000_000)),
         };
         let _ = writeln!(out, "{ts} {who}: {text}");

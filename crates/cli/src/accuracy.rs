@@ -861,6 +861,14 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     Ok(l.truth)
 }
 
+/// Districts with one of their roads, for addresses that start at the district (which
+/// need a label or a cue before them).
+const DISTRICT_ROADS: &[(&str, &str)] = &[
+    ("海淀区", "中关村大街"),
+    ("朝阳区", "建国路"),
+    ("南山区", "科苑路"),
+];
+
 /// Chat lines: names in prose and beside identifiers, identifiers with and without labels,
 /// and the numbers people type that are not identifiers.
 fn chat(l: &mut Labeller, lines: usize) -> String {
@@ -936,11 +944,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
                 }
             }
             24 => {
-                let (district, road) = *l.rng.pick(&[
-                    ("海淀区", "中关村大街"),
-                    ("朝阳区", "建国路"),
-                    ("南山区", "科苑路"),
-                ]);
+                let (district, road) = *l.rng.pick(DISTRICT_ROADS);
                 let v = format!(
                     "{district}{road}{}号院{}号楼",
                     1 + l.rng.below(90),
@@ -1020,11 +1024,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             }
             // Where a parcel goes announces an address that starts at the district.
             33 => {
-                let (district, road) = *l.rng.pick(&[
-                    ("海淀区", "中关村大街"),
-                    ("朝阳区", "建国路"),
-                    ("南山区", "科苑路"),
-                ]);
+                let (district, road) = *l.rng.pick(DISTRICT_ROADS);
                 let v = format!(
                     "{district}{road}{}号{}栋{}室",
                     1 + l.rng.below(300),

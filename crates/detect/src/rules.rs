@@ -132,7 +132,8 @@ pub struct RuleSpec {
     /// kind of data.
     #[serde(default)]
     pub fields: Vec<String>,
-    /// Field-name tokens that veto a `fields` match (`product` in `product_name`).
+    /// Field-name tokens that veto a `fields` match (`product` in `product_name`), looked for
+    /// in the last two steps of a key path (`product.name`, not `user.profile.name`).
     #[serde(default)]
     pub exclude_fields: Vec<String>,
     /// When true and the field name matches `fields`, the whole field value is checked

@@ -1298,26 +1298,32 @@ fn compact(s: &str) -> String {
 /// the compact form, so a form's spaced-out label (`姓 名`, `住　址`) reads as the word.
 struct ReadName {
     tokens: Vec<String>,
-    /// The words of the key path's last two steps (`profile`, `name` of
-    /// `user.profile.name`): what a rule's `exclude_fields` veto looks at. A step further
-    /// up names what holds the record, not the value (a user's profile holds the person's
-    /// name), while the one just above still says whose it is (`product.name`).
-    near: Vec<String>,
+    /// Where the words of the key path's last two steps start in `tokens` (`profile`,
+    /// `name` of `user.profile.name`): what a rule's `exclude_fields` veto looks at. A step
+    /// further up names what holds the record, not the value (a user's profile holds the
+    /// person's name), while the one just above still says whose it is (`product.name`).
+    veto_from: usize,
     compact: String,
 }
 
 impl ReadName {
     fn new(text: &str) -> Self {
         let tokens = field_tokens(text);
-        let near = match text.rmatch_indices('.').nth(1) {
-            Some((dot, _)) => field_tokens(&text[dot + 1..]),
-            None => tokens.clone(),
-        };
+        // A dot separates words, so the words of the path's tail are the last of the
+        // name's words.
+        let veto_from = text.rmatch_indices('.').nth(1).map_or(0, |(dot, _)| {
+            tokens.len() - field_tokens(&text[dot + 1..]).len()
+        });
         ReadName {
             tokens,
-            near,
+            veto_from,
             compact: compact(text),
         }
+    }
+
+    /// The words a rule's `exclude_fields` veto looks at (see [`ReadName::veto_from`]).
+    fn veto_words(&self) -> &[String] {
+        &self.tokens[self.veto_from..]
     }
 }
 
@@ -1425,7 +1431,11 @@ impl CompiledRule {
     /// True when a field name says the value is this rule's kind of data.
     fn field_matches(&self, read: &ReadName) -> bool {
         let tokens = &read.tokens;
-        if read.near.iter().any(|t| self.exclude_fields.contains(t)) {
+        if read
+            .veto_words()
+            .iter()
+            .any(|t| self.exclude_fields.contains(t))
+        {
             return false;
         }
         self.fields.iter().any(|h| {

@@ -249,6 +249,12 @@ fn field_names_tokenise() {
     assert!(scan_field(&engine, "hostname", "Web Server").is_empty());
     assert!(scan_field(&engine, "filename", "Report Final").is_empty());
     assert!(scan_field(&engine, "product_name", "Apple Watch").is_empty());
+    // A field name's veto words are those of its key path's last two steps.
+    let veto = |name: &str| ReadName::new(name).veto_words().to_vec();
+    assert_eq!(veto("user.profile.name"), ["profile", "name"]);
+    assert_eq!(veto("order.productName"), ["order", "product", "name"]);
+    assert_eq!(veto("a.b.c.userName"), ["c", "user", "name"]);
+    assert_eq!(veto("user_name"), ["user", "name"]);
 }
 
 #[test]

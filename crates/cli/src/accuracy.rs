@@ -148,6 +148,19 @@ impl Labeller {
         self.decoy(v)
     }
 
+    /// A password as people choose them for services: a word, a symbol, digits, a tail.
+    fn password(&mut self) -> String {
+        let v = format!(
+            "{}{}{}{}",
+            self.rng
+                .pick(&["Crm", "Tiger", "Blue", "Dragon", "Moon", "Prod", "Data", "Oa"]),
+            self.rng.pick(&["#", "@", "!", "$", "%", "&", "*", "_"]),
+            self.rng.digits(4),
+            self.rng.pick(&["x", "Q", "kz", "Pw", "!", "ab"])
+        );
+        self.label("generic_password", &v)
+    }
+
     fn english_name(&mut self) -> String {
         let first = *self.rng.pick(&[
             "John", "Mary", "David", "Linda", "Wei", "Min", "Jing", "Michael", "Sarah",
@@ -858,7 +871,96 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         z.finish()?;
     }
     write("export.zip", zipped.get_ref())?;
+
+    // Services' configuration and code as a leaked repository holds it: every file of
+    // the tree counts for one "file" of the score.
+    l.file = "configs".into();
+    configs(&mut l, &dir.join("configs"), rows.div_ceil(20))?;
     Ok(l.truth)
+}
+
+/// Writes `services` small service trees in the forms configuration and code take (YAML,
+/// `.env`, `web.config`, `wp-config.php`, Django settings, Node code): passwords and
+/// connection URIs as labels, and what only names a password held elsewhere (environment
+/// and template references, placeholders, code that reads one) as decoys.
+fn configs(l: &mut Labeller, dir: &Path, services: usize) -> Result<()> {
+    for i in 0..services {
+        let service = dir.join(format!("svc-{i:03}"));
+        std::fs::create_dir_all(&service)
+            .with_context(|| format!("creating {}", service.display()))?;
+        let (name, text) = match i % 6 {
+            0 => {
+                l.decoy("${REDIS_PASSWORD}".into());
+                (
+                    "application.yml",
+                    format!(
+                        "spring:\n  datasource:\n    url: jdbc:mysql://db-{i}.internal:3306/crm\n    username: crm\n    password: {}\n  redis:\n    password: ${{REDIS_PASSWORD}}\n",
+                        l.password()
+                    ),
+                )
+            }
+            1 => {
+                let uri = format!("postgres://app:{}@db-{i}.internal:5432/app", l.rng.hex(12));
+                let uri = l.label("db_connection_credential", &uri);
+                l.decoy("changeme".into());
+                (
+                    ".env",
+                    format!(
+                        "APP_ENV=production\nDB_PASSWORD={}\nDATABASE_URL={uri}\nMAIL_PASSWORD=changeme\n",
+                        l.password()
+                    ),
+                )
+            }
+            2 => {
+                l.decoy("{{ldap_password}}".into());
+                (
+                    "web.config",
+                    format!(
+                        "<configuration>\n  <appSettings>\n    <add key=\"SmtpPassword\" value=\"{}\" />\n    <add key=\"LdapPassword\" value=\"{{{{ldap_password}}}}\" />\n  </appSettings>\n  <connectionStrings>\n    <add name=\"Main\" connectionString=\"Server=db-{i}.internal;Database=hr;User Id=sa;Password={};\" />\n  </connectionStrings>\n</configuration>\n",
+                        l.password(),
+                        l.password()
+                    ),
+                )
+            }
+            3 => {
+                l.decoy("getenv(".into());
+                (
+                    "wp-config.php",
+                    format!(
+                        "<?php\ndefine( 'DB_NAME', 'wordpress' );\ndefine( 'DB_USER', 'wp' );\ndefine( 'DB_PASSWORD', '{}' );\n$smtp_password = getenv('SMTP_PASSWORD');\n",
+                        l.password()
+                    ),
+                )
+            }
+            4 => {
+                l.decoy("input(".into());
+                l.decoy("os.environ.get(".into());
+                (
+                    "settings.py",
+                    format!(
+                        "DATABASES = {{\n    'default': {{\n        'ENGINE': 'django.db.backends.mysql',\n        'PASSWORD': '{}',\n    }}\n}}\nEMAIL_HOST_PASSWORD = os.environ.get(\"EMAIL_PW\")\n\ndef ask():\n    password = input(\"Password: \")\n    return password\n",
+                        l.password()
+                    ),
+                )
+            }
+            _ => {
+                let uri = format!(
+                    "mongodb://app:{}@mongo-{i}.internal:27017/app",
+                    l.rng.hex(12)
+                );
+                let uri = l.label("db_connection_credential", &uri);
+                l.decoy("req.body.password".into());
+                (
+                    "login.js",
+                    format!(
+                        "mongoose.connect(\"{uri}\");\nasync function login(req) {{\n  const password = req.body.password;\n  return check(password);\n}}\n"
+                    ),
+                )
+            }
+        };
+        std::fs::write(service.join(name), text).with_context(|| format!("writing {name}"))?;
+    }
+    Ok(())
 }
 
 /// Districts with one of their roads, for addresses that start at the district (which

@@ -1105,6 +1105,7 @@ pub fn is_placeholder(value: &str) -> bool {
         || lower.starts_with("process.env")
         || lower.starts_with("env(")
         || lower.starts_with("getenv")
+        || is_code_reference(v)
     {
         return true;
     }
@@ -1117,6 +1118,41 @@ pub fn is_placeholder(value: &str) -> bool {
         || lower.starts_with("<your")
         || lower.contains("example")
         || lower.contains("xxxx")
+}
+
+/// Source code that fetches a password instead of holding one: an identifier path called
+/// or indexed (`input(`, `getpass.getpass()`, `request.form[`; a value stops at the quote
+/// of its argument), or an identifier path whose last step names the secret
+/// (`user.password`, `cfg.db.pwd`). A password rarely has that form, and code assigns
+/// these everywhere a login is handled.
+fn is_code_reference(v: &str) -> bool {
+    let body = v
+        .strip_suffix("()")
+        .or_else(|| v.strip_suffix('('))
+        .or_else(|| v.strip_suffix('['));
+    let path = body.unwrap_or(v);
+    let identifier = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if path.is_empty() || !path.split('.').all(identifier) {
+        return false;
+    }
+    if body.is_some() {
+        return true;
+    }
+    match path.rsplit_once('.') {
+        Some((_, last)) => {
+            let last = last.to_ascii_lowercase();
+            ["pass", "pwd", "secret", "token", "key"]
+                .iter()
+                .any(|w| last.contains(w))
+        }
+        None => false,
+    }
 }
 
 /// Database URI with credentials: a user (optional for Redis) and a real password.

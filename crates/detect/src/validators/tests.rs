@@ -319,10 +319,22 @@ fn secret_vectors() {
         "your_password_here",
         "os.environ['PW']",
         "",
+        "input(",
+        "getpass.getpass()",
+        "request.form[",
+        "user.password",
+        "cfg.db.pwd",
     ] {
         assert!(is_placeholder(p), "{p}");
     }
-    for real in ["S3cr3t!2024", "hunter2", "Tr0ub4dor&3"] {
+    for real in [
+        "S3cr3t!2024",
+        "hunter2",
+        "Tr0ub4dor&3",
+        "hunter.two",
+        "Pass(word",
+        "a.b.c",
+    ] {
         assert!(!is_placeholder(real), "{real}");
     }
     assert!(connection_uri("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db"));

@@ -228,6 +228,23 @@ impl Labeller {
         self.label("bank_card", &v)
     }
 
+    /// An address that stops at its road or at one numbered building part, as forms and
+    /// registers often hold it: an address only where a label or a field says so.
+    fn area_address(&mut self) -> String {
+        let (city, district, roads) = *self.rng.pick(PLACES);
+        let v = if self.rng.below(2) == 0 {
+            format!("{city}{district}{}", self.rng.pick(roads))
+        } else {
+            format!(
+                "{city}{district}{}{}{}",
+                self.rng.pick(ESTATES),
+                1 + self.rng.below(30),
+                self.rng.pick(&["栋", "号楼", "单元"])
+            )
+        };
+        self.label("cn_address", &v)
+    }
+
     fn address(&mut self) -> String {
         let (city, district, roads) = *self.rng.pick(PLACES);
         let road = *self.rng.pick(roads);
@@ -584,13 +601,17 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     l.file = "records_gbk.txt".into();
     let mut text = String::new();
     for _ in 0..rows {
+        let address = if l.rng.below(4) == 0 {
+            l.area_address()
+        } else {
+            l.address()
+        };
         let _ = writeln!(
             text,
-            "姓名：{}，身份证号：{}，手机：{}，住址：{}",
+            "姓名：{}，身份证号：{}，手机：{}，住址：{address}",
             l.name(),
             l.resident_id(),
             l.mobile(),
-            l.address()
         );
     }
     let (gbk, _, _) = encoding_rs::GBK.encode(&text);
@@ -719,14 +740,18 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     let mut csv = String::from("GUEST_NAME,ID_TYPE,ID_NO,ROOM_NO,CHECKIN_TIME,MOBILE,ADDRESS\n");
     for _ in 0..rows {
         let room = format!("{}{:02}", 2 + l.rng.below(20), 1 + l.rng.below(40));
+        let address = if l.rng.below(4) == 0 {
+            l.area_address()
+        } else {
+            l.address()
+        };
         let _ = writeln!(
             csv,
-            "{},身份证,{},{room},{},{},{}",
+            "{},身份证,{},{room},{},{},{address}",
             l.name(),
             l.resident_id(),
             l.rng.timestamp(),
             l.plain_mobile(),
-            l.address()
         );
     }
     write("hotel_checkin.csv", csv.as_bytes())?;

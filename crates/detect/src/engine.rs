@@ -339,6 +339,8 @@ impl Matcher {
 #[derive(Debug)]
 struct CompiledRule {
     id: leakscope_core::DetectorId,
+    /// The detector's number among the engine's distinct ids (variants share it).
+    detector: u32,
     category: Category,
     matcher: Matcher,
     token: Option<TokenTrigger>,
@@ -508,11 +510,15 @@ struct Confirmed {
     /// resolving claims compares these fields instead of looking the rule up each time.
     priority: i32,
     custom: bool,
+    /// The rule's detector number (see `CompiledRule::detector`).
+    detector: u32,
 }
 
 /// Compiled rules. Immutable and shareable across threads.
 #[derive(Debug)]
 pub struct Engine {
+    /// How many distinct detector ids the rules have.
+    detectors: usize,
     rules: Vec<CompiledRule>,
     /// One automaton for every trigger, context, negative-context and required word
     /// (ASCII-case-insensitive), searched once per text for every occurrence (see
@@ -618,6 +624,19 @@ impl Engine {
                 }
             }
         }
+        // Variants of one detector share a number, so that resolving claims can tell
+        // which findings are the same detector's.
+        let mut ids: Vec<leakscope_core::DetectorId> = Vec::new();
+        for rule in &mut rules {
+            let slot = match ids.iter().position(|id| *id == rule.id) {
+                Some(slot) => slot,
+                None => {
+                    ids.push(rule.id.clone());
+                    ids.len() - 1
+                }
+            };
+            rule.detector = slot as u32;
+        }
         let (trigger_words, trigger_owners) = trigger_words(&literal_pats, &keyword_pats);
         let (context_words, context_rules) = context_words(&context_pats);
         // Required words join the shared automaton, one bit per rule, for as many rules
@@ -678,6 +697,7 @@ impl Engine {
                 }
             });
         Ok(Engine {
+            detectors: ids.len(),
             rules,
             words,
             word_roles,
@@ -745,6 +765,8 @@ impl Engine {
             hits: WordHits::default(),
             segments: Vec::new(),
             record_text: String::new(),
+            reach: Vec::new(),
+            inside: Vec::new(),
             keep_raw: true,
             values: true,
         }
@@ -1254,6 +1276,7 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
             )
         },
         priority: spec.priority,
+        detector: 0,
     })
 }
 
@@ -1494,6 +1517,10 @@ pub struct Scanner<'e> {
     segments: Vec<Segment>,
     /// Reused buffer holding a record's values joined by line breaks.
     record_text: String,
+    /// Per detector, the furthest end of a kept claim (see [`resolve`]).
+    reach: Vec<usize>,
+    /// Which claims [`resolve`] drops as held inside another of their detector.
+    inside: Vec<bool>,
     /// Whether findings carry their raw text (see [`Scanner::set_keep_raw`]).
     keep_raw: bool,
     /// Whether findings carry their masked value and keyed hash (see
@@ -1892,7 +1919,12 @@ impl<'e> Scanner<'e> {
         if engine.has_anchored_rules {
             self.anchored_matches(scan_text, scope);
         }
-        resolve(&mut self.confirmed);
+        resolve(
+            &mut self.confirmed,
+            engine.detectors,
+            &mut self.reach,
+            &mut self.inside,
+        );
         let first = out.len();
         let mut line = 1u64;
         let mut line_pos = 0usize;
@@ -2622,6 +2654,7 @@ fn accept(
         supported,
         priority: rule.priority,
         custom: rule.category == Category::Custom,
+        detector: rule.detector,
     });
     true
 }
@@ -2743,7 +2776,17 @@ fn field_value_matches(
 /// with context support wins, then higher confidence, then higher rule priority. A user's
 /// own (`custom`) detector answers a different question (is this watched term here?), so
 /// its claim stands beside a built-in one on the same span instead of competing with it.
-fn resolve(confirmed: &mut Vec<Confirmed>) {
+/// Resolves claims on one span: the best ranked claim of a span wins, and a claim held
+/// inside a longer one of the same detector is dropped (an address's variant that stops
+/// at the road, inside the one that goes on to the house number; a name inside a longer
+/// name), since both name one value. Claims of different detectors may overlap.
+/// `reach` and `inside` are scratch buffers.
+fn resolve(
+    confirmed: &mut Vec<Confirmed>,
+    detectors: usize,
+    reach: &mut Vec<usize>,
+    inside: &mut Vec<bool>,
+) {
     let rank = |c: &Confirmed| (c.supported, c.confidence, c.priority);
     confirmed.sort_by(|a, b| {
         (a.start, a.end, a.custom)
@@ -2753,6 +2796,35 @@ fn resolve(confirmed: &mut Vec<Confirmed>) {
     confirmed.dedup_by(|later, kept| {
         later.start == kept.start && later.end == kept.end && later.custom == kept.custom
     });
+    // Most texts hold no overlapping claims at all: one comparison per claim says so.
+    let mut furthest = 0usize;
+    if confirmed.iter().all(|c| {
+        let clear = c.start >= furthest;
+        furthest = furthest.max(c.end);
+        clear
+    }) {
+        return;
+    }
+    // In (start, end) order every claim before this one starts no later, so it is held
+    // inside an earlier kept claim of its detector when that claim reaches as far; a
+    // longer claim with the same start comes after it, among the few that share it.
+    reach.clear();
+    reach.resize(detectors, 0);
+    inside.clear();
+    for (i, c) in confirmed.iter().enumerate() {
+        let d = c.detector as usize;
+        let held = reach[d] >= c.end
+            || confirmed[i + 1..]
+                .iter()
+                .take_while(|o| o.start == c.start)
+                .any(|o| o.detector == c.detector && o.custom == c.custom);
+        inside.push(held);
+        if !held {
+            reach[d] = reach[d].max(c.end);
+        }
+    }
+    let mut flags = inside.iter();
+    confirmed.retain(|_| !flags.next().copied().unwrap_or(false));
 }
 
 /// True when `start..end` lies inside a longer token of hexadecimal digits of at least 16

@@ -97,6 +97,7 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "cn_address" => |v, _| cn_address(v),
         "cn_address_labelled" => |v, _| cn_address_labelled(v),
         "cn_address_building" => |v, _| cn_address_building(v),
+        "cn_address_area" => |v, _| cn_address_area(v),
         "cn_address_village" => |v, _| cn_address_village(v),
         _ => return None,
     })
@@ -132,6 +133,7 @@ pub const VALIDATOR_NAMES: &[&str] = &[
     "cn_address",
     "cn_address_labelled",
     "cn_address_building",
+    "cn_address_area",
     "cn_address_village",
 ];
 
@@ -1977,6 +1979,16 @@ pub fn cn_address_building(value: &str) -> Check {
     address(value, 2, Parts::Building)
 }
 
+/// An address after a label or in an address field that names its place down to a road
+/// (`山东省青岛市市南区香港中路`) or to one numbered building part
+/// (`广东省深圳市南山区科技园南区8栋`), without a house number: two levels of the hierarchy
+/// (a city and a district, or a province and a city) say it is a place, and the label says
+/// it is where someone lives. Without the label such a phrase is as often a place
+/// mentioned in prose, which the other variants leave alone.
+pub fn cn_address_area(value: &str) -> Check {
+    address(value, 2, Parts::Area)
+}
+
 /// A rural address as household registers write it (`河南省周口市郸城县汲冢镇王庄村三组`):
 /// a town (镇, 乡) and after it a village (村), below a county or district, with a province
 /// or two levels above the town. A street office and its community (`石牌街道华师社区`) are
@@ -2034,6 +2046,8 @@ enum Parts {
     Building,
     /// A village (村, 社区) after a town (镇, 乡, 街道).
     Village,
+    /// A road or one numbered building part, below two levels of the hierarchy.
+    Area,
 }
 
 /// An address with at least `min_levels` levels of the hierarchy when no province is named.
@@ -2060,6 +2074,7 @@ fn address(value: &str, min_levels: usize, parts: Parts) -> Check {
             Parts::Road => facts.has_road && facts.has_number,
             Parts::Building => facts.building_parts >= 2,
             Parts::Village => facts.village,
+            Parts::Area => facts.levels >= 2 && (facts.has_road || facts.building_parts >= 1),
         };
         if !complete {
             return Check::Reject;

@@ -348,6 +348,29 @@ fn overlapping_claims_resolve_to_one_finding() {
     assert_eq!(f[0].detector, "bank_card");
 }
 
+
+#[test]
+fn a_claim_inside_a_longer_one_of_its_detector_is_dropped() {
+    let engine = engine();
+    // The area variant stops at the road; the labelled one goes on to the house number.
+    let f = scan(&engine, "住址：广州市天河区珠江新城华夏路10号，电话13812345678");
+    let addresses: Vec<_> = f.iter().filter(|f| f.detector == "cn_address").collect();
+    assert_eq!(addresses.len(), 1, "{f:?}");
+    assert_eq!(addresses[0].raw.expose(), "广州市天河区珠江新城华夏路10号");
+    // Claims of different detectors on overlapping text both stand.
+    let mut files = RuleFile::builtin().unwrap();
+    files.push(
+        RuleFile::parse(
+            "mine.toml",
+            "[[rule]]\nid = \"road_name\"\ncategory = \"custom\"\npattern = '''华夏路'''\ntrigger = { literals = [\"华夏路\"] }\nwindow = [0, 12]\nboundary = \"none\"\n",
+        )
+        .unwrap(),
+    );
+    let engine = Engine::new(&files, &config()).unwrap();
+    let f = scan(&engine, "住址：广州市天河区珠江新城华夏路10号");
+    assert!(f.iter().any(|f| f.detector == "road_name"), "{f:?}");
+    assert!(f.iter().any(|f| f.detector == "cn_address"), "{f:?}");
+}
 #[test]
 fn stream_reports_straddling_match_exactly_once() {
     let engine = engine();

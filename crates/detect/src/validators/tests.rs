@@ -457,6 +457,32 @@ fn estate_addresses_need_the_hierarchy_and_two_numbered_parts() {
 }
 
 #[test]
+fn area_addresses_need_two_levels_and_a_road_or_building_part() {
+    for (text, address) in [
+        ("山东省青岛市市南区香港中路", "山东省青岛市市南区香港中路"),
+        ("广东省深圳市南山区科技园南区8栋", "广东省深圳市南山区科技园南区8栋"),
+        ("北京市朝阳区望京花园3号楼", "北京市朝阳区望京花园3号楼"),
+        ("住在重庆市渝中区解放碑步行街", "重庆市渝中区解放碑步行街"),
+    ] {
+        match cn_address_area(text) {
+            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    for text in [
+        // One level of the hierarchy.
+        "朝阳区建国路",
+        "城区8栋",
+        // Two levels and nothing below them.
+        "北京市朝阳区",
+        // A building part without its number.
+        "北京市朝阳区望京花园栋",
+    ] {
+        assert_eq!(cn_address_area(text), Check::Reject, "{text}");
+    }
+}
+
+#[test]
 fn village_addresses_need_a_town_before_the_village() {
     for (text, address) in [
         (
@@ -579,11 +605,12 @@ fn address_checks_answer_alike_in_any_order() {
         "北京今天天气很好我们去公园散12",
         "",
     ];
-    let checks: [fn(&str) -> Check; 4] = [
+    let checks: [fn(&str) -> Check; 5] = [
         cn_address,
         cn_address_labelled,
         cn_address_building,
         cn_address_village,
+        cn_address_area,
     ];
     // Each answer on a thread of its own, which has checked nothing before.
     let alone: Vec<Vec<Check>> = values

@@ -897,6 +897,50 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     write("export.zip", zipped.get_ref())?;
 
+    // Contracts and case forms: a party's role labels the name (房东, 租客, 法人代表 …),
+    // an English form names its customer or contact; an organisation in the same place
+    // is a decoy.
+    l.file = "forms.txt".into();
+    let mut text = String::new();
+    for _ in 0..rows / 2 {
+        let role = *l.rng.pick(&[
+            "房东",
+            "租客",
+            "业主",
+            "车主",
+            "法人代表",
+            "学生",
+            "家长",
+            "医生",
+        ]);
+        let sep = *l.rng.pick(&["：", ": ", " "]);
+        let _ = writeln!(text, "{role}{sep}{}", l.name());
+        match l.rng.below(3) {
+            0 => {
+                let _ = writeln!(text, "Customer: {}", l.english_name());
+            }
+            1 => {
+                let _ = writeln!(
+                    text,
+                    "Contact person: {}, tel {}",
+                    l.english_name(),
+                    l.mobile()
+                );
+            }
+            _ => {
+                let org = l.rng.pick(&[
+                    "Acme Trading Co",
+                    "Sales Team",
+                    "Blue Harbor Holdings",
+                    "Pacific Services Ltd",
+                ]);
+                let org = l.decoy(org.to_string());
+                let _ = writeln!(text, "Customer: {org}");
+            }
+        }
+    }
+    write("forms.txt", text.as_bytes())?;
+
     // Services' configuration and code as a leaked repository holds it: every file of
     // the tree counts for one "file" of the score.
     l.file = "configs".into();

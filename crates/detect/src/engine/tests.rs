@@ -348,12 +348,14 @@ fn overlapping_claims_resolve_to_one_finding() {
     assert_eq!(f[0].detector, "bank_card");
 }
 
-
 #[test]
 fn a_claim_inside_a_longer_one_of_its_detector_is_dropped() {
     let engine = engine();
     // The area variant stops at the road; the labelled one goes on to the house number.
-    let f = scan(&engine, "住址：广州市天河区珠江新城华夏路10号，电话13812345678");
+    let f = scan(
+        &engine,
+        "住址：广州市天河区珠江新城华夏路10号，电话13812345678",
+    );
     let addresses: Vec<_> = f.iter().filter(|f| f.detector == "cn_address").collect();
     assert_eq!(addresses.len(), 1, "{f:?}");
     assert_eq!(addresses[0].raw.expose(), "广州市天河区珠江新城华夏路10号");

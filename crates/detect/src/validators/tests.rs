@@ -460,7 +460,10 @@ fn estate_addresses_need_the_hierarchy_and_two_numbered_parts() {
 fn area_addresses_need_two_levels_and_a_road_or_building_part() {
     for (text, address) in [
         ("山东省青岛市市南区香港中路", "山东省青岛市市南区香港中路"),
-        ("广东省深圳市南山区科技园南区8栋", "广东省深圳市南山区科技园南区8栋"),
+        (
+            "广东省深圳市南山区科技园南区8栋",
+            "广东省深圳市南山区科技园南区8栋",
+        ),
         ("北京市朝阳区望京花园3号楼", "北京市朝阳区望京花园3号楼"),
         ("住在重庆市渝中区解放碑步行街", "重庆市渝中区解放碑步行街"),
     ] {

@@ -631,7 +631,19 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     let mut log = String::new();
     for _ in 0..rows * 2 {
         let ts = l.rng.timestamp();
-        match l.rng.below(6) {
+        match l.rng.below(7) {
+            // A payment callback's order number (Luhn-valid by chance, a card's prefix)
+            // and metrics whose values have a mobile's shape: decoys all.
+            6 => {
+                let trade = luhn_complete(&format!("62{}", l.rng.digits(16)));
+                let trade = l.decoy(trade);
+                let size = l.counter_like_mobile();
+                let took = l.counter_like_mobile();
+                let _ = writeln!(
+                    log,
+                    "{ts} INFO pay notify out_trade_no={trade}&total_fee=100 rx_bytes: {size} duration_us={took}"
+                );
+            }
             0 => {
                 let (lat, lng) = l.gps();
                 let _ = writeln!(log, "{ts} INFO device report GPS:{lat},{lng} battery=87");

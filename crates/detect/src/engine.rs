@@ -2724,7 +2724,9 @@ fn negative_context(
 /// label: separators, the Chinese suffixes of a number's label (`订单编号：`, `运单号码`),
 /// and the English ones (`order_no=`, `txn_id=`, `tracking number:`, `elapsed_ns=`).
 fn only_label_suffix(between: &str) -> bool {
-    const SUFFIXES: &[&str] = &["id", "ids", "no", "nr", "num", "number", "ns", "ms"];
+    const SUFFIXES: &[&str] = &[
+        "id", "ids", "no", "nr", "num", "number", "ns", "us", "ms", "s",
+    ];
     let suffix = |w: &str| w.is_empty() || SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(w));
     between.chars().all(|c| {
         c.is_ascii_alphanumeric()

@@ -1393,6 +1393,16 @@ fn field_tokens(field: &str) -> Vec<String> {
 }
 
 impl CompiledRule {
+    /// Whether a window of a text may hold one of the rule's required words, given the
+    /// slots of the required words anywhere in the text (`present`); a rule without
+    /// required words, or whose words have no slot, may always.
+    fn may_find_required(&self, present: u64) -> bool {
+        self.requires_any
+            .as_ref()
+            .and_then(|req| req.slot)
+            .is_none_or(|slot| present & (1u64 << slot) != 0)
+    }
+
     /// Whether every match of the rule holds a Han character (see [`Shape::needs_han`]).
     fn needs_han(&self) -> bool {
         matches!(&self.matcher, Matcher::Shape(s) if s.needs_han())
@@ -2030,6 +2040,13 @@ fn collect_candidates(
 ) {
     let bytes = text.as_bytes();
     hits.find(engine.words.as_ref(), text);
+    // The required words present anywhere in the text, one bit per rule's slot: a rule
+    // whose words are all absent needs no window at all (the export's address column
+    // without a label beside it), so its candidates are not made, sorted and turned
+    // away one by one.
+    let present = hits.hits.iter().fold(0u64, |acc, h| {
+        acc | engine.word_roles[h.word as usize].required_by
+    });
     {
         // Triggers as a non-overlapping leftmost-longest search reports them, which keeps
         // the literal prefilters in play; a trigger hidden inside a longer one (`secret`
@@ -2054,6 +2071,9 @@ fn collect_candidates(
                 }
                 let r = *r;
                 let rule = &engine.rules[r as usize];
+                if !rule.may_find_required(present) {
+                    continue;
+                }
                 if let Matcher::Words = rule.matcher {
                     out.push(Candidate {
                         rule: r,
@@ -2075,7 +2095,7 @@ fn collect_candidates(
         }
     }
     if !engine.token_rules.is_empty() {
-        scan_clusters(engine, bytes, text, segments, out);
+        scan_clusters(engine, bytes, text, segments, out, present);
     }
 }
 
@@ -2088,6 +2108,7 @@ fn scan_clusters(
     text: &str,
     segments: &[Segment],
     out: &mut Vec<Candidate>,
+    present: u64,
 ) {
     let n = bytes.len();
     let mut segs = SegmentCursor::new(segments);
@@ -2221,7 +2242,9 @@ fn scan_clusters(
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
         let mut offer = |r: u32| {
             let rule = &engine.rules[r as usize];
-            if rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before)) {
+            if rule.may_find_required(present)
+                && rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before))
+            {
                 let start = floor_char(text, s.saturating_sub(rule.before).max(seg.start));
                 let end = ceil_char(text, (e + rule.after).min(seg.end));
                 out.push(Candidate {

@@ -532,6 +532,8 @@ pub struct Engine {
     token_rules: Vec<u32>,
     /// Which token rules a cluster's features can fire (see [`TokenDispatch`]).
     token_dispatch: Option<TokenDispatch>,
+    /// Token rules with required words: (their bit in the dispatch masks, their slot).
+    token_required: Vec<(u32, u8)>,
     max_token_before: usize,
     /// Per context word: the rules it supports.
     context_rules: Vec<Vec<u32>>,
@@ -661,6 +663,15 @@ impl Engine {
             .map(|(i, _)| i as u32)
             .collect();
         let token_dispatch = TokenDispatch::new(&rules, &token_rules);
+        let token_required: Vec<(u32, u8)> = token_rules
+            .iter()
+            .enumerate()
+            .take(64)
+            .filter_map(|(bit, &r)| {
+                let slot = rules[r as usize].requires_any.as_ref()?.slot?;
+                Some((bit as u32, slot))
+            })
+            .collect();
         let max_token_before = token_rules
             .iter()
             .map(|&i| rules[i as usize].before)
@@ -704,6 +715,7 @@ impl Engine {
             trigger_owners,
             token_rules,
             token_dispatch,
+            token_required,
             max_token_before,
             context_rules,
             negative_words,
@@ -2111,6 +2123,14 @@ fn scan_clusters(
     present: u64,
 ) {
     let n = bytes.len();
+    // The token rules (by their dispatch bit) whose required words appear nowhere in
+    // the text: worked out once here, so a cluster drops them with one mask.
+    let mut allowed = u64::MAX;
+    for &(bit, slot) in &engine.token_required {
+        if present & (1u64 << slot) == 0 {
+            allowed &= !(1u64 << bit);
+        }
+    }
     let mut segs = SegmentCursor::new(segments);
     let mut i = 0usize;
     while i < n {
@@ -2242,9 +2262,7 @@ fn scan_clusters(
         let cjk_before = bytes[look_from..s].iter().any(|b| *b >= 0x80);
         let mut offer = |r: u32| {
             let rule = &engine.rules[r as usize];
-            if rule.may_find_required(present)
-                && rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before))
-            {
+            if rule.token.as_ref().is_some_and(|t| t.fires(&f, cjk_before)) {
                 let start = floor_char(text, s.saturating_sub(rule.before).max(seg.start));
                 let end = ceil_char(text, (e + rule.after).min(seg.end));
                 out.push(Candidate {
@@ -2259,13 +2277,17 @@ fn scan_clusters(
             // At most 64 token rules, one bit each: only the rules whose bits the
             // cluster's features set are visited (two or three of the twenty, usually).
             Some(dispatch) => {
-                let mut offered = dispatch.offered(&f);
+                let mut offered = dispatch.offered(&f) & allowed;
                 while offered != 0 {
                     offer(engine.token_rules[offered.trailing_zeros() as usize]);
                     offered &= offered - 1;
                 }
             }
-            None => engine.token_rules.iter().for_each(|&r| offer(r)),
+            None => engine
+                .token_rules
+                .iter()
+                .filter(|&&r| engine.rules[r as usize].may_find_required(present))
+                .for_each(|&r| offer(r)),
         }
         i = e.max(i + 1);
     }

@@ -526,6 +526,10 @@ pub struct Engine {
     words: Option<WordDfa>,
     /// Per word of `words`: what it is to the stages.
     word_roles: Vec<WordRoles>,
+    /// Per word, its `WordRoles::required_by`, packed densely for the word search.
+    word_required: Vec<u64>,
+    /// Per rule, the bit of its required words' slot (none: 0), packed likewise.
+    rule_required: Vec<u64>,
     /// Per trigger word: the rules it triggers, each with the exact spelling required
     /// when the trigger is a case-sensitive literal.
     trigger_owners: Vec<Vec<(u32, Option<String>)>>,
@@ -707,10 +711,21 @@ impl Engine {
                     w.bytes().any(|b| b.is_ascii_digit())
                 }
             });
+        let rule_required = rules
+            .iter()
+            .map(|r| {
+                r.requires_any
+                    .as_ref()
+                    .and_then(|req| req.slot)
+                    .map_or(0, |slot| 1u64 << slot)
+            })
+            .collect();
         Ok(Engine {
             detectors: ids.len(),
             rules,
             words,
+            word_required: word_roles.iter().map(|r| r.required_by).collect(),
+            rule_required,
             word_roles,
             trigger_owners,
             token_rules,
@@ -973,14 +988,17 @@ struct WordHits {
     cursor: std::cell::Cell<usize>,
     /// The word automaton's scratch list (see [`WordDfa::each`]).
     later: Vec<(usize, usize, u32)>,
+    /// The slots of the required words found (see [`Required::slot`]), one bit each.
+    required: u64,
 }
 
 impl WordHits {
     /// Finds every occurrence in `text` of the words of `words` (built by
     /// [`word_automaton`]).
-    fn find(&mut self, words: Option<&WordDfa>, text: &str) {
+    fn find(&mut self, words: Option<&WordDfa>, required_by: &[u64], text: &str) {
         self.hits.clear();
         self.cursor.set(0);
+        self.required = 0;
         let Some(words) = words else {
             return;
         };
@@ -989,7 +1007,9 @@ impl WordHits {
         // the list was a third of the search's cost.
         let key = |h: &Hit| (h.start, std::cmp::Reverse(h.end));
         let hits = &mut self.hits;
+        let required = &mut self.required;
         words.each(text.as_bytes(), &mut self.later, |start, end, word| {
+            *required |= required_by[word as usize];
             let hit = Hit { start, end, word };
             let mut at = hits.len();
             while at > 0 && key(&hits[at - 1]) > key(&hit) {
@@ -1405,16 +1425,6 @@ fn field_tokens(field: &str) -> Vec<String> {
 }
 
 impl CompiledRule {
-    /// Whether a window of a text may hold one of the rule's required words, given the
-    /// slots of the required words anywhere in the text (`present`); a rule without
-    /// required words, or whose words have no slot, may always.
-    fn may_find_required(&self, present: u64) -> bool {
-        self.requires_any
-            .as_ref()
-            .and_then(|req| req.slot)
-            .is_none_or(|slot| present & (1u64 << slot) != 0)
-    }
-
     /// Whether every match of the rule holds a Han character (see [`Shape::needs_han`]).
     fn needs_han(&self) -> bool {
         matches!(&self.matcher, Matcher::Shape(s) if s.needs_han())
@@ -2051,14 +2061,12 @@ fn collect_candidates(
     hits: &mut WordHits,
 ) {
     let bytes = text.as_bytes();
-    hits.find(engine.words.as_ref(), text);
+    hits.find(engine.words.as_ref(), &engine.word_required, text);
     // The required words present anywhere in the text, one bit per rule's slot: a rule
     // whose words are all absent needs no window at all (the export's address column
     // without a label beside it), so its candidates are not made, sorted and turned
     // away one by one.
-    let present = hits.hits.iter().fold(0u64, |acc, h| {
-        acc | engine.word_roles[h.word as usize].required_by
-    });
+    let present = hits.required;
     {
         // Triggers as a non-overlapping leftmost-longest search reports them, which keeps
         // the literal prefilters in play; a trigger hidden inside a longer one (`secret`
@@ -2083,7 +2091,8 @@ fn collect_candidates(
                 }
                 let r = *r;
                 let rule = &engine.rules[r as usize];
-                if !rule.may_find_required(present) {
+                let needs = engine.rule_required[r as usize];
+                if needs != 0 && present & needs == 0 {
                     continue;
                 }
                 if let Matcher::Words = rule.matcher {
@@ -2107,30 +2116,31 @@ fn collect_candidates(
         }
     }
     if !engine.token_rules.is_empty() {
-        scan_clusters(engine, bytes, text, segments, out, present);
+        // The token rules (by their dispatch bit) whose required words appear nowhere in
+        // the text, dropped from every cluster's offer with one mask.
+        let mut allowed = u64::MAX;
+        for &(bit, slot) in &engine.token_required {
+            if present & (1u64 << slot) == 0 {
+                allowed &= !(1u64 << bit);
+            }
+        }
+        scan_clusters(engine, bytes, text, segments, out, allowed);
     }
 }
 
 /// The digit-cluster pass. A cluster starts at the letters and digits just before a digit
 /// and runs over letters, digits and single joiners (space between digits; `-`, `(`, `)`
 /// between alphanumerics; `.` and `:` between alphanumerics; `·` before an alphanumeric).
+/// Bit `n` of `allowed` clear: the `n`th token rule cannot match in this text.
 fn scan_clusters(
     engine: &Engine,
     bytes: &[u8],
     text: &str,
     segments: &[Segment],
     out: &mut Vec<Candidate>,
-    present: u64,
+    allowed: u64,
 ) {
     let n = bytes.len();
-    // The token rules (by their dispatch bit) whose required words appear nowhere in
-    // the text: worked out once here, so a cluster drops them with one mask.
-    let mut allowed = u64::MAX;
-    for &(bit, slot) in &engine.token_required {
-        if present & (1u64 << slot) == 0 {
-            allowed &= !(1u64 << bit);
-        }
-    }
     let mut segs = SegmentCursor::new(segments);
     let mut i = 0usize;
     while i < n {
@@ -2286,8 +2296,9 @@ fn scan_clusters(
             None => engine
                 .token_rules
                 .iter()
-                .filter(|&&r| engine.rules[r as usize].may_find_required(present))
-                .for_each(|&r| offer(r)),
+                .enumerate()
+                .filter(|(bit, _)| *bit >= 64 || allowed & (1u64 << bit) != 0)
+                .for_each(|(_, &r)| offer(r)),
         }
         i = e.max(i + 1);
     }

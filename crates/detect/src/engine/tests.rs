@@ -833,9 +833,10 @@ mod word_hits {
             text in text(),
             windows in prop::collection::vec((0usize..200, 0usize..200), 1..6),
         ) {
-            let (ac, _) = word_automaton(&words(), &[], &[], &[]);
+            let (ac, roles) = word_automaton(&words(), &[], &[], &[]);
+            let required: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
             let mut hits = WordHits::default();
-            hits.find(ac.as_ref(), &text);
+            hits.find(ac.as_ref(), &required, &text);
             for (a, b) in windows {
             let (from, to) = (boundary(&text, a.min(b)), boundary(&text, a.max(b)));
             let window = &text[from..to];

@@ -876,8 +876,9 @@ mod word_hits {
                 &[],
                 &required.map(|(w, slot)| (w.to_string(), slot)),
             );
+            let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
             let mut hits = WordHits::default();
-            hits.find(automaton.as_ref(), &text);
+            hits.find(automaton.as_ref(), &masks, &text);
             prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
             for slot in [0u8, 1] {
                 let own: Vec<String> =
@@ -887,6 +888,11 @@ mod word_hits {
                     words: own,
                     slot: Some(slot),
                 };
+                // A slot's bit is set wherever one of its words is in the text, so a
+                // rule whose bit is clear may skip the text.
+                if req.ac.is_match(&text) {
+                    prop_assert!(hits.required & (1u64 << slot) != 0, "slot {}", slot);
+                }
                 for &(a, b) in &windows {
                     let (from, to) = (boundary(&text, a.min(b)), boundary(&text, a.max(b)));
                     prop_assert_eq!(
@@ -930,9 +936,11 @@ mod word_hits {
         ) {
             let text = pieces.concat();
             let words = words();
-            let (automaton, _) = word_automaton(&words, &[], &[], &[]);
+            let (automaton, roles) = word_automaton(&words, &[], &[], &[]);
+            let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
+            let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
             let mut hits = WordHits::default();
-            hits.find(automaton.as_ref(), &text);
+            hits.find(automaton.as_ref(), &masks, &text);
             prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
         }
 
@@ -946,9 +954,11 @@ mod word_hits {
                 .map(|(piece, blank)| format!("{piece}{}", " ".repeat(*blank)))
                 .collect();
             let words = words();
-            let (automaton, _) = word_automaton(&words, &[], &[], &[]);
+            let (automaton, roles) = word_automaton(&words, &[], &[], &[]);
+            let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
+            let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
             let mut hits = WordHits::default();
-            hits.find(automaton.as_ref(), &text);
+            hits.find(automaton.as_ref(), &masks, &text);
             prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
         }
     }

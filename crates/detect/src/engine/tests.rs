@@ -938,7 +938,6 @@ mod word_hits {
             let words = words();
             let (automaton, roles) = word_automaton(&words, &[], &[], &[]);
             let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
-            let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
             let mut hits = WordHits::default();
             hits.find(automaton.as_ref(), &masks, &text);
             prop_assert_eq!(occurrences(&hits, &words), library_occurrences(&text));
@@ -955,7 +954,6 @@ mod word_hits {
                 .collect();
             let words = words();
             let (automaton, roles) = word_automaton(&words, &[], &[], &[]);
-            let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
             let masks: Vec<u64> = roles.iter().map(|r| r.required_by).collect();
             let mut hits = WordHits::default();
             hits.find(automaton.as_ref(), &masks, &text);

@@ -1040,6 +1040,16 @@ fn configs(l: &mut Labeller, dir: &Path, services: usize) -> Result<()> {
             }
         };
         std::fs::write(service.join(name), text).with_context(|| format!("writing {name}"))?;
+        // The repository's remote and a bot's sign-off: hosts and mailboxes of no one.
+        l.decoy("git@github.com".into());
+        l.decoy("noreply@github.com".into());
+        std::fs::write(
+            service.join("GIT_NOTES"),
+            format!(
+                "remote: git@github.com:acme/svc-{i:03}.git\nCo-authored-by: ci-bot <noreply@github.com>\n"
+            ),
+        )
+        .context("writing GIT_NOTES")?;
     }
     Ok(())
 }

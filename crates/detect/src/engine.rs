@@ -2623,7 +2623,12 @@ fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
         Boundary::Base64 => skip(b, pos, |c| {
             c.is_ascii_alphanumeric() || c == b'/' || c == b'+'
         }),
-        Boundary::None | Boundary::AlnumAfter | Boundary::Email => pos,
+        // The rest of a rejected address's local part is no address either
+        // (`oreply@github.com` of `noreply@github.com`).
+        Boundary::Email => skip(b, pos, |c| {
+            c.is_ascii_alphanumeric() || b"._%+-".contains(&c)
+        }),
+        Boundary::None | Boundary::AlnumAfter => pos,
     }
 }
 
@@ -2970,7 +2975,13 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 .rev()
                 .find(|(_, c)| c.is_whitespace() || "\"'<>()[]{},;".contains(*c))
                 .map_or(from, |(i, c)| from + i + c.len_utf8());
-            !text[token..start].contains("://")
+            // `git@github.com:acme/repo.git` is a remote in scp's form: the host, not an
+            // address, and a path right after its colon.
+            let remote = text.as_bytes()[end..]
+                .strip_prefix(b":")
+                .and_then(|rest| rest.first())
+                .is_some_and(|&b| b.is_ascii_alphanumeric() || b"/~._-".contains(&b));
+            !text[token..start].contains("://") && !remote
         }
         Boundary::Base64 => {
             // Padding `=` may only follow a value, so it counts as part of one after it.

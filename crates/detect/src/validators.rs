@@ -664,6 +664,19 @@ pub fn email(value: &str) -> bool {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return false;
     }
+    // A mailbox that takes no mail and belongs to no one (`noreply@github.com`).
+    const NOBODY: &[&str] = &[
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "do_not_reply",
+        "mailer-daemon",
+    ];
+    if NOBODY.iter().any(|n| local.eq_ignore_ascii_case(n)) {
+        return false;
+    }
     if !local
         .bytes()
         .all(|c| c.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&c))

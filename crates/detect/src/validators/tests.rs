@@ -224,6 +224,9 @@ fn email_vectors() {
     assert!(email("zhangsan@example.com"));
     assert!(email("li.si+tag@mail.163.com"));
     assert!(email("wang@qq.cn"));
+    assert!(!email("noreply@github.com"), "a mailbox of no one");
+    assert!(!email("Do-Not-Reply@bank.com.cn"));
+    assert!(email("noreply.wang@qq.com"));
     assert!(!email("logo@2x.png"));
     assert!(!email("a@b"));
     assert!(!email(".a@b.com"));

@@ -811,7 +811,9 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     l.file = "api_users.json".into();
     let mut users = Vec::new();
     for i in 0..rows {
-        let keys: [&str; 5] = match i % 3 {
+        let keys: [&str; 5] = match i % 4 {
+            // Pinyin initials, as many government systems name their columns.
+            3 => ["khxm", "zjhm", "lxdh", "hjdz", "yhkh"],
             0 => [
                 "realName",
                 "idCard",
@@ -827,7 +829,12 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         user.insert(keys[0].into(), serde_json::json!(l.name()));
         user.insert(keys[1].into(), serde_json::json!(l.resident_id()));
         user.insert(keys[2].into(), serde_json::json!(l.plain_mobile()));
-        user.insert(keys[3].into(), serde_json::json!(l.address()));
+        let address = if i % 4 == 3 {
+            l.area_address()
+        } else {
+            l.address()
+        };
+        user.insert(keys[3].into(), serde_json::json!(address));
         user.insert(keys[4].into(), serde_json::json!(l.bank_card()));
         user.insert("createTime".into(), serde_json::json!(l.rng.timestamp()));
         users.push(serde_json::Value::Object(user));

@@ -631,13 +631,15 @@ impl Engine {
             }
         }
         // Variants of one detector share a number, so that resolving claims can tell
-        // which findings are the same detector's.
-        let mut ids: Vec<leakscope_core::DetectorId> = Vec::new();
+        // which findings are the same detector's. A user's own rule never shares one with
+        // a built-in rule, even under the same id: its claims stand beside theirs.
+        let mut ids: Vec<(leakscope_core::DetectorId, bool)> = Vec::new();
         for rule in &mut rules {
-            let slot = match ids.iter().position(|id| *id == rule.id) {
+            let key = (rule.id.clone(), rule.category == Category::Custom);
+            let slot = match ids.iter().position(|id| *id == key) {
                 Some(slot) => slot,
                 None => {
-                    ids.push(rule.id.clone());
+                    ids.push(key);
                     ids.len() - 1
                 }
             };
@@ -2839,11 +2841,11 @@ fn field_value_matches(
 /// with context support wins, then higher confidence, then higher rule priority. A user's
 /// own (`custom`) detector answers a different question (is this watched term here?), so
 /// its claim stands beside a built-in one on the same span instead of competing with it.
-/// Resolves claims on one span: the best ranked claim of a span wins, and a claim held
-/// inside a longer one of the same detector is dropped (an address's variant that stops
-/// at the road, inside the one that goes on to the house number; a name inside a longer
-/// name), since both name one value. Claims of different detectors may overlap.
-/// `reach` and `inside` are scratch buffers.
+///
+/// Then a claim held inside a longer one of the same detector is dropped (an address's
+/// variant that stops at the road, inside the one that goes on to the house number; a name
+/// inside a longer name), since both name one value; claims of different detectors may
+/// overlap. `reach` and `inside` are scratch buffers.
 fn resolve(
     confirmed: &mut Vec<Confirmed>,
     detectors: usize,
@@ -2880,7 +2882,7 @@ fn resolve(
             || confirmed[i + 1..]
                 .iter()
                 .take_while(|o| o.start == c.start)
-                .any(|o| o.detector == c.detector && o.custom == c.custom);
+                .any(|o| o.detector == c.detector);
         inside.push(held);
         if !held {
             reach[d] = reach[d].max(c.end);
@@ -2888,6 +2890,25 @@ fn resolve(
     }
     let mut flags = inside.iter();
     confirmed.retain(|_| !flags.next().copied().unwrap_or(false));
+}
+
+/// Whether the address-shaped `text[start..end]` is a git remote in scp's form
+/// (`git@github.com:acme/repo.git`): a host, not an address. The user of such remotes is
+/// `git`, or the path after the colon names a repository (`.git`); anything else after a
+/// colon is kept, since `mail@example.com:Passw0rd` is how combo lists pair an address
+/// with its password.
+fn git_remote(text: &str, start: usize, end: usize) -> bool {
+    let Some(path) = text[end..].strip_prefix(':') else {
+        return false;
+    };
+    let path = &path[..path
+        .find(|c: char| c.is_whitespace() || "\"'<>()[]{},;".contains(c))
+        .unwrap_or(path.len())];
+    if path.is_empty() {
+        return false;
+    }
+    let local = text[start..end].split('@').next().unwrap_or("");
+    local.eq_ignore_ascii_case("git") || path.ends_with(".git") || path.ends_with(".git/")
 }
 
 /// True when `start..end` lies inside a longer token of hexadecimal digits of at least 16
@@ -2975,13 +2996,7 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 .rev()
                 .find(|(_, c)| c.is_whitespace() || "\"'<>()[]{},;".contains(*c))
                 .map_or(from, |(i, c)| from + i + c.len_utf8());
-            // `git@github.com:acme/repo.git` is a remote in scp's form: the host, not an
-            // address, and a path right after its colon.
-            let remote = text.as_bytes()[end..]
-                .strip_prefix(b":")
-                .and_then(|rest| rest.first())
-                .is_some_and(|&b| b.is_ascii_alphanumeric() || b"/~._-".contains(&b));
-            !text[token..start].contains("://") && !remote
+            !text[token..start].contains("://") && !git_remote(text, start, end)
         }
         Boundary::Base64 => {
             // Padding `=` may only follow a value, so it counts as part of one after it.

@@ -960,6 +960,14 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     write("forms.txt", text.as_bytes())?;
 
+    // A combo list as credential dumps pair them: the address, a colon, the password.
+    l.file = "combo.txt".into();
+    let mut text = String::new();
+    for _ in 0..rows / 4 {
+        let _ = writeln!(text, "{}:{}", l.email(), l.rng.hex(10));
+    }
+    write("combo.txt", text.as_bytes())?;
+
     // Services' configuration and code as a leaked repository holds it: every file of
     // the tree counts for one "file" of the score.
     l.file = "configs".into();

@@ -350,6 +350,14 @@ fn secret_vectors() {
     assert!(!connection_uri("mongodb://host:27017/db"));
 }
 
+/// `check` narrows `text` to exactly `expected`.
+fn assert_narrows(check: fn(&str) -> Check, text: &str, expected: &str) {
+    match check(text) {
+        Check::Narrow(s, e) => assert_eq!(&text[s..e], expected, "{text}"),
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
 #[test]
 fn name_and_address_vectors() {
     assert_eq!(cn_person_name("张三"), Check::Narrow(0, 6));
@@ -404,24 +412,18 @@ fn name_and_address_vectors() {
     assert!(en_person_name("Mary Ann O'Neil"));
     assert!(!en_person_name("john smith"));
     assert!(!en_person_name("Test User"));
-    let a = "家住北京市朝阳区建国路88号";
-    match cn_address(a) {
-        Check::Narrow(s, e) => assert_eq!(&a[s..e], "北京市朝阳区建国路88号"),
-        other => panic!("{other:?}"),
-    }
+    assert_narrows(
+        cn_address,
+        "家住北京市朝阳区建国路88号",
+        "北京市朝阳区建国路88号",
+    );
     let b = "杭州市西湖区文三路100号3单元201室";
-    match cn_address(b) {
-        Check::Narrow(s, e) => assert_eq!(&b[s..e], b),
-        other => panic!("{other:?}"),
-    }
+    assert_narrows(cn_address, b, b);
     for (text, address) in [
         ("住福州市鼓楼区五四路158号", "福州市鼓楼区五四路158号"),
         ("在杭州市西湖区文三路100号", "杭州市西湖区文三路100号"),
     ] {
-        match cn_address(text) {
-            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
-            other => panic!("{text}: {other:?}"),
-        }
+        assert_narrows(cn_address, text, address);
     }
     assert_eq!(cn_address("我们知道这条路很长"), Check::Reject);
 }
@@ -442,10 +444,7 @@ fn estate_addresses_need_the_hierarchy_and_two_numbered_parts() {
             "四川省绵阳市涪城区三单元201室",
         ),
     ] {
-        match cn_address_building(text) {
-            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
-            other => panic!("{text}: {other:?}"),
-        }
+        assert_narrows(cn_address_building, text, address);
     }
     for text in [
         // One numbered part: a count of buildings, not a home.
@@ -470,10 +469,7 @@ fn area_addresses_need_two_levels_and_a_road_or_building_part() {
         ("北京市朝阳区望京花园3号楼", "北京市朝阳区望京花园3号楼"),
         ("住在重庆市渝中区解放碑步行街", "重庆市渝中区解放碑步行街"),
     ] {
-        match cn_address_area(text) {
-            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
-            other => panic!("{text}: {other:?}"),
-        }
+        assert_narrows(cn_address_area, text, address);
     }
     for text in [
         // One level of the hierarchy.
@@ -510,10 +506,7 @@ fn village_addresses_need_a_town_before_the_village() {
             "山东省济南市市中区党家街道古镇村",
         ),
     ] {
-        match cn_address_village(text) {
-            Check::Narrow(s, e) => assert_eq!(&text[s..e], address),
-            other => panic!("{text}: {other:?}"),
-        }
+        assert_narrows(cn_address_village, text, address);
     }
     for text in [
         // Two levels and no province: a county and a town are not enough.

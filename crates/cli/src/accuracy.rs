@@ -934,6 +934,15 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
         ]);
         let sep = *l.rng.pick(&["：", ": ", " "]);
         let _ = writeln!(text, "{role}{sep}{}", l.name());
+        // Minutes and rosters list people after one label.
+        if l.rng.below(4) == 0 {
+            let label = *l
+                .rng
+                .pick(&["参会人员：", "值班人员 ", "获奖名单：", "小组成员: "]);
+            let sep = *l.rng.pick(&["、", "，", " ", "/"]);
+            let names = [l.name(), l.name(), l.name()].join(sep);
+            let _ = writeln!(text, "{label}{names}");
+        }
         match l.rng.below(3) {
             0 => {
                 let _ = writeln!(text, "Customer: {}", l.english_name());

@@ -90,6 +90,7 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "pem_private_key" => |v, _| Check::from_bool(pem_private_key(v)),
         "mixed_secret" => |v, _| Check::from_bool(mixed_secret(v)),
         "not_placeholder" => |v, _| Check::from_bool(!is_placeholder(v)),
+        "password" => |v, _| Check::from_bool(password(v)),
         "connection_uri" => |v, _| Check::from_bool(connection_uri(v)),
         "cn_person_name" => |v, _| cn_person_name(v),
         "cn_person_name_labelled" => |v, _| cn_person_name_labelled(v),
@@ -127,6 +128,7 @@ pub const VALIDATOR_NAMES: &[&str] = &[
     "pem_private_key",
     "mixed_secret",
     "not_placeholder",
+    "password",
     "connection_uri",
     "cn_person_name",
     "en_person_name",
@@ -1141,19 +1143,19 @@ pub fn is_placeholder(value: &str) -> bool {
 /// (`user.password`, `cfg.db.pwd`). A password rarely has that form, and code assigns
 /// these everywhere a login is handled.
 fn is_code_reference(v: &str) -> bool {
+    // A method called with arguments (`alice.computeSecret(bob.getPublicKey()`): the
+    // object and method before the parenthesis.
+    if let Some((callee, _)) = v.split_once('(') {
+        if callee.contains('.') && is_identifier_path(callee) {
+            return true;
+        }
+    }
     let body = v
         .strip_suffix("()")
         .or_else(|| v.strip_suffix('('))
         .or_else(|| v.strip_suffix('['));
     let path = body.unwrap_or(v);
-    let identifier = |s: &str| {
-        let mut chars = s.chars();
-        chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if path.is_empty() || !path.split('.').all(identifier) {
+    if !is_identifier_path(path) {
         return false;
     }
     if body.is_some() {
@@ -1168,6 +1170,35 @@ fn is_code_reference(v: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Identifiers joined by dots (`getpass.getpass`, `cfg.db`), as code names a value.
+fn is_identifier_path(path: &str) -> bool {
+    let identifier = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    !path.is_empty() && path.split('.').all(identifier)
+}
+
+/// A value assigned to a key named for a password that may be one: not a placeholder or
+/// code (see [`is_placeholder`]), and not the first word of a sentence. Change logs and API
+/// references write `passwd.c: Fix …`, `secret_func: New callback`, `… with alice.`: a
+/// capitalised word, or a word that ends the sentence, stands where a config keeps its
+/// password. An all-lower-case word (`dragon`) is kept: weak passwords look like that.
+pub fn password(value: &str) -> bool {
+    if is_placeholder(value) {
+        return false;
+    }
+    let word = value.strip_suffix('.').unwrap_or(value);
+    let letters = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphabetic());
+    let capitalised = word.len() >= 2
+        && word.as_bytes()[0].is_ascii_uppercase()
+        && word.bytes().skip(1).all(|b| b.is_ascii_lowercase());
+    !(letters && (word.len() < value.len() || capitalised))
 }
 
 /// Database URI with credentials: a user (optional for Redis) and a real password.

@@ -340,6 +340,26 @@ fn secret_vectors() {
     ] {
         assert!(!is_placeholder(real), "{real}");
     }
+    // A password's value: not the first word of a sentence, nor a method call.
+    for prose in [
+        "New",
+        "Fix",
+        "Likewise.",
+        "alice.",
+        "bob.computeSecret(alice.getPublicKey()",
+    ] {
+        assert!(!password(prose), "{prose}");
+    }
+    for real in [
+        "dragon",
+        "Summer2020!",
+        "S3cr3t!2024",
+        "hunter2",
+        "ABCDEF",
+        "Pa55.",
+    ] {
+        assert!(password(real), "{real}");
+    }
     assert!(connection_uri("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db"));
     assert!(connection_uri("redis://:s3cret@cache:6379/0"));
     assert!(

@@ -969,6 +969,21 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     write("forms.txt", text.as_bytes())?;
 
+    // A build's test log and a change log: `PASS:` results and source files named for
+    // passwords, where the word after the colon is a test or a sentence (decoys).
+    l.file = "build.log".into();
+    let mut text = String::new();
+    for i in 0..rows / 4 {
+        let test = l.decoy(format!("auth/login-{i}.exp:"));
+        let verb = *l.rng.pick(&["Fix", "Avoid", "Likewise.", "Rename"]);
+        let verb = l.decoy(verb.to_string());
+        let _ = writeln!(
+            text,
+            "PASS: {test} password prompt\n\t* src/passwd.c: {verb} the error message."
+        );
+    }
+    write("build.log", text.as_bytes())?;
+
     // A combo list as credential dumps pair them: the address, a colon, the password.
     l.file = "combo.txt".into();
     let mut text = String::new();

@@ -1042,7 +1042,10 @@ pub fn mixed_secret(value: &str) -> bool {
     let lower = value.bytes().any(|c| c.is_ascii_lowercase());
     let digit = value.bytes().any(|c| c.is_ascii_digit());
     let classes = usize::from(upper) + usize::from(lower) + usize::from(digit);
-    classes >= 2 && upper && !is_placeholder(value) && distinct_chars(value) >= 10
+    // Random base64 puts a `/` in one character of 64: four or more in a value this long
+    // make a path (`org/Public/MAPPINGS/EASTASIA/JIS/JIS0208`), not a key.
+    let slashes = value.bytes().filter(|&b| b == b'/').count();
+    classes >= 2 && upper && slashes < 4 && !is_placeholder(value) && distinct_chars(value) >= 10
 }
 
 fn distinct_chars(value: &str) -> usize {
@@ -2014,6 +2017,17 @@ pub fn en_person_name(value: &str) -> bool {
         "Member",
         "Staff",
         "Manager",
+        "Developer",
+        "Developers",
+        "Maintainers",
+        "Contributors",
+        "Authors",
+        "Project",
+        "Community",
+        "Software",
+        "Commons",
+        "Ecosystem",
+        "List",
     ];
     let mut words = value.split_whitespace();
     (2..=3).contains(&words.clone().count())

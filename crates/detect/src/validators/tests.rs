@@ -310,6 +310,11 @@ fn secret_vectors() {
     );
     assert!(mixed_secret("Zq8rT2vLm9XwB4nY6kP1sD3fG7hJ0aQe5uIoWcVb"));
     assert!(
+        !mixed_secret("org/Public/MAPPINGS/EASTASIA/JIS/JIS0208"),
+        "a path"
+    );
+    assert!(mixed_secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8rT2vLm9X"));
+    assert!(
         !mixed_secret("da39a3ee5e6b4b0d3255bfef95601890afd80709"),
         "SHA-1 hex digest"
     );

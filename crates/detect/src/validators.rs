@@ -205,6 +205,25 @@ pub fn is_province_code(code: u32) -> bool {
 
 /// GB 11643-1999 resident identity number: region, real past date, MOD 11-2 check
 /// character; also the 15-digit pre-1999 form (region and YYMMDD date, 19YY).
+/// Whether ten or more digits in a row count up by one (`…7890123…`) or repeat one digit:
+/// the values typed to fill a form or a test, not an identifier.
+fn counted_digits(b: &[u8]) -> bool {
+    let (mut up, mut same) = (1usize, 1usize);
+    for w in b.windows(2) {
+        let (a, c) = (w[0], w[1]);
+        up = if a.is_ascii_digit() && c.is_ascii_digit() && (a - b'0' + 1) % 10 == c - b'0' {
+            up + 1
+        } else {
+            1
+        };
+        same = if c == a { same + 1 } else { 1 };
+        if up >= 10 || same >= 10 {
+            return true;
+        }
+    }
+    false
+}
+
 pub fn cn_resident_id(value: &str, today: Date) -> bool {
     let b = value.as_bytes();
     let (date_bytes, century) = match b.len() {
@@ -244,7 +263,10 @@ pub fn cn_resident_id(value: &str, today: Date) -> bool {
         return false;
     }
     if b.len() == 15 {
-        return true;
+        // No check digit guards the old form, so the digits people type to fill a test
+        // (`234567890123456`, `111111111111111`) would pass; a person's number is no
+        // such run.
+        return !counted_digits(b);
     }
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: &[u8; 11] = b"10X98765432";

@@ -15,6 +15,10 @@ fn today() -> Date {
 
 #[test]
 fn resident_id_vectors() {
+    // The old form has no check digit: digits typed to fill a test are not a number.
+    assert!(!cn_resident_id("234567890123456", today()));
+    assert!(!cn_resident_id("111111111111111", today()));
+    assert!(cn_resident_id("110105491231002", today()));
     assert!(cn_resident_id("11010519491231002X", today()));
     assert!(cn_resident_id("11010519491231002x", today()));
     assert!(

@@ -1260,7 +1260,7 @@ const CN_COMPOUND_SURNAMES: &[&str] = &[
 const AFTER_NAME_WORDS: &[&str] = &[
     "性别", "电话", "手机", "身份", "证件", "地址", "住址", "年龄", "民族", "出生", "联系", "先生",
     "女士", "同志", "学号", "工号", "籍贯", "职务", "备注", "男", "女", "的", "在", "于", "和",
-    "与", "已", "是", "说", "同学", "老师",
+    "与", "已", "是", "说", "等", "同学", "老师",
 ];
 
 /// Everyday words that begin with a surname character (方式 starts like 方, 金额 like 金) and

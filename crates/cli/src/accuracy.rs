@@ -984,6 +984,36 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     write("build.log", text.as_bytes())?;
 
+    // A Hong Kong and Taiwan customer list in traditional characters: names and Taiwan
+    // addresses as written there, beside the identifiers of those places.
+    l.file = "customers_zht.txt".into();
+    let mut text = String::new();
+    for i in 0..rows / 4 {
+        let surname = *l
+            .rng
+            .pick(&["陳", "張", "黃", "劉", "趙", "吳", "林", "王"]);
+        let given = *l
+            .rng
+            .pick(&["大文", "志明", "美玲", "家豪", "淑芬", "建國"]);
+        let name = l.label("person_name", &format!("{surname}{given}"));
+        if i % 2 == 0 {
+            let _ = writeln!(text, "姓名：{name} 香港身份證：{}", l.hk_id());
+        } else {
+            let city = *l
+                .rng
+                .pick(&["台北市大安區", "新北市板橋區", "台中市西屯區"]);
+            let road = *l.rng.pick(&["忠孝東路四段", "文化路一段", "台灣大道三段"]);
+            let number = 1 + l.rng.below(300);
+            let address = l.label("cn_address", &format!("{city}{road}{number}號"));
+            let _ = writeln!(
+                text,
+                "姓名：{name} 身分證字號：{} 地址：{address}",
+                l.tw_id()
+            );
+        }
+    }
+    write("customers_zht.txt", text.as_bytes())?;
+
     // A combo list as credential dumps pair them: the address, a colon, the password.
     l.file = "combo.txt".into();
     let mut text = String::new();

@@ -517,6 +517,8 @@ struct Confirmed {
 /// Compiled rules. Immutable and shareable across threads.
 #[derive(Debug)]
 pub struct Engine {
+    /// The required-word slot bit of the traditional marker characters (0: none).
+    traditional_bit: u64,
     /// How many distinct detector ids the rules have.
     detectors: usize,
     rules: Vec<CompiledRule>,
@@ -660,6 +662,18 @@ impl Engine {
                 }
             }
         }
+        // The traditional forms of common characters take a slot of their own: found
+        // anywhere in a text, it is read as simplified (see `script`).
+        let traditional_bit = if slots < 64 {
+            required.extend(
+                crate::script::traditional_forms(crate::script::MARKERS)
+                    .into_iter()
+                    .map(|c| (c.to_string(), slots)),
+            );
+            1u64 << slots
+        } else {
+            0
+        };
         let (words, word_roles) =
             word_automaton(&trigger_words, &context_words, &negative_words, &required);
         let token_rules: Vec<u32> = rules
@@ -723,6 +737,7 @@ impl Engine {
             })
             .collect();
         Ok(Engine {
+            traditional_bit,
             detectors: ids.len(),
             rules,
             words,
@@ -1901,6 +1916,23 @@ impl<'e> Scanner<'e> {
     }
 
     /// Runs the stages over `text`, whose segments are in `self.segments`.
+    /// Reads `text` (a traditional Chinese text, folded) as simplified and finds its words
+    /// and candidates again. Kept out of line: it runs for few texts, and inlined it
+    /// changed how the compiler laid out the scan of every other text.
+    #[cold]
+    #[inline(never)]
+    fn read_as_simplified(&mut self, text: &mut String) {
+        crate::script::simplify_in_place(text);
+        self.candidates.clear();
+        collect_candidates(
+            self.engine,
+            text,
+            &self.segments,
+            &mut self.candidates,
+            &mut self.hits,
+        );
+    }
+
     fn scan_segments(
         &mut self,
         text: &str,
@@ -1909,8 +1941,7 @@ impl<'e> Scanner<'e> {
         scope: Scope,
     ) {
         let engine = self.engine;
-        let folded = self.folded.fold(text);
-        let scan_text: &str = &folded;
+        let mut folded = self.folded.fold(text);
         if !self.folded.is_identity() {
             for seg in &mut self.segments {
                 seg.start = self.folded.to_folded(seg.orig_start);
@@ -1921,11 +1952,18 @@ impl<'e> Scanner<'e> {
         self.confirmed.clear();
         collect_candidates(
             engine,
-            scan_text,
+            &folded,
             &self.segments,
             &mut self.candidates,
             &mut self.hits,
         );
+        // A traditional character among the words found: the text is read as simplified,
+        // character for character and byte for byte, so segments and offsets stay (see
+        // `script`), and its words are found again.
+        if self.hits.required & engine.traditional_bit != 0 {
+            self.read_as_simplified(folded.to_mut());
+        }
+        let scan_text: &str = &folded;
         self.confirm_candidates(scan_text);
         if self
             .segments

@@ -27,6 +27,7 @@ pub mod examples;
 pub mod fold;
 pub mod redact;
 pub mod rules;
+pub mod script;
 pub mod stream;
 pub mod validators;
 

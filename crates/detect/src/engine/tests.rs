@@ -1189,3 +1189,28 @@ examples = ["x 12345"]
         }
     }
 }
+
+#[test]
+fn traditional_chinese_is_read_as_simplified_and_shown_as_written() {
+    let engine = engine();
+    let text = "姓名：陳大文 香港身份證：A123456(3)\n地址：台北市大安區忠孝東路四段100號";
+    let f = scan(&engine, text);
+    let name = f
+        .iter()
+        .find(|f| f.detector == "person_name")
+        .expect("a name");
+    assert_eq!(name.raw.expose(), "陳大文");
+    assert_eq!(&text[name.start..name.end], "陳大文");
+    let address = f
+        .iter()
+        .find(|f| f.detector == "cn_address")
+        .expect("an address");
+    assert_eq!(address.raw.expose(), "台北市大安區忠孝東路四段100號");
+    // Hashed as read: the same name in either script is one value.
+    let simplified = scan(&engine, "姓名：陈大文 电话");
+    let same = simplified
+        .iter()
+        .find(|f| f.detector == "person_name")
+        .unwrap();
+    assert_eq!(same.value_hash, name.value_hash);
+}

@@ -49,24 +49,14 @@ pub fn traditional_forms(simplified_chars: &str) -> Vec<char> {
         .collect()
 }
 
-/// Replaces, in place, every traditional character of `text` that has a one-character
-/// simplified form (both are three bytes in UTF-8, so nothing moves).
+/// Replaces every traditional character of `text` that has a one-character simplified
+/// form. Both lie in the same block, three bytes each in UTF-8, so every byte offset keeps
+/// its meaning; the text is rewritten in one pass (a replacement per character moved the
+/// bookkeeping of a splice each time).
 pub fn simplify_in_place(text: &mut String) {
-    let mut at = 0usize;
-    while at < text.len() {
-        let Some(c) = text[at..].chars().next() else {
-            break;
-        };
-        let len = c.len_utf8();
-        if let Some(s) = simplified(c) {
-            let mut buf = [0u8; 4];
-            let s = s.encode_utf8(&mut buf);
-            if s.len() == len {
-                text.replace_range(at..at + len, s);
-            }
-        }
-        at += len;
-    }
+    let read: String = text.chars().map(|c| simplified(c).unwrap_or(c)).collect();
+    debug_assert_eq!(read.len(), text.len());
+    *text = read;
 }
 
 #[cfg(test)]

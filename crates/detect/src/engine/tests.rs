@@ -21,6 +21,14 @@ fn scan(engine: &Engine, text: &str) -> Vec<Finding> {
     out
 }
 
+/// The first finding of `detector` among `found`; the test fails when there is none.
+fn found_one<'a>(found: &'a [Finding], detector: &str) -> &'a Finding {
+    found
+        .iter()
+        .find(|f| f.detector == detector)
+        .unwrap_or_else(|| panic!("no {detector} among {found:?}"))
+}
+
 fn scan_field(engine: &Engine, field: &str, value: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     engine.scanner().scan_field(field, value, &mut out);
@@ -542,10 +550,7 @@ fn values_are_whole_and_forms_agree() {
     let engine = engine();
     let text = "家住浙江省杭州市西湖区建设路12号翠苑小区3栋2单元502室，电话";
     let found = scan(&engine, text);
-    let address = found
-        .iter()
-        .find(|f| f.detector == "cn_address")
-        .expect("address found");
+    let address = found_one(&found, "cn_address");
     assert_eq!(
         &text[address.start..address.end],
         "浙江省杭州市西湖区建设路12号翠苑小区3栋2单元502室"
@@ -553,7 +558,7 @@ fn values_are_whole_and_forms_agree() {
     // The rest of a sentence that merely ends in 号 is not part of the address.
     let text = "地址：上海市徐汇区漕溪北路88号张三的手机号";
     let found = scan(&engine, text);
-    let address = found.iter().find(|f| f.detector == "cn_address").unwrap();
+    let address = found_one(&found, "cn_address");
     assert!(text[address.start..address.end].ends_with("88号"));
 
     // A coordinate in two fields, one written with full-width digits, is the same pair.
@@ -1195,22 +1200,13 @@ fn traditional_chinese_is_read_as_simplified_and_shown_as_written() {
     let engine = engine();
     let text = "姓名：陳大文 香港身份證：A123456(3)\n地址：台北市大安區忠孝東路四段100號";
     let f = scan(&engine, text);
-    let name = f
-        .iter()
-        .find(|f| f.detector == "person_name")
-        .expect("a name");
+    let name = found_one(&f, "person_name");
     assert_eq!(name.raw.expose(), "陳大文");
     assert_eq!(&text[name.start..name.end], "陳大文");
-    let address = f
-        .iter()
-        .find(|f| f.detector == "cn_address")
-        .expect("an address");
+    let address = found_one(&f, "cn_address");
     assert_eq!(address.raw.expose(), "台北市大安區忠孝東路四段100號");
     // Hashed as read: the same name in either script is one value.
     let simplified = scan(&engine, "姓名：陈大文 电话");
-    let same = simplified
-        .iter()
-        .find(|f| f.detector == "person_name")
-        .unwrap();
+    let same = found_one(&simplified, "person_name");
     assert_eq!(same.value_hash, name.value_hash);
 }

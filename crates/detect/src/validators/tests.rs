@@ -293,6 +293,13 @@ fn ipv4_mac_gps_plate_vectors() {
     assert!(!cn_license_plate("美A12345"));
 }
 
+/// `check` answers `expected` for each of `values`.
+fn answers(check: fn(&str) -> bool, expected: bool, values: &[&str]) {
+    for v in values {
+        assert_eq!(check(v), expected, "{v}");
+    }
+}
+
 #[test]
 fn secret_vectors() {
     let jwt_ok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
@@ -322,53 +329,61 @@ fn secret_vectors() {
         !mixed_secret("da39a3ee5e6b4b0d3255bfef95601890afd80709"),
         "SHA-1 hex digest"
     );
-    for p in [
-        "changeme",
-        "${DB_PASSWORD}",
-        "xxx",
-        "******",
-        "<password>",
-        "your_password_here",
-        "os.environ['PW']",
-        "",
-        "input(",
-        "getpass.getpass()",
-        "request.form[",
-        "user.password",
-        "cfg.db.pwd",
-    ] {
-        assert!(is_placeholder(p), "{p}");
-    }
-    for real in [
-        "S3cr3t!2024",
-        "hunter2",
-        "Tr0ub4dor&3",
-        "hunter.two",
-        "Pass(word",
-        "a.b.c",
-    ] {
-        assert!(!is_placeholder(real), "{real}");
-    }
+    answers(
+        is_placeholder,
+        true,
+        &[
+            "changeme",
+            "${DB_PASSWORD}",
+            "xxx",
+            "******",
+            "<password>",
+            "your_password_here",
+            "os.environ['PW']",
+            "",
+            "input(",
+            "getpass.getpass()",
+            "request.form[",
+            "user.password",
+            "cfg.db.pwd",
+        ],
+    );
+    answers(
+        is_placeholder,
+        false,
+        &[
+            "S3cr3t!2024",
+            "hunter2",
+            "Tr0ub4dor&3",
+            "hunter.two",
+            "Pass(word",
+            "a.b.c",
+        ],
+    );
     // A password's value: not the first word of a sentence, nor a method call.
-    for prose in [
-        "New",
-        "Fix",
-        "Likewise.",
-        "alice.",
-        "bob.computeSecret(alice.getPublicKey()",
-    ] {
-        assert!(!password(prose), "{prose}");
-    }
-    for real in [
-        "dragon",
-        "Summer2020!",
-        "S3cr3t!2024",
-        "hunter2",
-        "ABCDEF",
-        "Pa55.",
-    ] {
-        assert!(password(real), "{real}");
-    }
+    answers(
+        password,
+        false,
+        &[
+            "New",
+            "Fix",
+            "Likewise.",
+            "alice.",
+            "bob.computeSecret(alice.getPublicKey()",
+        ],
+    );
+    answers(
+        password,
+        true,
+        &[
+            "dragon",
+            "Summer2020!",
+            "S3cr3t!2024",
+            "hunter2",
+            "ABCDEF",
+            "Pa55.",
+        ],
+    );
     assert!(connection_uri("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db"));
     assert!(connection_uri("redis://:s3cret@cache:6379/0"));
     assert!(

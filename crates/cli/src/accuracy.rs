@@ -1109,6 +1109,7 @@ fn configs(l: &mut Labeller, dir: &Path, services: usize) -> Result<()> {
             }
         };
         std::fs::write(service.join(name), text).with_context(|| format!("writing {name}"))?;
+        ci_and_model(l, &service)?;
         // The repository's remote and a bot's sign-off: hosts and mailboxes of no one.
         l.decoy("git@github.com".into());
         l.decoy("noreply@github.com".into());
@@ -1121,6 +1122,55 @@ fn configs(l: &mut Labeller, dir: &Path, services: usize) -> Result<()> {
         .context("writing GIT_NOTES")?;
     }
     Ok(())
+}
+
+/// A service's CI workflow, whose steps are named with capitalised verb phrases
+/// (`- name: Install Rust`, which a name key holds but no person bears), and a model file
+/// whose weights are lists of fractions (two neighbours of which look like a coordinate
+/// pair): decoys all.
+fn ci_and_model(l: &mut Labeller, service: &Path) -> Result<()> {
+    let workflows = service.join(".github/workflows");
+    std::fs::create_dir_all(&workflows)
+        .with_context(|| format!("creating {}", workflows.display()))?;
+    let mut ci = String::from(
+        "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n",
+    );
+    for _ in 0..3 {
+        let verb = *l
+            .rng
+            .pick(&["Install", "Setup", "Run", "Upload", "Publish", "Check"]);
+        let object = *l
+            .rng
+            .pick(&["Rust", "Node", "Clippy", "Artifact", "Docs", "Coverage"]);
+        let step = l.decoy(format!("{verb} {object}"));
+        let _ = writeln!(
+            ci,
+            "      - name: {step}\n        run: make {}",
+            object.to_lowercase()
+        );
+    }
+    std::fs::write(workflows.join("ci.yml"), ci).context("writing ci.yml")?;
+    let mut weights = Vec::new();
+    for _ in 0..6 {
+        // Five decimals ending in a non-zero digit: written as the pair would be read.
+        let w = format!(
+            "{}.{:04}{}",
+            l.rng.below(90),
+            l.rng.below(10_000),
+            1 + l.rng.below(9)
+        );
+        weights.push(w);
+    }
+    for pair in weights.windows(2) {
+        l.decoy(format!("{},{}", pair[0], pair[1]));
+    }
+    let model = format!(
+        "# dense_1\nWEIGHTS = [{}]\nBIAS = [\n    {},\n    {},\n]\n",
+        weights.join(", "),
+        weights[0],
+        weights[1]
+    );
+    std::fs::write(service.join("model.py"), model).context("writing model.py")
 }
 
 /// Districts with one of their roads, for addresses that start at the district (which

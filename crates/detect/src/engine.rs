@@ -98,6 +98,10 @@ enum Boundary {
     Base64,
     /// Not the user part of a URL (`https://token@host` is a credential, not an address).
     Email,
+    /// Not two numbers of a longer list: no alphanumeric next to the value, and no number
+    /// with a fraction of three or more digits joined to it by a comma or semicolon
+    /// (`0.1234, 0.5678, 0.9012` is a vector of readings or weights, not a place).
+    Pair,
 }
 
 /// How a value is normalised before hashing.
@@ -1215,7 +1219,8 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         "grouped" => Boundary::Grouped,
         "base64" => Boundary::Base64,
         "email" => Boundary::Email,
-        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, grouped, base64, email)"))),
+        "pair" => Boundary::Pair,
+        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, grouped, base64, email, pair)"))),
     };
     let validator = match &spec.validator {
         None => None,
@@ -2659,7 +2664,8 @@ fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
         | Boundary::AlnumBefore
         | Boundary::Dotted
         | Boundary::Joined
-        | Boundary::Grouped => skip(b, pos, |c| c.is_ascii_alphanumeric()),
+        | Boundary::Grouped
+        | Boundary::Pair => skip(b, pos, |c| c.is_ascii_alphanumeric()),
         Boundary::Base64 => skip(b, pos, |c| {
             c.is_ascii_alphanumeric() || c == b'/' || c == b'+'
         }),
@@ -3036,6 +3042,12 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 .map_or(from, |(i, c)| from + i + c.len_utf8());
             !text[token..start].contains("://") && !git_remote(text, start, end)
         }
+        Boundary::Pair => {
+            !is(before, u8::is_ascii_alphanumeric)
+                && !is(after, u8::is_ascii_alphanumeric)
+                && !listed_fraction_after(b, end)
+                && !listed_fraction_before(b, start)
+        }
         Boundary::Base64 => {
             // Padding `=` may only follow a value, so it counts as part of one after it.
             fn b64(c: &u8) -> bool {
@@ -3047,6 +3059,63 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
             !is(before, b64) && !is(after, b64_pad)
         }
     }
+}
+
+/// How many digits of a fraction a number must have to make the numbers beside it a list
+/// (a reading or a weight); an altitude or a speed after a pair has one or two.
+const LIST_DECIMALS: usize = 3;
+
+/// Whether a comma or semicolon after `end` (blanks around it, on the line) is followed
+/// by a number with a fraction of [`LIST_DECIMALS`] or more digits.
+fn listed_fraction_after(b: &[u8], end: usize) -> bool {
+    let blank = |i: usize| matches!(b.get(i), Some(b' ' | b'\t'));
+    let mut i = end;
+    while blank(i) {
+        i += 1;
+    }
+    if !matches!(b.get(i), Some(b',' | b';')) {
+        return false;
+    }
+    i += 1;
+    while blank(i) {
+        i += 1;
+    }
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    let int = b[i.min(b.len())..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    i += int;
+    if int == 0 || b.get(i) != Some(&b'.') {
+        return false;
+    }
+    b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count() >= LIST_DECIMALS
+}
+
+/// Whether a number with a fraction of [`LIST_DECIMALS`] or more digits ends right
+/// before `start`, joined to it by a comma or semicolon (blanks around it, on the line).
+fn listed_fraction_before(b: &[u8], start: usize) -> bool {
+    let blank = |i: usize| matches!(b[i], b' ' | b'\t');
+    let mut i = start;
+    while i > 0 && blank(i - 1) {
+        i -= 1;
+    }
+    if i == 0 || !matches!(b[i - 1], b',' | b';') {
+        return false;
+    }
+    i -= 1;
+    while i > 0 && blank(i - 1) {
+        i -= 1;
+    }
+    let decimals = b[..i]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    i -= decimals;
+    decimals >= LIST_DECIMALS && i >= 2 && b[i - 1] == b'.' && b[i - 2].is_ascii_digit()
 }
 
 /// Writes the form of `value` that is hashed into `out` (cleared first).

@@ -2050,8 +2050,85 @@ pub fn en_person_name(value: &str) -> bool {
         "Commons",
         "Ecosystem",
         "List",
+        // The placeholder people of examples and test data (`John Doe`, `Jane Doe`).
+        "Doe",
+    ];
+    // The verbs that start the title of a step or a task (`- name: Install Rust` in a CI
+    // workflow, `name: Deploy Worker` in a playbook): a name key there names an action.
+    // Verbs that are also given names (`Mark`, `Grant`, `Bill`) are left out.
+    const STEP_VERBS: &[&str] = &[
+        "Activate",
+        "Add",
+        "Apply",
+        "Archive",
+        "Build",
+        "Bump",
+        "Cache",
+        "Check",
+        "Checkout",
+        "Clean",
+        "Clone",
+        "Compile",
+        "Configure",
+        "Copy",
+        "Create",
+        "Delete",
+        "Deploy",
+        "Disable",
+        "Download",
+        "Dump",
+        "Enable",
+        "Ensure",
+        "Export",
+        "Fetch",
+        "Format",
+        "Generate",
+        "Get",
+        "Ignore",
+        "Import",
+        "Install",
+        "Lint",
+        "Load",
+        "Login",
+        "Merge",
+        "Migrate",
+        "Notify",
+        "Prepare",
+        "Print",
+        "Publish",
+        "Pull",
+        "Push",
+        "Release",
+        "Remove",
+        "Restart",
+        "Restore",
+        "Run",
+        "Save",
+        "Send",
+        "Set",
+        "Setup",
+        "Show",
+        "Sign",
+        "Start",
+        "Stop",
+        "Sync",
+        "Test",
+        "Update",
+        "Upgrade",
+        "Upload",
+        "Use",
+        "Validate",
+        "Verify",
+        "Wait",
     ];
     let mut words = value.split_whitespace();
+    if words
+        .clone()
+        .next()
+        .is_some_and(|w| STEP_VERBS.contains(&w))
+    {
+        return false;
+    }
     (2..=3).contains(&words.clone().count())
         && words.all(|w| {
             let mut cs = w.chars();

@@ -456,6 +456,10 @@ fn name_and_address_vectors() {
     assert!(en_person_name("Mary Ann O'Neil"));
     assert!(!en_person_name("john smith"));
     assert!(!en_person_name("Test User"));
+    assert!(!en_person_name("Install Rust"));
+    assert!(!en_person_name("Run Cargo Fuzz"));
+    assert!(!en_person_name("John Doe"));
+    assert!(en_person_name("Wang Fang"));
     assert_narrows(
         cn_address,
         "家住北京市朝阳区建国路88号",

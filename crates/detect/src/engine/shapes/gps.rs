@@ -16,7 +16,7 @@
 use super::{decode, decode_at, is_digit};
 
 /// The pattern implemented here, exactly as the rule writes it.
-pub(super) const PATTERN: &str = r#"(?i:"?(?:lat|latitude|纬度)"?\s*[:=]?\s*"?-?\d{1,2}\.\d{4,}"?\s*[,;&]?\s*"?(?:lng|lon|long|longitude|经度)"?\s*[:=]?\s*"?-?\d{1,3}\.\d{4,})|(?i:"?(?:lng|lon|long|longitude|经度)"?\s*[:=]?\s*"?-?\d{1,3}\.\d{4,}"?\s*[,;&]?\s*"?(?:lat|latitude|纬度)"?\s*[:=]?\s*"?-?\d{1,2}\.\d{4,})|\d{1,2}\.\d{4,}\s*°?\s*[NS]\s*[,，]?\s*\d{1,3}\.\d{4,}\s*°?\s*[EW]|\d{1,3}\.\d{4,}\s*°?\s*[EW]\s*[,，]?\s*\d{1,2}\.\d{4,}\s*°?\s*[NS]|[NS]\s*\d{1,2}\.\d{4,}\s*°?\s*[,，]?\s*[EW]\s*\d{1,3}\.\d{4,}°?|-?1[0-8]\d\.\d{4,}\s*,\s*-?\d{1,2}\.\d{4,}|-?\d{1,2}\.\d{4,}\s*,\s*-?\d{1,3}\.\d{4,}"#;
+pub(super) const PATTERN: &str = r#"(?i:"?(?:lat|latitude|纬度)"?\s*[:=]?\s*"?-?\d{1,2}\.\d{4,}"?\s*[,;&]?\s*"?(?:lng|lon|long|longitude|经度)"?\s*[:=]?\s*"?-?\d{1,3}\.\d{4,})|(?i:"?(?:lng|lon|long|longitude|经度)"?\s*[:=]?\s*"?-?\d{1,3}\.\d{4,}"?\s*[,;&]?\s*"?(?:lat|latitude|纬度)"?\s*[:=]?\s*"?-?\d{1,2}\.\d{4,})|\d{1,2}\.\d{4,}\s*°?\s*[NS]\s*[,，]?\s*\d{1,3}\.\d{4,}\s*°?\s*[EW]|\d{1,3}\.\d{4,}\s*°?\s*[EW]\s*[,，]?\s*\d{1,2}\.\d{4,}\s*°?\s*[NS]|[NS]\s*\d{1,2}\.\d{4,}\s*°?\s*[,，]?\s*[EW]\s*\d{1,3}\.\d{4,}°?|-?1[0-8]\d\.\d{4,}[^\S\r\n]*,[^\S\r\n]*-?\d{1,2}\.\d{4,}|-?\d{1,2}\.\d{4,}[^\S\r\n]*,[^\S\r\n]*-?\d{1,3}\.\d{4,}"#;
 
 const LAT: [&str; 3] = ["lat", "latitude", "纬度"];
 const LNG: [&str; 5] = ["lng", "lon", "long", "longitude", "经度"];
@@ -120,7 +120,7 @@ fn at(hay: &[u8], p: usize) -> Option<usize> {
             Some(optional_char(hay, q, &['°']))
         })
         .or_else(|| {
-            // `-?1[0-8]\d\.\d{4,}\s*,\s*-?\d{1,2}\.\d{4,}`
+            // `-?1[0-8]\d\.\d{4,}[^\S\r\n]*,[^\S\r\n]*-?\d{1,2}\.\d{4,}`
             let q = optional_char(hay, p, &['-']);
             if hay.get(q) != Some(&b'1') || !matches!(hay.get(q + 1), Some(b'0'..=b'8')) {
                 return None;
@@ -130,13 +130,13 @@ fn at(hay: &[u8], p: usize) -> Option<usize> {
                 return None;
             }
             let q = fraction(hay, q + 2 + len)?;
-            let q = space(hay, comma(hay, space(hay, q))?);
+            let q = blank(hay, comma(hay, blank(hay, q))?);
             signed(hay, q, 2)
         })
         .or_else(|| {
-            // `-?\d{1,2}\.\d{4,}\s*,\s*-?\d{1,3}\.\d{4,}`
+            // `-?\d{1,2}\.\d{4,}[^\S\r\n]*,[^\S\r\n]*-?\d{1,3}\.\d{4,}`
             let q = signed(hay, p, 2)?;
-            let q = space(hay, comma(hay, space(hay, q))?);
+            let q = blank(hay, comma(hay, blank(hay, q))?);
             signed(hay, q, 3)
         })
 }
@@ -239,6 +239,18 @@ fn optional_char(hay: &[u8], p: usize, chars: &[char]) -> usize {
         Some((c, len)) if chars.contains(&c) => p + len,
         _ => p,
     }
+}
+
+/// `[^\S\r\n]*` at `p`: white space on the line (a bare pair is written on one line; two
+/// numbers ending and starting lines are two entries of a list).
+fn blank(hay: &[u8], mut p: usize) -> usize {
+    while let Some((c, len)) = decode_at(hay, p) {
+        if !c.is_whitespace() || c == '\r' || c == '\n' {
+            break;
+        }
+        p += len;
+    }
+    p
 }
 
 /// `\s*` at `p`.

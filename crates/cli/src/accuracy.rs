@@ -1264,9 +1264,11 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
                 );
                 format!("地址：{}", l.label("cn_address", &v))
             }
-            25 => match l.rng.below(3) {
+            25 => match l.rng.below(4) {
                 0 => format!("终端 {} 上线，MAC {}", l.rng.below(100), l.mac()),
                 1 => format!("设备物理地址：{}", l.mac()),
+                // A wireless controller's log glues the label on.
+                2 => format!("wlan0: sta mac:{} assoc ok", l.mac()),
                 _ => format!("  {}  DYNAMIC  Gi0/{}", l.mac(), l.rng.below(48)),
             },
             // Numbers printed in their groups, as forms and phone labels show them.

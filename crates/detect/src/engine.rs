@@ -91,6 +91,10 @@ enum Boundary {
     /// Not part of a longer dotted number (`1.2.3.4.5`, `v1.2.3.4`) and not the version of a
     /// product token (`okhttp/4.9.3.1`, `baiduboxapp/13.42.0.10` in a User-Agent).
     Dotted,
+    /// Not one stretch of a longer run of separated groups: no separator with an
+    /// alphanumeric beyond it after the value, and before it no group of the value's own
+    /// size with a separator (`aa:` of seven pairs), nor a dot before dotted groups
+    /// (`[.0201.0020.0002]`, a collation key). A label glued on (`mac:3c:22:…`) is no group.
     Joined,
     /// Not continued by another group: no alphanumeric next to the value, and no space or
     /// hyphen with a digit beyond it (`110101 19900307 1233 00` is a longer number).
@@ -3015,7 +3019,20 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
         Boundary::Joined => {
             let sep = |c: Option<u8>| matches!(c, Some(b'.' | b':' | b'-'));
             let joined_after = sep(after) && b.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
-            let joined_before = sep(before) && start >= 2 && b[start - 2].is_ascii_alphanumeric();
+            let value = &b[start..end];
+            let group = value.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+            let own = value.get(group).copied();
+            let previous = b[..start.saturating_sub(1)]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
+            let previous_is_group = previous == group
+                && b[start - 1 - previous..start - 1]
+                    .iter()
+                    .all(u8::is_ascii_hexdigit);
+            let joined_before =
+                sep(before) && (previous_is_group || (before == Some(b'.') && own == Some(b'.')));
             !is(before, u8::is_ascii_alphanumeric)
                 && !is(after, u8::is_ascii_alphanumeric)
                 && !joined_after

@@ -1080,9 +1080,14 @@ fn distinct_chars(value: &str) -> usize {
 
 /// Values that stand in for a secret in templates, docs and examples.
 pub fn is_placeholder(value: &str) -> bool {
+    // Quotes, and the parentheses of a note (`(required)`), around the word.
     let v = value
         .trim()
         .trim_matches(|c| c == '"' || c == '\'' || c == '`');
+    let v = v
+        .strip_prefix('(')
+        .and_then(|v| v.strip_suffix(')'))
+        .unwrap_or(v);
     if v.is_empty() {
         return true;
     }
@@ -1215,7 +1220,7 @@ fn is_identifier_path(path: &str) -> bool {
 /// capitalised word, or a word that ends the sentence, stands where a config keeps its
 /// password. An all-lower-case word (`dragon`) is kept: weak passwords look like that.
 pub fn password(value: &str) -> bool {
-    if is_placeholder(value) {
+    if is_placeholder(value) || is_secret_location(value) {
         return false;
     }
     let word = value.strip_suffix('.').unwrap_or(value);
@@ -1224,6 +1229,29 @@ pub fn password(value: &str) -> bool {
         && word.as_bytes()[0].is_ascii_uppercase()
         && word.bytes().skip(1).all(|b| b.is_ascii_lowercase());
     !(letters && (word.len() < value.len() || capitalised))
+}
+
+/// Where a secret is kept rather than the secret: a URI (`gs://bucket/key.encrypted`,
+/// `vault://…`, `https://…`), or a resource path of three or more steps whose steps are
+/// words (`projects/p/secrets/db/versions/2`). A password with slashes (base64) mixes the
+/// cases within its pieces; a path's steps are written in one case each.
+fn is_secret_location(value: &str) -> bool {
+    if let Some((scheme, _)) = value.split_once("://") {
+        let mut chars = scheme.chars();
+        if chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        {
+            return true;
+        }
+    }
+    let one_case = |step: &str| {
+        !(step.bytes().any(|b| b.is_ascii_uppercase())
+            && step.bytes().any(|b| b.is_ascii_lowercase()))
+    };
+    value.matches('/').count() >= 3
+        && value
+            .split('/')
+            .all(|step| one_case(step) && !step.contains(['+', '=']))
 }
 
 /// Database URI with credentials: a user (optional for Redis) and a real password.

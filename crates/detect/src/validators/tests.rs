@@ -370,6 +370,11 @@ fn secret_vectors() {
             "Likewise.",
             "alice.",
             "bob.computeSecret(alice.getPublicKey()",
+            "(required)",
+            "gs://bucket/keystore_password.encrypted",
+            "vault://kv/db",
+            "projects/my-project/secrets/my-secret/versions/2",
+            "projects/PROJECT/secrets/SECRET/versions/VERSION",
         ],
     );
     answers(
@@ -382,6 +387,8 @@ fn secret_vectors() {
             "hunter2",
             "ABCDEF",
             "Pa55.",
+            "aB3/xY+z9Q/k2Lm/Pq8R==",
+            "Zx8/Qw7e/Rt6y/Ui5o",
         ],
     );
     assert!(connection_uri("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db"));

@@ -1125,9 +1125,10 @@ fn configs(l: &mut Labeller, dir: &Path, services: usize) -> Result<()> {
 }
 
 /// A service's CI workflow, whose steps are named with capitalised verb phrases
-/// (`- name: Install Rust`, which a name key holds but no person bears), and a model file
+/// (`- name: Install Rust`, which a name key holds but no person bears), a model file
 /// whose weights are lists of fractions (two neighbours of which look like a coordinate
-/// pair): decoys all.
+/// pair), and client code that annotates and passes passwords: decoys, but for the token
+/// of a callback URL.
 fn ci_and_model(l: &mut Labeller, service: &Path) -> Result<()> {
     let workflows = service.join(".github/workflows");
     std::fs::create_dir_all(&workflows)
@@ -1170,7 +1171,21 @@ fn ci_and_model(l: &mut Labeller, service: &Path) -> Result<()> {
         weights[0],
         weights[1]
     );
-    std::fs::write(service.join("model.py"), model).context("writing model.py")
+    std::fs::write(service.join("model.py"), model).context("writing model.py")?;
+    // Client code that passes a password along: type annotations and calls where a
+    // configuration would hold the value, and a query string whose secret ends at `&`.
+    for decoy in ["str", "str)", "Optional[bytes]", "string)", "encode(client_secret)"] {
+        l.decoy(decoy.to_string());
+    }
+    let token = l.rng.hex(14);
+    let token = l.label("generic_password", &token);
+    let client = format!(
+        "def connect(host: str, password: str) -> None:\n    ...\n\n\
+         def login(user, password: Optional[bytes] = None):\n    auth = encode(client_secret)\n\n\
+         # login(user: string, password: string): void;\n\
+         CALLBACK = \"/cb?oauth_token_secret={token}&oauth_callback_confirmed=true\"\n"
+    );
+    std::fs::write(service.join("client.py"), client).context("writing client.py")
 }
 
 /// Districts with one of their roads, for addresses that start at the district (which

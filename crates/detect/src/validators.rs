@@ -90,7 +90,7 @@ pub fn by_name(name: &str) -> Option<Validator> {
         "pem_private_key" => |v, _| Check::from_bool(pem_private_key(v)),
         "mixed_secret" => |v, _| Check::from_bool(mixed_secret(v)),
         "not_placeholder" => |v, _| Check::from_bool(!is_placeholder(v)),
-        "password" => |v, _| Check::from_bool(password(v)),
+        "password" => |v, _| password_value(v),
         "connection_uri" => |v, _| Check::from_bool(connection_uri(v)),
         "cn_person_name" => |v, _| cn_person_name(v),
         "cn_person_name_labelled" => |v, _| cn_person_name_labelled(v),
@@ -1220,7 +1220,7 @@ fn is_identifier_path(path: &str) -> bool {
 /// capitalised word, or a word that ends the sentence, stands where a config keeps its
 /// password. An all-lower-case word (`dragon`) is kept: weak passwords look like that.
 pub fn password(value: &str) -> bool {
-    if is_placeholder(value) || is_secret_location(value) {
+    if is_placeholder(value) || is_secret_location(value) || is_code_value(value) {
         return false;
     }
     let word = value.strip_suffix('.').unwrap_or(value);
@@ -1229,6 +1229,65 @@ pub fn password(value: &str) -> bool {
         && word.as_bytes()[0].is_ascii_uppercase()
         && word.bytes().skip(1).all(|b| b.is_ascii_lowercase());
     !(letters && (word.len() < value.len() || capitalised))
+}
+
+/// A password value as a pattern took it: in a query string it ends before the next
+/// parameter (`secret=qwe089&oauth_callback=…` holds `qwe089`; an `&` inside a password
+/// with no `name=` after it stays), then [`password`] decides.
+pub fn password_value(value: &str) -> Check {
+    let bytes = value.as_bytes();
+    let next_parameter = value.match_indices('&').map(|(i, _)| i).find(|&i| {
+        let name = bytes[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        name > 0 && bytes.get(i + 1 + name) == Some(&b'=')
+    });
+    match next_parameter {
+        Some(cut) if password(&value[..cut]) => Check::Narrow(0, cut),
+        Some(_) => Check::Reject,
+        None => Check::from_bool(password(value)),
+    }
+}
+
+/// Type names and keywords of the languages that annotate or pass a password
+/// (`password: str`, `password: string;`, `password=None):`), lower-cased.
+const CODE_WORDS: &[&str] = &[
+    "any", "bool", "boolean", "byte", "bytes", "char", "def", "float", "int", "number", "object",
+    "raise", "return", "self", "str", "string", "text", "void",
+];
+
+/// Source code standing where a configuration keeps the password: a call with its
+/// arguments (`encode(client_secret)`, `str(password)`), a generic type or an index
+/// (`Optional[bytes]`, `uri[u`), a type name or keyword, a word with the parenthesis or
+/// colon of the signature around it (`str)`, `None):`, `(bool`), an attribute of the object
+/// at hand (`self.separate`), or a variable named for a secret (`key_password`).
+fn is_code_value(v: &str) -> bool {
+    if v.ends_with(')') {
+        if let Some((callee, _)) = v.split_once('(') {
+            if is_identifier_path(callee) {
+                return true;
+            }
+        }
+    }
+    if let Some((head, _)) = v.split_once('[') {
+        if head.len() >= 2 && is_identifier_path(head) {
+            return true;
+        }
+    }
+    let word = v.trim_start_matches('(').trim_end_matches([')', ':', ',']);
+    if !is_identifier_path(word) {
+        return false;
+    }
+    let lower = word.to_ascii_lowercase();
+    word.len() < v.len()
+        || CODE_WORDS.contains(&lower.as_str())
+        || lower.starts_with("self.")
+        || lower.starts_with("this.")
+        || (word.contains('_')
+            && ["pass", "pwd", "secret", "token", "key"]
+                .iter()
+                .any(|w| lower.contains(w)))
 }
 
 /// Where a secret is kept rather than the secret: a URI (`gs://bucket/key.encrypted`,

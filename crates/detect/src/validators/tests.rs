@@ -375,6 +375,15 @@ fn secret_vectors() {
             "vault://kv/db",
             "projects/my-project/secrets/my-secret/versions/2",
             "projects/PROJECT/secrets/SECRET/versions/VERSION",
+            "typing.Optional[bytes]",
+            "None):",
+            "str)",
+            "(bool",
+            "string",
+            "encode(client_secret)",
+            "super().get_url_rev_and_auth(url)",
+            "key_password",
+            "self.separate",
         ],
     );
     answers(
@@ -389,8 +398,16 @@ fn secret_vectors() {
             "Pa55.",
             "aB3/xY+z9Q/k2Lm/Pq8R==",
             "Zx8/Qw7e/Rt6y/Ui5o",
+            "Pass(word",
+            "qwerty_2024",
         ],
     );
+    assert_eq!(
+        password_value("qwe089234lkjsdf&oauth_callback_confirmed=true"),
+        Check::Narrow(0, 15)
+    );
+    assert_eq!(password_value("Tr0ub4dor&3"), Check::Accept);
+    assert_eq!(password_value("str&x=1"), Check::Reject);
     assert!(connection_uri("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db"));
     assert!(connection_uri("redis://:s3cret@cache:6379/0"));
     assert!(

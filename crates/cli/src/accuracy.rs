@@ -1174,7 +1174,13 @@ fn ci_and_model(l: &mut Labeller, service: &Path) -> Result<()> {
     std::fs::write(service.join("model.py"), model).context("writing model.py")?;
     // Client code that passes a password along: type annotations and calls where a
     // configuration would hold the value, and a query string whose secret ends at `&`.
-    for decoy in ["str", "str)", "Optional[bytes]", "string)", "encode(client_secret)"] {
+    for decoy in [
+        "str",
+        "str)",
+        "Optional[bytes]",
+        "string)",
+        "encode(client_secret)",
+    ] {
         l.decoy(decoy.to_string());
     }
     let token = l.rng.hex(14);
@@ -1205,7 +1211,7 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             .rng
             .pick(&["[群聊] 老张", "[群聊] 小李", "客服01", "店长"]);
         let ts = l.rng.timestamp();
-        let text = match l.rng.below(40) {
+        let text = match l.rng.below(42) {
             0 => format!("这个人的资料 {} 身份证{}", l.name(), l.resident_id()),
             1 => format!("刚才{}在门口等你", l.name()),
             2 => format!("我的手机号是 {}，有事打我电话", l.mobile()),
@@ -1381,6 +1387,25 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             36 => format!("txn_id={} 处理完成", l.counter_like_mobile()),
             37 => format!("运单编号：{} 已签收", l.counter_like_mobile()),
             38 => format!("同住人：{}，房号 {}", l.name(), 1000 + l.rng.below(9000)),
+            // Everyday talk after the words that introduce a person: verbs, places and
+            // ranks where a name would stand.
+            39 => {
+                let (line, word) = *l.rng.pick(&[
+                    ("多和朋友相处就没事了", "相处"),
+                    ("有的人是通过制造麻烦来赚钱，", "来赚钱"),
+                    ("今天成功送给了客户", "成功送"),
+                    ("因为我是南方人，吃不惯", "南方人"),
+                    ("我是全校第 5 名", "全校第"),
+                ]);
+                l.decoy(word.to_string());
+                line.to_string()
+            }
+            // A label joined to the name by a verb.
+            40 => format!(
+                "{}{}，有事找我",
+                l.rng.pick(&["我的名字叫", "联系人是", "姓名为"]),
+                l.name()
+            ),
             _ => format!("网吧上机记录已经导出，共 {} 条", l.rng.below(10_000_000)),
         };
         let _ = writeln!(out, "{ts} {who}: {text}");

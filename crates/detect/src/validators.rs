@@ -1938,13 +1938,20 @@ fn common_word(v: &str) -> bool {
 const NAME_DOTS: &[char] = &['·', '•', '・', '‧'];
 
 /// Characters that never appear in a given name, so a capture containing them is not a name.
-const NOT_IN_NAMES: &str = "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但";
+const NOT_IN_NAMES: &str = concat!(
+    "的了是在有不这个们中为上来到时大地以说就出要也后过会可下而生自之年着对所于去能当部都等那没把看天里又公但",
+    // Particles, pronouns, measure words and the verbs of everyday talk, which chat and
+    // prose put after a cue word (麻烦来赚钱, 朋友相处, 今天成功送给): no given name holds them.
+    "吗呢吧啊哦嗯呀么什怎谁哪很最还已被让给往跟赚钱送处校第释吃喝睡跑拿放买卖付收找用做搞弄打听想认懂该得叫请问告诉讲聊算块次回遍号秒别只件条些每各另此您你我他她它咱",
+    // The end of a demonym (我是南方人, 江西人).
+    "人",
+);
 
 /// Characters of [`NOT_IN_NAMES`] that real given names do hold (李天宇, 王可欣, 张中华, 刘大伟,
-/// 陈为民, 赵有才, 孙之恒, 王来福, 李生): with a surname they mostly spell everyday words (明天,
-/// 许可, 高中, 强大, 成为, 卫生), so they turn a name found by its form away, but not one that a
-/// label, the field's name or the person's sex announces.
-const IN_LABELLED_NAMES: &str = "有中为来大可生之天";
+/// 陈为民, 赵有才, 孙之恒, 王来福, 李生, 王人杰): with a surname they mostly spell everyday
+/// words (明天, 许可, 高中, 强大, 成为, 卫生, 南方人), so they turn a name found by its form
+/// away, but not one that a label, the field's name or the person's sex announces.
+const IN_LABELLED_NAMES: &str = "有中为来大可生之天人";
 
 /// Last characters of the words that label an identifier (银行卡, 账号, 密码, 身份证, 地址,
 /// 邮箱, 电话, 手机, 余额): a word ending in one is the label beside a value, not a name.
@@ -1975,10 +1982,16 @@ pub fn cn_person_name_labelled(value: &str) -> Check {
 }
 
 fn person_name(value: &str, labelled: bool) -> Check {
-    let trimmed_start = value.len() - value.trim_start().len();
+    let mut trimmed_start = value.len() - value.trim_start().len();
     let mut v = value.trim();
     if v.chars().any(|c| !is_han(c) && !NAME_DOTS.contains(&c)) {
         return Check::Reject;
+    }
+    // A label may be followed by the verb that joins it to the name (`名字叫里斯·戴维斯`,
+    // `姓名是王芳`, `联系人为张伟`); none of those verbs is a surname.
+    if let Some(rest) = ["叫", "是", "为"].iter().find_map(|w| v.strip_prefix(w)) {
+        trimmed_start += v.len() - rest.len();
+        v = rest;
     }
     // Cut at the first word that begins a new field. Most characters start none of those
     // words, so the words are compared only where one could start.

@@ -1355,6 +1355,11 @@ const AFTER_NAME_WORDS: &[&str] = &[
 /// or after a cue word. Names found by form context or prose cues meet these words far
 /// more often than names found after a label.
 const COMMON_WORDS: &[&str] = &[
+    // Foreign cities whose first character is a surname.
+    "罗马",
+    "巴黎",
+    "柏林",
+    "米兰",
     "方式",
     "曾用名",
     "方法",
@@ -1943,8 +1948,9 @@ const NOT_IN_NAMES: &str = concat!(
     // Particles, pronouns, measure words and the verbs of everyday talk, which chat and
     // prose put after a cue word (麻烦来赚钱, 朋友相处, 今天成功送给): no given name holds them.
     "吗呢吧啊哦嗯呀么什怎谁哪很最还已被让给往跟赚钱送处校第释吃喝睡跑拿放买卖付收找用做搞弄打听想认懂该得叫请问告诉讲聊算块次回遍号秒别只件条些每各另此您你我他她它咱",
-    // The end of a demonym (我是南方人, 江西人).
-    "人",
+    // The end of a demonym (我是南方人, 江西人), and the nouns and verbs that a surname
+    // character starts in prose (石头城, 平面, 那样, 幸好遇到, 商量).
+    "人头面样遇量乘",
 );
 
 /// Characters of [`NOT_IN_NAMES`] that real given names do hold (李天宇, 王可欣, 张中华, 刘大伟,
@@ -1993,9 +1999,19 @@ fn person_name(value: &str, labelled: bool) -> Check {
         trimmed_start += v.len() - rest.len();
         v = rest;
     }
+    let tables = name_tables();
+    // `和` and `跟` join a person to the sentence (`中午和任兰在…`) and are surnames too
+    // (和珅): a conjunction before a whole name of a single surname is cut off, a
+    // two-character value stays a name.
+    if let Some(rest) = ["和", "跟"].iter().find_map(|w| v.strip_prefix(w)) {
+        let (count, first) = (rest.chars().count(), rest.chars().next());
+        if (2..=3).contains(&count) && first.is_some_and(|c| tables.surnames.contains(c)) {
+            trimmed_start += v.len() - rest.len();
+            v = rest;
+        }
+    }
     // Cut at the first word that begins a new field. Most characters start none of those
     // words, so the words are compared only where one could start.
-    let tables = name_tables();
     if let Some((cut, _)) = v.char_indices().skip(2).find(|(i, c)| {
         tables.after_name_first.contains(*c)
             && AFTER_NAME_WORDS.iter().any(|w| v[*i..].starts_with(w))

@@ -432,6 +432,12 @@ fn name_and_address_vectors() {
     assert_eq!(cn_person_name("欧阳娜娜"), Check::Narrow(0, 12));
     assert_eq!(cn_person_name("张三性别"), Check::Narrow(0, 6));
     assert_eq!(cn_person_name("我们"), Check::Reject);
+    // A conjunction before a whole name is cut off; a surname that is one stays.
+    assert_eq!(cn_person_name("和任兰"), Check::Narrow(3, 9));
+    assert_eq!(cn_person_name("和珅"), Check::Narrow(0, 6));
+    assert_eq!(cn_person_name_labelled("叫王芳"), Check::Narrow(3, 9));
+    assert_eq!(cn_person_name("相处"), Check::Reject);
+    assert_eq!(cn_person_name("石头城"), Check::Reject);
     assert_eq!(cn_person_name("王的人"), Check::Reject);
     // Everyday words that start with a surname character, met in prose beside identifiers
     // (`紧急联系人 陈静 (母亲)`, `位置: 纬度 30.27…`), are not names.

@@ -1143,6 +1143,8 @@ pub fn is_placeholder(value: &str) -> bool {
     // References to a value held elsewhere: environment, template, format string.
     if v.starts_with('$')
         || v.starts_with("%(")
+        || v.starts_with("%s")
+        || v.starts_with("%d")
         || v.starts_with('{')
         || v.starts_with('<') && v.ends_with('>')
     {
@@ -1221,6 +1223,12 @@ fn is_identifier_path(path: &str) -> bool {
 /// password. An all-lower-case word (`dragon`) is kept: weak passwords look like that.
 pub fn password(value: &str) -> bool {
     if is_placeholder(value) || is_secret_location(value) || is_code_value(value) {
+        return false;
+    }
+    // Chinese words after the label are a message of the program (`口令不匹配.`, `密码错误`):
+    // people type passwords in Latin letters, digits and symbols.
+    let body = value.trim_end_matches(|c: char| c.is_ascii_punctuation() || "。！，".contains(c));
+    if !body.is_empty() && body.chars().all(is_han) {
         return false;
     }
     let word = value.strip_suffix('.').unwrap_or(value);

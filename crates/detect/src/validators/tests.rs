@@ -384,6 +384,10 @@ fn secret_vectors() {
             "super().get_url_rev_and_auth(url)",
             "key_password",
             "self.separate",
+            "%s:",
+            "%s：%s",
+            "口令不匹配.",
+            "密码错误",
         ],
     );
     answers(

@@ -537,6 +537,22 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     write("no_header.csv", csv.as_bytes())?;
 
+    // A sheet saved as CSV with its title cell above the header, and names whose given
+    // part only a field named for names lets through.
+    l.file = "titled_export.csv".into();
+    let mut csv = String::from("2023年第三季度客户回访名单,,,\n序号,客户姓名,联系方式,回访结果\n");
+    for i in 0..rows / 4 {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{}",
+            i + 1,
+            l.announced_name(),
+            l.mobile(),
+            l.rng.pick(&["满意", "一般", "未接通"])
+        );
+    }
+    write("titled_export.csv", csv.as_bytes())?;
+
     l.file = "users.jsonl".into();
     let mut jsonl = String::new();
     for i in 0..rows {

@@ -296,6 +296,50 @@ fn spreadsheet_columns_of_floating_point_ids_are_named_in_a_notice() {
 }
 
 #[test]
+fn a_title_row_above_the_header_does_not_hide_the_column_names() {
+    let env = Env::new();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    // An office export: a lone title cell, then the header, then the records. The given
+    // name 昊天 holds 天, which only a field named for names lets through.
+    ws.write_string(0, 0, "2023年第三季度客户回访名单").unwrap();
+    for (c, h) in ["序号", "客户姓名", "联系方式"].iter().enumerate() {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.write_number(2, 0, 1.0).unwrap();
+    ws.write_string(2, 1, "何昊天").unwrap();
+    ws.write_number(2, 2, 13912345678.0).unwrap();
+    // A one-column sheet: its lone first cell is the header after all.
+    let names = wb.add_worksheet();
+    names.write_string(0, 0, "姓名").unwrap();
+    names.write_string(1, 0, "程昊天").unwrap();
+    env.write("titled.xlsx", &wb.save_to_buffer().unwrap());
+    let out = env.run(&[
+        "scan",
+        "titled.xlsx",
+        "--no-db",
+        "--format",
+        "jsonl",
+        "--no-progress",
+        "--fail-on",
+        "never",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let field_of = |detector: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.contains(&format!("\"detector\":\"{detector}\"")))
+            .filter_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).ok()?;
+                Some(v["field"].as_str()?.to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(field_of("person_name"), ["客户姓名", "姓名"], "{stdout}");
+    assert_eq!(field_of("cn_mobile"), ["联系方式"], "{stdout}");
+}
+
+#[test]
 fn a_mail_body_in_gbk_is_read_as_chinese() {
     use base64::Engine as _;
     let env = Env::new();

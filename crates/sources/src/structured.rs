@@ -197,6 +197,8 @@ fn csv_text(
     // Columns where a spreadsheet program wrote long numbers in scientific notation.
     let mut damaged: Vec<String> = Vec::new();
     let mut last_line = 0u64;
+    // The first row was a lone cell, which the next row may show to be a title.
+    let mut title_pending = false;
     let path_text = path.to_string();
     let mut record_id = String::new();
     // The buffers of a row's cells, kept between rows (see `emptied`).
@@ -246,86 +248,97 @@ fn csv_text(
             write_record_key(&mut record_id, &path_text, RecordUnit::Byte, pos.0 as u64);
         }
         last_line = last_line.max(pos.1);
-        match &header {
-            None => {
-                let cells: Vec<Cow<'_, str>> = record.iter().map(String::from_utf8_lossy).collect();
-                // A first row holding values (an export without a header) names no columns.
-                let names: Vec<String> = if is_data_row(cells.iter().map(|c| c.as_ref())) {
-                    Vec::new()
-                } else {
-                    cells.iter().map(|h| h.trim().to_string()).collect()
+        // A lone title cell above the header (`2023年客户名单,,,` over `序号,姓名,电话`, a
+        // spreadsheet saved as CSV) names no columns: the row after it does, when it holds
+        // two or more names and no values.
+        let header_row = match &header {
+            None => true,
+            Some(_) if title_pending => {
+                title_pending = false;
+                filled_cells(&record) >= 2
+                    && !is_data_row(record.iter().map(|c| std::str::from_utf8(c).unwrap_or("")))
+            }
+            Some(_) => false,
+        };
+        if header_row {
+            let cells: Vec<Cow<'_, str>> = record.iter().map(String::from_utf8_lossy).collect();
+            // A first row holding values (an export without a header) names no columns.
+            let data = is_data_row(cells.iter().map(|c| c.as_ref()));
+            let names: Vec<String> = if data {
+                Vec::new()
+            } else {
+                cells.iter().map(|h| h.trim().to_string()).collect()
+            };
+            title_pending = header.is_none() && !data && filled_cells(&record) == 1;
+            // Header cells are scanned without a field name: a file without a header
+            // row still has its first record checked.
+            for cell in &cells {
+                let cell = cell.as_ref();
+                let at = locator.find(cell, 4096);
+                sink.field(
+                    path,
+                    FieldAt {
+                        field: "",
+                        line: at.map(|a| a.0),
+                        offset: at.map(|a| a.1),
+                        record: &record_id,
+                    },
+                    cell,
+                );
+            }
+            header = Some(names);
+        } else if let Some(names) = &header {
+            // A record without quotes is its cells joined by the delimiter, on one line:
+            // each cell's offset follows from the lengths before it, without a search.
+            let mut plain = record
+                .position()
+                .is_some()
+                .then(|| unquoted_record(text, pos.0, delimiter, &record))
+                .flatten()
+                .map(|_| (locator.line_at(pos.0), pos.0));
+            // The row's cells with their columns and places, then handed over whole.
+            let mut values: Vec<Cell<'_, '_>> = emptied(std::mem::take(&mut spare_values));
+            for (i, bytes) in record.iter().enumerate() {
+                let (at, cell) = match &mut plain {
+                    Some((line, offset)) => {
+                        let at = (*line, *offset as u64);
+                        // The cell is the text between two delimiters, taken as it is.
+                        let cell = text
+                            .get(*offset..*offset + bytes.len())
+                            .map_or_else(|| String::from_utf8_lossy(bytes), Cow::Borrowed);
+                        *offset += bytes.len() + 1;
+                        locator.cursor = *offset - 1;
+                        (Some(at), cell)
+                    }
+                    None => (None, String::from_utf8_lossy(bytes)),
                 };
-                // Header cells are scanned without a field name: a file without a header
-                // row still has its first record checked.
-                for cell in &cells {
-                    let cell = cell.as_ref();
-                    let at = locator.find(cell, 4096);
-                    sink.field(
-                        path,
-                        FieldAt {
-                            field: "",
-                            line: at.map(|a| a.0),
-                            offset: at.map(|a| a.1),
-                            record: &record_id,
-                        },
-                        cell,
-                    );
+                if crate::is_blank(&cell) {
+                    continue;
                 }
-                header = Some(names);
-            }
-            Some(names) => {
-                // A record without quotes is its cells joined by the delimiter, on one line:
-                // each cell's offset follows from the lengths before it, without a search.
-                let mut plain = record
-                    .position()
-                    .is_some()
-                    .then(|| unquoted_record(text, pos.0, delimiter, &record))
-                    .flatten()
-                    .map(|_| (locator.line_at(pos.0), pos.0));
-                // The row's cells with their columns and places, then handed over whole.
-                let mut values: Vec<Cell<'_, '_>> = emptied(std::mem::take(&mut spare_values));
-                for (i, bytes) in record.iter().enumerate() {
-                    let (at, cell) = match &mut plain {
-                        Some((line, offset)) => {
-                            let at = (*line, *offset as u64);
-                            // The cell is the text between two delimiters, taken as it is.
-                            let cell = text
-                                .get(*offset..*offset + bytes.len())
-                                .map_or_else(|| String::from_utf8_lossy(bytes), Cow::Borrowed);
-                            *offset += bytes.len() + 1;
-                            locator.cursor = *offset - 1;
-                            (Some(at), cell)
-                        }
-                        None => (None, String::from_utf8_lossy(bytes)),
-                    };
-                    if crate::is_blank(&cell) {
-                        continue;
-                    }
-                    let column = names.get(i).map(String::as_str).unwrap_or("");
-                    if lost_digits(&cell) && !damaged.iter().any(|d| d == column) {
-                        damaged.push(column.to_string());
-                    }
-                    let at = match plain {
-                        Some(_) => at,
-                        None => locator.find(&cell, 4096 + cell.len()),
-                    };
-                    values.push(Cell {
-                        value: cell,
-                        column,
-                        at,
-                    });
+                let column = names.get(i).map(String::as_str).unwrap_or("");
+                if lost_digits(&cell) && !damaged.iter().any(|d| d == column) {
+                    damaged.push(column.to_string());
                 }
-                let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
-                cells.extend(values.iter().map(|c| RowCell {
-                    field: c.column,
-                    value: &c.value,
-                    line: c.at.map(|a| a.0),
-                    offset: c.at.map(|a| a.1),
-                }));
-                sink.row(path, &record_id, &cells);
-                spare_cells = emptied(cells);
-                spare_values = emptied(values);
+                let at = match plain {
+                    Some(_) => at,
+                    None => locator.find(&cell, 4096 + cell.len()),
+                };
+                values.push(Cell {
+                    value: cell,
+                    column,
+                    at,
+                });
             }
+            let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
+            cells.extend(values.iter().map(|c| RowCell {
+                field: c.column,
+                value: &c.value,
+                line: c.at.map(|a| a.0),
+                offset: c.at.map(|a| a.1),
+            }));
+            sink.row(path, &record_id, &cells);
+            spare_cells = emptied(cells);
+            spare_values = emptied(values);
         }
     }
     for column in damaged {
@@ -343,6 +356,14 @@ fn csv_text(
         });
     }
     Ok(())
+}
+
+/// How many cells of a CSV row hold more than blanks.
+fn filled_cells(record: &csv::ByteRecord) -> usize {
+    record
+        .iter()
+        .filter(|c| c.iter().any(|b| !b.is_ascii_whitespace()))
+        .count()
 }
 
 /// One cell of a CSV row on its way to the sink: its text (from the file, or from the
@@ -739,6 +760,38 @@ mod header_tests {
                 assert_eq!(cell.line, Some(line), "{:?} in {text:?}", cell.value);
             }
         }
+    }
+
+    /// A lone title cell above the header names no column; a lone first cell above a
+    /// record, or above a single column, is the header as any first row is.
+    #[test]
+    fn a_title_row_gives_way_to_the_header_below_it() {
+        let fields = |text: &str| -> Vec<(String, String)> {
+            cells_of(text)
+                .0
+                .iter()
+                .map(|c| (c.field.clone(), c.value.clone()))
+                .collect()
+        };
+        let titled = fields("2023年客户名单,,\n序号,姓名,电话\n1,王芳,13812345678\n");
+        assert!(
+            titled.contains(&("姓名".into(), "王芳".into())),
+            "{titled:?}"
+        );
+        assert!(
+            titled.contains(&("电话".into(), "13812345678".into())),
+            "{titled:?}"
+        );
+        let one_column = fields("姓名\n王芳\n李建国\n");
+        assert!(
+            one_column.contains(&("姓名".into(), "李建国".into())),
+            "{one_column:?}"
+        );
+        let lone_header = fields("姓名\n王芳,13812345678\n");
+        assert!(
+            lone_header.contains(&("姓名".into(), "王芳".into())),
+            "{lone_header:?}"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Spreadsheets (xlsx, xlsm, xlsb, xls, ods): every cell as a field under its header.
 //!
-//! The first non-empty row of each sheet is the header, and every cell is scanned as a
-//! field under its column's header (the header row too: a sheet without headers holds
-//! values there). Excel stores long numbers as floats, so an 18-digit ID typed as a number
+//! The first non-empty row of each sheet is the header (or the row after it, when it is a
+//! lone title cell above two or more headers), and every cell is scanned as a field under
+//! its column's header (the header row too: a sheet without headers holds values there). Excel stores long numbers as floats, so an 18-digit ID typed as a number
 //! has already lost digits in the file; such columns are reported.
 //!
 //! Hostile sheets are the reason for the shape of this module. A sheet's size is whatever
@@ -208,10 +208,14 @@ fn ref_text(cell: &DataRef<'_>) -> CellText {
     }
 }
 
-/// Gathers one sheet's cells a row at a time: the first non-empty row names the columns.
+/// Gathers one sheet's cells a row at a time: the first non-empty row names the columns,
+/// unless it is a title: a lone cell above a row of two or more headers (`2023年客户回访名单`
+/// over `序号 | 姓名 | 联系方式`), as office exports put one.
 struct SheetRows {
     sheet_path: ObjectPath,
     header: Option<BTreeMap<u32, String>>,
+    /// A first row of one cell, held until the next row says whether it is a title.
+    title: Option<(u32, Vec<(u32, CellText)>)>,
     row: u32,
     cells: Vec<(u32, CellText)>,
     float_id_columns: Vec<String>,
@@ -222,6 +226,7 @@ impl SheetRows {
         SheetRows {
             sheet_path: sheet_path.clone(),
             header: None,
+            title: None,
             row: 0,
             cells: Vec::new(),
             float_id_columns: Vec::new(),
@@ -243,19 +248,41 @@ impl SheetRows {
         if self.cells.is_empty() {
             return;
         }
-        let header = self.header.get_or_insert_with(|| {
-            // A sheet that starts with a record has no header: its columns go by letter.
-            if crate::structured::is_data_row(self.cells.iter().map(|(_, v)| v.text.as_str())) {
-                return BTreeMap::new();
+        let cells = std::mem::take(&mut self.cells);
+        if self.header.is_none() {
+            let data = crate::structured::is_data_row(cells.iter().map(|(_, v)| v.text.as_str()));
+            match self.title.take() {
+                Some((title_row, title)) if cells.len() >= 2 && !data => {
+                    // The lone cell was a title: its text goes by its column's letter, and
+                    // this row names the columns.
+                    self.header = Some(BTreeMap::new());
+                    self.emit(title_row, title, sink);
+                    self.header = Some(header_of(&cells));
+                }
+                Some((title_row, title)) => {
+                    // The lone cell was the header of a one-column sheet, or of a sheet
+                    // whose next row is already a record.
+                    self.header = Some(header_of(&title));
+                    self.emit(title_row, title, sink);
+                }
+                None if cells.len() == 1 && !data => {
+                    self.title = Some((self.row, cells));
+                    return;
+                }
+                // A sheet that starts with a record has no header: its columns go by letter.
+                None if data => self.header = Some(BTreeMap::new()),
+                None => self.header = Some(header_of(&cells)),
             }
-            self.cells
-                .iter()
-                .map(|(c, v)| (*c, v.text.clone()))
-                .collect()
-        });
-        let line = u64::from(self.row) + 1;
+        }
+        self.emit(self.row, cells, sink);
+    }
+
+    /// Hands the cells of sheet row `row` (0-based) to the sink, each under its header.
+    fn emit(&mut self, row: u32, cells: Vec<(u32, CellText)>, sink: &mut dyn Sink) {
+        let header = self.header.get_or_insert_with(BTreeMap::new);
+        let line = u64::from(row) + 1;
         let record = format!("{}#row {line}", self.sheet_path);
-        for (col, value) in self.cells.drain(..) {
+        for (col, value) in cells {
             let column = match header.get(&col).filter(|h| !h.is_empty()) {
                 Some(h) => h.clone(),
                 None => column_letter(col as usize),
@@ -278,6 +305,11 @@ impl SheetRows {
 
     fn finish(mut self, sink: &mut dyn Sink) {
         self.flush_row(sink);
+        // A sheet of one lone cell: it is its own header, as any first row is.
+        if let Some((row, title)) = self.title.take() {
+            self.header = Some(header_of(&title));
+            self.emit(row, title, sink);
+        }
         for column in self.float_id_columns {
             sink.notice(Notice {
                 path: self.sheet_path.to_string(),
@@ -286,6 +318,11 @@ impl SheetRows {
             });
         }
     }
+}
+
+/// The column names a header row gives, by column index.
+fn header_of(cells: &[(u32, CellText)]) -> BTreeMap<u32, String> {
+    cells.iter().map(|(c, v)| (*c, v.text.clone())).collect()
 }
 
 /// The column letters of a 0-based column index (0 is `A`, 26 is `AA`).

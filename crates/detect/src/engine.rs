@@ -2832,18 +2832,19 @@ fn negative_context(
 }
 
 /// Whether `between`, the text from a negative word to a value, only finishes the word's
-/// label: separators, the Chinese suffixes of a number's label (`订单编号：`, `运单号码`),
-/// and the English ones (`order_no=`, `txn_id=`, `tracking number:`, `elapsed_ns=`).
+/// label: separators, the Chinese suffixes of a number's label (`订单编号：`, `运单号码`,
+/// `发票代码`), and the English ones (`order_no=`, `txn_id=`, `tracking number:`,
+/// `elapsed_ns=`, `序列号 SN`).
 fn only_label_suffix(between: &str) -> bool {
     const SUFFIXES: &[&str] = &[
-        "id", "ids", "no", "nr", "num", "number", "ns", "us", "ms", "s",
+        "id", "ids", "no", "nr", "num", "number", "ns", "us", "ms", "s", "sn",
     ];
     let suffix = |w: &str| w.is_empty() || SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(w));
     between.chars().all(|c| {
         c.is_ascii_alphanumeric()
             || c.is_whitespace()
             || c.is_ascii_punctuation()
-            || "：号编码".contains(c)
+            || "：号编码代".contains(c)
     }) && between
         .split(|c: char| !c.is_ascii_alphanumeric())
         .all(suffix)

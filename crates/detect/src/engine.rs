@@ -3020,20 +3020,22 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
         Boundary::Joined => {
             let sep = |c: Option<u8>| matches!(c, Some(b'.' | b':' | b'-'));
             let joined_after = sep(after) && b.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
-            let value = &b[start..end];
-            let group = value.iter().take_while(|c| c.is_ascii_hexdigit()).count();
-            let own = value.get(group).copied();
-            let previous = b[..start.saturating_sub(1)]
-                .iter()
-                .rev()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .count();
-            let previous_is_group = previous == group
-                && b[start - 1 - previous..start - 1]
+            // A separator before the value means `start >= 1`.
+            let joined_before = sep(before) && {
+                let value = &b[start..end];
+                let group = value.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+                let previous = b[..start - 1]
                     .iter()
-                    .all(u8::is_ascii_hexdigit);
-            let joined_before =
-                sep(before) && (previous_is_group || (before == Some(b'.') && own == Some(b'.')));
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .count();
+                let previous_is_group = previous > 0
+                    && previous == group
+                    && b[start - 1 - previous..start - 1]
+                        .iter()
+                        .all(u8::is_ascii_hexdigit);
+                previous_is_group || (before == Some(b'.') && value.get(group) == Some(&b'.'))
+            };
             !is(before, u8::is_ascii_alphanumeric)
                 && !is(after, u8::is_ascii_alphanumeric)
                 && !joined_after

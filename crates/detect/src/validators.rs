@@ -2012,8 +2012,18 @@ fn person_name(value: &str, labelled: bool) -> Check {
     // (和珅): a conjunction before a whole name of a single surname is cut off, a
     // two-character value stays a name.
     if let Some(rest) = ["和", "跟"].iter().find_map(|w| v.strip_prefix(w)) {
-        let (count, first) = (rest.chars().count(), rest.chars().next());
-        if (2..=3).contains(&count) && first.is_some_and(|c| tables.surnames.contains(c)) {
+        let count = rest.chars().count();
+        let single = (2..=3).contains(&count)
+            && rest
+                .chars()
+                .next()
+                .is_some_and(|c| tables.surnames.contains(c));
+        let compound = (3..=4).contains(&count)
+            && rest
+                .char_indices()
+                .nth(2)
+                .is_some_and(|(two, _)| tables.is_compound_surname(&rest[..two]));
+        if single || compound {
             trimmed_start += v.len() - rest.len();
             v = rest;
         }

@@ -251,94 +251,94 @@ fn csv_text(
         // A lone title cell above the header (`2023年客户名单,,,` over `序号,姓名,电话`, a
         // spreadsheet saved as CSV) names no columns: the row after it does, when it holds
         // two or more names and no values.
-        let header_row = match &header {
-            None => true,
-            Some(_) if title_pending => {
-                title_pending = false;
-                filled_cells(&record) >= 2
-                    && !is_data_row(record.iter().map(|c| std::str::from_utf8(c).unwrap_or("")))
+        if std::mem::take(&mut title_pending)
+            && filled_cells(&record) >= 2
+            && !is_data_row(record.iter().map(|c| std::str::from_utf8(c).unwrap_or("")))
+        {
+            header = None;
+        }
+        match &header {
+            None => {
+                let cells: Vec<Cow<'_, str>> = record.iter().map(String::from_utf8_lossy).collect();
+                // A first row holding values (an export without a header) names no columns.
+                let data = is_data_row(cells.iter().map(|c| c.as_ref()));
+                let names: Vec<String> = if data {
+                    Vec::new()
+                } else {
+                    cells.iter().map(|h| h.trim().to_string()).collect()
+                };
+                title_pending = !data && filled_cells(&record) == 1;
+                // Header cells are scanned without a field name: a file without a header
+                // row still has its first record checked.
+                for cell in &cells {
+                    let cell = cell.as_ref();
+                    let at = locator.find(cell, 4096);
+                    sink.field(
+                        path,
+                        FieldAt {
+                            field: "",
+                            line: at.map(|a| a.0),
+                            offset: at.map(|a| a.1),
+                            record: &record_id,
+                        },
+                        cell,
+                    );
+                }
+                header = Some(names);
             }
-            Some(_) => false,
-        };
-        if header_row {
-            let cells: Vec<Cow<'_, str>> = record.iter().map(String::from_utf8_lossy).collect();
-            // A first row holding values (an export without a header) names no columns.
-            let data = is_data_row(cells.iter().map(|c| c.as_ref()));
-            let names: Vec<String> = if data {
-                Vec::new()
-            } else {
-                cells.iter().map(|h| h.trim().to_string()).collect()
-            };
-            title_pending = header.is_none() && !data && filled_cells(&record) == 1;
-            // Header cells are scanned without a field name: a file without a header
-            // row still has its first record checked.
-            for cell in &cells {
-                let cell = cell.as_ref();
-                let at = locator.find(cell, 4096);
-                sink.field(
-                    path,
-                    FieldAt {
-                        field: "",
-                        line: at.map(|a| a.0),
-                        offset: at.map(|a| a.1),
-                        record: &record_id,
-                    },
-                    cell,
-                );
-            }
-            header = Some(names);
-        } else if let Some(names) = &header {
-            // A record without quotes is its cells joined by the delimiter, on one line:
-            // each cell's offset follows from the lengths before it, without a search.
-            let mut plain = record
-                .position()
-                .is_some()
-                .then(|| unquoted_record(text, pos.0, delimiter, &record))
-                .flatten()
-                .map(|_| (locator.line_at(pos.0), pos.0));
-            // The row's cells with their columns and places, then handed over whole.
-            let mut values: Vec<Cell<'_, '_>> = emptied(std::mem::take(&mut spare_values));
-            for (i, bytes) in record.iter().enumerate() {
-                let (at, cell) = match &mut plain {
-                    Some((line, offset)) => {
-                        let at = (*line, *offset as u64);
-                        // The cell is the text between two delimiters, taken as it is.
-                        let cell = text
-                            .get(*offset..*offset + bytes.len())
-                            .map_or_else(|| String::from_utf8_lossy(bytes), Cow::Borrowed);
-                        *offset += bytes.len() + 1;
-                        locator.cursor = *offset - 1;
-                        (Some(at), cell)
+            Some(names) => {
+                // A record without quotes is its cells joined by the delimiter, on one line:
+                // each cell's offset follows from the lengths before it, without a search.
+                let mut plain = record
+                    .position()
+                    .is_some()
+                    .then(|| unquoted_record(text, pos.0, delimiter, &record))
+                    .flatten()
+                    .map(|_| (locator.line_at(pos.0), pos.0));
+                // The row's cells with their columns and places, then handed over whole.
+                let mut values: Vec<Cell<'_, '_>> = emptied(std::mem::take(&mut spare_values));
+                for (i, bytes) in record.iter().enumerate() {
+                    let (at, cell) = match &mut plain {
+                        Some((line, offset)) => {
+                            let at = (*line, *offset as u64);
+                            // The cell is the text between two delimiters, taken as it is.
+                            let cell = text
+                                .get(*offset..*offset + bytes.len())
+                                .map_or_else(|| String::from_utf8_lossy(bytes), Cow::Borrowed);
+                            *offset += bytes.len() + 1;
+                            locator.cursor = *offset - 1;
+                            (Some(at), cell)
+                        }
+                        None => (None, String::from_utf8_lossy(bytes)),
+                    };
+                    if crate::is_blank(&cell) {
+                        continue;
                     }
-                    None => (None, String::from_utf8_lossy(bytes)),
-                };
-                if crate::is_blank(&cell) {
-                    continue;
+                    let column = names.get(i).map(String::as_str).unwrap_or("");
+                    if lost_digits(&cell) && !damaged.iter().any(|d| d == column) {
+                        damaged.push(column.to_string());
+                    }
+                    let at = match plain {
+                        Some(_) => at,
+                        None => locator.find(&cell, 4096 + cell.len()),
+                    };
+                    values.push(Cell {
+                        value: cell,
+                        column,
+                        at,
+                    });
                 }
-                let column = names.get(i).map(String::as_str).unwrap_or("");
-                if lost_digits(&cell) && !damaged.iter().any(|d| d == column) {
-                    damaged.push(column.to_string());
-                }
-                let at = match plain {
-                    Some(_) => at,
-                    None => locator.find(&cell, 4096 + cell.len()),
-                };
-                values.push(Cell {
-                    value: cell,
-                    column,
-                    at,
-                });
+                let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
+                cells.extend(values.iter().map(|c| RowCell {
+                    field: c.column,
+                    value: &c.value,
+                    line: c.at.map(|a| a.0),
+                    offset: c.at.map(|a| a.1),
+                }));
+                sink.row(path, &record_id, &cells);
+                spare_cells = emptied(cells);
+                spare_values = emptied(values);
             }
-            let mut cells: Vec<RowCell<'_>> = emptied(std::mem::take(&mut spare_cells));
-            cells.extend(values.iter().map(|c| RowCell {
-                field: c.column,
-                value: &c.value,
-                line: c.at.map(|a| a.0),
-                offset: c.at.map(|a| a.1),
-            }));
-            sink.row(path, &record_id, &cells);
-            spare_cells = emptied(cells);
-            spare_values = emptied(values);
         }
     }
     for column in damaged {

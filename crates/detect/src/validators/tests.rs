@@ -439,6 +439,7 @@ fn name_and_address_vectors() {
     // A conjunction before a whole name is cut off; a surname that is one stays.
     assert_eq!(cn_person_name("和任兰"), Check::Narrow(3, 9));
     assert_eq!(cn_person_name("和珅"), Check::Narrow(0, 6));
+    assert_eq!(cn_person_name("跟欧阳娜娜"), Check::Narrow(3, 15));
     assert_eq!(cn_person_name_labelled("叫王芳"), Check::Narrow(3, 9));
     assert_eq!(cn_person_name("相处"), Check::Reject);
     assert_eq!(cn_person_name("石头城"), Check::Reject);

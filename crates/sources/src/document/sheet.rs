@@ -2,8 +2,9 @@
 //!
 //! The first non-empty row of each sheet is the header (or the row after it, when it is a
 //! lone title cell above two or more headers), and every cell is scanned as a field under
-//! its column's header (the header row too: a sheet without headers holds values there). Excel stores long numbers as floats, so an 18-digit ID typed as a number
-//! has already lost digits in the file; such columns are reported.
+//! its column's header (the header row too: a sheet without headers holds values there).
+//! Excel stores long numbers as floats, so an 18-digit ID typed as a number has already
+//! lost digits in the file; such columns are reported.
 //!
 //! Hostile sheets are the reason for the shape of this module. A sheet's size is whatever
 //! its cell references say, so a 2 KB file with one cell at `XFD1048576` describes a grid
@@ -248,7 +249,8 @@ impl SheetRows {
         if self.cells.is_empty() {
             return;
         }
-        let cells = std::mem::take(&mut self.cells);
+        // The row's buffer is handed back emptied, so it keeps its room between rows.
+        let mut cells = std::mem::take(&mut self.cells);
         if self.header.is_none() {
             let data = crate::structured::is_data_row(cells.iter().map(|(_, v)| v.text.as_str()));
             match self.title.take() {
@@ -256,14 +258,14 @@ impl SheetRows {
                     // The lone cell was a title: its text goes by its column's letter, and
                     // this row names the columns.
                     self.header = Some(BTreeMap::new());
-                    self.emit(title_row, title, sink);
+                    self.emit(title_row, &mut { title }, sink);
                     self.header = Some(header_of(&cells));
                 }
                 Some((title_row, title)) => {
                     // The lone cell was the header of a one-column sheet, or of a sheet
                     // whose next row is already a record.
                     self.header = Some(header_of(&title));
-                    self.emit(title_row, title, sink);
+                    self.emit(title_row, &mut { title }, sink);
                 }
                 None if cells.len() == 1 && !data => {
                     self.title = Some((self.row, cells));
@@ -274,15 +276,17 @@ impl SheetRows {
                 None => self.header = Some(header_of(&cells)),
             }
         }
-        self.emit(self.row, cells, sink);
+        self.emit(self.row, &mut cells, sink);
+        self.cells = cells;
     }
 
-    /// Hands the cells of sheet row `row` (0-based) to the sink, each under its header.
-    fn emit(&mut self, row: u32, cells: Vec<(u32, CellText)>, sink: &mut dyn Sink) {
+    /// Hands the cells of sheet row `row` (0-based) to the sink, each under its header,
+    /// and leaves `cells` empty.
+    fn emit(&mut self, row: u32, cells: &mut Vec<(u32, CellText)>, sink: &mut dyn Sink) {
         let header = self.header.get_or_insert_with(BTreeMap::new);
         let line = u64::from(row) + 1;
         let record = format!("{}#row {line}", self.sheet_path);
-        for (col, value) in cells {
+        for (col, value) in cells.drain(..) {
             let column = match header.get(&col).filter(|h| !h.is_empty()) {
                 Some(h) => h.clone(),
                 None => column_letter(col as usize),
@@ -306,9 +310,9 @@ impl SheetRows {
     fn finish(mut self, sink: &mut dyn Sink) {
         self.flush_row(sink);
         // A sheet of one lone cell: it is its own header, as any first row is.
-        if let Some((row, title)) = self.title.take() {
+        if let Some((row, mut title)) = self.title.take() {
             self.header = Some(header_of(&title));
-            self.emit(row, title, sink);
+            self.emit(row, &mut title, sink);
         }
         for column in self.float_id_columns {
             sink.notice(Notice {

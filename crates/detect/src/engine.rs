@@ -2820,8 +2820,11 @@ fn negative_context(
 ) -> Negative {
     let from = floor_char(text, start.saturating_sub(NEGATIVE_BEFORE).max(seg.start));
     let roles = &engine.word_roles;
+    let bytes = text.as_bytes();
     let mut found = Negative::None;
-    for m in hits.earliest_ending(from, start, |h| roles[h.word as usize].negative) {
+    for m in hits.earliest_ending(from, start, |h| {
+        roles[h.word as usize].negative && starts_word(bytes, h.start)
+    }) {
         let between = &text[m.end..start];
         if between.len() <= NEGATIVE_LABEL && only_label_suffix(between) {
             return Negative::Label;
@@ -2829,6 +2832,19 @@ fn negative_context(
         found = Negative::Near;
     }
     found
+}
+
+/// Whether a word found at `at` starts a word of the text: an English word inside another
+/// (`lsh` in `Welsh`, `order` in `suborder`) says nothing, while a word after a separator,
+/// a digit, a Chinese character or a lower-case letter it capitalises (`userOrderNo`) does.
+fn starts_word(bytes: &[u8], at: usize) -> bool {
+    let (Some(&first), Some(&before)) = (bytes.get(at), at.checked_sub(1).map(|i| &bytes[i]))
+    else {
+        return true;
+    };
+    !first.is_ascii_alphabetic()
+        || !before.is_ascii_alphabetic()
+        || (first.is_ascii_uppercase() && before.is_ascii_lowercase())
 }
 
 /// Whether `between`, the text from a negative word to a value, only finishes the word's

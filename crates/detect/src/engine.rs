@@ -552,6 +552,8 @@ pub struct Engine {
     /// Per context word: the rules it supports.
     context_rules: Vec<Vec<u32>>,
     negative_words: Vec<String>,
+    /// The negative words and the words negative in field names only.
+    negative_names: Vec<String>,
     field_rules: Vec<u32>,
     hash_key: HashKey,
     vctx: ValidationContext,
@@ -593,10 +595,20 @@ impl Engine {
         let mut context_pats: Vec<(String, u32)> = Vec::new();
         let mut negative_words: Vec<String> = Vec::new();
         let mut seen: Vec<(String, Option<String>)> = Vec::new();
+        let mut negative_names: Vec<String> = Vec::new();
         for file in files {
             for w in &file.negative_context {
                 if !negative_words.contains(w) {
                     negative_words.push(w.clone());
+                }
+            }
+            for w in file
+                .negative_context
+                .iter()
+                .chain(&file.negative_field_names)
+            {
+                if !negative_names.contains(w) {
+                    negative_names.push(w.clone());
                 }
             }
             for spec in &file.rules {
@@ -728,7 +740,7 @@ impl Engine {
         // only by digits (`md5` in `md5_2`), so only one of digits alone could tell two
         // indices apart; a non-ASCII one anywhere in the name, so any digit in it could.
         let index_blind = !rules.iter().any(CompiledRule::reads_digits_in_names)
-            && !negative_words.iter().any(|w| {
+            && !negative_names.iter().any(|w| {
                 if w.is_ascii() {
                     !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
                 } else {
@@ -759,6 +771,7 @@ impl Engine {
             max_token_before,
             context_rules,
             negative_words,
+            negative_names,
             field_rules,
             hash_key: config.hash_key.clone(),
             vctx: ValidationContext {
@@ -853,7 +866,7 @@ impl Engine {
     /// other words are found anywhere in the name.
     fn field_is_negative(&self, read: &ReadName) -> bool {
         let tokens = &read.tokens;
-        self.negative_words.iter().any(|w| {
+        self.negative_names.iter().any(|w| {
             if !w.is_ascii() {
                 return read.compact.contains(w.as_str());
             }

@@ -571,6 +571,22 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     write("users.jsonl", jsonl.as_bytes())?;
 
+    // One JSON document per shop, as an API returns one entity: the shop's GeoJSON point
+    // is an array of two numbers that no array of records holds.
+    l.file = "shops".into();
+    std::fs::create_dir_all(dir.join("shops")).context("creating shops")?;
+    for i in 0..rows / 8 {
+        let (lat, lng) = l.gps();
+        let number = |v: &str| v.parse::<f64>().unwrap_or(0.0);
+        let doc = serde_json::json!({
+            "shop_id": i + 1,
+            "manager": l.name(),
+            "geo": {"type": "Point", "coordinates": [number(&lng), number(&lat)]},
+        });
+        let text = serde_json::to_string_pretty(&doc).context("writing a shop")?;
+        write(&format!("shops/{i:03}.json"), text.as_bytes())?;
+    }
+
     l.file = "dump.sql".into();
     let mut sql = String::from("-- MySQL dump\nCREATE TABLE `customer` (`id` int, `real_name` varchar(32), `id_card` varchar(18), `mobile` varchar(11), `address` varchar(128), `invoice_code` varchar(12));\n");
     for chunk in 0..rows.div_ceil(50) {

@@ -1007,6 +1007,45 @@ mod json_tests {
         );
     }
 
+    /// An array of a few plain values is a tuple in the record of what holds it (a
+    /// GeoJSON point's coordinates stay together); a longer one is a list, one record per
+    /// element, as an array of objects is.
+    #[test]
+    fn short_arrays_of_plain_values_are_tuples_and_long_ones_lists() {
+        let records = |text: &str| -> Vec<(String, String)> {
+            decode_json("d.json", text)
+                .0
+                .iter()
+                .map(|c| (c.field.clone(), c.record.clone()))
+                .collect()
+        };
+        let pair = |f: &str, r: &str| (f.to_string(), r.to_string());
+        assert_eq!(
+            records("{\"loc\":{\"type\":\"Point\",\"coordinates\":[121.4737,31.2304]}}"),
+            [
+                pair("loc.type", "d.json"),
+                pair("loc.coordinates[0]", "d.json"),
+                pair("loc.coordinates[1]", "d.json"),
+            ]
+        );
+        assert_eq!(
+            records(
+                "[\"13812345678\",\"13912345678\",\"13712345678\",\"13612345678\",{\"a\":\"x\"}]"
+            ),
+            [
+                pair("[0]", "d.json#[0]"),
+                pair("[1]", "d.json#[1]"),
+                pair("[2]", "d.json#[2]"),
+                pair("[3]", "d.json#[3]"),
+                pair("[4].a", "d.json#[4]"),
+            ]
+        );
+        assert_eq!(
+            records("[1,{\"a\":\"x\"}]"),
+            [pair("[0]", "d.json#[0]"), pair("[1].a", "d.json#[1]")]
+        );
+    }
+
     #[test]
     fn only_documents_on_each_of_the_first_lines_make_json_lines() {
         assert!(one_document_per_line("{\"a\":1}\n\n[2]\n"));

@@ -31,7 +31,8 @@ pub(super) fn valid(text: &str) -> Result<(), serde_json::Error> {
 /// `sink` as a field named by its key path. `record` is the record of every value (a line
 /// of JSON Lines); without one, each element of the first array on a value's path is its
 /// own record (one person each, usually), and values outside any array belong to the whole
-/// file.
+/// file. An array of at most [`TUPLE`] numbers or strings is a tuple, not a list: a GeoJSON
+/// point's `coordinates` are parts of what holds them, and belong to its record.
 pub(super) fn walk<'w>(
     path: &'w ObjectPath,
     json: &str,
@@ -43,6 +44,8 @@ pub(super) fn walk<'w>(
         path,
         key_path: String::new(),
         record: record.map(Cow::Borrowed),
+        element: None,
+        held: None,
         whole: None,
         number: String::new(),
         locator,
@@ -58,6 +61,12 @@ struct Walker<'w, 't> {
     key_path: String,
     /// The record of the values being walked, when known.
     record: Option<Cow<'w, str>>,
+    /// Without a record, the index of the element of the first array being walked: an
+    /// object or array there makes that element's record.
+    element: Option<usize>,
+    /// Plain elements of the first array (index, key path, text), held back while the
+    /// array may still be a tuple; `None` when nothing is held back.
+    held: Option<Vec<(usize, String, String)>>,
     /// The whole file's record, made when first needed.
     whole: Option<String>,
     /// Reused text of the number being handed over.
@@ -66,8 +75,33 @@ struct Walker<'w, 't> {
     sink: &'w mut dyn Sink,
 }
 
+/// The most elements an array of plain values may have to be a tuple (longitude, latitude
+/// and altitude) rather than a list.
+const TUPLE: usize = 3;
+
 impl Walker<'_, '_> {
     fn leaf(&mut self, text: &str) {
+        let Some(i) = self.element.filter(|_| self.record.is_none()) else {
+            self.emit(None, text);
+            return;
+        };
+        // A plain element of the first array.
+        if let Some(held) = &mut self.held {
+            if held.len() < TUPLE {
+                held.push((i, self.key_path.clone(), text.to_string()));
+                return;
+            }
+            // One element more than a tuple has: a list, whose elements are records.
+            self.release_held(false);
+        }
+        self.record = Some(Cow::Owned(format!("{}#[{i}]", self.path)));
+        self.emit(None, text);
+        self.record = None;
+    }
+
+    /// Hands `text` to the sink under `field` (the current key path when `None`), in the
+    /// current record (the whole file's when there is none).
+    fn emit(&mut self, field: Option<&str>, text: &str) {
         let at = self.locator.find(text, HORIZON);
         let record = match &self.record {
             Some(r) => r.as_ref(),
@@ -77,12 +111,53 @@ impl Walker<'_, '_> {
                 .as_str(),
         };
         let at = FieldAt {
-            field: &self.key_path,
+            field: field.unwrap_or(&self.key_path),
             line: at.map(|a| a.0),
             offset: at.map(|a| a.1),
             record,
         };
         self.sink.field(self.path, at, text);
+    }
+
+    /// Hands over the plain elements held back: together, in the record of what holds
+    /// the array, when it proved a tuple; each in its own record when it proved a list.
+    /// Values are held back only under the first array, where there is no record yet.
+    fn release_held(&mut self, tuple: bool) {
+        let Some(held) = self.held.take() else {
+            return;
+        };
+        for (i, field, text) in held {
+            if !tuple {
+                self.record = Some(Cow::Owned(format!("{}#[{i}]", self.path)));
+            }
+            self.emit(Some(&field), &text);
+        }
+        if !tuple {
+            self.record = None;
+        }
+    }
+
+    /// An object or array that is an element of the first array: the element's record,
+    /// from here to [`Walker::close_element_record`]. True when it opened one.
+    fn open_element_record(&mut self) -> bool {
+        // The array holds more than plain values: a list of records.
+        self.release_held(false);
+        match (self.record.is_none(), self.element.take()) {
+            (true, Some(i)) => {
+                self.record = Some(Cow::Owned(format!("{}#[{i}]", self.path)));
+                true
+            }
+            (_, element) => {
+                self.element = element;
+                false
+            }
+        }
+    }
+
+    fn close_element_record(&mut self, opened: bool) {
+        if opened {
+            self.record = None;
+        }
     }
 
     fn number(&mut self, n: serde_json::Number) {
@@ -141,22 +216,30 @@ impl<'de> Visitor<'de> for &mut Walker<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let opened = self.open_element_record();
         let len = self.key_path.len();
         while map.next_key_seed(Key(&mut *self))?.is_some() {
             map.next_value_seed(&mut *self)?;
             self.key_path.truncate(len);
         }
+        self.close_element_record(opened);
         Ok(())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let opened = self.open_element_record();
         let len = self.key_path.len();
-        let makes_records = self.record.is_none();
+        // The first array on the path, with no record yet: its elements are numbered, and
+        // its plain values held back until it shows itself a tuple or a list.
+        let first = self.record.is_none() && self.element.is_none();
+        if first {
+            self.held = Some(Vec::new());
+        }
         let mut i = 0usize;
         loop {
             let _ = write!(self.key_path, "[{i}]");
-            if makes_records {
-                self.record = Some(Cow::Owned(format!("{}#[{i}]", self.path)));
+            if first {
+                self.element = Some(i);
             }
             let more = seq.next_element_seed(&mut *self)?.is_some();
             self.key_path.truncate(len);
@@ -165,9 +248,11 @@ impl<'de> Visitor<'de> for &mut Walker<'_, '_> {
             }
             i += 1;
         }
-        if makes_records {
-            self.record = None;
+        if first {
+            self.element = None;
+            self.release_held(true);
         }
+        self.close_element_record(opened);
         Ok(())
     }
 }

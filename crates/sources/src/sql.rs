@@ -295,7 +295,17 @@ fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
-fn skip_space(b: &[u8], mut pos: usize) -> usize {
+/// Past white space and `/* … */` comments at `pos`. Called between every two tokens of
+/// every row, where the common case is neither: that case is answered inline.
+#[inline(always)]
+fn skip_space(b: &[u8], pos: usize) -> usize {
+    match b.get(pos) {
+        Some(c) if !c.is_ascii_whitespace() && *c != b'/' => pos,
+        _ => skip_space_and_comments(b, pos),
+    }
+}
+
+fn skip_space_and_comments(b: &[u8], mut pos: usize) -> usize {
     loop {
         while pos < b.len() && b[pos].is_ascii_whitespace() {
             pos += 1;

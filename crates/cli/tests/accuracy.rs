@@ -314,29 +314,20 @@ fn a_title_row_above_the_header_does_not_hide_the_column_names() {
     names.write_string(0, 0, "姓名").unwrap();
     names.write_string(1, 0, "程昊天").unwrap();
     env.write("titled.xlsx", &wb.save_to_buffer().unwrap());
-    let out = env.run(&[
-        "scan",
-        "titled.xlsx",
-        "--no-db",
-        "--format",
-        "jsonl",
-        "--no-progress",
-        "--fail-on",
-        "never",
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (_, findings, _) = env.scan_jsonl(&["titled.xlsx", "--no-db", "--fail-on", "never"]);
     let field_of = |detector: &str| {
-        stdout
-            .lines()
-            .filter(|l| l.contains(&format!("\"detector\":\"{detector}\"")))
-            .filter_map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).ok()?;
-                Some(v["field"].as_str()?.to_string())
-            })
+        findings
+            .iter()
+            .filter(|f| f["detector"] == detector)
+            .map(|f| f["field"].as_str().unwrap_or("").to_string())
             .collect::<Vec<_>>()
     };
-    assert_eq!(field_of("person_name"), ["客户姓名", "姓名"], "{stdout}");
-    assert_eq!(field_of("cn_mobile"), ["联系方式"], "{stdout}");
+    assert_eq!(
+        field_of("person_name"),
+        ["客户姓名", "姓名"],
+        "{findings:?}"
+    );
+    assert_eq!(field_of("cn_mobile"), ["联系方式"], "{findings:?}");
 }
 
 #[test]

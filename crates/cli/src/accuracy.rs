@@ -1327,8 +1327,20 @@ fn chat(l: &mut Labeller, lines: usize) -> String {
             // Numbers printed in their groups, as forms and phone labels show them.
             26 => {
                 let id = l.resident_id();
-                let sep = *l.rng.pick(&[" ", "-"]);
-                format!("身份证号 {}{sep}{}{sep}{}", &id[..6], &id[6..14], &id[14..])
+                match l.rng.below(3) {
+                    // Copied from a field that prints digits in fours, as card numbers are.
+                    0 => {
+                        let fours: Vec<&str> = [0, 4, 8, 12, 16]
+                            .iter()
+                            .map(|&i| &id[i..(i + 4).min(18)])
+                            .collect();
+                        format!("身份证号 {}，核对一下", fours.join(" "))
+                    }
+                    _ => {
+                        let sep = *l.rng.pick(&[" ", "-"]);
+                        format!("身份证号 {}{sep}{}{sep}{}", &id[..6], &id[6..14], &id[14..])
+                    }
+                }
             }
             27 => {
                 let imei = l.imei();

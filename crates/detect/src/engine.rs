@@ -99,6 +99,10 @@ enum Boundary {
     /// Not continued by another group: no alphanumeric next to the value, and no space or
     /// hyphen with a digit beyond it (`110101 19900307 1233 00` is a longer number).
     Grouped,
+    /// Like [`Boundary::Grouped`] for spaces only: a hyphen and digits after the value may
+    /// be its extension (`(010)62345678-8001`), a space and digits continue a longer
+    /// number (`1101 0519 4912 3100 2X`).
+    Spaced,
     Base64,
     /// Not the user part of a URL (`https://token@host` is a credential, not an address).
     Email,
@@ -1234,10 +1238,11 @@ fn compile_rule(file: &RuleFile, spec: &RuleSpec) -> Result<CompiledRule, RuleEr
         "dotted" => Boundary::Dotted,
         "joined" => Boundary::Joined,
         "grouped" => Boundary::Grouped,
+        "spaced" => Boundary::Spaced,
         "base64" => Boundary::Base64,
         "email" => Boundary::Email,
         "pair" => Boundary::Pair,
-        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, grouped, base64, email, pair)"))),
+        other => return Err(file.error_at(spec, format!("unknown boundary `{other}` (none, digit, alnum, alnum_before, alnum_after, dotted, joined, grouped, spaced, base64, email, pair)"))),
     };
     let validator = match &spec.validator {
         None => None,
@@ -2682,6 +2687,7 @@ fn next_start(boundary: Boundary, text: &str, rejected: usize) -> usize {
         | Boundary::Dotted
         | Boundary::Joined
         | Boundary::Grouped
+        | Boundary::Spaced
         | Boundary::Pair => skip(b, pos, |c| c.is_ascii_alphanumeric()),
         Boundary::Base64 => skip(b, pos, |c| {
             c.is_ascii_alphanumeric() || c == b'/' || c == b'+'
@@ -3069,6 +3075,15 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 && !is(after, u8::is_ascii_alphanumeric)
                 && !joined_after
                 && !joined_before
+        }
+        Boundary::Spaced => {
+            let spaced_after =
+                after == Some(b' ') && b.get(end + 1).is_some_and(u8::is_ascii_digit);
+            let spaced_before = before == Some(b' ') && start >= 2 && b[start - 2].is_ascii_digit();
+            !is(before, u8::is_ascii_alphanumeric)
+                && !is(after, u8::is_ascii_alphanumeric)
+                && !spaced_after
+                && !spaced_before
         }
         Boundary::Grouped => {
             let sep = |c: Option<u8>| matches!(c, Some(b' ' | b'-'));

@@ -537,6 +537,29 @@ fn write_corpus(dir: &Path, seed: u64, rows: usize) -> Result<Truth> {
     }
     write("no_header.csv", csv.as_bytes())?;
 
+    // A payment app's bill: a preamble padded to the table's width above the header, and
+    // merchant order numbers that pass Luhn with a card's prefix (decoys).
+    l.file = "wechat_bill.csv".into();
+    let mut csv = String::from(
+        "微信支付账单明细,,,,,\n微信昵称：[小王],,,,,\n起始时间：[2023-01-01 00:00:00],,,,,\n,,,,,\n\
+         ----------------------微信支付账单明细列表--------------------,,,,,\n\
+         交易时间,交易对方,金额(元),当前状态,交易单号,商户单号\n",
+    );
+    for _ in 0..rows / 4 {
+        let merchant_no = luhn_complete(&format!("6225{}", l.rng.digits(14)));
+        let merchant_no = l.decoy(merchant_no);
+        let _ = writeln!(
+            csv,
+            "2023-02-{:02} 12:{:02}:00,美团,¥{}.{:02},支付成功,4200001{}\t,{merchant_no}\t",
+            1 + l.rng.below(28),
+            l.rng.below(60),
+            1 + l.rng.below(200),
+            l.rng.below(100),
+            l.rng.digits(21)
+        );
+    }
+    write("wechat_bill.csv", csv.as_bytes())?;
+
     // A sheet saved as CSV with its title cell above the header, and names whose given
     // part only a field named for names lets through.
     l.file = "titled_export.csv".into();

@@ -197,8 +197,10 @@ fn csv_text(
     // Columns where a spreadsheet program wrote long numbers in scientific notation.
     let mut damaged: Vec<String> = Vec::new();
     let mut last_line = 0u64;
-    // The first row was a lone cell, which the next row may show to be a title.
+    // The rows so far were lone cells, which the next row may show to be a title or a
+    // preamble; how many such rows there were.
     let mut title_pending = false;
+    let mut preamble_rows = 0usize;
     let path_text = path.to_string();
     let mut record_id = String::new();
     // The buffers of a row's cells, kept between rows (see `emptied`).
@@ -250,12 +252,17 @@ fn csv_text(
         last_line = last_line.max(pos.1);
         // A lone title cell above the header (`2023年客户名单,,,` over `序号,姓名,电话`, a
         // spreadsheet saved as CSV) names no columns: the row after it does, when it holds
-        // two or more names and no values.
-        if std::mem::take(&mut title_pending)
-            && filled_cells(&record) >= 2
-            && !is_data_row(record.iter().map(|c| std::str::from_utf8(c).unwrap_or("")))
-        {
-            header = None;
+        // two or more names and no values. A payment app's bill puts a preamble of such
+        // lines, padded to the table's width, above its header (`微信昵称：[…],,,,`): while
+        // they last, the header is still to come.
+        if std::mem::take(&mut title_pending) {
+            let filled = filled_cells(&record);
+            let padded_lone = filled <= 1 && record.len() >= 2 && preamble_rows < MAX_PREAMBLE;
+            if (filled >= 2 || padded_lone)
+                && !is_data_row(record.iter().map(|c| std::str::from_utf8(c).unwrap_or("")))
+            {
+                header = None;
+            }
         }
         match &header {
             None => {
@@ -267,7 +274,9 @@ fn csv_text(
                 } else {
                     cells.iter().map(|h| h.trim().to_string()).collect()
                 };
-                title_pending = !data && filled_cells(&record) == 1;
+                let filled = filled_cells(&record);
+                title_pending = !data && (filled == 1 || (filled == 0 && record.len() >= 2));
+                preamble_rows += usize::from(title_pending);
                 // Header cells are scanned without a field name: a file without a header
                 // row still has its first record checked.
                 for cell in &cells {
@@ -357,6 +366,10 @@ fn csv_text(
     }
     Ok(())
 }
+
+/// The most lone-cell lines above a CSV header that are read as its preamble (a payment
+/// app's bill has about sixteen).
+const MAX_PREAMBLE: usize = 32;
 
 /// How many cells of a CSV row hold more than blanks.
 fn filled_cells(record: &csv::ByteRecord) -> usize {
@@ -791,6 +804,15 @@ mod header_tests {
         assert!(
             lone_header.contains(&("姓名".into(), "王芳".into())),
             "{lone_header:?}"
+        );
+        // A bill's preamble, padded to the table's width, blank lines included.
+        let bill = fields(
+            "微信支付账单明细,,,\n微信昵称：[小王],,,\n,,,\n----明细列表----,,,\n\
+             交易时间,交易对方,交易单号,商户单号\n2023-01-02 12:00:00,美团,4200001,6250941006528599\n",
+        );
+        assert!(
+            bill.contains(&("商户单号".into(), "6250941006528599".into())),
+            "{bill:?}"
         );
     }
 

@@ -313,6 +313,20 @@ fn a_title_row_above_the_header_does_not_hide_the_column_names() {
     let names = wb.add_worksheet();
     names.write_string(0, 0, "姓名").unwrap();
     names.write_string(1, 0, "程昊天").unwrap();
+    // A payment bill's preamble: several lone cells above the header.
+    let bill = wb.add_worksheet();
+    for (r, line) in ["微信支付账单明细", "微信昵称：[小王]", "----明细列表----"]
+        .iter()
+        .enumerate()
+    {
+        bill.write_string(r as u32, 0, *line).unwrap();
+    }
+    for (c, h) in ["序号", "收货人", "联系电话"].iter().enumerate() {
+        bill.write_string(3, c as u16, *h).unwrap();
+    }
+    bill.write_number(4, 0, 1.0).unwrap();
+    bill.write_string(4, 1, "吴昊天").unwrap();
+    bill.write_number(4, 2, 13612345678.0).unwrap();
     env.write("titled.xlsx", &wb.save_to_buffer().unwrap());
     let (_, findings, _) = env.scan_jsonl(&["titled.xlsx", "--no-db", "--fail-on", "never"]);
     let field_of = |detector: &str| {
@@ -324,10 +338,14 @@ fn a_title_row_above_the_header_does_not_hide_the_column_names() {
     };
     assert_eq!(
         field_of("person_name"),
-        ["客户姓名", "姓名"],
+        ["客户姓名", "姓名", "收货人"],
         "{findings:?}"
     );
-    assert_eq!(field_of("cn_mobile"), ["联系方式"], "{findings:?}");
+    assert_eq!(
+        field_of("cn_mobile"),
+        ["联系方式", "联系电话"],
+        "{findings:?}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Spreadsheets (xlsx, xlsm, xlsb, xls, ods): every cell as a field under its header.
 //!
-//! The first non-empty row of each sheet is the header (or the row after it, when it is a
-//! lone title cell above two or more headers), and every cell is scanned as a field under
+//! The first non-empty row of each sheet is the header (or the first row of two or more
+//! names after lone title or preamble cells), and every cell is scanned as a field under
 //! its column's header (the header row too: a sheet without headers holds values there).
 //! Excel stores long numbers as floats, so an 18-digit ID typed as a number has already
 //! lost digits in the file; such columns are reported.
@@ -210,13 +210,15 @@ fn ref_text(cell: &DataRef<'_>) -> CellText {
 }
 
 /// Gathers one sheet's cells a row at a time: the first non-empty row names the columns,
-/// unless it is a title: a lone cell above a row of two or more headers (`2023年客户回访名单`
-/// over `序号 | 姓名 | 联系方式`), as office exports put one.
+/// unless it is a title: lone cells above a row of two or more headers (`2023年客户回访名单`
+/// over `序号 | 姓名 | 联系方式`, a payment bill's preamble), as office exports put them.
 struct SheetRows {
     sheet_path: ObjectPath,
     header: Option<BTreeMap<u32, String>>,
-    /// A first row of one cell, held until the next row says whether it is a title.
-    title: Option<(u32, Vec<(u32, CellText)>)>,
+    /// First rows of one cell each (a title, a bill's preamble), held until a later row
+    /// says whether they stand above the header or are the header and records of a
+    /// one-column sheet; at most [`MAX_PREAMBLE`].
+    title: Vec<(u32, Vec<(u32, CellText)>)>,
     row: u32,
     cells: Vec<(u32, CellText)>,
     float_id_columns: Vec<String>,
@@ -227,7 +229,7 @@ impl SheetRows {
         SheetRows {
             sheet_path: sheet_path.clone(),
             header: None,
-            title: None,
+            title: Vec::new(),
             row: 0,
             cells: Vec::new(),
             float_id_columns: Vec::new(),
@@ -253,31 +255,39 @@ impl SheetRows {
         let mut cells = std::mem::take(&mut self.cells);
         if self.header.is_none() {
             let data = crate::structured::is_data_row(cells.iter().map(|(_, v)| v.text.as_str()));
-            match self.title.take() {
-                Some((title_row, title)) if cells.len() >= 2 && !data => {
-                    // The lone cell was a title: its text goes by its column's letter, and
-                    // this row names the columns.
-                    self.header = Some(BTreeMap::new());
-                    self.emit(title_row, &mut { title }, sink);
-                    self.header = Some(header_of(&cells));
-                }
-                Some((title_row, title)) => {
-                    // The lone cell was the header of a one-column sheet, or of a sheet
-                    // whose next row is already a record.
-                    self.header = Some(header_of(&title));
-                    self.emit(title_row, &mut { title }, sink);
-                }
-                None if cells.len() == 1 && !data => {
-                    self.title = Some((self.row, cells));
-                    return;
-                }
+            if cells.len() == 1 && !data && self.title.len() < MAX_PREAMBLE {
+                self.title.push((self.row, cells));
+                return;
+            }
+            if self.title.is_empty() {
                 // A sheet that starts with a record has no header: its columns go by letter.
-                None if data => self.header = Some(BTreeMap::new()),
-                None => self.header = Some(header_of(&cells)),
+                self.header = Some(if data {
+                    BTreeMap::new()
+                } else {
+                    header_of(&cells)
+                });
+            } else if cells.len() >= 2 && !data {
+                // The lone cells were a title or a preamble: their text goes by its
+                // column's letter, and this row names the columns.
+                self.header = Some(BTreeMap::new());
+                self.release_title(sink);
+                self.header = Some(header_of(&cells));
+            } else {
+                // The first lone cell was the header of a one-column sheet, or of a sheet
+                // whose next row is already a record.
+                self.header = Some(header_of(&self.title[0].1));
+                self.release_title(sink);
             }
         }
         self.emit(self.row, &mut cells, sink);
         self.cells = cells;
+    }
+
+    /// Hands the held lone-cell rows to the sink, in order, under the header now known.
+    fn release_title(&mut self, sink: &mut dyn Sink) {
+        for (row, mut cells) in std::mem::take(&mut self.title) {
+            self.emit(row, &mut cells, sink);
+        }
     }
 
     /// Hands the cells of sheet row `row` (0-based) to the sink, each under its header,
@@ -309,10 +319,10 @@ impl SheetRows {
 
     fn finish(mut self, sink: &mut dyn Sink) {
         self.flush_row(sink);
-        // A sheet of one lone cell: it is its own header, as any first row is.
-        if let Some((row, mut title)) = self.title.take() {
-            self.header = Some(header_of(&title));
-            self.emit(row, &mut title, sink);
+        // A sheet of lone cells only: the first is its header, as any first row is.
+        if let Some((_, first)) = self.title.first() {
+            self.header = Some(header_of(first));
+            self.release_title(sink);
         }
         for column in self.float_id_columns {
             sink.notice(Notice {
@@ -323,6 +333,10 @@ impl SheetRows {
         }
     }
 }
+
+/// The most lone-cell rows held above a header (a title, a payment bill's preamble of
+/// about sixteen lines): past them, the first is the header of a one-column sheet.
+const MAX_PREAMBLE: usize = 32;
 
 /// The column names a header row gives, by column index.
 fn header_of(cells: &[(u32, CellText)]) -> BTreeMap<u32, String> {

@@ -2734,10 +2734,7 @@ fn accept(
         // A word counts where a word starts: `ver ` rejects `ver 10.1.2.3` but not
         // `server 10.1.2.3`, nor `mem` in `remember`.
         let b = text.as_bytes();
-        let at_word_start = |m: aho_corasick::Match| {
-            let i = from + m.start();
-            i == 0 || !b[i].is_ascii_alphabetic() || !b[i - 1].is_ascii_alphabetic()
-        };
+        let at_word_start = |m: aho_corasick::Match| starts_word(b, from + m.start());
         let before = &text[from..start];
         if ac.is_match(before) && ac.find_overlapping_iter(before).any(at_word_start) {
             return false;
@@ -3077,22 +3074,14 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
                 && !joined_before
         }
         Boundary::Spaced => {
-            let spaced_after =
-                after == Some(b' ') && b.get(end + 1).is_some_and(u8::is_ascii_digit);
-            let spaced_before = before == Some(b' ') && start >= 2 && b[start - 2].is_ascii_digit();
             !is(before, u8::is_ascii_alphanumeric)
                 && !is(after, u8::is_ascii_alphanumeric)
-                && !spaced_after
-                && !spaced_before
+                && !continued_by_digits(b, start, end, b" ")
         }
         Boundary::Grouped => {
-            let sep = |c: Option<u8>| matches!(c, Some(b' ' | b'-'));
-            let grouped_after = sep(after) && b.get(end + 1).is_some_and(u8::is_ascii_digit);
-            let grouped_before = sep(before) && start >= 2 && b[start - 2].is_ascii_digit();
             !is(before, u8::is_ascii_alphanumeric)
                 && !is(after, u8::is_ascii_alphanumeric)
-                && !grouped_after
-                && !grouped_before
+                && !continued_by_digits(b, start, end, b" -")
         }
         Boundary::Email => {
             // The token the value sits in starts after the last space, quote or bracket;
@@ -3123,6 +3112,15 @@ fn boundary_ok(boundary: Boundary, text: &str, start: usize, end: usize) -> bool
             !is(before, b64) && !is(after, b64_pad)
         }
     }
+}
+
+/// Whether one of the `joiners` joins the value at `start..end` to a digit on either side:
+/// the value is a group of a longer number (`… 1233 00`, `1101 0519 …`).
+fn continued_by_digits(b: &[u8], start: usize, end: usize, joiners: &[u8]) -> bool {
+    let after = b.get(end).is_some_and(|c| joiners.contains(c))
+        && b.get(end + 1).is_some_and(u8::is_ascii_digit);
+    let before = start >= 2 && joiners.contains(&b[start - 1]) && b[start - 2].is_ascii_digit();
+    after || before
 }
 
 /// How many digits of a fraction a number must have to make the numbers beside it a list

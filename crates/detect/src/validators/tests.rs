@@ -412,6 +412,7 @@ fn secret_vectors() {
     );
     assert_eq!(password_value("Tr0ub4dor&3"), Check::Accept);
     assert_eq!(password_value("str&x=1"), Check::Reject);
+    assert_eq!(password_value("a&b=c"), Check::Reject);
     assert!(connection_uri("mongodb://admin:Pa55w0rd@10.0.0.5:27017/db"));
     assert!(connection_uri("redis://:s3cret@cache:6379/0"));
     assert!(
